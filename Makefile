@@ -1,0 +1,49 @@
+# Warden: `make run` serves the demo school; `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint typecheck pytest assets clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/warden migrate --noinput
+	$(BIN)/warden demo --if-empty
+	@echo "Starting the background worker and the web server (Ctrl-C stops both)."
+	@$(BIN)/warden worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/warden serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy warden
+
+pytest: install
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+# Refresh vendored static assets from the npm registry, checking each file's SHA-256.
+HTMX_VERSION := 2.0.8
+HTMX_SHA256 := 22283ef68cb7545914f0a88a1bdedc7256a703d1d580c1d255217d0a50d31313
+assets:
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null \
+	  && tar xzf htmx.org-$(HTMX_VERSION).tgz \
+	  && echo "$(HTMX_SHA256)  package/dist/htmx.min.js" | sha256sum -c - \
+	  && cp package/dist/htmx.min.js $(CURDIR)/warden/core/static/vendor/htmx/htmx.min.js \
+	  && cp package/LICENSE $(CURDIR)/warden/core/static/vendor/htmx/LICENSE
+
+clean:
+	rm -rf $(VENV) var/static .mypy_cache .pytest_cache .ruff_cache

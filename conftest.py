@@ -1,0 +1,95 @@
+"""The named users every permission test reads naturally with.
+
+School A ("Oakfield") has a headteacher, DSL, ICT manager, office, teacher, technician,
+governor; school B ("Riverside") is another trust's school with its own headteacher
+(``other_school_user``).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from warden.core.models import School, User
+from warden.core.roles import Role
+from warden.testing.clients import signed_in
+from warden.testing.factories import SchoolFactory, TrustFactory, UserFactory, member
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings):  # type: ignore[no-untyped-def]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def school(db) -> School:  # type: ignore[no-untyped-def]
+    trust = TrustFactory(name="Oak Learning Trust", slug="oak-trust")
+    return SchoolFactory(trust=trust, name="Oakfield Primary", slug="oakfield")
+
+
+@pytest.fixture
+def other_school(db) -> School:  # type: ignore[no-untyped-def]
+    trust = TrustFactory(name="River Trust", slug="river-trust")
+    return SchoolFactory(trust=trust, name="Riverside Academy", slug="riverside")
+
+
+def _user(username: str, school: School, role: str) -> User:
+    user = UserFactory(username=username, first_name=username.title(), last_name="Tester")
+    member(user, school, role)
+    return user
+
+
+@pytest.fixture
+def headteacher(school: School) -> User:
+    return _user("head", school, Role.HEADTEACHER)
+
+
+@pytest.fixture
+def dsl(school: School) -> User:
+    return _user("dsl", school, Role.DSL)
+
+
+@pytest.fixture
+def ict_manager(school: School) -> User:
+    return _user("ictmanager", school, Role.ICT_MANAGER)
+
+
+@pytest.fixture
+def office(school: School) -> User:
+    return _user("office", school, Role.OFFICE)
+
+
+@pytest.fixture
+def teacher(school: School) -> User:
+    return _user("teacher", school, Role.TEACHER)
+
+
+@pytest.fixture
+def technician(school: School) -> User:
+    return _user("technician", school, Role.TECHNICIAN)
+
+
+@pytest.fixture
+def governor(school: School) -> User:
+    return _user("governor", school, Role.GOVERNOR)
+
+
+@pytest.fixture
+def other_school_user(other_school: School) -> User:
+    return _user("otherhead", other_school, Role.HEADTEACHER)
+
+
+@pytest.fixture
+def client_for():  # type: ignore[no-untyped-def]
+    """``client_for(user)``: a client signed in (and past 2FA) as that user."""
+    return signed_in
+
+
+@pytest.fixture
+def anonymous() -> Client:
+    return Client()

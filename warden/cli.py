@@ -1,0 +1,26 @@
+"""The ``warden`` command: the one entry point for serving, working and administering.
+
+``warden serve``, ``warden worker``, ``warden migrate``, ``warden import-people`` ... are
+Django management commands; dashes in a command's name are accepted for underscores.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "warden.settings")
+    from django.core.management import execute_from_command_line
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args:
+        args = ["help"]
+    elif not args[0].startswith("-"):
+        args[0] = args[0].replace("-", "_")
+    execute_from_command_line(["warden", *args])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""May this user see or change this? Every view asks here, never the models directly.
+
+Two answers matter: a school the user has no membership of does not exist for them (404),
+and a school they belong to but where their role lacks the right gives 403 with the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+
+from warden.core.models import Membership, School, User
+from warden.core.roles import ROLE_PERMISSIONS, TWO_FACTOR_ROLES, Role
+
+M = TypeVar("M", bound=models.Model)
+AnyUser = User | AnonymousUser
+
+
+def memberships(user: AnyUser) -> list[Membership]:
+    """The user's memberships, read once per request and kept on the user object."""
+    if not user.is_authenticated:
+        return []
+    cached: list[Membership] | None = getattr(user, "_warden_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).select_related("school", "trust"))
+        setattr(user, "_warden_memberships", cached)  # noqa: B010 (a per-request cache)
+    return cached
+
+
+def _trust_school_ids(trust_ids: set[int]) -> set[int]:
+    if not trust_ids:
+        return set()
+    return set(School.objects.filter(trust_id__in=trust_ids).values_list("pk", flat=True))
+
+
+def roles_by_school(user: AnyUser) -> dict[int, set[str]]:
+    """``{school_id: {role, ...}}`` with trust-wide roles spread over the trust's schools."""
+    cached: dict[int, set[str]] | None = getattr(user, "_warden_roles_by_school", None)
+    if cached is not None:
+        return cached
+    result: dict[int, set[str]] = {}
+    trust_roles: dict[int, set[str]] = {}
+    for membership in memberships(user):
+        if membership.school_id is not None:
+            result.setdefault(membership.school_id, set()).add(membership.role)
+        else:
+            trust_roles.setdefault(membership.trust_id, set()).add(membership.role)
+    if trust_roles:
+        for school_id, trust_id in School.objects.filter(
+            trust_id__in=trust_roles.keys()
+        ).values_list("pk", "trust_id"):
+            result.setdefault(school_id, set()).update(trust_roles[trust_id])
+    if user.is_authenticated:
+        setattr(user, "_warden_roles_by_school", result)  # noqa: B010
+    return result
+
+
+def visible_school_ids(user: AnyUser) -> set[int]:
+    return set(roles_by_school(user))
+
+
+def school_ids_with(user: AnyUser, perm: str) -> set[int]:
+    return {
+        school_id
+        for school_id, roles in roles_by_school(user).items()
+        if any(perm in ROLE_PERMISSIONS.get(role, frozenset()) for role in roles)
+    }
+
+
+def has_perm(user: AnyUser, perm: str, school: School | int) -> bool:
+    school_id = school if isinstance(school, int) else school.pk
+    return school_id in school_ids_with(user, perm)
+
+
+def schools_for(user: AnyUser, perm: str | None = None) -> models.QuerySet[School]:
+    ids = visible_school_ids(user) if perm is None else school_ids_with(user, perm)
+    return School.objects.filter(pk__in=ids).select_related("trust")
+
+
+def needs_two_factor(user: AnyUser) -> bool:
+    return any(m.role in TWO_FACTOR_ROLES for m in memberships(user))
+
+
+def role_labels(user: AnyUser, school: School) -> list[str]:
+    return sorted(Role(role).label for role in roles_by_school(user).get(school.pk, set()))
+
+
+def require_perm(user: AnyUser, perm: str, school: School) -> None:
+    """Raise 404 for a school the user cannot see, 403 (with the reason) for a missing right."""
+    if school.pk not in visible_school_ids(user):
+        raise Http404("No such school.")
+    if not has_perm(user, perm, school):
+        raise PermissionDenied(
+            f"Your role at {school.name} does not allow this ({perm}). "
+            "Ask your headteacher or ICT manager if you need it."
+        )
+
+
+def school_for_user(user: AnyUser, slug: str, perm: str) -> School:
+    school = School.objects.select_related("trust").filter(slug=slug).first()
+    if school is None or school.pk not in visible_school_ids(user):
+        raise Http404("No such school.")
+    require_perm(user, perm, school)
+    return school
+
+
+def scoped(
+    queryset: models.QuerySet[M], user: AnyUser, perm: str, field: str = "school"
+) -> models.QuerySet[M]:
+    """Restrict a queryset of school-owned rows to the schools where the user holds ``perm``."""
+    return queryset.filter(**{f"{field}_id__in": school_ids_with(user, perm)})
+
+
+def object_for_user(
+    queryset: models.QuerySet[M], user: AnyUser, perm: str, *, field: str = "school", **lookup: Any
+) -> M:
+    """One school-owned object, or 404 when it is outside the user's schools, 403 without perm.
+
+    The per-type helpers (``person_for_user`` ...) are thin wrappers over this one.
+    """
+    obj = queryset.filter(**lookup).first()
+    if obj is None:
+        raise Http404("Not found.")
+    school: School = getattr(obj, field)
+    require_perm(user, perm, school)
+    return obj

@@ -1,0 +1,41 @@
+"""``warden serve``: the web server (gunicorn), with static files served by Warden itself."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Serve Warden over HTTP."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--threads", type=int, default=4)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("collectstatic", interactive=False, verbosity=0)
+        bind = f"{options['host']}:{options['port']}"
+        self.stdout.write(f"Warden is serving on http://{bind}/")
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "warden.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            str(options["threads"]),
+            "--access-logfile",
+            "-",
+        ]
+        # Replace this process so signals from `make run` reach gunicorn directly.
+        os.execv(sys.executable, argv)  # noqa: S606

@@ -1,0 +1,175 @@
+"""Trusts, schools, operator users, their memberships and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from warden.core.roles import Role
+
+
+class Trust(models.Model):
+    """A multi-academy trust, or the one-school 'trust' of a standalone school."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class School(models.Model):
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="schools")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    urn = models.CharField("URN", max_length=20, blank=True, help_text="DfE unique reference")
+    phase = models.CharField(
+        max_length=20,
+        choices=[
+            ("primary", "Primary"),
+            ("secondary", "Secondary"),
+            ("all_through", "All-through"),
+            ("special", "Special"),
+        ],
+        default="primary",
+    )
+    timezone = models.CharField(max_length=40, default="Europe/London")
+    # Password policy, seed 001 §8f by default; each school may make it stricter.
+    password_min_length = models.PositiveSmallIntegerField(default=8)
+    password_require_mixed_case = models.BooleanField(default=True)
+    password_require_digit_or_symbol = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """Someone who operates Warden: staff with a role, governors, trust administrators."""
+
+    must_change_password = models.BooleanField(
+        default=False, help_text="Set for temporary passwords (seed 001 §8b)."
+    )
+
+    class Meta:
+        ordering = ["last_name", "first_name", "username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=~models.Q(email=""),
+                name="core_user_email_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Membership(models.Model):
+    """One role for one user, at one school or (school empty) across a whole trust."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    trust = models.ForeignKey(Trust, on_delete=models.CASCADE, related_name="memberships")
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="memberships", null=True, blank=True
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["trust_id", "school_id", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "school", "role"],
+                condition=models.Q(school__isnull=False),
+                name="core_membership_unique_school_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "trust", "role"],
+                condition=models.Q(school__isnull=True),
+                name="core_membership_unique_trust_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.school.name if self.school else f"all schools of {self.trust.name}"
+        return f"{self.get_role_display()} at {where}"
+
+
+class AuditQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("The audit trail is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The audit trail is append-only.")
+
+
+class AuditEntry(models.Model):
+    """One change (or confidential read) made through Warden, chained by hash to the previous.
+
+    ``seq`` numbers entries without gaps; ``hash`` covers this entry's content and the
+    previous entry's hash, so a changed, removed or reordered row breaks the chain at that
+    row (``warden audit verify``).
+    """
+
+    seq = models.BigIntegerField(unique=True)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    trust = models.ForeignKey(
+        Trust, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    via = models.CharField(max_length=20, default="web")
+    action = models.CharField(max_length=80)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-seq"]
+        indexes = [
+            models.Index(fields=["school", "-seq"], name="core_audit_school_seq"),
+            models.Index(fields=["object_type", "object_id"], name="core_audit_object"),
+            models.Index(fields=["action"], name="core_audit_action"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The audit trail is append-only.")
+
+
+class AuditChainHead(models.Model):
+    """The single row that serialises appends to the audit chain."""
+
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"audit head at #{self.last_seq}"

@@ -1,0 +1,111 @@
+"""Who may do what: the one table every view and service consults.
+
+A membership gives a user one role at one school, or at every school of a trust when the
+membership names no school. A permission is a short string; ``ROLE_PERMISSIONS`` lists what
+each role holds. Later areas add their permissions here, so the table stays the single
+answer to "may a DSL do this?".
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    HEADTEACHER = "headteacher", "Headteacher"
+    DSL = "dsl", "Designated safeguarding lead"
+    DEPUTY_DSL = "deputy_dsl", "Deputy DSL"
+    SIRO = "siro", "SIRO / data protection lead"
+    ICT_MANAGER = "ict_manager", "ICT manager"
+    TECHNICIAN = "technician", "ICT technician"
+    OFFICE = "office", "Office staff"
+    TEACHER = "teacher", "Teacher"
+    GOVERNOR = "governor", "Governor"
+    TRUST_ADMIN = "trust_admin", "Trust administrator"
+
+
+class Perm:
+    """Permission names. Each is checked through ``warden.core.access``."""
+
+    DASHBOARD_VIEW = "dashboard.view"
+    PEOPLE_VIEW = "people.view"
+    PEOPLE_EDIT = "people.edit"
+    PEOPLE_IMPORT = "people.import"
+    AUDIT_VIEW = "audit.view"
+    USERS_MANAGE = "users.manage"
+    SCHOOL_CONFIGURE = "school.configure"
+    REPORTS_VIEW = "reports.view"
+
+
+_ALL = frozenset(value for key, value in vars(Perm).items() if key.isupper())
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.HEADTEACHER: _ALL,
+    Role.TRUST_ADMIN: _ALL,
+    Role.DSL: frozenset(
+        {Perm.DASHBOARD_VIEW, Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW, Perm.REPORTS_VIEW}
+    ),
+    Role.DEPUTY_DSL: frozenset({Perm.DASHBOARD_VIEW, Perm.PEOPLE_VIEW, Perm.REPORTS_VIEW}),
+    Role.SIRO: frozenset(
+        {Perm.DASHBOARD_VIEW, Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW, Perm.REPORTS_VIEW}
+    ),
+    Role.ICT_MANAGER: frozenset(
+        {
+            Perm.DASHBOARD_VIEW,
+            Perm.PEOPLE_VIEW,
+            Perm.PEOPLE_EDIT,
+            Perm.PEOPLE_IMPORT,
+            Perm.AUDIT_VIEW,
+            Perm.USERS_MANAGE,
+            Perm.SCHOOL_CONFIGURE,
+        }
+    ),
+    Role.TECHNICIAN: frozenset({Perm.DASHBOARD_VIEW, Perm.PEOPLE_VIEW}),
+    Role.OFFICE: frozenset(
+        {Perm.DASHBOARD_VIEW, Perm.PEOPLE_VIEW, Perm.PEOPLE_EDIT, Perm.PEOPLE_IMPORT}
+    ),
+    Role.TEACHER: frozenset({Perm.DASHBOARD_VIEW, Perm.PEOPLE_VIEW}),
+    # Governors monitor through reports only (seed 002 §3.1); they hold no operational rights.
+    Role.GOVERNOR: frozenset({Perm.DASHBOARD_VIEW, Perm.REPORTS_VIEW}),
+}
+
+# Roles that must sign in with a second factor: they see safeguarding or personal data at
+# scale, or can change who has access to what.
+TWO_FACTOR_ROLES: frozenset[str] = frozenset(
+    {
+        Role.HEADTEACHER,
+        Role.DSL,
+        Role.DEPUTY_DSL,
+        Role.SIRO,
+        Role.ICT_MANAGER,
+        Role.TRUST_ADMIN,
+    }
+)
+
+# Roles only a trust-wide membership may hold.
+TRUST_ONLY_ROLES: frozenset[str] = frozenset({Role.TRUST_ADMIN})
+
+
+def role_allows(role: str, perm: str) -> bool:
+    return perm in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+# Roles whose holders see safeguarding records or the whole school's data: only a
+# headteacher or trust administrator may hand them out.
+SENIOR_ROLES: frozenset[str] = frozenset(
+    {Role.HEADTEACHER, Role.DSL, Role.DEPUTY_DSL, Role.SIRO, Role.TRUST_ADMIN}
+)
+
+
+def grant_refusal(granter_roles: set[str], role: str) -> str | None:
+    """Why a user holding ``granter_roles`` may not grant ``role`` at a school, or None."""
+    if not any(role_allows(r, Perm.USERS_MANAGE) for r in granter_roles):
+        return "Only a headteacher, ICT manager or trust administrator manages users and roles."
+    if role in TRUST_ONLY_ROLES:
+        return f"{Role(role).label} is a trust-wide role; a trust administrator grants it."
+    if role in SENIOR_ROLES and not granter_roles & {Role.HEADTEACHER, Role.TRUST_ADMIN}:
+        return (
+            f"Only the headteacher or a trust administrator may grant {Role(role).label}, "
+            "because it opens safeguarding and personal records."
+        )
+    return None

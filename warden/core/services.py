@@ -1,0 +1,256 @@
+"""Writes for schools and operator users: settings, sign-ins, roles, second factors."""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from warden.core.access import require_perm, roles_by_school
+from warden.core.audit import audit_log, diff, snapshot
+from warden.core.errors import ServiceError
+from warden.core.models import Membership, School, User
+from warden.core.passwords import policy_for_user, school_policy
+from warden.core.roles import Perm, Role, grant_refusal
+from warden.lib.passwords import PasswordPolicy
+
+# Seed 001 §8f is the floor: a school may make its policy stricter, never weaker.
+MIN_PASSWORD_LENGTH_FLOOR = PasswordPolicy().min_length
+
+
+@transaction.atomic
+def school_set_password_policy(
+    *,
+    actor: User,
+    school: School,
+    min_length: int,
+    require_mixed_case: bool,
+    require_digit_or_symbol: bool,
+) -> School:
+    """Change a school's password policy, no weaker than seed 001 §8f."""
+    require_perm(actor, Perm.SCHOOL_CONFIGURE, school)
+    if min_length < MIN_PASSWORD_LENGTH_FLOOR or min_length > 128:
+        raise ServiceError(
+            f"Minimum length must be between {MIN_PASSWORD_LENGTH_FLOOR} and 128 "
+            "(the ICT security policy asks for at least 8).",
+            field_errors={"min_length": [f"Choose {MIN_PASSWORD_LENGTH_FLOOR} to 128."]},
+        )
+    if not (require_mixed_case and require_digit_or_symbol):
+        raise ServiceError(
+            "The ICT security policy (§8f) requires mixed case and a number or symbol; "
+            "these rules cannot be switched off."
+        )
+    school = School.objects.select_for_update().get(pk=school.pk)
+    before = snapshot(school)
+    school.password_min_length = min_length
+    school.password_require_mixed_case = require_mixed_case
+    school.password_require_digit_or_symbol = require_digit_or_symbol
+    changes = diff(before, snapshot(school))
+    if changes:
+        school.save()
+        audit_log(
+            actor=actor,
+            action="school.password_policy_changed",
+            obj=school,
+            school=school,
+            changes=changes,
+        )
+    return school
+
+
+def temporary_password(policy: PasswordPolicy | None = None) -> str:
+    """A random password that meets the policy, to be changed at first sign-in (§8b)."""
+    policy = policy or PasswordPolicy()
+    alphabet = string.ascii_letters + string.digits
+    length = max(policy.min_length, 12)
+    while True:
+        body = "".join(secrets.choice(alphabet) for _ in range(length - 2))
+        candidate = f"{body}-{secrets.choice(string.digits)}"
+        if any(c.islower() for c in candidate) and any(c.isupper() for c in candidate):
+            return candidate
+
+
+def _check_grant(actor: User, school: School, role: str) -> None:
+    require_perm(actor, Perm.USERS_MANAGE, school)
+    if role not in Role.values:
+        raise ServiceError(f"{role!r} is not a Warden role.")
+    refusal = grant_refusal(roles_by_school(actor).get(school.pk, set()), role)
+    if refusal:
+        raise ServiceError(refusal)
+
+
+@transaction.atomic
+def operator_create(
+    *,
+    actor: User,
+    school: School,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    role: str,
+) -> tuple[User, str]:
+    """Give someone a Warden sign-in with one role and a temporary password.
+
+    Returns the user and the temporary password, which is shown once to the person
+    creating the account and must be changed at first sign-in (seed 001 §8b).
+    """
+    _check_grant(actor, school, role)
+    username = username.strip().lower()
+    errors: dict[str, list[str]] = {}
+    if not username:
+        errors["username"] = ["Enter a username."]
+    elif User.objects.filter(username=username).exists():
+        errors["username"] = [f"The username {username} is taken; choose another."]
+    if email and User.objects.filter(email__iexact=email.strip()).exists():
+        errors["email"] = [f"{email} already has a Warden sign-in; add a role to it instead."]
+    if errors:
+        raise ServiceError(
+            "The user was not created: " + next(iter(errors.values()))[0], field_errors=errors
+        )
+    user = User(
+        username=username,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email.strip(),
+        must_change_password=True,
+    )
+    password = temporary_password(school_policy(school))
+    user.set_password(password)
+    user.save()
+    audit_log(
+        actor=actor,
+        action="user.created",
+        obj=user,
+        school=school,
+        changes=diff({}, snapshot(user, ["username", "first_name", "last_name", "email"])),
+    )
+    membership_grant(actor=actor, user=user, school=school, role=role)
+    return user, password
+
+
+@transaction.atomic
+def membership_grant(*, actor: User, user: User, school: School, role: str) -> Membership:
+    """Give a user a role at a school (idempotent)."""
+    _check_grant(actor, school, role)
+    membership, created = Membership.objects.get_or_create(
+        user=user, school=school, role=role, defaults={"trust": school.trust}
+    )
+    if created:
+        audit_log(
+            actor=actor,
+            action="membership.granted",
+            obj=membership,
+            school=school,
+            changes={"user": [None, user.username], "role": [None, role]},
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, actor: User, membership: Membership) -> None:
+    school = membership.school
+    if school is None:
+        raise ServiceError("Trust-wide roles are changed by a trust administrator.")
+    require_perm(actor, Perm.USERS_MANAGE, school)
+    refusal = grant_refusal(roles_by_school(actor).get(school.pk, set()), membership.role)
+    if refusal:
+        raise ServiceError(refusal.replace("grant", "remove"))
+    if membership.user_id == actor.pk and membership.role in {Role.HEADTEACHER, Role.ICT_MANAGER}:
+        raise ServiceError("You cannot remove your own management role; ask a colleague.")
+    audit_log(
+        actor=actor,
+        action="membership.revoked",
+        obj=membership,
+        school=school,
+        changes={"user": [membership.user.username, None], "role": [membership.role, None]},
+    )
+    membership.delete()
+
+
+def _managed_user(actor: User, user: User, school: School) -> None:
+    require_perm(actor, Perm.USERS_MANAGE, school)
+    if school.pk not in roles_by_school(user):
+        raise ServiceError(f"{user} has no role at {school.name}.")
+
+
+@transaction.atomic
+def operator_reset_password(*, actor: User, user: User, school: School) -> str:
+    """Issue a new temporary password; the user must change it at next sign-in."""
+    _managed_user(actor, user, school)
+    password = temporary_password(policy_for_user(user))
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    audit_log(
+        actor=actor,
+        action="user.password_reset",
+        obj=user,
+        school=school,
+        changes={"password": ["set", "temporary"]},
+    )
+    return password
+
+
+@transaction.atomic
+def operator_unlock(*, actor: User, user: User, school: School) -> None:
+    """Clear a lock-out after failed sign-ins."""
+    from axes.utils import reset
+
+    _managed_user(actor, user, school)
+    reset(username=user.username)
+    audit_log(actor=actor, action="user.unlocked", obj=user, school=school)
+
+
+@transaction.atomic
+def operator_set_active(*, actor: User, user: User, school: School, active: bool) -> None:
+    """Switch a sign-in off (a leaver) or on again; switched-off users cannot sign in."""
+    _managed_user(actor, user, school)
+    if user.pk == actor.pk and not active:
+        raise ServiceError("You cannot switch off your own sign-in.")
+    if user.is_active == active:
+        return
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit_log(
+        actor=actor,
+        action="user.activated" if active else "user.deactivated",
+        obj=user,
+        school=school,
+        changes={"is_active": [not active, active]},
+    )
+
+
+@transaction.atomic
+def operator_reset_two_factor(*, actor: User, user: User, school: School) -> None:
+    """Remove a user's authenticators (a lost phone); they enrol again at next sign-in."""
+    _managed_user(actor, user, school)
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    audit_log(actor=actor, action="user.two_factor_reset", obj=user, school=school)
+
+
+@transaction.atomic
+def user_password_changed(*, user: User) -> None:
+    """Record that a user chose their own password, ending a temporary one."""
+    if user.must_change_password:
+        user.must_change_password = False
+        user.save(update_fields=["must_change_password"])
+    audit_log(actor=user, action="user.password_changed", obj=user)
+
+
+@transaction.atomic
+def two_factor_enrol(*, user: User, device: TOTPDevice, backup_count: int = 8) -> list[str]:
+    """Confirm a user's authenticator app and issue one-time backup codes (shown once)."""
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=user, confirmed=False).exclude(pk=device.pk).delete()
+    static, _ = StaticDevice.objects.get_or_create(user=user, name="Backup codes")
+    static.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(backup_count)]
+    StaticToken.objects.bulk_create([StaticToken(device=static, token=c) for c in codes])
+    audit_log(actor=user, action="user.two_factor_enrolled", obj=user)
+    return codes

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from warden.cli import main as warden
+from warden.core.audit import audit_log, audit_verify, diff
+from warden.core.models import AuditEntry
+from warden.people.services import person_create
+
+
+@pytest.fixture
+def trail(school, headteacher):
+    for n in range(5):
+        person_create(
+            actor=headteacher,
+            school=school,
+            fields={"person_type": "teaching_staff", "first_name": f"Sam{n}", "last_name": "Lee"},
+        )
+    return list(AuditEntry.objects.order_by("seq"))
+
+
+def _run_verify(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        warden(["audit", "verify"])
+    return exit_info.value.code, capsys.readouterr()
+
+
+def test_intact_trail_verifies(trail, capsys):
+    warden(["audit", "verify"])
+    assert f"{len(trail)} entries verified" in capsys.readouterr().out
+
+
+def test_changing_one_row_in_the_database_breaks_verify_and_names_it(trail, capsys):
+    victim = trail[2]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE core_auditentry SET object_repr = %s WHERE id = %s", ["Someone else", victim.pk]
+        )
+    code, out = _run_verify(capsys)
+    assert code != 0
+    assert f"entry #{victim.seq} (id {victim.pk}" in out.err
+    assert "changed" in out.err
+
+
+def test_removing_a_row_breaks_verify(trail, capsys):
+    victim = trail[1]
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditentry WHERE id = %s", [victim.pk])
+    code, out = _run_verify(capsys)
+    assert code != 0
+    assert f"entry #{victim.seq} is missing" in out.err
+
+
+def test_removing_the_newest_rows_breaks_verify(trail):
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditentry WHERE id = %s", [trail[-1].pk])
+    result = audit_verify()
+    assert not result.ok
+    assert "latest entries were removed" in (result.problem or "")
+
+
+def test_reordering_rows_breaks_verify(trail):
+    first, second = trail[0], trail[1]
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditentry SET seq = -1 WHERE id = %s", [first.pk])
+        cursor.execute("UPDATE core_auditentry SET seq = %s WHERE id = %s", [first.seq, second.pk])
+        cursor.execute("UPDATE core_auditentry SET seq = %s WHERE id = %s", [second.seq, first.pk])
+    result = audit_verify()
+    assert not result.ok
+    assert result.bad_seq == first.seq
+
+
+def test_audit_entries_cannot_be_edited_or_deleted_through_the_app(trail):
+    entry = trail[0]
+    entry.action = "something.else"
+    with pytest.raises(PermissionError):
+        entry.save()
+    with pytest.raises(PermissionError):
+        entry.delete()
+    with pytest.raises(PermissionError):
+        AuditEntry.objects.filter(pk=entry.pk).update(action="x")
+    with pytest.raises(PermissionError):
+        AuditEntry.objects.all().delete()
+
+
+def test_entries_record_who_what_and_old_and_new_values(school, headteacher, trail):
+    entry = trail[0]
+    assert entry.actor == headteacher
+    assert entry.school == school
+    assert entry.action == "person.created"
+    assert entry.changes["first_name"] == [None, "Sam0"]
+
+
+def test_secret_values_are_masked(school, headteacher):
+    entry = audit_log(
+        actor=headteacher,
+        action="test.secret",
+        school=school,
+        changes=diff({"password": "old-secret", "name": "a"}, {"password": "new", "name": "b"}),
+    )
+    assert entry.changes["password"] == ["••••••", "••••••"]
+    assert entry.changes["name"] == ["a", "b"]
+    assert "old-secret" not in str(entry.changes)

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from warden.core.models import AuditEntry
+from warden.testing.factories import PASSWORD
+
+
+def _sign_in(client: Client, username: str, password: str = PASSWORD):
+    return client.post(reverse("core:login"), {"username": username, "password": password})
+
+
+def _code(device: TOTPDevice) -> str:
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def test_teacher_signs_in_with_password_alone(teacher):
+    client = Client()
+    response = _sign_in(client, "teacher")
+    assert response.status_code == 302
+    assert client.get(reverse("core:dashboard")).status_code == 200
+
+
+def test_five_wrong_passwords_lock_the_account(teacher):
+    client = Client()
+    for _ in range(5):
+        response = _sign_in(client, "teacher", "wrong-password")
+    assert response.status_code == 429
+    # Even the right password is refused now.
+    response = _sign_in(Client(), "teacher")
+    assert response.status_code == 429
+    assert b"This account is locked" in response.content
+    assert AuditEntry.objects.filter(action="user.locked_out").exists()
+
+
+def test_four_wrong_passwords_do_not_lock_the_account(teacher):
+    client = Client()
+    for _ in range(4):
+        _sign_in(client, "teacher", "wrong-password")
+    assert _sign_in(client, "teacher").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "url_name", ["core:dashboard", "people:list", "core:audit_list", "core:user_list"]
+)
+def test_dsl_cannot_reach_any_page_before_the_second_factor(dsl, url_name):
+    client = Client()
+    _sign_in(client, "dsl")
+    response = client.get(reverse(url_name))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("core:otp_setup")
+
+
+def test_dsl_enrols_an_authenticator_then_reaches_the_dashboard(dsl):
+    client = Client()
+    _sign_in(client, "dsl")
+    page = client.get(reverse("core:otp_setup"))
+    assert page.status_code == 200
+    assert b"<svg" in page.content
+    device = TOTPDevice.objects.get(user=dsl, confirmed=False)
+    response = client.post(reverse("core:otp_setup"), {"token": _code(device)})
+    assert response.status_code == 200
+    assert b"backup codes" in response.content
+    assert client.get(reverse("core:dashboard")).status_code == 200
+
+
+def test_dsl_with_an_authenticator_must_enter_a_code_each_sign_in(dsl):
+    device = TOTPDevice.objects.create(user=dsl, name="phone", confirmed=True)
+    client = Client()
+    _sign_in(client, "dsl")
+    assert client.get(reverse("people:list"))["Location"] == reverse("core:otp_verify")
+    with time_machine.travel(dt.datetime.now(dt.UTC), tick=False) as clock:
+        wrong = client.post(reverse("core:otp_verify"), {"token": "000000"})
+        assert b"did not match" in wrong.content
+        assert client.get(reverse("people:list")).status_code == 302
+        # A failed code throttles the device briefly; the next try comes a moment later.
+        clock.shift(dt.timedelta(seconds=3))
+        client.post(reverse("core:otp_verify"), {"token": _code(device)})
+        assert client.get(reverse("people:list")).status_code == 200
+
+
+def test_temporary_password_must_be_changed_at_first_sign_in(teacher):
+    teacher.must_change_password = True
+    teacher.save()
+    client = Client()
+    _sign_in(client, "teacher")
+    assert client.get(reverse("core:dashboard"))["Location"] == reverse("core:password_change")
+    weak = client.post(
+        reverse("core:password_change"),
+        {"old_password": PASSWORD, "new_password1": "lowercase", "new_password2": "lowercase"},
+    )
+    assert b"Mix upper and lower case letters." in weak.content
+    done = client.post(
+        reverse("core:password_change"),
+        {"old_password": PASSWORD, "new_password1": "Kestrel-Meadow-81",
+         "new_password2": "Kestrel-Meadow-81"},
+    )
+    assert done.status_code == 302
+    teacher.refresh_from_db()
+    assert not teacher.must_change_password
+    assert client.get(reverse("core:dashboard")).status_code == 200
+
+
+def test_session_ends_after_fifteen_idle_minutes(teacher, settings):
+    assert settings.SESSION_COOKIE_AGE == 15 * 60
+    with time_machine.travel(dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        client = Client()
+        _sign_in(client, "teacher")
+        clock.shift(dt.timedelta(minutes=14))
+        assert client.get(reverse("core:dashboard")).status_code == 200
+        clock.shift(dt.timedelta(minutes=14))  # activity above renewed the session
+        assert client.get(reverse("core:dashboard")).status_code == 200
+        clock.shift(dt.timedelta(minutes=16))
+        response = client.get(reverse("core:dashboard"))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("core:login"))
+
+
+def test_password_reset_by_email(teacher):
+    client = Client()
+    client.post(reverse("core:password_reset"), {"email": teacher.email})
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://testserver(\S+)", mail.outbox[0].body)
+    assert link
+    form_page = client.get(link.group(1), follow=True)
+    assert form_page.status_code == 200
+    response = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "Heron-Valley-204", "new_password2": "Heron-Valley-204"},
+    )
+    assert response.status_code == 302
+    assert _sign_in(Client(), "teacher", "Heron-Valley-204").status_code == 302
+
+
+def test_healthz_answers_when_the_database_does(db):
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok\n"

@@ -1,0 +1,1 @@
+"""Warden's filtering and monitoring engine. It never imports Django."""

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from warden.people import views
+
+app_name = "people"
+
+urlpatterns = [
+    path("", views.person_list, name="list"),
+    path("new/", views.person_create, name="create"),
+    path("<int:person_pk>/", views.person_detail, name="detail"),
+    path("<int:person_pk>/edit/", views.person_edit, name="edit"),
+    path("<int:person_pk>/leaving/", views.person_leaving, name="leaving"),
+    path("<int:person_pk>/parents/add/", views.guardian_add, name="guardian_add"),
+    path("parents/<int:link_pk>/remove/", views.guardian_remove, name="guardian_remove"),
+]

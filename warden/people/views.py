@@ -1,0 +1,186 @@
+"""The people register's pages: list, record, add, edit, leaving, parents."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from warden.core.access import has_perm, require_perm
+from warden.core.audit import audit_log
+from warden.core.errors import ServiceError
+from warden.core.forms import apply_service_errors
+from warden.core.models import School, User
+from warden.core.roles import Perm
+from warden.core.selectors import audit_for_object
+from warden.people import services
+from warden.people.access import guardianship_for_user, person_for_user
+from warden.people.forms import GuardianForm, LeavingForm, PeopleFilterForm, PersonForm
+from warden.people.models import Person, PersonType
+from warden.people.selectors import PeopleFilter, forms_at, people_list
+
+PAGE_SIZE = 50
+
+
+def _school(request: HttpRequest) -> School:
+    school: School | None = getattr(request, "school", None)
+    if school is None:
+        raise PermissionDenied("Your sign-in has no role at any school yet.")
+    return school
+
+
+def _actor(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@login_required
+@require_GET
+def person_list(request: HttpRequest) -> HttpResponse:
+    school = _school(request)
+    require_perm(request.user, Perm.PEOPLE_VIEW, school)
+    form = PeopleFilterForm(request.GET or None, forms_available=forms_at(school))
+    filters = PeopleFilter()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = PeopleFilter(
+            q=data["q"] or "",
+            person_type=data["person_type"] or "",
+            year_group=data["year_group"],
+            status=data["status"] or "",
+            form=data["form"] or "",
+            sort=data["sort"] or "name",
+        )
+    page = Paginator(people_list(school, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "school": school,
+        "sort": filters.sort,
+        "can_edit": has_perm(request.user, Perm.PEOPLE_EDIT, school),
+    }
+    htmx = getattr(request, "htmx", False)
+    template = "people/person_list.html#results" if htmx else "people/person_list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def person_detail(request: HttpRequest, person_pk: int) -> HttpResponse:
+    person = person_for_user(request.user, person_pk)
+    # Reading a personal record is itself recorded (UK GDPR accountability).
+    audit_log(actor=_actor(request), action="person.viewed", obj=person)
+    if person.person_type == PersonType.PUPIL:
+        links = person.guardianships.select_related("parent")
+    else:
+        links = person.children_links.select_related("pupil")
+    history = None
+    if has_perm(request.user, Perm.AUDIT_VIEW, person.school):
+        history = audit_for_object("people.person", person.pk).exclude(action="person.viewed")[:20]
+    return render(
+        request,
+        "people/person_detail.html",
+        {
+            "person": person,
+            "links": links,
+            "history": history,
+            "can_edit": has_perm(request.user, Perm.PEOPLE_EDIT, person.school),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest) -> HttpResponse:
+    school = _school(request)
+    require_perm(request.user, Perm.PEOPLE_EDIT, school)
+    initial = {"person_type": request.GET.get("type", PersonType.PUPIL)}
+    form = PersonForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_create(
+                actor=_actor(request), school=school, fields=form.cleaned_data
+            )
+        except ServiceError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"{person} added to the register.")
+            return redirect("people:detail", person_pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "school": school})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, person_pk: int) -> HttpResponse:
+    person = person_for_user(request.user, person_pk, write=True)
+    form = PersonForm(request.POST or None, instance=None, initial=_initial(person))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(actor=_actor(request), person=person, fields=form.cleaned_data)
+        except ServiceError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"{person}'s record is saved.")
+            return redirect("people:detail", person_pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "person": person})
+
+
+def _initial(person: Person) -> dict[str, object]:
+    return {name: getattr(person, name) for name in PersonForm.Meta.fields}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_leaving(request: HttpRequest, person_pk: int) -> HttpResponse:
+    person = person_for_user(request.user, person_pk, write=True)
+    form = LeavingForm(
+        request.POST or None,
+        initial={"leaving_date": person.leaving_date, "leaving_reason": person.leaving_reason},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_set_leaving(
+                actor=_actor(request),
+                person=person,
+                leaving_date=form.cleaned_data["leaving_date"],
+                reason=form.cleaned_data["leaving_reason"],
+            )
+        except ServiceError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"{person} is recorded as leaving.")
+            return redirect("people:detail", person_pk=person.pk)
+    return render(request, "people/person_leaving.html", {"form": form, "person": person})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def guardian_add(request: HttpRequest, person_pk: int) -> HttpResponse:
+    pupil = person_for_user(request.user, person_pk, write=True)
+    if pupil.person_type != PersonType.PUPIL:
+        raise PermissionDenied("Parents and carers are linked from the pupil's record.")
+    parents = Person.objects.filter(school=pupil.school, person_type=PersonType.PARENT)
+    form = GuardianForm(request.POST or None, parents=parents)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.guardian_link(actor=_actor(request), pupil=pupil, **form.cleaned_data)
+        except ServiceError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"{form.cleaned_data['parent']} linked to {pupil}.")
+            return redirect("people:detail", person_pk=pupil.pk)
+    return render(request, "people/guardian_form.html", {"form": form, "pupil": pupil})
+
+
+@login_required
+@require_POST
+def guardian_remove(request: HttpRequest, link_pk: int) -> HttpResponse:
+    link = guardianship_for_user(request.user, link_pk)
+    pupil_pk = link.pupil_id
+    services.guardian_unlink(actor=_actor(request), link=link)
+    messages.success(request, "Link removed.")
+    return redirect("people:detail", person_pk=pupil_pk)

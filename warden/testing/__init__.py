@@ -1,0 +1,1 @@
+"""Shared test support: factories and signed-in clients. Used by every app's tests."""

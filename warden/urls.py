@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("warden.core.urls")),
+    path("people/import/", include("warden.people.import_urls")),
+    path("people/", include("warden.people.urls")),
+]
+
+handler403 = "warden.core.views.permission_denied"
+handler404 = "warden.core.views.page_not_found"
