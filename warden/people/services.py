@@ -50,7 +50,10 @@ def person_problems(person: Person) -> dict[str, list[str]]:
     """
     errors: dict[str, list[str]] = {}
     try:
-        person.full_clean(exclude=["school", "user"], validate_unique=False)
+        # Constraints and uniqueness are checked below with messages that say what to fix.
+        person.full_clean(
+            exclude=["school", "user"], validate_unique=False, validate_constraints=False
+        )
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)

@@ -101,8 +101,11 @@ def test_temporary_password_must_be_changed_at_first_sign_in(teacher):
     assert b"Mix upper and lower case letters." in weak.content
     done = client.post(
         reverse("core:password_change"),
-        {"old_password": PASSWORD, "new_password1": "Kestrel-Meadow-81",
-         "new_password2": "Kestrel-Meadow-81"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Kestrel-Meadow-81",
+            "new_password2": "Kestrel-Meadow-81",
+        },
     )
     assert done.status_code == 302
     teacher.refresh_from_db()
