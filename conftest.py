@@ -17,7 +17,7 @@ from warden.testing.factories import SchoolFactory, TrustFactory, UserFactory, m
 
 
 @pytest.fixture(autouse=True)
-def _immediate_tasks(settings):  # type: ignore[no-untyped-def]
+def _immediate_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
@@ -27,19 +27,19 @@ def _immediate_tasks(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def school(db) -> School:  # type: ignore[no-untyped-def]
-    trust = TrustFactory(name="Oak Learning Trust", slug="oak-trust")
-    return SchoolFactory(trust=trust, name="Oakfield Primary", slug="oakfield")
+def school(db) -> School:
+    trust = TrustFactory.create(name="Oak Learning Trust", slug="oak-trust")
+    return SchoolFactory.create(trust=trust, name="Oakfield Primary", slug="oakfield")
 
 
 @pytest.fixture
-def other_school(db) -> School:  # type: ignore[no-untyped-def]
-    trust = TrustFactory(name="River Trust", slug="river-trust")
-    return SchoolFactory(trust=trust, name="Riverside Academy", slug="riverside")
+def other_school(db) -> School:
+    trust = TrustFactory.create(name="River Trust", slug="river-trust")
+    return SchoolFactory.create(trust=trust, name="Riverside Academy", slug="riverside")
 
 
 def _user(username: str, school: School, role: str) -> User:
-    user = UserFactory(username=username, first_name=username.title(), last_name="Tester")
+    user = UserFactory.create(username=username, first_name=username.title(), last_name="Tester")
     member(user, school, role)
     return user
 
@@ -85,7 +85,7 @@ def other_school_user(other_school: School) -> User:
 
 
 @pytest.fixture
-def client_for():  # type: ignore[no-untyped-def]
+def client_for():
     """``client_for(user)``: a client signed in (and past 2FA) as that user."""
     return signed_in
 

@@ -14,7 +14,7 @@ from warden.people.models import Person, PersonType
 PASSWORD = "Correct-Horse-42"
 
 
-class TrustFactory(factory.django.DjangoModelFactory):
+class TrustFactory(factory.django.DjangoModelFactory[Trust]):
     class Meta:
         model = Trust
         django_get_or_create = ("slug",)
@@ -23,7 +23,7 @@ class TrustFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"trust-{n}")
 
 
-class SchoolFactory(factory.django.DjangoModelFactory):
+class SchoolFactory(factory.django.DjangoModelFactory[School]):
     class Meta:
         model = School
         django_get_or_create = ("slug",)
@@ -33,7 +33,7 @@ class SchoolFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"school-{n}")
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("username",)
@@ -45,7 +45,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Sequence(lambda n: f"User{n}")
 
     @factory.post_generation
-    def password(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+    def password(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
         obj.set_password(extracted or PASSWORD)
         if create:
             obj.save(update_fields=["password"])
@@ -60,7 +60,7 @@ def member(user: User, school: School | None, role: str, trust: Trust | None = N
     return membership
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
     class Meta:
         model = Person
 

@@ -22,25 +22,25 @@ MARKER = "Zebedee-Bschool"
 
 
 def _person(b: School) -> Any:
-    return PersonFactory(school=b, first_name=MARKER, last_name="Marker").pk
+    return PersonFactory.create(school=b, first_name=MARKER, last_name="Marker").pk
 
 
 def _guardianship(b: School) -> Any:
-    pupil = PupilFactory(school=b)
-    parent = PersonFactory(school=b, person_type=PersonType.PARENT)
+    pupil = PupilFactory.create(school=b)
+    parent = PersonFactory.create(school=b, person_type=PersonType.PARENT)
     return Guardianship.objects.create(
         school=b, pupil=pupil, parent=parent, relationship="mother"
     ).pk
 
 
 def _user(b: School) -> Any:
-    user = UserFactory(username="b-only-user", first_name=MARKER)
+    user = UserFactory.create(username="b-only-user", first_name=MARKER)
     member(user, b, Role.TEACHER)
     return user.pk
 
 
 def _membership(b: School) -> Any:
-    user = UserFactory(username="b-member")
+    user = UserFactory.create(username="b-member")
     return member(user, b, Role.OFFICE).pk
 
 
@@ -153,7 +153,7 @@ def test_trust_wide_role_sees_every_school_of_its_trust_only(school, other_schoo
     from warden.core.access import visible_school_ids
     from warden.testing.factories import SchoolFactory
 
-    sister = SchoolFactory(trust=school.trust, name="Sister School", slug="sister")
-    admin = UserFactory(username="trustadmin")
+    sister = SchoolFactory.create(trust=school.trust, name="Sister School", slug="sister")
+    admin = UserFactory.create(username="trustadmin")
     Membership.objects.create(user=admin, trust=school.trust, school=None, role=Role.TRUST_ADMIN)
     assert visible_school_ids(admin) == {school.pk, sister.pk}

@@ -132,7 +132,7 @@ def test_password_reset_by_email(teacher):
     client = Client()
     client.post(reverse("core:password_reset"), {"email": teacher.email})
     assert len(mail.outbox) == 1
-    link = re.search(r"http://testserver(\S+)", mail.outbox[0].body)
+    link = re.search(r"http://testserver(\S+)", str(mail.outbox[0].body))
     assert link
     form_page = client.get(link.group(1), follow=True)
     assert form_page.status_code == 200

@@ -47,7 +47,7 @@ def test_a_date_of_birth_outside_school_age_is_refused_with_the_age(school, offi
 
 
 def test_mis_id_is_unique_within_a_school(school, office):
-    PupilFactory(school=school, mis_id="A100")
+    PupilFactory.create(school=school, mis_id="A100")
     with pytest.raises(ServiceError) as error:
         person_create(
             actor=office,
@@ -64,7 +64,7 @@ def test_mis_id_is_unique_within_a_school(school, office):
 
 
 def test_update_records_old_and_new_values_and_skips_no_change(school, office):
-    person = PersonFactory(school=school, job_title="Teacher")
+    person = PersonFactory.create(school=school, job_title="Teacher")
     person_update(actor=office, person=person, fields={"job_title": "Head of Year 7"})
     entry = AuditEntry.objects.get(action="person.updated")
     assert entry.changes == {"job_title": ["Teacher", "Head of Year 7"]}
@@ -74,7 +74,7 @@ def test_update_records_old_and_new_values_and_skips_no_change(school, office):
 
 def test_status_follows_the_lifecycle_dates(school, office):
     today = timezone.localdate()
-    person = PersonFactory(school=school, joining_date=today + dt.timedelta(days=10))
+    person = PersonFactory.create(school=school, joining_date=today + dt.timedelta(days=10))
     assert person.status == Status.JOINING
     with time_machine.travel(today + dt.timedelta(days=11)):
         assert Person.objects.get(pk=person.pk).status == Status.ACTIVE
@@ -94,7 +94,7 @@ def test_setting_a_leaving_date_tells_other_areas(school, office):
 
     person_leaving.connect(listener)
     try:
-        person = PersonFactory(school=school)
+        person = PersonFactory.create(school=school)
         day = timezone.localdate() + dt.timedelta(days=3)
         person_set_leaving(actor=office, person=person, leaving_date=day, reason="Retiring")
     finally:
@@ -103,15 +103,15 @@ def test_setting_a_leaving_date_tells_other_areas(school, office):
 
 
 def test_leaving_before_joining_is_refused(school, office):
-    person = PersonFactory(school=school, joining_date=dt.date(2025, 9, 1))
+    person = PersonFactory.create(school=school, joining_date=dt.date(2025, 9, 1))
     with pytest.raises(ServiceError) as error:
         person_set_leaving(actor=office, person=person, leaving_date=dt.date(2025, 8, 1))
     assert "before the joining date" in error.value.message
 
 
 def test_parents_are_linked_only_to_pupils_of_the_same_school(school, other_school, office):
-    pupil = PupilFactory(school=school)
-    parent = PersonFactory(school=school, person_type=PersonType.PARENT)
+    pupil = PupilFactory.create(school=school)
+    parent = PersonFactory.create(school=school, person_type=PersonType.PARENT)
     link = guardian_link(actor=office, pupil=pupil, parent=parent, relationship="mother")
     assert link.parental_responsibility
     again = guardian_link(
@@ -122,6 +122,6 @@ def test_parents_are_linked_only_to_pupils_of_the_same_school(school, other_scho
         parental_responsibility=False,
     )
     assert again.pk == link.pk and not again.parental_responsibility
-    stranger = PersonFactory(school=other_school, person_type=PersonType.PARENT)
+    stranger = PersonFactory.create(school=other_school, person_type=PersonType.PARENT)
     with pytest.raises(ServiceError):
         guardian_link(actor=office, pupil=pupil, parent=stranger, relationship="father")

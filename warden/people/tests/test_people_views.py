@@ -11,8 +11,8 @@ from warden.testing.factories import PersonFactory, PupilFactory
 
 def test_people_list_searches_filters_and_paginates(school, office, client_for):
     for n in range(60):
-        PupilFactory(school=school, last_name=f"Pupil{n:02d}", year_group=7 if n % 2 else 8)
-    PersonFactory(school=school, first_name="Grace", last_name="Hopper")
+        PupilFactory.create(school=school, last_name=f"Pupil{n:02d}", year_group=7 if n % 2 else 8)
+    PersonFactory.create(school=school, first_name="Grace", last_name="Hopper")
     client = client_for(office)
     page = client.get(reverse("people:list"))
     assert page.status_code == 200
@@ -27,19 +27,19 @@ def test_people_list_searches_filters_and_paginates(school, office, client_for):
 def test_people_list_runs_a_fixed_number_of_queries(school, office, client_for):
     client = client_for(office)
     for _ in range(5):
-        PupilFactory(school=school)
+        PupilFactory.create(school=school)
     client.get(reverse("people:list"))
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("people:list"))
     for _ in range(40):
-        PupilFactory(school=school)
+        PupilFactory.create(school=school)
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("people:list"))
     assert len(many) == len(few)
 
 
 def test_htmx_filter_returns_only_the_results(school, office, client_for):
-    PupilFactory(school=school)
+    PupilFactory.create(school=school)
     response = client_for(office).get(reverse("people:list"), HTTP_HX_REQUEST="true")
     assert response.content.lstrip().startswith(b'<div id="results">')
 
@@ -60,7 +60,7 @@ def test_office_adds_a_person_and_errors_say_what_to_fix(school, office, client_
 
 
 def test_teacher_can_read_the_register_but_not_change_it(school, teacher, client_for):
-    person = PupilFactory(school=school)
+    person = PupilFactory.create(school=school)
     client = client_for(teacher)
     assert client.get(reverse("people:detail", kwargs={"person_pk": person.pk})).status_code == 200
     response = client.get(reverse("people:edit", kwargs={"person_pk": person.pk}))
@@ -73,14 +73,14 @@ def test_governor_cannot_browse_the_register(school, governor, client_for):
 
 
 def test_viewing_a_record_is_itself_recorded(school, teacher, client_for):
-    person = PupilFactory(school=school)
+    person = PupilFactory.create(school=school)
     client_for(teacher).get(reverse("people:detail", kwargs={"person_pk": person.pk}))
     entry = AuditEntry.objects.get(action="person.viewed")
     assert entry.actor == teacher and entry.object_id == str(person.pk)
 
 
 def test_recording_leaving_through_the_page(school, office, client_for):
-    person = PersonFactory(school=school, person_type=PersonType.TEACHING_STAFF)
+    person = PersonFactory.create(school=school, person_type=PersonType.TEACHING_STAFF)
     response = client_for(office).post(
         reverse("people:leaving", kwargs={"person_pk": person.pk}),
         {"leaving_date": "2031-07-20", "leaving_reason": "Relocating"},
@@ -91,8 +91,10 @@ def test_recording_leaving_through_the_page(school, office, client_for):
 
 
 def test_linking_a_parent_from_the_pupil_page(school, office, client_for):
-    pupil = PupilFactory(school=school)
-    parent = PersonFactory(school=school, person_type=PersonType.PARENT, last_name="Parentson")
+    pupil = PupilFactory.create(school=school)
+    parent = PersonFactory.create(
+        school=school, person_type=PersonType.PARENT, last_name="Parentson"
+    )
     client = client_for(office)
     client.post(
         reverse("people:guardian_add", kwargs={"person_pk": pupil.pk}),
