@@ -7,14 +7,23 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from warden.core.access import has_perm, role_labels, schools_for
+from warden.core.access import has_perm, needs_two_factor, role_labels, schools_for
 from warden.core.nav import SECTIONS, all_items
+
+
+def _held_at_sign_in(request: HttpRequest) -> bool:
+    """True while the user still owes a second factor or a new password: show no menu."""
+    user = request.user
+    if getattr(user, "must_change_password", False):
+        return True
+    verified = bool(getattr(user, "is_verified", lambda: False)())
+    return needs_two_factor(user) and not verified
 
 
 def warden(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     school = getattr(request, "school", None)
-    if not user.is_authenticated or school is None:
+    if not user.is_authenticated or school is None or _held_at_sign_in(request):
         return {"current_school": school}
     sections: dict[str, list[dict[str, str | bool]]] = {}
     for item in all_items():
