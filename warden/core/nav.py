@@ -1,16 +1,14 @@
 """The navigation: each area lists its pages in its own ``nav.py`` as ``NAV_ITEMS``.
 
-Core gathers them from the installed apps, keeps the order of ``SECTIONS``, and shows a
-user only the items their role at the current school allows.
+Core gathers them from the installed apps (``warden.core.registry``), keeps the order of
+``SECTIONS``, and shows a user only the items their role at the current school allows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from importlib import import_module
 
-from django.apps import apps
+from warden.core.registry import collect
 
 
 @dataclass(frozen=True)
@@ -34,20 +32,10 @@ SECTIONS = [
 ]
 
 
-@cache
 def all_items() -> tuple[NavItem, ...]:
-    items: list[NavItem] = []
-    for config in apps.get_app_configs():
-        if not config.name.startswith("warden."):
-            continue
-        try:
-            module = import_module(f"{config.name}.nav")
-        except ModuleNotFoundError:
-            continue
-        items.extend(getattr(module, "NAV_ITEMS", []))
     return tuple(
         sorted(
-            items,
+            collect("nav", "NAV_ITEMS"),
             key=lambda i: (
                 SECTIONS.index(i.section) if i.section in SECTIONS else 99,
                 i.order,

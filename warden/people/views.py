@@ -12,9 +12,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from warden.core.access import has_perm, require_perm
 from warden.core.audit import audit_log
+from warden.core.dashboard import Panel
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.models import School, User
+from warden.core.registry import collect
 from warden.core.roles import Perm
 from warden.core.selectors import audit_for_object
 from warden.people import services
@@ -88,9 +90,23 @@ def person_detail(request: HttpRequest, person_pk: int) -> HttpResponse:
             "person": person,
             "links": links,
             "history": history,
+            "sections": person_sections(request, person),
             "can_edit": has_perm(request.user, Perm.PEOPLE_EDIT, person.school),
         },
     )
+
+
+def person_sections(request: HttpRequest, person: Person) -> list[Panel]:
+    """Sections other areas add to a person's page (accounts, agreements, equipment...).
+
+    Each area lists ``(permission, provider)`` pairs as ``SECTIONS`` in its
+    ``person_page.py``; a provider takes the request and the person and returns panels.
+    """
+    sections: list[Panel] = []
+    for perm, provider in collect("person_page", "SECTIONS"):
+        if has_perm(request.user, perm, person.school):
+            sections.extend(provider(request, person))
+    return sorted(sections, key=lambda p: (p.order, p.title))
 
 
 @login_required
