@@ -42,11 +42,13 @@ EDITABLE_FIELDS = (
 )
 
 
-def person_problems(person: Person) -> dict[str, list[str]]:
+def person_problems(person: Person, *, check_unique: bool = True) -> dict[str, list[str]]:
     """Field errors for a person record, in words that say what to fix.
 
     The register's own rules on top of the model's: pupils need a year group and a date of
     birth that fits school age; only pupils have a year group; leaving follows joining.
+    ``check_unique=False`` skips the per-record MIS id query for callers that check
+    uniqueness for many records at once (the MIS import).
     """
     errors: dict[str, list[str]] = {}
     try:
@@ -73,7 +75,7 @@ def person_problems(person: Person) -> dict[str, list[str]]:
         errors.setdefault("leaving_date", []).append(
             "The leaving date is before the joining date; correct one of them."
         )
-    if person.mis_id:
+    if check_unique and person.mis_id:
         clash = Person.objects.filter(school_id=person.school_id, mis_id=person.mis_id)
         if person.pk:
             clash = clash.exclude(pk=person.pk)
