@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from warden.core.models import Membership, School, User
 from warden.core.roles import ROLE_PERMISSIONS, TWO_FACTOR_ROLES, Role
@@ -128,3 +128,21 @@ def object_for_user(
     school: School = getattr(obj, field)
     require_perm(user, perm, school)
     return obj
+
+
+def request_school(request: HttpRequest) -> School:
+    """The school the signed-in user is acting for; 403 when they have none yet."""
+    school: School | None = getattr(request, "school", None)
+    if school is None:
+        raise PermissionDenied(
+            "Your sign-in has no role at any school yet. Ask your headteacher or ICT manager."
+        )
+    return school
+
+
+def request_user(request: HttpRequest) -> User:
+    """The signed-in operator (views using this are behind ``login_required``)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Sign in first.")
+    return user

@@ -12,7 +12,6 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
@@ -25,7 +24,13 @@ from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from warden.core import services
-from warden.core.access import needs_two_factor, require_perm, schools_for
+from warden.core.access import (
+    needs_two_factor,
+    request_school,
+    request_user,
+    require_perm,
+    schools_for,
+)
 from warden.core.audit import audit_log
 from warden.core.dashboard import panels_for
 from warden.core.errors import ServiceError
@@ -41,22 +46,6 @@ from warden.core.middleware import SESSION_SCHOOL_KEY
 from warden.core.models import Membership, School, User
 from warden.core.roles import Perm, Role
 from warden.core.selectors import audit_for_school, memberships_at, operators_at
-
-
-def _school(request: HttpRequest) -> School:
-    school: School | None = getattr(request, "school", None)
-    if school is None:
-        raise PermissionDenied(
-            "Your sign-in has no role at any school yet. Ask your headteacher or ICT manager."
-        )
-    return school
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
 
 # --- health -----------------------------------------------------------------------------
 
@@ -91,7 +80,7 @@ class SignOutView(auth_views.LogoutView):
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_verify(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if getattr(user, "is_verified", lambda: False)():
         return redirect("core:dashboard")
     form = OtpTokenForm(request.POST or None)
@@ -113,7 +102,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_setup(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("core:otp_verify")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
@@ -142,7 +131,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form = PasswordChangeForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -182,7 +171,7 @@ def switch_school(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    school = _school(request)
+    school = request_school(request)
     require_perm(request.user, Perm.DASHBOARD_VIEW, school)
     return render(
         request,
@@ -197,7 +186,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
-    school = _school(request)
+    school = request_school(request)
     require_perm(request.user, Perm.AUDIT_VIEW, school)
     form = AuditFilterForm(request.GET or None)
     entries = audit_for_school(school)
@@ -230,7 +219,7 @@ def _operator_at(request: HttpRequest, school: School, user_pk: int) -> User:
 @login_required
 @require_GET
 def user_list(request: HttpRequest) -> HttpResponse:
-    school = _school(request)
+    school = request_school(request)
     require_perm(request.user, Perm.USERS_MANAGE, school)
     memberships = memberships_at(school).order_by("user__last_name", "user__first_name", "role")
     by_user: dict[int, dict[str, Any]] = {}
@@ -245,13 +234,13 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def user_create(request: HttpRequest) -> HttpResponse:
-    school = _school(request)
+    school = request_school(request)
     require_perm(request.user, Perm.USERS_MANAGE, school)
     form = OperatorCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             user, password = services.operator_create(
-                actor=_user(request), school=school, **form.cleaned_data
+                actor=request_user(request), school=school, **form.cleaned_data
             )
         except ServiceError as exc:
             apply_service_errors(form, exc)
@@ -267,14 +256,17 @@ def user_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def user_detail(request: HttpRequest, user_pk: int) -> HttpResponse:
-    school = _school(request)
+    school = request_school(request)
     require_perm(request.user, Perm.USERS_MANAGE, school)
     target = _operator_at(request, school, user_pk)
     form = RoleGrantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_grant(
-                actor=_user(request), user=target, school=school, role=form.cleaned_data["role"]
+                actor=request_user(request),
+                user=target,
+                school=school,
+                role=form.cleaned_data["role"],
             )
             messages.success(request, f"{target} is now {Role(form.cleaned_data['role']).label}.")
             return redirect("core:user_detail", user_pk=target.pk)
@@ -302,10 +294,10 @@ def user_detail(request: HttpRequest, user_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def user_action(request: HttpRequest, user_pk: int, action: str) -> HttpResponse:
-    school = _school(request)
+    school = request_school(request)
     require_perm(request.user, Perm.USERS_MANAGE, school)
     target = _operator_at(request, school, user_pk)
-    actor = _user(request)
+    actor = request_user(request)
     try:
         if action == "reset-password":
             password = services.operator_reset_password(actor=actor, user=target, school=school)
@@ -336,7 +328,7 @@ def user_action(request: HttpRequest, user_pk: int, action: str) -> HttpResponse
 @login_required
 @require_POST
 def membership_revoke(request: HttpRequest, membership_pk: int) -> HttpResponse:
-    school = _school(request)
+    school = request_school(request)
     require_perm(request.user, Perm.USERS_MANAGE, school)
     membership = (
         Membership.objects.filter(pk=membership_pk, school=school)
@@ -346,7 +338,7 @@ def membership_revoke(request: HttpRequest, membership_pk: int) -> HttpResponse:
     if membership is None:
         raise Http404("No such role at this school.")
     try:
-        services.membership_revoke(actor=_user(request), membership=membership)
+        services.membership_revoke(actor=request_user(request), membership=membership)
         messages.success(
             request, f"Removed {membership.get_role_display()} from {membership.user}."
         )
@@ -361,7 +353,7 @@ def membership_revoke(request: HttpRequest, membership_pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def school_settings(request: HttpRequest) -> HttpResponse:
-    school = _school(request)
+    school = request_school(request)
     require_perm(request.user, Perm.SCHOOL_CONFIGURE, school)
     initial = {
         "min_length": school.password_min_length,
@@ -372,7 +364,7 @@ def school_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.school_set_password_policy(
-                actor=_user(request), school=school, **form.cleaned_data
+                actor=request_user(request), school=school, **form.cleaned_data
             )
             messages.success(request, "Password policy saved.")
             return redirect("core:school_settings")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from warden.core.access import AnyUser, object_for_user
 from warden.core.roles import Perm
-from warden.people.models import Guardianship, Person
+from warden.people.models import Guardianship, ImportRun, Person
 
 
 def person_for_user(user: AnyUser, pk: int, *, write: bool = False) -> Person:
@@ -18,4 +18,10 @@ def guardianship_for_user(user: AnyUser, pk: int) -> Guardianship:
         user,
         Perm.PEOPLE_EDIT,
         pk=pk,
+    )
+
+
+def import_run_for_user(user: AnyUser, pk: int) -> ImportRun:
+    return object_for_user(
+        ImportRun.objects.select_related("school", "started_by"), user, Perm.PEOPLE_IMPORT, pk=pk
     )

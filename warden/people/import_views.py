@@ -20,16 +20,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from warden.core.access import AnyUser, object_for_user, require_perm
+from warden.core.access import request_school, request_user, require_perm
 from warden.core.errors import ServiceError
-from warden.core.models import School, User
 from warden.core.roles import Perm
+from warden.people.access import import_run_for_user
 from warden.people.import_forms import MappingForm, UploadForm
 from warden.people.importing import (
     ImportReport,
@@ -43,24 +42,6 @@ SESSION_KEY = "people_import_uploads"
 KEEP_SECONDS = 2 * 60 * 60
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 HISTORY_PAGE_SIZE = 25
-
-
-def _school(request: HttpRequest) -> School:
-    school: School | None = getattr(request, "school", None)
-    if school is None:
-        raise PermissionDenied("Your sign-in has no role at any school yet.")
-    return school
-
-
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def import_run_for_user(user: AnyUser, pk: int) -> ImportRun:
-    return object_for_user(
-        ImportRun.objects.select_related("school", "started_by"), user, Perm.PEOPLE_IMPORT, pk=pk
-    )
 
 
 # --- the uploaded file between steps ---------------------------------------------------------
@@ -130,7 +111,7 @@ def _upload_gone(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
-    school = _school(request)
+    school = request_school(request)
     require_perm(request.user, Perm.PEOPLE_IMPORT, school)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -140,7 +121,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         try:
             # A dry run records who uploaded which file (by its hash) before anything else.
             report = people_import(
-                actor=_actor(request),
+                actor=request_user(request),
                 school=school,
                 data=data,
                 filename=upload_file.name or "upload.csv",
@@ -226,7 +207,7 @@ def run_import(request: HttpRequest, run_pk: int) -> HttpResponse:
         return _render_preview(request, run, form, None, status=400)
     try:
         report = people_import(
-            actor=_actor(request),
+            actor=request_user(request),
             school=run.school,
             data=data,
             filename=run.filename,
@@ -270,7 +251,7 @@ def detail(request: HttpRequest, run_pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
-    school = _school(request)
+    school = request_school(request)
     require_perm(request.user, Perm.PEOPLE_IMPORT, school)
     runs = ImportRun.objects.filter(school=school).select_related("started_by")
     page = Paginator(runs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))

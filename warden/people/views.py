@@ -10,12 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from warden.core.access import has_perm, require_perm
+from warden.core.access import has_perm, request_school, request_user, require_perm
 from warden.core.audit import audit_log
 from warden.core.dashboard import Panel
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
-from warden.core.models import School, User
 from warden.core.registry import collect
 from warden.core.roles import Perm
 from warden.core.selectors import audit_for_object
@@ -28,22 +27,10 @@ from warden.people.selectors import PeopleFilter, forms_at, people_list
 PAGE_SIZE = 50
 
 
-def _school(request: HttpRequest) -> School:
-    school: School | None = getattr(request, "school", None)
-    if school is None:
-        raise PermissionDenied("Your sign-in has no role at any school yet.")
-    return school
-
-
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 @login_required
 @require_GET
 def person_list(request: HttpRequest) -> HttpResponse:
-    school = _school(request)
+    school = request_school(request)
     require_perm(request.user, Perm.PEOPLE_VIEW, school)
     form = PeopleFilterForm(request.GET or None, forms_available=forms_at(school))
     filters = PeopleFilter()
@@ -75,7 +62,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 def person_detail(request: HttpRequest, person_pk: int) -> HttpResponse:
     person = person_for_user(request.user, person_pk)
     # Reading a personal record is itself recorded (UK GDPR accountability).
-    audit_log(actor=_actor(request), action="person.viewed", obj=person)
+    audit_log(actor=request_user(request), action="person.viewed", obj=person)
     if person.person_type == PersonType.PUPIL:
         links = person.guardianships.select_related("parent")
     else:
@@ -112,14 +99,14 @@ def person_sections(request: HttpRequest, person: Person) -> list[Panel]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_create(request: HttpRequest) -> HttpResponse:
-    school = _school(request)
+    school = request_school(request)
     require_perm(request.user, Perm.PEOPLE_EDIT, school)
     initial = {"person_type": request.GET.get("type", PersonType.PUPIL)}
     form = PersonForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             person = services.person_create(
-                actor=_actor(request), school=school, fields=form.cleaned_data
+                actor=request_user(request), school=school, fields=form.cleaned_data
             )
         except ServiceError as exc:
             apply_service_errors(form, exc)
@@ -136,7 +123,9 @@ def person_edit(request: HttpRequest, person_pk: int) -> HttpResponse:
     form = PersonForm(request.POST or None, instance=None, initial=_initial(person))
     if request.method == "POST" and form.is_valid():
         try:
-            services.person_update(actor=_actor(request), person=person, fields=form.cleaned_data)
+            services.person_update(
+                actor=request_user(request), person=person, fields=form.cleaned_data
+            )
         except ServiceError as exc:
             apply_service_errors(form, exc)
         else:
@@ -160,7 +149,7 @@ def person_leaving(request: HttpRequest, person_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.person_set_leaving(
-                actor=_actor(request),
+                actor=request_user(request),
                 person=person,
                 leaving_date=form.cleaned_data["leaving_date"],
                 reason=form.cleaned_data["leaving_reason"],
@@ -183,7 +172,7 @@ def guardian_add(request: HttpRequest, person_pk: int) -> HttpResponse:
     form = GuardianForm(request.POST or None, parents=parents)
     if request.method == "POST" and form.is_valid():
         try:
-            services.guardian_link(actor=_actor(request), pupil=pupil, **form.cleaned_data)
+            services.guardian_link(actor=request_user(request), pupil=pupil, **form.cleaned_data)
         except ServiceError as exc:
             apply_service_errors(form, exc)
         else:
@@ -197,6 +186,6 @@ def guardian_add(request: HttpRequest, person_pk: int) -> HttpResponse:
 def guardian_remove(request: HttpRequest, link_pk: int) -> HttpResponse:
     link = guardianship_for_user(request.user, link_pk)
     pupil_pk = link.pupil_id
-    services.guardian_unlink(actor=_actor(request), link=link)
+    services.guardian_unlink(actor=request_user(request), link=link)
     messages.success(request, "Link removed.")
     return redirect("people:detail", person_pk=pupil_pk)
