@@ -33,10 +33,19 @@ def warden(request: HttpRequest) -> dict[str, Any]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        current = request.path == url or (url != "/" and request.path.startswith(url))
         sections.setdefault(item.section, []).append(
-            {"label": item.label, "url": url, "current": current}
+            {"label": item.label, "url": url, "current": False}
         )
+    # The current page is the item with the longest URL that the path starts with, so
+    # "/people/import/" marks "Import from MIS" and not "People" too.
+    entries = [entry for items in sections.values() for entry in items]
+    matches = [
+        e
+        for e in entries
+        if request.path == e["url"] or (e["url"] != "/" and request.path.startswith(str(e["url"])))
+    ]
+    if matches:
+        max(matches, key=lambda e: len(str(e["url"])))["current"] = True
     ordered = [(name, sections[name]) for name in SECTIONS if name in sections]
     return {
         "current_school": school,
