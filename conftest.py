@@ -17,6 +17,19 @@ from warden.testing.factories import SchoolFactory, TrustFactory, UserFactory, m
 
 
 @pytest.fixture(autouse=True)
+def _keep_test_connection_open(monkeypatch):
+    """Let tests drive the real ``warden`` command line.
+
+    A management command run from the command line closes every database connection when
+    it ends; inside a test that would close the connection holding the test's transaction
+    (PostgreSQL then fails the rest of the test).
+    """
+    from django.db import connections
+
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+
+@pytest.fixture(autouse=True)
 def _immediate_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
