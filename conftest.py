@@ -21,12 +21,15 @@ def _keep_test_connection_open(monkeypatch):
     """Let tests drive the real ``warden`` command line.
 
     A management command run from the command line closes every database connection when
-    it ends; inside a test that would close the connection holding the test's transaction
+    it ends, and the worker does between tasks; inside a test that would close the connection holding the test's transaction
     (PostgreSQL then fails the rest of the test).
     """
     from django.db import connections
+    from django_tasks_db.management.commands import db_worker
 
     monkeypatch.setattr(connections, "close_all", lambda: None)
+    # The worker likewise drops connections between tasks.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
 
 @pytest.fixture(autouse=True)

@@ -148,3 +148,15 @@ def test_healthz_answers_when_the_database_does(db):
     response = Client().get("/healthz")
     assert response.status_code == 200
     assert response.content == b"ok\n"
+
+
+def test_reset_emails_go_through_the_background_worker(teacher, settings):
+    from warden.cli import main as warden
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    Client().post(reverse("core:password_reset"), {"email": teacher.email})
+    assert mail.outbox == []
+    warden(["worker", "--batch"])
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [teacher.email]
+    assert "teacher" in str(mail.outbox[0].body)

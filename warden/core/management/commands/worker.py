@@ -5,11 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Run the background worker that carries out queued tasks."
+    help = "Run the background worker that carries out queued tasks (e-mails, reminders...)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--batch", action="store_true", help="Run every queued task, then stop."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        call_command("db_worker")
+        if options["batch"]:
+            call_command("db_worker", batch=True, startup_delay=False)
+        else:
+            call_command("db_worker")

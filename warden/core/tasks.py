@@ -1,0 +1,14 @@
+"""Background tasks of core. Each is a thin wrapper the worker (``warden worker``) runs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django_tasks import task
+
+
+@task()
+def send_email(*, subject: str, body: str, to: list[str], from_email: str | None = None) -> int:
+    """Send one plain-text e-mail; a failure is retried by running the task again."""
+    message = EmailMessage(subject, body, from_email or settings.DEFAULT_FROM_EMAIL, to)
+    return message.send()
