@@ -37,6 +37,18 @@ class Perm:
     REPORTS_VIEW = "reports.view"
 
 
+# What each permission lets a person do, in words shown on the "Users and roles" page.
+PERM_LABELS: dict[str, str] = {
+    Perm.DASHBOARD_VIEW: "See the school dashboard",
+    Perm.PEOPLE_VIEW: "Look up people in the register",
+    Perm.PEOPLE_EDIT: "Add and change people, record leavers",
+    Perm.PEOPLE_IMPORT: "Import people from the MIS",
+    Perm.AUDIT_VIEW: "Read the audit trail",
+    Perm.USERS_MANAGE: "Manage Warden users and their roles",
+    Perm.SCHOOL_CONFIGURE: "Change school settings (password policy)",
+    Perm.REPORTS_VIEW: "Read reports for governors",
+}
+
 _ALL = frozenset(value for key, value in vars(Perm).items() if key.isupper())
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -109,3 +121,11 @@ def grant_refusal(granter_roles: set[str], role: str) -> str | None:
             "because it opens safeguarding and personal records."
         )
     return None
+
+
+def permission_table() -> list[tuple[str, list[bool]]]:
+    """Rows of (permission label, [held by each role in ``Role`` order]) for display."""
+    return [
+        (label, [perm in ROLE_PERMISSIONS.get(role, frozenset()) for role in Role])
+        for perm, label in PERM_LABELS.items()
+    ]

@@ -44,7 +44,7 @@ from warden.core.forms import (
 )
 from warden.core.middleware import SESSION_SCHOOL_KEY
 from warden.core.models import Membership, School, User
-from warden.core.roles import Perm, Role
+from warden.core.roles import TWO_FACTOR_ROLES, Perm, Role, permission_table
 from warden.core.selectors import audit_for_school, memberships_at, operators_at
 
 # --- health -----------------------------------------------------------------------------
@@ -227,7 +227,15 @@ def user_list(request: HttpRequest) -> HttpResponse:
         row = by_user.setdefault(m.user_id, {"user": m.user, "roles": []})
         row["roles"].append(m)
     return render(
-        request, "core/user_list.html", {"rows": list(by_user.values()), "school": school}
+        request,
+        "core/user_list.html",
+        {
+            "rows": list(by_user.values()),
+            "school": school,
+            "roles": list(Role),
+            "permission_table": permission_table(),
+            "two_factor_roles": [Role(r).label for r in Role if r in TWO_FACTOR_ROLES],
+        },
     )
 
 

@@ -92,3 +92,15 @@ def test_unlocking_a_locked_account(school, headteacher, teacher, client_for):
 
     response = Client().post(reverse("core:login"), {"username": "teacher", "password": PASSWORD})
     assert response.status_code == 302
+
+
+def test_users_page_explains_what_each_role_may_do(school, headteacher, client_for):
+    page = client_for(headteacher).get(reverse("core:user_list"))
+    assert b"What each role may do" in page.content
+    assert b"Import people from the MIS" in page.content
+
+
+def test_every_permission_has_words_for_people():
+    from warden.core.roles import _ALL, PERM_LABELS
+
+    assert set(PERM_LABELS) == set(_ALL)
