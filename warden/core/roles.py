@@ -49,11 +49,11 @@ PERM_LABELS: dict[str, str] = {
     Perm.REPORTS_VIEW: "Read reports for governors",
 }
 
-_ALL = frozenset(value for key, value in vars(Perm).items() if key.isupper())
+ALL_PERMS = frozenset(value for key, value in vars(Perm).items() if key.isupper())
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.HEADTEACHER: _ALL,
-    Role.TRUST_ADMIN: _ALL,
+    Role.HEADTEACHER: ALL_PERMS,
+    Role.TRUST_ADMIN: ALL_PERMS,
     Role.DSL: frozenset(
         {Perm.DASHBOARD_VIEW, Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW, Perm.REPORTS_VIEW}
     ),

@@ -101,6 +101,6 @@ def test_users_page_explains_what_each_role_may_do(school, headteacher, client_f
 
 
 def test_every_permission_has_words_for_people():
-    from warden.core.roles import _ALL, PERM_LABELS
+    from warden.core.roles import ALL_PERMS, PERM_LABELS
 
-    assert set(PERM_LABELS) == set(_ALL)
+    assert set(PERM_LABELS) == set(ALL_PERMS)
