@@ -1,0 +1,549 @@
+"""Warden's Squid helper against squidGuard 1.6 on the same lists, groups and traffic.
+
+One invocation does everything:
+
+1. installs Debian's ``squidguard`` if ``squidGuard`` is missing (``apt-get install``);
+2. copies the chosen UT1 categories from the shared data into a work folder, normalised
+   (see below), and builds both filters from that one copy: squidGuard's Berkeley DB files
+   (``squidGuard -c CONF -C all``) and Warden's policy snapshot;
+3. writes the same three groups into both: pupils (10.1.0.0/16 and the pupil user list),
+   staff (10.2.0.0/16 and the staff user list) and guests (everyone else), each blocking a
+   different set of categories;
+4. generates the traffic (``bench/traffic.py``, deterministic, 1,000,000 lines by default),
+   in squidGuard's line format (no channel IDs, which squidGuard does not support);
+5. runs each helper as a real child process, traffic file on stdin and answers on stdout,
+   and measures wall time, start-up time (the same helper on empty input) and peak RSS
+   (the child's VmHWM from /proc, sampled every 20 ms while it runs);
+6. compares the answers line by line (block or pass) and prints the mismatches.
+
+Normalising the list copy keeps the comparison about speed, not about squidGuard's
+lookup quirks (documented in :mod:`warden.engine.lists`): entries already covered by a
+parent entry of the same list are dropped (squidGuard only looks at the nearest key in its
+B-tree, so ``example.com`` plus ``b.example.com`` hides ``www.example.com`` from it); URL
+entries are percent-decoded, lose a leading ``www``/``web``/``ftp`` label and doubled
+slashes (squidGuard does all that to requests but not to its list entries, so such entries
+can never match). The meaning of the lists is unchanged. ``--raw-lists`` skips this step to
+show what the quirks cost.
+
+Run: .venv/bin/python bench/helper_vs_squidguard.py [--lines 1000000] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from traffic import (  # noqa: E402
+    GROUP_NETWORKS,
+    PUPIL_USERS,
+    STAFF_USERS,
+    read_list_entries,
+    write_traffic,
+)
+
+from warden.engine.categories import ut1_category  # noqa: E402
+from warden.engine.lists import ListBuilder, shared_data_dir  # noqa: E402
+from warden.engine.snapshot import write_snapshot  # noqa: E402
+
+UT1_CATEGORIES = (
+    "gambling",
+    "malware",
+    "phishing",
+    "redirector",
+    "drogue",
+    "agressif",
+    "games",
+    "social_networks",
+    "adult",
+    "mixed_adult",
+    "dating",
+    "warez",
+    "hacking",
+    "vpn",
+    "doh",
+    "tricheur",
+    "sect",
+    "dangerous_material",
+    "cryptojacking",
+    "chat",
+    "webmail",
+    "filehosting",
+    "publicite",
+    "shopping",
+    "audio-video",
+)
+
+# Each group's blocked Warden categories; squidGuard blocks every UT1 folder mapping to one.
+GROUP_BLOCKS: dict[str, tuple[str, ...]] = {
+    "pupils": (
+        "gambling",
+        "malware",
+        "phishing",
+        "proxies",
+        "drugs",
+        "violence",
+        "weapons",
+        "games",
+        "social-networks",
+        "pornography",
+        "adult",
+        "dating",
+        "piracy",
+        "hacking",
+        "vpn",
+        "doh",
+        "cheating",
+        "cults",
+        "chat",
+    ),
+    "staff": ("malware", "phishing", "pornography", "gambling", "piracy"),
+    "guests": (
+        "malware",
+        "phishing",
+        "pornography",
+        "adult",
+        "gambling",
+        "proxies",
+        "vpn",
+        "doh",
+        "drugs",
+        "violence",
+        "weapons",
+        "piracy",
+        "hacking",
+        "dating",
+    ),
+}
+BLOCK_PAGE = "http://block.warden.test/blocked"
+_COMMON_LABEL = re.compile(r"^(?:www|web|ftp)[0-9]*\.")
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+# --- setup -----------------------------------------------------------------------------------
+
+
+def ensure_squidguard() -> str:
+    found = shutil.which("squidGuard")
+    if found:
+        return found
+    say("squidGuard is not installed: running apt-get update && apt-get install -y squidguard")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    # apt-get from PATH on purpose: that is how the Debian package is meant to be installed.
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)  # noqa: S607
+    install = ["apt-get", "install", "-y", "-qq", "squidguard"]
+    subprocess.run(install, check=True, env=env)  # noqa: S603
+    found = shutil.which("squidGuard")
+    if not found:
+        raise SystemExit("apt-get installed squidguard but squidGuard is not on PATH")
+    return found
+
+
+def _reduce_domains(entries: Iterable[str]) -> tuple[list[str], int]:
+    names = {e.strip().lower().rstrip(".") for e in entries}
+    names.discard("")
+    kept = []
+    for name in names:
+        parent = name
+        covered = False
+        while "." in parent:
+            parent = parent.split(".", 1)[1]
+            if parent in names:
+                covered = True
+                break
+        if not covered:
+            kept.append(name)
+    kept.sort()
+    return kept, len(names) - len(kept)
+
+
+def _normalise_url_entry(entry: str) -> str | None:
+    # Browsers never send the fragment, so an entry's "#..." can only stop it matching.
+    text = unquote(entry.strip().partition("#")[0]).lower()
+    # squidGuard decodes and simplifies requests ("./" segments, "%" escapes) but not its
+    # entries, so entries still holding either can never match there.
+    if not text or any(ch.isspace() for ch in text) or "%" in text or "./" in text:
+        return None
+    host, slash, path = text.partition("/")
+    host = host.rpartition("@")[2].partition(":")[0]
+    host = _COMMON_LABEL.sub("", host, count=1)
+    path, mark, query = path.partition("?")
+    path = path.lstrip("/")
+    while "//" in path:
+        path = path.replace("//", "/")
+    return f"{host}{slash}{path}{mark}{query}"
+
+
+def _reduce_urls(entries: Iterable[str]) -> tuple[list[str], int]:
+    raw = [e for e in entries if e.strip()]
+    cleaned = sorted({n for n in (_normalise_url_entry(e) for e in raw) if n})
+    kept: list[str] = []
+    for entry in cleaned:
+        # Sorted order puts a prefix right before the entries it covers.
+        if kept and entry.startswith(kept[-1]):
+            continue
+        kept.append(entry)
+    return kept, len(raw) - len(kept)
+
+
+def prepare_lists(source: Path, target: Path, names: Iterable[str], *, raw: bool) -> dict[str, Any]:
+    stats: dict[str, Any] = {}
+    for name in names:
+        folder = target / name
+        folder.mkdir(parents=True, exist_ok=True)
+        info: dict[str, int] = {}
+        for stem in ("domains", "urls"):
+            src = source / name / stem
+            if not src.is_file():
+                continue
+            lines = src.read_text(encoding="utf-8", errors="replace").splitlines()
+            entries = [line.strip() for line in lines if line.strip() and line[0] != "#"]
+            if raw:
+                kept, dropped = entries, 0
+            elif stem == "domains":
+                kept, dropped = _reduce_domains(entries)
+            else:
+                kept, dropped = _reduce_urls(entries)
+            (folder / stem).write_text("\n".join(kept) + "\n", encoding="utf-8")
+            info[stem] = len(kept)
+            info[f"{stem}_dropped"] = dropped
+        stats[name] = info
+    return stats
+
+
+def squidguard_config(work: Path, lists: Path, names: Iterable[str]) -> Path:
+    users = lists / "users"
+    users.mkdir(exist_ok=True)
+    (users / "pupils").write_text("\n".join(PUPIL_USERS) + "\n")
+    (users / "staff").write_text("\n".join(STAFF_USERS) + "\n")
+    out = [f"dbhome {lists}", f"logdir {work / 'sglog'}", ""]
+    out += ["src pupil_users {", f"    userlist {users / 'pupils'}", "}"]
+    out += ["src staff_users {", f"    userlist {users / 'staff'}", "}"]
+    out += ["src pupils {", f"    ip {GROUP_NETWORKS['pupils']}.0.0/16", "}"]
+    out += ["src staff {", f"    ip {GROUP_NETWORKS['staff']}.0.0/16", "}", ""]
+    dests: dict[str, str] = {}
+    for name in names:
+        lines = [f"dest {name.replace('-', '_')} {{"]
+        if (lists / name / "domains").is_file():
+            lines.append(f"    domainlist {name}/domains")
+        if (lists / name / "urls").is_file():
+            lines.append(f"    urllist {name}/urls")
+        lines.append("}")
+        out += lines
+        dests[name] = name.replace("-", "_")
+    out.append("")
+
+    def passes(group: str) -> str:
+        blocked = set(GROUP_BLOCKS[group])
+        denied = [f"!{dests[n]}" for n in names if ut1_category(n) in blocked]
+        return " ".join([*denied, "all"])
+
+    out.append("acl {")
+    for source, group in (
+        ("pupil_users", "pupils"),
+        ("staff_users", "staff"),
+        ("pupils", "pupils"),
+        ("staff", "staff"),
+        ("default", "guests"),
+    ):
+        out += [
+            f"    {source} {{",
+            f"        pass {passes(group)}",
+            f"        redirect {BLOCK_PAGE}?url=%u&category=%t&group=%s",
+            "    }",
+        ]
+    out.append("}")
+    (work / "sglog").mkdir(exist_ok=True)
+    conf = work / "squidGuard.conf"
+    conf.write_text("\n".join(out) + "\n")
+    return conf
+
+
+def warden_snapshot(work: Path, lists: Path, names: Iterable[str]) -> Path:
+    builder = ListBuilder()
+    builder.add_ut1(lists, list(names))
+    index = builder.build()
+    header = {
+        "timezone": "Europe/London",
+        "block_page": BLOCK_PAGE,
+        "default_group": "guests",
+        "groups": [
+            {"slug": slug, "label": slug.title(), "block": list(blocked)}
+            for slug, blocked in GROUP_BLOCKS.items()
+        ],
+        "users": {**dict.fromkeys(PUPIL_USERS, "pupils"), **dict.fromkeys(STAFF_USERS, "staff")},
+        "networks": [
+            {"cidr": f"{GROUP_NETWORKS['pupils']}.0.0/16", "group": "pupils"},
+            {"cidr": f"{GROUP_NETWORKS['staff']}.0.0/16", "group": "staff"},
+        ],
+    }
+    return write_snapshot(work / "policy.wps", header, index)
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def _peak_rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run_helper(
+    command: list[str], stdin_path: Path, stdout_path: Path, *, watch: bool = True
+) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one helper run over a file.
+
+    The peak is the child's own VmHWM, read from /proc while it runs: wait4's ru_maxrss
+    would also count the pages the child shared with this (large) process before exec.
+    """
+    peak = 0
+    with open(stdin_path, "rb") as stdin, open(stdout_path, "wb") as stdout:
+        started = time.perf_counter()
+        process = subprocess.Popen(  # noqa: S603 - our own commands, no shell
+            command, stdin=stdin, stdout=stdout, stderr=subprocess.DEVNULL
+        )
+        if watch:
+            while True:
+                pid, status = os.waitpid(process.pid, os.WNOHANG)
+                if pid:
+                    break
+                peak = max(peak, _peak_rss_kib(process.pid))
+                time.sleep(0.02)
+        else:
+            _pid, status = os.waitpid(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{command[0]} exited with {process.returncode}")
+    return elapsed, peak
+
+
+def is_block_squidguard(answer: str) -> bool:
+    return answer.startswith("OK")
+
+
+def is_block_warden(answer: str) -> bool:
+    return answer.startswith("OK status=")
+
+
+def compare(
+    traffic: Path, sg_out: Path, warden_out: Path
+) -> tuple[int, int, int, list[dict[str, str]], int, int, int]:
+    mismatches = 0
+    connect_whole_host = 0
+    sg_blocks = warden_blocks = 0
+    examples: list[dict[str, str]] = []
+    sg_only = warden_only = 0
+    with open(traffic) as t, open(sg_out) as s, open(warden_out) as w:
+        for request, sg_answer, warden_answer in zip(t, s, w, strict=True):
+            sg_block = is_block_squidguard(sg_answer)
+            warden_block = is_block_warden(warden_answer)
+            sg_blocks += sg_block
+            warden_blocks += warden_block
+            if sg_block != warden_block:
+                mismatches += 1
+                sg_only += sg_block
+                warden_only += warden_block
+                url = request.split(" ", 1)[0]
+                if warden_block and "://" not in url:
+                    # squidGuard never applies URL entries to CONNECT (its request has no
+                    # path); Warden applies a whole-host entry ("host/") to it.
+                    connect_whole_host += 1
+                    continue
+                if len(examples) < 10:
+                    examples.append(
+                        {
+                            "request": request.strip(),
+                            "squidguard": sg_answer.strip()[:160],
+                            "warden": warden_answer.strip()[:160],
+                        }
+                    )
+    return mismatches, sg_blocks, warden_blocks, examples, sg_only, warden_only, connect_whole_host
+
+
+def count_lines(path: Path) -> int:
+    with open(path, "rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--json", type=Path, default=None, help="also write results here")
+    parser.add_argument("--workdir", type=Path, default=None, help="keep the work files here")
+    parser.add_argument("--ut1", type=Path, default=None, help="UT1 folder (shared data)")
+    parser.add_argument("--raw-lists", action="store_true", help="do not normalise the lists")
+    parser.add_argument("--seed", type=int, default=20250106)
+    args = parser.parse_args(argv)
+
+    squidguard = ensure_squidguard()
+    version = (
+        subprocess.run(  # noqa: S603 - the installed squidGuard binary
+            [squidguard, "-v"], capture_output=True, text=True, check=False
+        ).stderr.strip()
+        or "squidGuard"
+    )
+    source = args.ut1 or shared_data_dir() / "ut1"
+    if not source.is_dir():
+        raise SystemExit(f"no UT1 lists at {source} (set WARDEN_SHARED_DATA)")
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="warden-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    lists = work / "lists"
+    if lists.exists():
+        shutil.rmtree(lists)
+    names = [n for n in UT1_CATEGORIES if (source / n).is_dir()]
+    say(f"work folder: {work}")
+    say(f"{version}; Python {sys.version.split()[0]}")
+
+    started = time.perf_counter()
+    list_stats = prepare_lists(source, lists, names, raw=args.raw_lists)
+    entries = sum(v.get("domains", 0) + v.get("urls", 0) for v in list_stats.values())
+    dropped = sum(
+        v.get("domains_dropped", 0) + v.get("urls_dropped", 0) for v in list_stats.values()
+    )
+    say(
+        f"lists: {len(names)} UT1 categories, {entries:,} entries "
+        f"({dropped:,} redundant or unmatchable entries normalised away) "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
+
+    conf = squidguard_config(work, lists, names)
+    started = time.perf_counter()
+    subprocess.run(  # noqa: S603 - the installed squidGuard binary
+        [squidguard, "-c", str(conf), "-C", "all"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    sg_build = time.perf_counter() - started
+    say(f"squidGuard -C all: {sg_build:.1f}s")
+
+    started = time.perf_counter()
+    snapshot = warden_snapshot(work, lists, names)
+    warden_build = time.perf_counter() - started
+    say(f"Warden snapshot: {warden_build:.1f}s, {snapshot.stat().st_size / 1e6:.1f} MB")
+
+    traffic = work / "traffic.txt"
+    started = time.perf_counter()
+    domains, urls = read_list_entries(lists, names)
+    write_traffic(traffic, args.lines, domains, urls, seed=args.seed)
+    say(f"traffic: {args.lines:,} lines in {time.perf_counter() - started:.1f}s")
+
+    empty = work / "empty.txt"
+    empty.write_text("")
+    commands = {
+        "squidGuard": [squidguard, "-c", str(conf)],
+        "Warden": [sys.executable, "-m", "warden.engine.helper", "--snapshot", str(snapshot)],
+    }
+    results: dict[str, dict[str, Any]] = {}
+    for name, command in commands.items():
+        startup, _ = run_helper(command, empty, work / f"{name}.empty.out", watch=False)
+        out = work / f"{name}.out"
+        wall, rss = run_helper(command, traffic, out)
+        answered = count_lines(out)
+        if answered != args.lines:
+            raise SystemExit(f"{name} answered {answered} of {args.lines} lines")
+        results[name] = {
+            "wall_s": round(wall, 3),
+            "startup_s": round(startup, 3),
+            "lines_per_s": round(args.lines / wall),
+            "steady_lines_per_s": round(args.lines / max(wall - startup, 1e-9)),
+            "peak_rss_mib": round(rss / 1024, 1),
+        }
+        say(f"{name}: {wall:.2f}s")
+
+    mismatches, sg_blocks, warden_blocks, examples, sg_only, warden_only, connects = compare(
+        traffic, work / "squidGuard.out", work / "Warden.out"
+    )
+    sg, wd = results["squidGuard"], results["Warden"]
+    ratio_total = wd["lines_per_s"] / sg["lines_per_s"]
+    ratio_steady = wd["steady_lines_per_s"] / sg["steady_lines_per_s"]
+    results["squidGuard"]["blocked"] = sg_blocks
+    results["Warden"]["blocked"] = warden_blocks
+
+    rows = [
+        ("lines", f"{args.lines:,}", f"{args.lines:,}"),
+        ("blocked", f"{sg_blocks:,}", f"{warden_blocks:,}"),
+        ("wall time (s)", f"{sg['wall_s']:.2f}", f"{wd['wall_s']:.2f}"),
+        ("start-up (s)", f"{sg['startup_s']:.2f}", f"{wd['startup_s']:.2f}"),
+        ("decisions/s (wall)", f"{sg['lines_per_s']:,}", f"{wd['lines_per_s']:,}"),
+        (
+            "decisions/s (after start-up)",
+            f"{sg['steady_lines_per_s']:,}",
+            f"{wd['steady_lines_per_s']:,}",
+        ),
+        ("peak RSS (MiB)", f"{sg['peak_rss_mib']}", f"{wd['peak_rss_mib']}"),
+    ]
+    say("")
+    say(f"{'':30} {'squidGuard':>14} {'Warden':>14}")
+    for label, left, right in rows:
+        say(f"{label:30} {left:>14} {right:>14}")
+    say("")
+    say(f"Warden / squidGuard: {ratio_total:.1f}x (wall), {ratio_steady:.1f}x (after start-up)")
+    say(
+        f"decision mismatches (block vs pass): {mismatches:,} "
+        f"(squidGuard-only blocks {sg_only:,}, Warden-only blocks {warden_only:,})"
+    )
+    say(
+        f"  of which CONNECT to a host whose URL entry covers every path: {connects:,} "
+        f"(squidGuard never applies URL entries to CONNECT; Warden does)"
+    )
+    say(f"  unexplained: {mismatches - connects:,}")
+    for example in examples[:5]:
+        say(f"  request:    {example['request']}")
+        say(f"  squidGuard: {example['squidguard']}")
+        say(f"  Warden:     {example['warden']}")
+
+    report = {
+        "lines": args.lines,
+        "seed": args.seed,
+        "ut1_categories": names,
+        "raw_lists": args.raw_lists,
+        "list_entries": entries,
+        "list_entries_normalised_away": dropped,
+        "squidguard_version": version,
+        "python": sys.version.split()[0],
+        "build_s": {"squidGuard": round(sg_build, 2), "Warden": round(warden_build, 2)},
+        "results": results,
+        "ratio_wall": round(ratio_total, 2),
+        "ratio_after_startup": round(ratio_steady, 2),
+        "mismatches": mismatches,
+        "squidguard_only_blocks": sg_only,
+        "warden_only_blocks": warden_only,
+        "mismatches_connect_whole_host_url_entry": connects,
+        "mismatches_unexplained": mismatches - connects,
+        "mismatch_examples": examples,
+    }
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+        say(f"results written to {args.json}")
+    if args.workdir is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
