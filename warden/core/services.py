@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -12,9 +13,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from warden.core.access import require_perm, roles_by_school
 from warden.core.audit import audit_log, diff, snapshot
 from warden.core.errors import ServiceError
-from warden.core.models import Membership, School, User
+from warden.core.models import Membership, School, Trust, User
 from warden.core.passwords import policy_for_user, school_policy
-from warden.core.roles import Perm, Role, grant_refusal
+from warden.core.roles import TRUST_ONLY_ROLES, Perm, Role, grant_refusal
 from warden.lib.passwords import PasswordPolicy
 
 # Seed 001 §8f is the floor: a school may make its policy stricter, never weaker.
@@ -99,6 +100,29 @@ def operator_create(
     creating the account and must be changed at first sign-in (seed 001 §8b).
     """
     _check_grant(actor, school, role)
+    user, password = _new_user(
+        actor=actor,
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        policy=school_policy(school),
+        school=school,
+    )
+    membership_grant(actor=actor, user=user, school=school, role=role)
+    return user, password
+
+
+def _new_user(
+    *,
+    actor: User | None,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    policy: PasswordPolicy,
+    school: School | None,
+) -> tuple[User, str]:
     username = username.strip().lower()
     errors: dict[str, list[str]] = {}
     if not username:
@@ -118,7 +142,7 @@ def operator_create(
         email=email.strip(),
         must_change_password=True,
     )
-    password = temporary_password(school_policy(school))
+    password = temporary_password(policy)
     user.set_password(password)
     user.save()
     audit_log(
@@ -128,7 +152,103 @@ def operator_create(
         school=school,
         changes=diff({}, snapshot(user, ["username", "first_name", "last_name", "email"])),
     )
-    membership_grant(actor=actor, user=user, school=school, role=role)
+    return user, password
+
+
+@transaction.atomic
+def school_register(
+    *,
+    trust_slug: str,
+    trust_name: str,
+    name: str,
+    slug: str,
+    urn: str = "",
+    phase: str = "primary",
+) -> School:
+    """Add a school, and its trust the first time, from the server's command line.
+
+    A standalone school is a trust of one. Run by whoever installs Warden, so it has no
+    acting user; the audit trail records it as done by the system from the command line.
+    """
+    errors: dict[str, list[str]] = {}
+    if School.objects.filter(slug=slug).exists():
+        errors["slug"] = [f"A school with the short name {slug!r} exists; choose another."]
+    if phase not in dict(School._meta.get_field("phase").choices or []):
+        errors["phase"] = ["Phase must be primary, secondary, all_through or special."]
+    if errors:
+        raise ServiceError(next(iter(errors.values()))[0], field_errors=errors)
+    trust, created = Trust.objects.get_or_create(slug=trust_slug, defaults={"name": trust_name})
+    if created:
+        audit_log(
+            actor=None,
+            action="trust.created",
+            obj=trust,
+            trust=trust,
+            changes=diff({}, snapshot(trust, ["name", "slug"])),
+        )
+    school = School(trust=trust, name=name.strip(), slug=slug, urn=urn.strip(), phase=phase)
+    try:
+        school.full_clean()
+    except ValidationError as exc:
+        raise ServiceError(
+            "The school was not added: " + "; ".join(exc.messages), field_errors=exc.message_dict
+        ) from None
+    school.save()
+    audit_log(
+        actor=None,
+        action="school.created",
+        obj=school,
+        school=school,
+        changes=diff({}, snapshot(school, ["name", "slug", "urn", "phase"])),
+    )
+    return school
+
+
+@transaction.atomic
+def administrator_create(
+    *,
+    username: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    school: School | None = None,
+    trust: Trust | None = None,
+) -> tuple[User, str]:
+    """The first sign-in of a school (its headteacher) or trust, from the command line.
+
+    Everyone after that is added in Warden by a user who manages users. The temporary
+    password must be changed at first sign-in (seed 001 §8b).
+    """
+    if role not in Role.values:
+        raise ServiceError(
+            f"{role!r} is not a Warden role; choose one of {', '.join(Role.values)}."
+        )
+    if (school is None) == (trust is None):
+        raise ServiceError("Give either a school (a role there) or a trust (a trust-wide role).")
+    if school is not None and role in TRUST_ONLY_ROLES:
+        raise ServiceError(f"{Role(role).label} is trust-wide: give --trust, not --school.")
+    target_trust = trust or (school.trust if school else None)
+    assert target_trust is not None
+    policy = school_policy(school) if school else PasswordPolicy()
+    user, password = _new_user(
+        actor=None,
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        policy=policy,
+        school=school,
+    )
+    membership = Membership.objects.create(user=user, trust=target_trust, school=school, role=role)
+    audit_log(
+        actor=None,
+        action="membership.granted",
+        obj=membership,
+        school=school,
+        trust=target_trust,
+        changes={"user": [None, user.username], "role": [None, role]},
+    )
     return user, password
 
 
