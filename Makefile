@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck pytest assets clean
+.PHONY: install run test test-deps lint typecheck pytest assets clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy warden
 
-pytest: install
+# The tests start real servers (Squid, OpenLDAP) of their own; install them when missing.
+test-deps:
+	scripts/ensure-test-deps
+
+pytest: install test-deps
 	$(BIN)/pytest
 
 test: lint typecheck pytest

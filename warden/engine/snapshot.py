@@ -510,8 +510,11 @@ class SnapshotHolder:
     :meth:`get` is called on every decision, so it costs one clock read until
     ``check_interval`` seconds have passed since the last look at the file; then one
     ``stat`` (two with a separate list file). A changed file is loaded and validated
-    before it replaces the current snapshot, so a half-written or invalid file never takes
-    effect; the last good snapshot stays, and :attr:`error` says what was wrong.
+    before it takes effect. When the file is missing or does not validate, no policy is in
+    force and the engine fails closed (blocks everything) until a valid file appears;
+    :attr:`error` says what was wrong. Warden writes snapshots whole (temp file and rename),
+    so this only happens when the file is removed or damaged outside Warden, and then
+    blocking is safer for a school than filtering by a policy nobody can see any more.
     """
 
     def __init__(
@@ -535,7 +538,7 @@ class SnapshotHolder:
         self.loaded_at: float | None = None
 
     def get(self) -> PolicySnapshot | None:
-        """The snapshot in force, or None when no valid one was ever loaded."""
+        """The snapshot in force, or None when the file is missing or invalid."""
         if self.clock() >= self.next_check:
             self.check()
         return self._snapshot
@@ -553,10 +556,12 @@ class SnapshotHolder:
             try:
                 snapshot = self._loader(self.path)
             except SnapshotError as exc:
+                self._snapshot = None
                 self.error = str(exc)
                 logger.error("policy snapshot %s not loaded: %s", self.path, exc)
                 return False
-            except Exception as exc:  # a bug must not take filtering down with it
+            except Exception as exc:  # a bug must fail closed, not crash the helper
+                self._snapshot = None
                 self.error = f"unexpected error: {exc!r}"
                 logger.exception("policy snapshot %s not loaded", self.path)
                 return False

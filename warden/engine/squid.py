@@ -26,14 +26,16 @@ closes. Blocks carry ``message="reason"``, ``tag=category`` and ``block-url="...
 requests in a category carry ``tag=category``. Field values arrive percent-encoded and are
 decoded once; ``-`` means "none".
 
-Squid configuration::
+Squid configuration (``warden-filter-helper`` is installed beside ``warden`` in the venv;
+``python -m warden.engine.helper`` does not work as a Squid program because Squid starts
+helpers with a made-up ``argv[0]``, and Python then cannot find its venv)::
 
-    url_rewrite_program /srv/warden/.venv/bin/python -m warden.engine.helper \\
+    url_rewrite_program /srv/warden/.venv/bin/warden-filter-helper \\
         --snapshot /var/lib/warden/policy.wps
     url_rewrite_children 20 startup=5 idle=2 concurrency=50
 
     external_acl_type warden children-max=10 concurrency=50 ttl=60 %>a %un %URI \\
-        /srv/warden/.venv/bin/python -m warden.engine.helper --mode external-acl \\
+        /srv/warden/.venv/bin/warden-filter-helper --mode external-acl \\
         --snapshot /var/lib/warden/policy.wps
     acl warden external warden
     http_access allow warden

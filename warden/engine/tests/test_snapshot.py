@@ -231,15 +231,30 @@ def test_holder_does_not_reload_an_unchanged_file(tmp_path: Path):
     assert holder.generation == 1
 
 
-def test_holder_keeps_the_last_good_snapshot_when_the_new_file_is_bad(tmp_path: Path):
+def test_holder_drops_the_policy_when_the_file_is_damaged_and_recovers(tmp_path: Path):
     path = write_snapshot(tmp_path / "policy.wps", policy_header(), small_index())
     clock = FakeClock()
     holder = SnapshotHolder(path, check_interval=1.0, clock=clock)
-    good = holder.get()
+    assert holder.get() is not None
     path.write_bytes(b"WARDEN-POLICY 1\n{broken")
     clock.now += 2
-    assert holder.get() is good
+    assert holder.get() is None
     assert holder.error == "snapshot header is truncated"
+    write_snapshot(path, policy_header(), small_index())
+    clock.now += 2
+    assert holder.get() is not None
+    assert holder.error is None
+
+
+def test_holder_drops_the_policy_when_the_file_is_deleted(tmp_path: Path):
+    path = write_snapshot(tmp_path / "policy.wps", policy_header(), small_index())
+    clock = FakeClock()
+    holder = SnapshotHolder(path, check_interval=1.0, clock=clock)
+    assert holder.get() is not None
+    path.unlink()
+    clock.now += 2
+    assert holder.get() is None
+    assert holder.error is not None
 
 
 def test_holder_has_nothing_when_no_valid_file_was_ever_loaded(tmp_path: Path):
