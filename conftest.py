@@ -21,8 +21,8 @@ def _keep_test_connection_open(monkeypatch):
     """Let tests drive the real ``warden`` command line.
 
     A management command run from the command line closes every database connection when
-    it ends, and the worker does between tasks; inside a test that would close the connection holding the test's transaction
-    (PostgreSQL then fails the rest of the test).
+    it ends, and the worker does between tasks; inside a test that would close the
+    connection holding the test's transaction (PostgreSQL then fails the rest of the test).
     """
     from django.db import connections
     from django_tasks_db.management.commands import db_worker

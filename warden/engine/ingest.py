@@ -1,0 +1,913 @@
+"""Log ingestion: parse, attribute, classify, look for keywords, report, archive.
+
+One chunk of whole lines at a time (a few megabytes, as Arrow arrays):
+
+1. parse the lines (:mod:`warden.engine.logs`);
+2. attribute each request to a person: a known user name gives that person, otherwise the
+   client IP address gives whoever held it at that moment (:class:`IntervalAttributor`);
+3. classify each URL with the category lists (``categories_for_host`` once per distinct
+   host, ``categories_for_url`` only where the lists have URL entries for the host);
+4. match the keyword library against every URL and against the decoded query of every
+   search page (:mod:`warden.engine.searchterms`);
+5. hand the violations (alert categories and keyword matches) to a :class:`ViolationSink`;
+6. archive the chunk (:mod:`warden.engine.archive`) and then commit the offset after the
+   chunk to a :class:`CheckpointStore`.
+
+Ingestion is idempotent and resumable. A source is identified by a hash of its first 64 KiB
+(fewer bytes if it was shorter when first seen; the length is kept in the checkpoint), and
+is looked up by device and inode, so a rotated file keeps its progress under its new name.
+Chunk boundaries depend only on the file's contents and the committed offset, archive
+files are named after the source and chunk index, and every violation's id is a hash of
+the source identity, the line's offset and what matched: if a run is killed at any point,
+the next run redoes at most the uncommitted chunk, rewrites the same files and reports the
+same ids, which a sink must treat as upserts. The end state equals one clean run.
+
+The Django side implements :class:`CheckpointStore` and :class:`ViolationSink` with the
+database and supplies the attribution table; :class:`FileCheckpointStore`,
+:class:`MemoryCheckpointStore`, :class:`JsonlViolationSink` and :class:`MemoryViolationSink`
+serve stand-alone use and tests. ``python -m warden.engine.ingest --help`` runs it alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import BinaryIO, Protocol, cast
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from warden.engine import archive
+from warden.engine.keywords import KeywordMatcher, Match, load_starter_library
+from warden.engine.logs import LogFormat, Malformed, parse_chunk
+from warden.engine.searchterms import QUERY_HINT, extract_search, is_search_host
+
+__all__ = [
+    "Checkpoint",
+    "CheckpointStore",
+    "FileCheckpointStore",
+    "IngestResult",
+    "Ingestor",
+    "IntervalAttributor",
+    "JsonlViolationSink",
+    "Lease",
+    "MemoryCheckpointStore",
+    "MemoryViolationSink",
+    "UrlClassifier",
+    "Violation",
+    "ViolationSink",
+    "source_identity",
+]
+
+FINGERPRINT_BYTES = 64 * 1024
+DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024
+DEFAULT_CATEGORY_SEVERITY = 3
+
+
+# -- interfaces the Django side implements ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """How far a source has been ingested. ``offset``/``line_no`` count what is committed:
+    archived and handed to the sink."""
+
+    source_key: str
+    """Where the source was found: ``file:<device>:<inode>`` or ``stream:<name>``."""
+    source_id: str
+    """The source's identity: sha256 of its first ``fingerprint_len`` bytes, hex."""
+    fingerprint_len: int
+    offset: int = 0
+    line_no: int = 0
+    chunk_index: int = 0
+    path: str = ""
+    malformed: int = 0
+
+
+class CheckpointStore(Protocol):
+    def load(self, source_key: str) -> Checkpoint | None:
+        """The checkpoint saved under ``source_key``, or None."""
+
+    def save(self, checkpoint: Checkpoint) -> None:
+        """Store ``checkpoint``, replacing any under the same ``source_key``; must be durable
+        when it returns, because the offset it records is never read again."""
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """A request that needs a safeguarding look: a keyword match or an alert category."""
+
+    id: str
+    """Deterministic: sha256 of source identity, line offset, kind and what matched."""
+    school: str
+    source_id: str
+    offset: int
+    line_no: int
+    ts: dt.datetime
+    person_id: str | None
+    username: str | None
+    client_ip: str | None
+    url: str | None
+    host: str | None
+    kind: str
+    """``keyword`` or ``category``."""
+    category: str
+    severity: int
+    phrase: str | None = None
+    language: str | None = None
+    matched_text: str | None = None
+    search_engine: str | None = None
+    search_term: str | None = None
+    decision: str | None = None
+    """What the filter did with the request: ``allowed``, ``denied``, ``exception``, or None."""
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["ts"] = self.ts.isoformat()
+        return data
+
+
+class ViolationSink(Protocol):
+    def deliver(self, violations: Sequence[Violation]) -> None:
+        """Store violations as upserts keyed by ``Violation.id``: after a crash the same
+        violations are delivered again. Must be durable when it returns."""
+
+
+class UrlClassifier(Protocol):
+    """What :class:`warden.engine.lists.CategoryIndex` offers."""
+
+    def categories_for_url(self, url: str) -> tuple[str, ...]: ...
+
+    def categories_for_host(self, host: str) -> tuple[str, ...]: ...
+
+
+class Attributor(Protocol):
+    def person_ids(self, usernames: pa.Array, client_ips: pa.Array, ts: pa.Array) -> pa.Array:
+        """A string array, one person id (or null) a row."""
+
+
+# -- stand-alone implementations --------------------------------------------------------
+
+
+class MemoryCheckpointStore:
+    def __init__(self) -> None:
+        self.checkpoints: dict[str, Checkpoint] = {}
+
+    def load(self, source_key: str) -> Checkpoint | None:
+        return self.checkpoints.get(source_key)
+
+    def save(self, checkpoint: Checkpoint) -> None:
+        self.checkpoints[checkpoint.source_key] = checkpoint
+
+
+class FileCheckpointStore:
+    """Checkpoints in one JSON file, replaced atomically on every save::
+
+    {"version": 1, "checkpoints": {"file:2049:1234": {"source_id": ..., "offset": ...}}}
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def _read(self) -> dict[str, dict[str, object]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        return cast(dict[str, dict[str, object]], data.get("checkpoints", {}))
+
+    def load(self, source_key: str) -> Checkpoint | None:
+        entry = self._read().get(source_key)
+        if entry is None:
+            return None
+        return Checkpoint(source_key=source_key, **entry)  # type: ignore[arg-type]
+
+    def save(self, checkpoint: Checkpoint) -> None:
+        entries = self._read()
+        entry = asdict(checkpoint)
+        entry.pop("source_key")
+        entries[checkpoint.source_key] = entry
+        payload = json.dumps({"version": 1, "checkpoints": entries}, indent=1, sort_keys=True)
+        _write_atomic(self.path, payload.encode("utf-8"))
+
+
+class MemoryViolationSink:
+    def __init__(self) -> None:
+        self.violations: dict[str, Violation] = {}
+
+    def deliver(self, violations: Sequence[Violation]) -> None:
+        for violation in violations:
+            self.violations[violation.id] = violation
+
+
+class JsonlViolationSink:
+    """Violations as JSON lines in a file, each id once: ids already in the file are not
+    written again, and a line torn by a crash is cut off when the file is opened."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.ids: set[str] = set()
+        if self.path.exists():
+            raw = self.path.read_bytes()
+            complete = raw[: raw.rfind(b"\n") + 1]
+            if len(complete) != len(raw):
+                with open(self.path, "rb+") as handle:
+                    handle.truncate(len(complete))
+            for line in complete.splitlines():
+                if line.strip():
+                    self.ids.add(json.loads(line)["id"])
+
+    def deliver(self, violations: Sequence[Violation]) -> None:
+        fresh = [v for v in violations if v.id not in self.ids]
+        if not fresh:
+            return
+        with open(self.path, "ab") as handle:
+            for violation in fresh:
+                handle.write(json.dumps(violation.as_dict(), sort_keys=True).encode() + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        self.ids.update(v.id for v in fresh)
+
+    def read(self) -> list[dict[str, object]]:
+        if not self.path.exists():
+            return []
+        return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+# -- attribution ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """``person_id`` used ``ip`` from ``start`` until ``end`` (None: still does)."""
+
+    ip: str
+    start: dt.datetime
+    end: dt.datetime | None
+    person_id: str
+
+
+def _millis(moment: dt.datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError("lease times must be timezone-aware")
+    return int(moment.timestamp() * 1000)
+
+
+class IntervalAttributor:
+    """Who made a request: a known user name gives that person; otherwise the client IP
+    gives whoever held it at that moment (the latest-starting lease that covers it).
+
+    Names are matched without case, and also without a ``DOMAIN\\`` prefix or an
+    ``@realm`` suffix, as proxies log them in all three forms.
+    """
+
+    def __init__(self, leases: Iterable[Lease] = (), usernames: Mapping[str, str] | None = None):
+        self._names = {name.lower(): person for name, person in (usernames or {}).items()}
+        by_ip: dict[str, list[tuple[int, int, str]]] = {}
+        for lease in leases:
+            end = _millis(lease.end) if lease.end is not None else 1 << 62
+            by_ip.setdefault(lease.ip, []).append((_millis(lease.start), end, lease.person_id))
+        for spans in by_ip.values():
+            spans.sort()
+        self._leases = by_ip
+
+    def person_for_name(self, name: str | None) -> str | None:
+        if not name:
+            return None
+        lowered = name.lower()
+        for key in (lowered, lowered.rsplit("\\", 1)[-1], lowered.split("@", 1)[0]):
+            person = self._names.get(key)
+            if person is not None:
+                return person
+        return None
+
+    def person_at(self, ip: str | None, when_ms: int) -> str | None:
+        found = None
+        for start, end, person in self._leases.get(ip or "", ()):
+            if start > when_ms:
+                break
+            if when_ms < end:
+                found = person
+        return found
+
+    def person_ids(self, usernames: pa.Array, client_ips: pa.Array, ts: pa.Array) -> pa.Array:
+        # Names: once per distinct name.
+        names = cast(pa.DictionaryArray, pc.dictionary_encode(usernames))
+        by_name = pa.array(
+            [self.person_for_name(n) for n in names.dictionary.to_pylist()], pa.string()
+        )
+        from_names = pc.take(by_name, names.indices)
+        if not self._leases:
+            return from_names
+        # Addresses: once per distinct address when one lease covers the whole chunk, which
+        # is nearly always; row by row only for an address whose lease changes mid-chunk.
+        millis = pc.cast(ts, pa.int64())
+        low = pc.min(millis).as_py()
+        high = pc.max(millis).as_py()
+        ips = cast(pa.DictionaryArray, pc.dictionary_encode(client_ips))
+        whole: list[str | None] = []
+        mixed: list[int] = []
+        for code, ip in enumerate(ips.dictionary.to_pylist()):
+            spans = self._leases.get(ip or "", ())
+            person = None
+            if spans:
+                covering = [s for s in spans if s[0] <= low and high < s[1]]
+                overlapping = [s for s in spans if s[0] <= high and low < s[1]]
+                if covering and len(overlapping) == len(covering):
+                    person = max(covering)[2]
+                elif overlapping:
+                    mixed.append(code)
+            whole.append(person)
+        from_ips = pc.take(pa.array(whole, pa.string()), ips.indices)
+        if mixed:
+            rows = pc.indices_nonzero(pc.is_in(ips.indices, pa.array(mixed, ips.indices.type)))
+            row_list = rows.to_pylist()
+            when = pc.take(millis, rows).to_pylist()
+            addresses = pc.take(client_ips, rows).to_pylist()
+            people = [self.person_at(a, w) for a, w in zip(addresses, when, strict=True)]
+            from_ips = _patch(from_ips, row_list, pa.array(people, pa.string()))
+        return pc.coalesce(from_names, from_ips)
+
+
+def _patch(values: pa.Array, rows: list[int], replacements: pa.Array) -> pa.Array:
+    """``values`` with ``values[rows[k]]`` replaced by ``replacements[k]``."""
+    size = len(values)
+    index = list(range(size))
+    for k, row in enumerate(rows):
+        index[row] = size + k
+    return pc.take(pa.concat_arrays([values, replacements]), pa.array(index, pa.int64()))
+
+
+# -- the pipeline -----------------------------------------------------------------------
+
+
+def source_identity(head: bytes) -> str:
+    return hashlib.sha256(b"warden-log-source\0" + head).hexdigest()
+
+
+def violation_id(source_id: str, offset: int, kind: str, what: str) -> str:
+    key = f"{source_id}\0{offset}\0{kind}\0{what}".encode()
+    return hashlib.sha256(key).hexdigest()[:32]
+
+
+@dataclass(slots=True)
+class IngestResult:
+    lines: int = 0
+    records: int = 0
+    blank: int = 0
+    ignored: int = 0
+    chunks: int = 0
+    bytes: int = 0
+    violations: int = 0
+    malformed: list[Malformed] = field(default_factory=list)
+    """Malformed lines (the first thousand; ``malformed_count`` has them all)."""
+    malformed_count: int = 0
+    files: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def add(self, other: IngestResult) -> None:
+        self.lines += other.lines
+        self.records += other.records
+        self.blank += other.blank
+        self.ignored += other.ignored
+        self.chunks += other.chunks
+        self.bytes += other.bytes
+        self.violations += other.violations
+        self.malformed.extend(other.malformed[: max(0, 1000 - len(self.malformed))])
+        self.malformed_count += other.malformed_count
+        self.files.extend(other.files)
+        self.seconds += other.seconds
+
+
+@dataclass
+class Ingestor:
+    """Everything a run needs; call :meth:`ingest_path` or :meth:`ingest_stream`."""
+
+    school: str
+    fmt: LogFormat
+    checkpoints: CheckpointStore
+    sink: ViolationSink
+    archive_root: Path | None = None
+    classifier: UrlClassifier | None = None
+    matcher: KeywordMatcher | None = None
+    alert_categories: Mapping[str, int] = field(default_factory=dict)
+    """Categories whose visits are violations, with the severity to report."""
+    attributor: Attributor | None = None
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES
+    tz: str = "UTC"
+    year: int | None = None
+    _host_cache: dict[str, tuple[tuple[str, ...], bool, bool]] = field(
+        default_factory=dict, repr=False
+    )
+
+    # -- sources ---------------------------------------------------------------------
+
+    def ingest_path(
+        self,
+        path: Path,
+        *,
+        follow: bool = False,
+        poll_seconds: float = 1.0,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> IngestResult:
+        """Ingest a file from its checkpoint to its last complete line. With ``follow``,
+        keep reading as it grows and across rotation (a new file at the same path) until
+        ``should_stop`` returns true, like ``tail -F``."""
+        path = Path(path)
+        total = IngestResult()
+        stop = should_stop or (lambda: False)
+        while True:
+            try:
+                handle = open(path, "rb")  # noqa: SIM115 - kept open across polls
+            except FileNotFoundError:
+                if not follow or stop():
+                    return total
+                time.sleep(poll_seconds)
+                continue
+            with handle:
+                stat = os.fstat(handle.fileno())
+                key = f"file:{stat.st_dev}:{stat.st_ino}"
+                while True:
+                    checkpoint = self._checkpoint_for(key, handle, str(path))
+                    if checkpoint is not None:
+                        total.add(self._drain(handle, checkpoint, final=False))
+                    if not follow or stop():
+                        return total
+                    if _rotated(path, stat):
+                        # The old file is complete: finish it, last line included.
+                        checkpoint = self._checkpoint_for(key, handle, str(path))
+                        if checkpoint is not None:
+                            total.add(self._drain(handle, checkpoint, final=True))
+                        break
+                    time.sleep(poll_seconds)
+
+    def ingest_stream(self, stream: BinaryIO, name: str = "stdin") -> IngestResult:
+        """Ingest a stream to its end. A stream replayed from the start (``cat log |``)
+        resumes where the last run stopped, as its first bytes identify it."""
+        key = f"stream:{name}"
+        head = _read_up_to(stream, FINGERPRINT_BYTES)
+        if not head:
+            return IngestResult()
+        source_id = source_identity(head)
+        saved = self.checkpoints.load(key)
+        if saved is not None and saved.source_id == source_id:
+            checkpoint = saved
+        else:
+            checkpoint = Checkpoint(key, source_id, len(head), path=name)
+        result = IngestResult()
+        # Skip what an earlier run committed.
+        buffered = head[checkpoint.offset :]
+        skip = checkpoint.offset - len(head)
+        while skip > 0:
+            piece = stream.read(min(skip, 1 << 20))
+            if not piece:
+                return result
+            skip -= len(piece)
+            if skip < 0:
+                buffered = piece[len(piece) + skip :]
+        position = checkpoint.offset
+        at_end = False
+        while True:
+            while not at_end and len(buffered) < self.chunk_bytes:
+                more = stream.read(self.chunk_bytes)
+                if not more:
+                    at_end = True
+                    break
+                buffered += more
+            cut = _cut(buffered, self.chunk_bytes, final=at_end)
+            if cut == 0:
+                return result
+            checkpoint, done = self._process(checkpoint, buffered[:cut], position)
+            result.add(done)
+            buffered = buffered[cut:]
+            position += cut
+
+    def _checkpoint_for(self, key: str, handle: BinaryIO, path: str) -> Checkpoint | None:
+        saved = self.checkpoints.load(key)
+        if saved is not None:
+            handle.seek(0)
+            head = handle.read(saved.fingerprint_len)
+            if len(head) == saved.fingerprint_len and source_identity(head) == saved.source_id:
+                return replace(saved, path=path) if saved.path != path else saved
+        handle.seek(0)
+        head = handle.read(FINGERPRINT_BYTES)
+        if not head:
+            return None
+        # The inode is new, or was reused for another file: start from the beginning.
+        return Checkpoint(key, source_identity(head), len(head), path=path)
+
+    def _drain(self, handle: BinaryIO, checkpoint: Checkpoint, *, final: bool) -> IngestResult:
+        result = IngestResult()
+        while True:
+            handle.seek(checkpoint.offset)
+            data = handle.read(self.chunk_bytes)
+            if len(data) == self.chunk_bytes and b"\n" not in data:
+                # A line longer than a chunk: read on to its end.
+                while more := handle.read(self.chunk_bytes):
+                    newline = more.find(b"\n")
+                    if newline >= 0:
+                        data += more[: newline + 1]
+                        break
+                    data += more
+            at_end = len(data) < self.chunk_bytes
+            cut = _cut(data, self.chunk_bytes, final=final and at_end)
+            if cut == 0:
+                return result
+            checkpoint, done = self._process(checkpoint, data[:cut], checkpoint.offset)
+            result.add(done)
+
+    # -- one chunk -------------------------------------------------------------------
+
+    def _process(
+        self, checkpoint: Checkpoint, data: bytes, offset: int
+    ) -> tuple[Checkpoint, IngestResult]:
+        started = time.perf_counter()
+        length = len(data)
+        parsed = parse_chunk(
+            self.fmt,
+            data if data.endswith(b"\n") else data + b"\n",
+            base_offset=offset,
+            first_line_no=checkpoint.line_no + 1,
+            tz=self.tz,
+            year=self.year,
+        )
+        table = parsed.table
+        violations, enriched = self.analyse(table, checkpoint.source_id)
+        files: list[Path] = []
+        if self.archive_root is not None:
+            files = archive.write_chunk(
+                self.archive_root,
+                self.school,
+                enriched,
+                checkpoint.source_id,
+                checkpoint.chunk_index,
+            )
+        if violations:
+            self.sink.deliver(violations)
+        committed = replace(
+            checkpoint,
+            offset=offset + length,
+            line_no=checkpoint.line_no + parsed.lines,
+            chunk_index=checkpoint.chunk_index + 1,
+            malformed=checkpoint.malformed + len(parsed.malformed),
+        )
+        self.checkpoints.save(committed)
+        result = IngestResult(
+            lines=parsed.lines,
+            records=table.num_rows,
+            blank=parsed.blank,
+            ignored=parsed.ignored,
+            chunks=1,
+            bytes=length,
+            violations=len(violations),
+            malformed=parsed.malformed[:1000],
+            malformed_count=len(parsed.malformed),
+            files=files,
+            seconds=time.perf_counter() - started,
+        )
+        return committed, result
+
+    def analyse(self, table: pa.Table, source_id: str) -> tuple[list[Violation], pa.Table]:
+        """Violations in a parsed chunk, and the chunk with its archive columns added."""
+        size = table.num_rows
+        if self.attributor is not None and size:
+            people = self.attributor.person_ids(
+                table.column("username").combine_chunks(),
+                table.column("client_ip").combine_chunks(),
+                table.column("ts").combine_chunks(),
+            )
+        else:
+            people = pa.nulls(size, pa.string())
+        hosts = cast(
+            pa.DictionaryArray, pc.dictionary_encode(table.column("host").combine_chunks())
+        )
+        host_info = [self._host_facts(h) for h in hosts.dictionary.to_pylist()]
+        categories = pc.take(
+            pa.array([facts[0] for facts in host_info], pa.list_(pa.string())), hosts.indices
+        )
+        urls = table.column("url").combine_chunks()
+        # URL entries exist for few hosts; only their rows are classified URL by URL.
+        url_level = pc.take(pa.array([facts[1] for facts in host_info], pa.bool_()), hosts.indices)
+        if self.classifier is not None and size and pc.any(url_level).as_py():
+            rows = pc.indices_nonzero(url_level)
+            looked_up = [
+                self.classifier.categories_for_url(u) if u else ()
+                for u in pc.take(urls, rows).to_pylist()
+            ]
+            categories = _patch(
+                categories, rows.to_pylist(), pa.array(looked_up, pa.list_(pa.string()))
+            )
+        enriched = (
+            table.append_column("source_id", pa.repeat(pa.scalar(source_id), size))
+            .append_column("person_id", people)
+            .append_column("categories", categories)
+        )
+        if size == 0:
+            return [], enriched
+        found: dict[int, list[tuple[str, str, int, Match | None, str | None, str | None]]] = {}
+        if self.alert_categories:
+            self._category_hits(categories, found)
+        if self.matcher is not None and len(self.matcher):
+            searchable = pc.take(
+                pa.array([facts[2] for facts in host_info], pa.bool_()), hosts.indices
+            )
+            self._keyword_hits(urls, searchable, found)
+        if not found:
+            return [], enriched
+        return self._violations(enriched, source_id, found), enriched
+
+    def _host_facts(self, host: str | None) -> tuple[tuple[str, ...], bool, bool]:
+        """(categories, whether the lists have URL entries for it, whether it is a search
+        engine) for a host, cached across chunks."""
+        if host is None:
+            return ((), False, False)
+        facts = self._host_cache.get(host)
+        if facts is None:
+            cats: tuple[str, ...] = ()
+            url_rules = False
+            if self.classifier is not None:
+                cats = self.classifier.categories_for_host(host)
+                host_info = getattr(self.classifier, "host_info", None)
+                # CategoryIndex says whether a host has URL entries; any other classifier
+                # is asked about every URL.
+                url_rules = host_info(host)[1] is not None if host_info else True
+            facts = (cats, url_rules, is_search_host(host))
+            if len(self._host_cache) > 200_000:
+                self._host_cache.clear()
+            self._host_cache[host] = facts
+        return facts
+
+    def _category_hits(
+        self,
+        categories: pa.Array,
+        found: dict[int, list[tuple[str, str, int, Match | None, str | None, str | None]]],
+    ) -> None:
+        alert = pa.array(list(self.alert_categories), pa.string())
+        flat = pc.list_flatten(categories)
+        parents = pc.list_parent_indices(categories)
+        hit = pc.is_in(flat, value_set=alert)
+        if not pc.any(hit).as_py():
+            return
+        rows = pc.filter(parents, hit).to_pylist()
+        names = pc.filter(flat, hit).to_pylist()
+        for row, name in zip(rows, names, strict=True):
+            severity = self.alert_categories[name]
+            found.setdefault(row, []).append(("category", name, severity, None, None, None))
+
+    def _keyword_hits(
+        self,
+        urls: pa.Array,
+        searchable: pa.Array,
+        found: dict[int, list[tuple[str, str, int, Match | None, str | None, str | None]]],
+    ) -> None:
+        assert self.matcher is not None
+        joined = pc.binary_join_element_wise(pc.fill_null(urls, ""), "", "\n")
+        buffers = joined.buffers()
+        bounds = memoryview(cast(pa.Buffer, buffers[1])).cast("i")[: len(joined) + 1]
+        data = memoryview(cast(pa.Buffer, buffers[2]))
+        seen: set[tuple[int, str]] = set()
+        # Search queries first, decoded: a match there names the search term.
+        # Most requests to a search engine's host are not searches (scripts, images,
+        # telemetry); one vectorised pass keeps the URLs that can carry a query.
+        candidates = pc.and_(
+            searchable, pc.fill_null(pc.match_substring_regex(urls, QUERY_HINT), False)
+        )
+        if pc.any(candidates).as_py():
+            picked = pc.indices_nonzero(candidates)
+            rows = picked.to_pylist()
+            for row, url in zip(rows, pc.take(urls, picked).to_pylist(), strict=True):
+                search = extract_search(url) if url else None
+                if search is None:
+                    continue
+                for match in self.matcher.find(search.query):
+                    key = (row, match.phrase)
+                    if key not in seen:
+                        seen.add(key)
+                        found.setdefault(row, []).append(
+                            (
+                                "keyword",
+                                match.category,
+                                match.severity,
+                                match,
+                                search.engine,
+                                search.query,
+                            )
+                        )
+        for row, match in self.matcher.find_in_records(data, bounds):
+            key = (row, match.phrase)
+            if key not in seen:
+                seen.add(key)
+                found.setdefault(row, []).append(
+                    ("keyword", match.category, match.severity, match, None, None)
+                )
+
+    def _violations(
+        self,
+        enriched: pa.Table,
+        source_id: str,
+        found: dict[int, list[tuple[str, str, int, Match | None, str | None, str | None]]],
+    ) -> list[Violation]:
+        rows = sorted(found)
+        picked = (
+            enriched.take(pa.array(rows, pa.int64()))
+            .select(
+                [
+                    "offset",
+                    "line_no",
+                    "ts",
+                    "person_id",
+                    "username",
+                    "client_ip",
+                    "url",
+                    "host",
+                    "decision",
+                ]
+            )
+            .to_pylist()
+        )
+        out = []
+        for row, values in zip(rows, picked, strict=True):
+            for kind, category, severity, match, engine, term in found[row]:
+                what = match.phrase if match is not None else category
+                out.append(
+                    Violation(
+                        id=violation_id(source_id, values["offset"], kind, f"{category}\0{what}"),
+                        school=self.school,
+                        source_id=source_id,
+                        offset=values["offset"],
+                        line_no=values["line_no"],
+                        ts=values["ts"],
+                        person_id=values["person_id"],
+                        username=values["username"],
+                        client_ip=values["client_ip"],
+                        url=values["url"],
+                        host=values["host"],
+                        kind=kind,
+                        category=category,
+                        severity=severity,
+                        phrase=match.phrase if match is not None else None,
+                        language=match.language if match is not None else None,
+                        matched_text=match.text if match is not None else None,
+                        search_engine=engine,
+                        search_term=term,
+                        decision=values["decision"],
+                    )
+                )
+        return out
+
+
+def _cut(data: bytes, limit: int, *, final: bool) -> int:
+    """How much of ``data`` to process now: whole lines only, unless the source is finished
+    (then a last line without its newline counts too)."""
+    if not data:
+        return 0
+    end = data.rfind(b"\n", 0, max(limit, 1)) + 1
+    if end == 0:
+        end = data.find(b"\n") + 1
+    if end == 0:
+        return len(data) if final else 0
+    if final and len(data) <= limit:
+        return len(data)
+    return end
+
+
+def _rotated(path: Path, stat: os.stat_result) -> bool:
+    try:
+        now = os.stat(path)
+    except FileNotFoundError:
+        return False
+    return (now.st_dev, now.st_ino) != (stat.st_dev, stat.st_ino)
+
+
+def _read_up_to(stream: BinaryIO, size: int) -> bytes:
+    parts = []
+    remaining = size
+    while remaining > 0:
+        piece = stream.read(remaining)
+        if not piece:
+            break
+        parts.append(piece)
+        remaining -= len(piece)
+    return b"".join(parts)
+
+
+def iter_violations(path: Path) -> Iterator[dict[str, object]]:
+    """The violations a :class:`JsonlViolationSink` wrote."""
+    yield from JsonlViolationSink(path).read()
+
+
+def _leases_from_csv(path: Path) -> list[Lease]:
+    """``ip,start,end,person_id`` rows (ISO 8601 times, empty end for an open lease)."""
+    leases = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#") or line.startswith("ip,"):
+            continue
+        parts = [part.strip() for part in line.split(",")]
+        if len(parts) != 4:
+            raise ValueError(f"{path}:{number}: expected ip,start,end,person_id")
+        ip, start, end, person = parts
+        leases.append(
+            Lease(
+                ip,
+                dt.datetime.fromisoformat(start),
+                dt.datetime.fromisoformat(end) if end else None,
+                person,
+            )
+        )
+    return leases
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m warden.engine.ingest",
+        description="Ingest proxy or DNS logs without the web application.",
+    )
+    parser.add_argument("paths", nargs="+", help="log files, or - for standard input")
+    parser.add_argument("--format", required=True, choices=["squid", "e2guardian", "dns"])
+    parser.add_argument("--school", required=True, help="school slug")
+    parser.add_argument("--archive", type=Path, help="archive root (omit: do not archive)")
+    parser.add_argument("--checkpoints", type=Path, required=True, help="checkpoint JSON file")
+    parser.add_argument("--violations", type=Path, required=True, help="violations JSONL file")
+    parser.add_argument("--lists", type=Path, help="compiled category index (CategoryIndex)")
+    parser.add_argument(
+        "--alert",
+        action="append",
+        default=[],
+        metavar="CATEGORY[=SEVERITY]",
+        help="a category whose visits are violations (repeatable)",
+    )
+    parser.add_argument("--leases", type=Path, help="CSV of ip,start,end,person_id")
+    parser.add_argument("--no-keywords", action="store_true", help="skip keyword matching")
+    parser.add_argument("--chunk-bytes", type=int, default=DEFAULT_CHUNK_BYTES)
+    parser.add_argument("--tz", default="UTC", help="zone of local times in DNS logs")
+    parser.add_argument("--follow", action="store_true", help="keep reading, like tail -F")
+    args = parser.parse_args(argv)
+
+    classifier: UrlClassifier | None = None
+    if args.lists:
+        from warden.engine.lists import CategoryIndex
+
+        classifier = CategoryIndex.load(args.lists)
+    alerts: dict[str, int] = {}
+    for item in args.alert:
+        name, _, severity = item.partition("=")
+        alerts[name] = int(severity) if severity else DEFAULT_CATEGORY_SEVERITY
+    matcher = None
+    if not args.no_keywords:
+        phrases, exclusions = load_starter_library()
+        matcher = KeywordMatcher.compile(phrases, exclusions)
+    ingestor = Ingestor(
+        school=args.school,
+        fmt=args.format,
+        checkpoints=FileCheckpointStore(args.checkpoints),
+        sink=JsonlViolationSink(args.violations),
+        archive_root=args.archive,
+        classifier=classifier,
+        matcher=matcher,
+        alert_categories=alerts,
+        attributor=IntervalAttributor(_leases_from_csv(args.leases)) if args.leases else None,
+        chunk_bytes=args.chunk_bytes,
+        tz=args.tz,
+    )
+    total = IngestResult()
+    for name in args.paths:
+        if name == "-":
+            total.add(ingestor.ingest_stream(sys.stdin.buffer))
+        else:
+            total.add(ingestor.ingest_path(Path(name), follow=args.follow))
+    for bad in total.malformed[:20]:
+        print(
+            f"line {bad.line_no} (offset {bad.offset}): {bad.reason}: {bad.text}", file=sys.stderr
+        )
+    print(
+        f"{total.lines} lines, {total.records} records, {total.malformed_count} malformed, "
+        f"{total.violations} violations, {total.chunks} chunks"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
