@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "warden.core",
     "warden.people",
+    "warden.accounts",
+    "warden.agreements",
+    "warden.monitoring",
 ]
 
 MIDDLEWARE = [

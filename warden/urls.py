@@ -4,6 +4,9 @@ urlpatterns = [
     path("", include("warden.core.urls")),
     path("people/import/", include("warden.people.import_urls")),
     path("people/", include("warden.people.urls")),
+    path("accounts/", include("warden.accounts.urls")),
+    path("agreements/", include("warden.agreements.urls")),
+    path("filtering/", include("warden.monitoring.urls")),
 ]
 
 handler403 = "warden.core.views.permission_denied"

@@ -34,6 +34,7 @@ from faker import Faker
 from warden.core.audit import audit_context, audit_log, audit_log_many, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.models import Membership, School, Trust, User
+from warden.core.registry import collect
 from warden.core.roles import TWO_FACTOR_ROLES, Role
 from warden.people.models import Guardianship, Person, PersonType, Relationship
 from warden.people.services import EDITABLE_FIELDS, person_problems
@@ -828,6 +829,12 @@ class _Loader:
             self._link_people(school, leaders, {u: users[u] for u in new_users})
         self._memberships(school, [(users[op.username], op.role) for op in operators])
         self.sign_ins.extend(SignIn(op.username, op.role, school.name) for op in operators)
+        # Each area adds its own demo records (systems, agreements, filter groups...) in
+        # ``<app>/demo.py`` as ``LOADERS``: callables (school=, today=, seed=) returning
+        # {kind: count created}; each must add nothing when run again.
+        for load in collect("demo", "LOADERS"):
+            for kind, count in load(school=school, today=self.today, seed=self.seed).items():
+                self.created[kind] += count
 
     def _user(self, username: str, first: str, last: str, email: str) -> tuple[User, bool]:
         user = User.objects.filter(username=username).first()

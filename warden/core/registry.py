@@ -1,8 +1,10 @@
 """Extension points: core and people gather what each installed area offers.
 
 An area offers navigation items in ``<app>/nav.py`` (``NAV_ITEMS``), dashboard panels in
-``<app>/dashboard.py`` (``PANELS``) and sections of a person's page in
-``<app>/person_page.py`` (``SECTIONS``), so a new area plugs in without editing core.
+``<app>/dashboard.py`` (``PANELS``), sections of a person's page in
+``<app>/person_page.py`` (``SECTIONS``), demo data in ``<app>/demo.py`` (``LOADERS``) and,
+for the cross-school test, ``<app>/tests/object_makers.py`` (``OBJECT_MAKERS``,
+``PUBLIC_PATTERNS``), so a new area plugs in without editing core.
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ def collect(module: str, attribute: str) -> tuple[Any, ...]:
         try:
             imported = import_module(f"{config.name}.{module}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.{module}":
+            # Only the module (or a package on its way) being absent means "offers nothing";
+            # a missing import inside it is a real error.
+            wanted = f"{config.name}.{module}."
+            if not exc.name or not wanted.startswith(exc.name + ".") or exc.name == config.name:
                 raise
             continue
         found.extend(getattr(imported, attribute, []))

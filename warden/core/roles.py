@@ -35,6 +35,29 @@ class Perm:
     USERS_MANAGE = "users.manage"
     SCHOOL_CONFIGURE = "school.configure"
     REPORTS_VIEW = "reports.view"
+    # Accounts and access (seed 000 "ICT Access Control", "Agreement for access provision")
+    SYSTEMS_MANAGE = "accounts.systems"
+    ACCOUNTS_VIEW = "accounts.view"
+    ACCOUNTS_REQUEST = "accounts.request"
+    ACCOUNTS_APPROVE = "accounts.approve"
+    ACCOUNTS_APPROVE_RESTRICTED = "accounts.approve_restricted"
+    ACCOUNTS_PROVISION = "accounts.provision"
+    ACCESS_REVIEW = "accounts.review"
+    LEAVERS_VIEW = "accounts.leavers"
+    DIRECTORY_SYNC = "accounts.directory"
+    # Acceptable-use agreements
+    AGREEMENTS_VIEW = "agreements.view"
+    AGREEMENTS_MANAGE = "agreements.manage"
+    SIGNATURES_RECORD = "agreements.record"
+    # Filtering and monitoring
+    FILTERING_VIEW = "filtering.view"
+    FILTERING_MANAGE = "filtering.manage"
+    FILTERING_REQUEST = "filtering.request"
+    FILTERING_APPROVE = "filtering.approve"
+    FILTERING_CHANGELOG = "filtering.changelog"
+    KEYWORDS_MANAGE = "monitoring.keywords"
+    VIOLATIONS_VIEW = "monitoring.violations"
+    LOGS_INGEST = "monitoring.ingest"
 
 
 # What each permission lets a person do, in words shown on the "Users and roles" page.
@@ -47,6 +70,26 @@ PERM_LABELS: dict[str, str] = {
     Perm.USERS_MANAGE: "Manage Warden users and their roles",
     Perm.SCHOOL_CONFIGURE: "Change school settings (password policy)",
     Perm.REPORTS_VIEW: "Read reports for governors",
+    Perm.SYSTEMS_MANAGE: "Keep the catalogue of systems people get accounts on",
+    Perm.ACCOUNTS_VIEW: "See people's accounts on school systems",
+    Perm.ACCOUNTS_REQUEST: "Request accounts for joiners",
+    Perm.ACCOUNTS_APPROVE: "Approve account requests (SLT)",
+    Perm.ACCOUNTS_APPROVE_RESTRICTED: "Approve access to restricted systems (SLT, SEND areas)",
+    Perm.ACCOUNTS_PROVISION: "Set up, suspend and disable accounts",
+    Perm.ACCESS_REVIEW: "Record reviews of who has access",
+    Perm.LEAVERS_VIEW: "See the leavers' board",
+    Perm.DIRECTORY_SYNC: "Apply account changes to the directory",
+    Perm.AGREEMENTS_VIEW: "See acceptable-use agreements and who has signed",
+    Perm.AGREEMENTS_MANAGE: "Write and publish acceptable-use agreements",
+    Perm.SIGNATURES_RECORD: "Send signing links, record desk and paper signatures",
+    Perm.FILTERING_VIEW: "See web filtering groups, lists and policies",
+    Perm.FILTERING_MANAGE: "Change web filtering lists, groups and policies",
+    Perm.FILTERING_REQUEST: "Ask for a site to be unblocked",
+    Perm.FILTERING_APPROVE: "Approve temporary unblocking",
+    Perm.FILTERING_CHANGELOG: "Read the filtering change log",
+    Perm.KEYWORDS_MANAGE: "Manage monitoring keywords and exclusions",
+    Perm.VIOLATIONS_VIEW: "See monitoring violations (safeguarding)",
+    Perm.LOGS_INGEST: "Ingest proxy and DNS logs",
 }
 
 ALL_PERMS = frozenset(value for key, value in vars(Perm).items() if key.isupper())
@@ -55,11 +98,48 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.HEADTEACHER: ALL_PERMS,
     Role.TRUST_ADMIN: ALL_PERMS,
     Role.DSL: frozenset(
-        {Perm.DASHBOARD_VIEW, Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW, Perm.REPORTS_VIEW}
+        {
+            Perm.DASHBOARD_VIEW,
+            Perm.PEOPLE_VIEW,
+            Perm.AUDIT_VIEW,
+            Perm.REPORTS_VIEW,
+            Perm.ACCOUNTS_VIEW,
+            Perm.AGREEMENTS_VIEW,
+            Perm.FILTERING_VIEW,
+            Perm.FILTERING_REQUEST,
+            Perm.FILTERING_APPROVE,
+            Perm.FILTERING_CHANGELOG,
+            Perm.KEYWORDS_MANAGE,
+            Perm.VIOLATIONS_VIEW,
+        }
     ),
-    Role.DEPUTY_DSL: frozenset({Perm.DASHBOARD_VIEW, Perm.PEOPLE_VIEW, Perm.REPORTS_VIEW}),
+    Role.DEPUTY_DSL: frozenset(
+        {
+            Perm.DASHBOARD_VIEW,
+            Perm.PEOPLE_VIEW,
+            Perm.REPORTS_VIEW,
+            Perm.AGREEMENTS_VIEW,
+            Perm.FILTERING_VIEW,
+            Perm.FILTERING_REQUEST,
+            Perm.FILTERING_CHANGELOG,
+            Perm.VIOLATIONS_VIEW,
+        }
+    ),
     Role.SIRO: frozenset(
-        {Perm.DASHBOARD_VIEW, Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW, Perm.REPORTS_VIEW}
+        {
+            Perm.DASHBOARD_VIEW,
+            Perm.PEOPLE_VIEW,
+            Perm.AUDIT_VIEW,
+            Perm.REPORTS_VIEW,
+            Perm.ACCOUNTS_VIEW,
+            Perm.ACCESS_REVIEW,
+            Perm.LEAVERS_VIEW,
+            Perm.AGREEMENTS_VIEW,
+            Perm.AGREEMENTS_MANAGE,
+            Perm.FILTERING_VIEW,
+            Perm.FILTERING_CHANGELOG,
+            Perm.VIOLATIONS_VIEW,
+        }
     ),
     Role.ICT_MANAGER: frozenset(
         {
@@ -70,15 +150,53 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.AUDIT_VIEW,
             Perm.USERS_MANAGE,
             Perm.SCHOOL_CONFIGURE,
+            Perm.SYSTEMS_MANAGE,
+            Perm.ACCOUNTS_VIEW,
+            Perm.ACCOUNTS_REQUEST,
+            Perm.ACCOUNTS_PROVISION,
+            Perm.LEAVERS_VIEW,
+            Perm.DIRECTORY_SYNC,
+            Perm.AGREEMENTS_VIEW,
+            Perm.AGREEMENTS_MANAGE,
+            Perm.SIGNATURES_RECORD,
+            Perm.FILTERING_VIEW,
+            Perm.FILTERING_MANAGE,
+            Perm.FILTERING_REQUEST,
+            Perm.FILTERING_APPROVE,
+            Perm.FILTERING_CHANGELOG,
+            Perm.KEYWORDS_MANAGE,
+            Perm.LOGS_INGEST,
         }
     ),
-    Role.TECHNICIAN: frozenset({Perm.DASHBOARD_VIEW, Perm.PEOPLE_VIEW}),
-    Role.OFFICE: frozenset(
-        {Perm.DASHBOARD_VIEW, Perm.PEOPLE_VIEW, Perm.PEOPLE_EDIT, Perm.PEOPLE_IMPORT}
+    Role.TECHNICIAN: frozenset(
+        {
+            Perm.DASHBOARD_VIEW,
+            Perm.PEOPLE_VIEW,
+            Perm.ACCOUNTS_VIEW,
+            Perm.ACCOUNTS_PROVISION,
+            Perm.LEAVERS_VIEW,
+            Perm.FILTERING_VIEW,
+            Perm.FILTERING_REQUEST,
+        }
     ),
-    Role.TEACHER: frozenset({Perm.DASHBOARD_VIEW, Perm.PEOPLE_VIEW}),
+    Role.OFFICE: frozenset(
+        {
+            Perm.DASHBOARD_VIEW,
+            Perm.PEOPLE_VIEW,
+            Perm.PEOPLE_EDIT,
+            Perm.PEOPLE_IMPORT,
+            Perm.ACCOUNTS_VIEW,
+            Perm.ACCOUNTS_REQUEST,
+            Perm.LEAVERS_VIEW,
+            Perm.AGREEMENTS_VIEW,
+            Perm.SIGNATURES_RECORD,
+        }
+    ),
+    Role.TEACHER: frozenset(
+        {Perm.DASHBOARD_VIEW, Perm.PEOPLE_VIEW, Perm.AGREEMENTS_VIEW, Perm.FILTERING_REQUEST}
+    ),
     # Governors monitor through reports only (seed 002 §3.1); they hold no operational rights.
-    Role.GOVERNOR: frozenset({Perm.DASHBOARD_VIEW, Perm.REPORTS_VIEW}),
+    Role.GOVERNOR: frozenset({Perm.DASHBOARD_VIEW, Perm.REPORTS_VIEW, Perm.FILTERING_CHANGELOG}),
 }
 
 # Roles that must sign in with a second factor: they see safeguarding or personal data at

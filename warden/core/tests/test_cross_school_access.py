@@ -14,6 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from warden.core.models import Membership, School
+from warden.core.registry import collect
 from warden.core.roles import Role
 from warden.people.models import Guardianship, ImportRun, PersonType
 from warden.testing.factories import PersonFactory, PupilFactory, UserFactory, member
@@ -50,17 +51,23 @@ def _import_run(b: School) -> Any:
     ).pk
 
 
+# Each area adds its own keywords in ``<app>/tests/object_makers.py`` as ``OBJECT_MAKERS``,
+# a list of (keyword, maker) pairs, and its public pages as ``PUBLIC_PATTERNS``.
 OBJECT_MAKERS: dict[str, Callable[[School], Any]] = {
     "person_pk": _person,
     "link_pk": _guardianship,
     "user_pk": _user,
     "membership_pk": _membership,
     "run_pk": _import_run,
+    **dict(collect("tests.object_makers", "OBJECT_MAKERS")),
 }
 # Keywords that are not school objects, with the value to use.
 PLAIN_VALUES: dict[str, Any] = {"action": "unlock"}
-# Public pages reached by a token in an e-mail, not by a school object.
-PUBLIC_PATTERNS = {"core:password_reset_confirm"}
+# Public pages reached by a token (an e-mailed link, a signing link), not by a school object.
+PUBLIC_PATTERNS = {
+    "core:password_reset_confirm",
+    *collect("tests.object_makers", "PUBLIC_PATTERNS"),
+}
 
 
 def _patterns(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
