@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "warden.accounts",
     "warden.agreements",
     "warden.monitoring",
+    "warden.equipment",
+    "warden.incidents",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,8 @@ urlpatterns = [
     path("accounts/", include("warden.accounts.urls")),
     path("agreements/", include("warden.agreements.urls")),
     path("filtering/", include("warden.monitoring.urls")),
+    path("equipment/", include("warden.equipment.urls")),
+    path("incidents/", include("warden.incidents.urls")),
 ]
 
 handler403 = "warden.core.views.permission_denied"

@@ -58,6 +58,20 @@ class Perm:
     KEYWORDS_MANAGE = "monitoring.keywords"
     VIOLATIONS_VIEW = "monitoring.violations"
     LOGS_INGEST = "monitoring.ingest"
+    VIOLATIONS_TRIAGE = "monitoring.triage"
+    # Equipment (seed 001 §3, 000 "Staff Laptop and ICT Equipment Loans")
+    EQUIPMENT_VIEW = "equipment.view"
+    EQUIPMENT_MANAGE = "equipment.manage"
+    LOANS_MANAGE = "equipment.loans"
+    DISPOSAL_MANAGE = "equipment.disposal"
+    SOFTWARE_MANAGE = "equipment.software"
+    SOFTWARE_APPROVE = "equipment.software_approve"
+    DEVICES_REQUEST = "equipment.devices_request"
+    DEVICES_APPROVE = "equipment.devices_approve"
+    # E-safety incidents (seed 004 Appendix C); confidential
+    INCIDENTS_REPORT = "incidents.report"
+    INCIDENTS_VIEW = "incidents.view"
+    INCIDENTS_MANAGE = "incidents.manage"
 
 
 # What each permission lets a person do, in words shown on the "Users and roles" page.
@@ -90,6 +104,18 @@ PERM_LABELS: dict[str, str] = {
     Perm.KEYWORDS_MANAGE: "Manage monitoring keywords and exclusions",
     Perm.VIOLATIONS_VIEW: "See monitoring violations (safeguarding)",
     Perm.LOGS_INGEST: "Ingest proxy and DNS logs",
+    Perm.VIOLATIONS_TRIAGE: "Triage monitoring violations",
+    Perm.EQUIPMENT_VIEW: "See the equipment register and loans",
+    Perm.EQUIPMENT_MANAGE: "Register and change equipment, stocktakes",
+    Perm.LOANS_MANAGE: "Check equipment out and in",
+    Perm.DISPOSAL_MANAGE: "Dispose of equipment with certificates",
+    Perm.SOFTWARE_MANAGE: "Keep software licences and installations",
+    Perm.SOFTWARE_APPROVE: "Approve software installation requests",
+    Perm.DEVICES_REQUEST: "Ask to connect a personal device",
+    Perm.DEVICES_APPROVE: "Approve personal devices and pupils' phones (SLT)",
+    Perm.INCIDENTS_REPORT: "Report an e-safety incident",
+    Perm.INCIDENTS_VIEW: "Read the e-safety incident log (confidential)",
+    Perm.INCIDENTS_MANAGE: "Handle incidents: severity, sanctions, playbooks",
 }
 
 ALL_PERMS = frozenset(value for key, value in vars(Perm).items() if key.isupper())
@@ -111,6 +137,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.FILTERING_CHANGELOG,
             Perm.KEYWORDS_MANAGE,
             Perm.VIOLATIONS_VIEW,
+            Perm.VIOLATIONS_TRIAGE,
+            Perm.INCIDENTS_REPORT,
+            Perm.INCIDENTS_VIEW,
+            Perm.INCIDENTS_MANAGE,
         }
     ),
     Role.DEPUTY_DSL: frozenset(
@@ -123,6 +153,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.FILTERING_REQUEST,
             Perm.FILTERING_CHANGELOG,
             Perm.VIOLATIONS_VIEW,
+            Perm.VIOLATIONS_TRIAGE,
+            Perm.INCIDENTS_REPORT,
+            Perm.INCIDENTS_VIEW,
+            Perm.INCIDENTS_MANAGE,
         }
     ),
     Role.SIRO: frozenset(
@@ -139,6 +173,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.FILTERING_VIEW,
             Perm.FILTERING_CHANGELOG,
             Perm.VIOLATIONS_VIEW,
+            Perm.EQUIPMENT_VIEW,
+            Perm.INCIDENTS_REPORT,
+            Perm.INCIDENTS_VIEW,
         }
     ),
     Role.ICT_MANAGER: frozenset(
@@ -166,6 +203,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.FILTERING_CHANGELOG,
             Perm.KEYWORDS_MANAGE,
             Perm.LOGS_INGEST,
+            Perm.EQUIPMENT_VIEW,
+            Perm.EQUIPMENT_MANAGE,
+            Perm.LOANS_MANAGE,
+            Perm.DISPOSAL_MANAGE,
+            Perm.SOFTWARE_MANAGE,
+            Perm.SOFTWARE_APPROVE,
+            Perm.DEVICES_REQUEST,
+            Perm.INCIDENTS_REPORT,
         }
     ),
     Role.TECHNICIAN: frozenset(
@@ -177,6 +222,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.LEAVERS_VIEW,
             Perm.FILTERING_VIEW,
             Perm.FILTERING_REQUEST,
+            Perm.EQUIPMENT_VIEW,
+            Perm.EQUIPMENT_MANAGE,
+            Perm.LOANS_MANAGE,
+            Perm.SOFTWARE_MANAGE,
+            Perm.DEVICES_REQUEST,
+            Perm.INCIDENTS_REPORT,
         }
     ),
     Role.OFFICE: frozenset(
@@ -190,10 +241,21 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.LEAVERS_VIEW,
             Perm.AGREEMENTS_VIEW,
             Perm.SIGNATURES_RECORD,
+            Perm.EQUIPMENT_VIEW,
+            Perm.LOANS_MANAGE,
+            Perm.DEVICES_REQUEST,
+            Perm.INCIDENTS_REPORT,
         }
     ),
     Role.TEACHER: frozenset(
-        {Perm.DASHBOARD_VIEW, Perm.PEOPLE_VIEW, Perm.AGREEMENTS_VIEW, Perm.FILTERING_REQUEST}
+        {
+            Perm.DASHBOARD_VIEW,
+            Perm.PEOPLE_VIEW,
+            Perm.AGREEMENTS_VIEW,
+            Perm.FILTERING_REQUEST,
+            Perm.DEVICES_REQUEST,
+            Perm.INCIDENTS_REPORT,
+        }
     ),
     # Governors monitor through reports only (seed 002 §3.1); they hold no operational rights.
     Role.GOVERNOR: frozenset({Perm.DASHBOARD_VIEW, Perm.REPORTS_VIEW, Perm.FILTERING_CHANGELOG}),
