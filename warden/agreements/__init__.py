@@ -1,0 +1,1 @@
+"""Acceptable-use agreements: versioned texts, signatures and the access gate (rules.py)."""

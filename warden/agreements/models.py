@@ -1,0 +1,285 @@
+"""Acceptable-use agreements: documents per audience, their versions, and signatures.
+
+A published version's text never changes, so a signature can always show the exact words
+that were agreed to (its SHA-256 is kept with the signature). Who must sign what, and when
+a signature stops counting, is decided in ``rules.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+from warden.core.models import School, User
+from warden.people.models import Person
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Audience(models.TextChoices):
+    STAFF = "staff", "Staff"
+    PUPIL_EYFS_KS1 = "pupil_eyfs_ks1", "Pupils (EYFS and Key Stage 1)"
+    PUPIL_KS2 = "pupil_ks2", "Pupils (Key Stage 2)"
+    PUPIL_KS3 = "pupil_ks3", "Pupils (Key Stage 3)"
+    PUPIL_KS4 = "pupil_ks4", "Pupils (Key Stage 4 and sixth form)"
+    PARENT = "parent", "Parents and carers"
+    GOVERNOR_VISITOR = "governor_visitor", "Governors and visitors"
+    SUPPLY = "supply", "Supply staff"
+    COMMUNITY = "community", "Community users"
+    DEVICE_LOAN = "device_loan", "Device loan"
+
+
+PUPIL_AUDIENCES = frozenset(
+    {Audience.PUPIL_EYFS_KS1, Audience.PUPIL_KS2, Audience.PUPIL_KS3, Audience.PUPIL_KS4}
+)
+
+
+class AgreementSettings(models.Model):
+    """A school's renewal date, grace period and link lifetime (one row per school)."""
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="+")
+    renewal_month = models.PositiveSmallIntegerField(
+        default=9, help_text="Signatures expire each year on this date (month 1–12)."
+    )
+    renewal_day = models.PositiveSmallIntegerField(default=1, help_text="Day of the month.")
+    renewal_enabled = models.BooleanField(
+        default=True, help_text="Staff re-sign each year (seed 000); untick only with SLT's say."
+    )
+    grace_days = models.PositiveSmallIntegerField(
+        default=14, help_text="Days after a signature falls due before access is suspended."
+    )
+    link_days = models.PositiveSmallIntegerField(
+        default=14, help_text="Days a signing link stays valid."
+    )
+    reminder_days = models.PositiveSmallIntegerField(
+        default=7, help_text="Days between reminders to the same person."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Agreement settings for {self.school}"
+
+
+class Agreement(models.Model):
+    """One acceptable-use document for one audience at a school; its text lives in versions."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="agreements")
+    audience = models.CharField(max_length=20, choices=Audience.choices)
+    title = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["school_id", "audience"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "audience"], name="agreements_one_per_audience"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_pupil(self) -> bool:
+        return self.audience in PUPIL_AUDIENCES
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class PublishedTextChanged(Exception):
+    """Raised by the model itself: a published version's words are fixed."""
+
+
+# Fields of a published version that may never change once it is published.
+FROZEN_FIELDS = ("text", "sha256", "label", "number", "agreement_id", "requires_resign")
+
+
+class AgreementVersion(models.Model):
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    label = models.CharField(max_length=40, help_text="Shown after the title, e.g. 2026.")
+    text = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=20, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
+    requires_resign = models.BooleanField(
+        default=False, help_text="Everyone must sign this version, whatever they signed before."
+    )
+    change_note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["agreement_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "number"], name="agreements_version_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="agreements_published_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["agreement", "status", "number"], name="agreements_ver_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement.title} {self.label}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The last line of defence behind ``version_update``: whatever calls save(), a
+        # published version keeps the words people signed.
+        self.sha256 = text_sha256(self.text)
+        if self.pk is not None:
+            stored = AgreementVersion.objects.filter(pk=self.pk).values(*FROZEN_FIELDS, "status")
+            row = stored.first()
+            if (
+                row is not None
+                and row["status"] == VersionStatus.PUBLISHED
+                and (
+                    row["status"] != self.status
+                    or any(row[name] != getattr(self, name) for name in FROZEN_FIELDS)
+                )
+            ):
+                raise PublishedTextChanged(
+                    f"{self} is published; its text cannot change. Write a new version."
+                )
+        super().save(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == VersionStatus.PUBLISHED
+
+
+class Method(models.TextChoices):
+    LINK = "link", "Signing link (e-mail or QR code)"
+    DESK = "desk", "At a desk, in person"
+    PAPER = "paper", "Paper form (scan kept)"
+
+
+def _scan_path(instance: Signature, filename: str) -> str:
+    return f"agreements/scans/{instance.school_id}/{instance.sha256_prefix()}-{filename}"
+
+
+class Signature(models.Model):
+    """One person's agreement to one exact version, or a parent's counter-signature of it.
+
+    A counter-signature has ``counter_signs`` set to the pupil's signature; the pupil's
+    signature counts only once one exists from a parent with parental responsibility.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="signatures")
+    version = models.ForeignKey(
+        AgreementVersion, on_delete=models.PROTECT, related_name="signatures"
+    )
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="signatures")
+    text_sha256 = models.CharField("SHA-256 of the text signed", max_length=64)
+    counter_signs = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="counter_signatures",
+    )
+    typed_name = models.CharField(max_length=200)
+    signed_at = models.DateTimeField()
+    method = models.CharField(max_length=10, choices=Method.choices)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    scan = models.FileField(upload_to=_scan_path, blank=True)
+    scan_sha256 = models.CharField(max_length=64, blank=True)
+    scan_name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-signed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["school", "agreement", "person"], name="agreements_sig_lookup"),
+            models.Index(fields=["person", "signed_at"], name="agreements_sig_person"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(method="paper") | ~Q(scan_sha256=""),
+                name="agreements_paper_has_scan",
+            )
+        ]
+
+    def __str__(self) -> str:
+        kind = "Counter-signature" if self.counter_signs_id else "Signature"
+        return f"{kind} of {self.version} by {self.typed_name}"
+
+    def sha256_prefix(self) -> str:
+        return (self.scan_sha256 or "0" * 12)[:12]
+
+    @property
+    def is_counter_signature(self) -> bool:
+        return self.counter_signs_id is not None
+
+
+class SigningLink(models.Model):
+    """A one-time link to sign (or counter-sign) one version; only the token's hash is kept."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="signing_links")
+    version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="+")
+    counter_signs = models.ForeignKey(
+        Signature, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    delivery = models.CharField(max_length=10, choices=[("email", "E-mail"), ("sheet", "QR sheet")])
+    sent_to = models.EmailField(blank=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    signature = models.ForeignKey(
+        Signature, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["person", "version"], name="agreements_link_person")]
+
+    def __str__(self) -> str:
+        what = "counter-sign" if self.counter_signs_id else "sign"
+        return f"Link to {what} {self.version} for {self.person}"
+
+
+class Reminder(models.Model):
+    """A reminder e-mailed to someone who is due to sign, so they are not sent one daily."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(AgreementVersion, on_delete=models.CASCADE, related_name="+")
+    sent_to = models.EmailField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-sent_at"]
+        indexes = [models.Index(fields=["person", "version", "sent_at"], name="agreements_rem")]
+
+    def __str__(self) -> str:
+        return f"Reminder to {self.person} for {self.version}"

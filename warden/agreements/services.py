@@ -1,0 +1,834 @@
+"""Every write to agreements, versions, signatures and signing links goes through these."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+
+from warden.agreements.models import (
+    Agreement,
+    AgreementSettings,
+    AgreementVersion,
+    Audience,
+    Method,
+    Reminder,
+    Signature,
+    SigningLink,
+    VersionStatus,
+    text_sha256,
+)
+from warden.agreements.rules import State, audience_for, school_settings, standings
+from warden.core.audit import audit_log, audit_log_many, diff, snapshot
+from warden.core.errors import ServiceError
+from warden.core.models import School, User
+from warden.core.tasks import send_email
+from warden.people.models import Guardianship, Person, Status
+
+LINK_SALT = "warden.agreements.signing-link"
+SCAN_TYPES = {".pdf", ".png", ".jpg", ".jpeg"}
+SCAN_MAX_BYTES = 10 * 1024 * 1024
+
+
+def base_url() -> str:
+    """Where Warden is reached from outside, for links in e-mails sent by the worker."""
+    configured = getattr(django_settings, "WARDEN_BASE_URL", "") or os.environ.get(
+        "WARDEN_BASE_URL", ""
+    )
+    return (configured or "http://localhost:8000").rstrip("/")
+
+
+# --- agreements and versions -------------------------------------------------------------
+
+
+@transaction.atomic
+def agreement_create(
+    *, actor: User | None, school: School, audience: str, title: str = "", text: str = ""
+) -> Agreement:
+    """Start an agreement for an audience, with a first draft version (starter text if none)."""
+    from warden.agreements.starters import STARTERS
+
+    if audience not in Audience.values:
+        raise ServiceError(f"{audience!r} is not an audience Warden knows.")
+    if Agreement.objects.filter(school=school, audience=audience).exists():
+        raise ServiceError(
+            f"{school.name} already has an agreement for {Audience(audience).label.lower()}; "
+            "write a new version of it instead.",
+            field_errors={"audience": ["This audience already has an agreement."]},
+        )
+    starter = STARTERS[audience]
+    agreement = Agreement.objects.create(
+        school=school, audience=audience, title=(title or starter.title).strip()
+    )
+    audit_log(
+        actor=actor,
+        action="agreement.created",
+        obj=agreement,
+        changes=diff({}, snapshot(agreement)),
+    )
+    version_create(
+        actor=actor,
+        agreement=agreement,
+        label=str(timezone.localdate().year),
+        text=text or starter.text,
+        change_note="First version.",
+    )
+    return agreement
+
+
+def _check_text(label: str, text: str) -> None:
+    errors: dict[str, list[str]] = {}
+    if not label.strip():
+        errors["label"] = ["Give the version a label people will recognise, e.g. 2026."]
+    if len(text.strip()) < 40:
+        errors["text"] = ["Write the agreement's full text (at least a few sentences)."]
+    if errors:
+        raise ServiceError(next(iter(errors.values()))[0], field_errors=errors)
+
+
+@transaction.atomic
+def version_create(
+    *, actor: User | None, agreement: Agreement, label: str, text: str, change_note: str = ""
+) -> AgreementVersion:
+    """Add a draft version; only one draft at a time, so edits are not split across two."""
+    _check_text(label, text)
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    if agreement.versions.filter(status=VersionStatus.DRAFT).exists():
+        raise ServiceError(
+            f"{agreement.title} already has a draft; edit or publish that draft first."
+        )
+    last = agreement.versions.order_by("-number").first()
+    version = AgreementVersion.objects.create(
+        school=agreement.school,
+        agreement=agreement,
+        number=(last.number + 1) if last else 1,
+        label=label.strip(),
+        text=text.strip() + "\n",
+        change_note=change_note.strip(),
+        created_by=actor,
+    )
+    audit_log(
+        actor=actor,
+        action="agreement_version.created",
+        obj=version,
+        changes=diff({}, snapshot(version, ["number", "label", "sha256", "change_note"])),
+    )
+    return version
+
+
+@transaction.atomic
+def version_update(
+    *,
+    actor: User | None,
+    version: AgreementVersion,
+    label: str,
+    text: str,
+    change_note: str = "",
+) -> AgreementVersion:
+    """Change a draft. A published version's words are what people signed: never changed."""
+    version = AgreementVersion.objects.select_for_update().get(pk=version.pk)
+    if version.is_published:
+        raise ServiceError(
+            f"{version} is published, so its text cannot change. Write a new version instead."
+        )
+    _check_text(label, text)
+    fields = ["label", "sha256", "change_note"]
+    before = snapshot(version, fields)
+    version.label, version.text = label.strip(), text.strip() + "\n"
+    version.change_note = change_note.strip()
+    version.sha256 = text_sha256(version.text)
+    changes = diff(before, snapshot(version, fields))
+    if changes:
+        version.save()
+        audit_log(actor=actor, action="agreement_version.updated", obj=version, changes=changes)
+    return version
+
+
+@transaction.atomic
+def version_publish(
+    *, actor: User | None, version: AgreementVersion, requires_resign: bool
+) -> AgreementVersion:
+    """Publish a draft; with ``requires_resign`` every earlier signature stops counting."""
+    version = AgreementVersion.objects.select_for_update().get(pk=version.pk)
+    if version.is_published:
+        raise ServiceError(f"{version} is already published.")
+    first = not version.agreement.versions.filter(status=VersionStatus.PUBLISHED).exists()
+    version.status = VersionStatus.PUBLISHED
+    version.requires_resign = requires_resign or first
+    version.published_at = timezone.now()
+    version.published_by = actor
+    version.save()
+    audit_log(
+        actor=actor,
+        action="agreement_version.published",
+        obj=version,
+        changes={
+            "status": ["draft", "published"],
+            "requires_resign": [None, version.requires_resign],
+            "sha256": [None, version.sha256],
+        },
+    )
+    return version
+
+
+def latest_published(agreement: Agreement) -> AgreementVersion | None:
+    return (
+        agreement.versions.filter(status=VersionStatus.PUBLISHED, published_at__lte=timezone.now())
+        .order_by("-number")
+        .first()
+    )
+
+
+@transaction.atomic
+def starter_agreements_install(*, actor: User | None, school: School, publish: bool = False) -> int:
+    """Add every missing audience's agreement with its starter text; optionally publish."""
+    added = 0
+    have = set(Agreement.objects.filter(school=school).values_list("audience", flat=True))
+    for audience in Audience.values:
+        if audience in have:
+            continue
+        agreement = agreement_create(actor=actor, school=school, audience=audience)
+        if publish:
+            draft = agreement.versions.get(status=VersionStatus.DRAFT)
+            version_publish(actor=actor, version=draft, requires_resign=True)
+        added += 1
+    return added
+
+
+@transaction.atomic
+def agreement_settings_update(
+    *, actor: User | None, school: School, fields: Mapping[str, Any]
+) -> AgreementSettings:
+    """Change the renewal date, grace period, link lifetime or reminder interval."""
+    allowed = {
+        "renewal_month",
+        "renewal_day",
+        "renewal_enabled",
+        "grace_days",
+        "link_days",
+        "reminder_days",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ServiceError(f"These settings cannot be set: {', '.join(sorted(unknown))}.")
+    current, _ = AgreementSettings.objects.select_for_update().get_or_create(school=school)
+    before = snapshot(current)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    errors: dict[str, list[str]] = {}
+    if not 1 <= current.renewal_month <= 12:
+        errors["renewal_month"] = ["Choose a month from 1 (January) to 12 (December)."]
+    elif not 1 <= current.renewal_day <= 31:
+        errors["renewal_day"] = ["Choose a day from 1 to 31."]
+    if not 0 <= current.grace_days <= 90:
+        errors["grace_days"] = ["Allow between 0 and 90 days' grace."]
+    if not 1 <= current.link_days <= 60:
+        errors["link_days"] = ["Links last between 1 and 60 days."]
+    if not 1 <= current.reminder_days <= 60:
+        errors["reminder_days"] = ["Remind between every 1 and every 60 days."]
+    if errors:
+        raise ServiceError(next(iter(errors.values()))[0], field_errors=errors)
+    changes = diff(before, snapshot(current))
+    if changes:
+        current.save()
+        audit_log(actor=actor, action="agreement_settings.updated", obj=current, changes=changes)
+    return current
+
+
+# --- signatures --------------------------------------------------------------------------
+
+
+def _check_signable(person: Person, version: AgreementVersion) -> None:
+    if not version.is_published:
+        raise ServiceError(f"{version} is a draft; publish it before anyone signs it.")
+    if version.school_id != person.school_id:
+        raise ServiceError("The agreement belongs to another school.")
+    if person.status == Status.LEFT:
+        raise ServiceError(f"{person} has left the school; nothing can be signed for them.")
+    audience = version.agreement.audience
+    # The device loan agreement is signed by whoever borrows a device; the others by
+    # their own audience only.
+    if audience != Audience.DEVICE_LOAN and audience_for(person) != audience:
+        raise ServiceError(
+            f"{version.agreement.title} is for {Audience(audience).label.lower()}; "
+            f"{person} signs the agreement for their own group."
+        )
+    newer = version.agreement.versions.filter(
+        status=VersionStatus.PUBLISHED, number__gt=version.number
+    ).exists()
+    if newer:
+        raise ServiceError(f"{version} has been replaced by a newer version; sign that one.")
+
+
+def _check_confirmation(typed_name: str, confirmed: bool) -> str:
+    typed = " ".join(typed_name.split())
+    errors: dict[str, list[str]] = {}
+    if len(typed) < 2:
+        errors["typed_name"] = ["Type your full name as your signature."]
+    if not confirmed:
+        errors["confirmed"] = ["Tick the box to confirm you have read and agree to the text."]
+    if errors:
+        raise ServiceError(next(iter(errors.values()))[0], field_errors=errors)
+    return typed
+
+
+@dataclass(frozen=True)
+class Scan:
+    name: str
+    content: bytes
+
+
+def read_scan(upload: UploadedFile) -> Scan:
+    """An uploaded scan of a paper form, checked for type and size."""
+    name = get_valid_filename(os.path.basename(upload.name or "scan"))
+    if os.path.splitext(name)[1].lower() not in SCAN_TYPES:
+        raise ServiceError(
+            "Upload the scan as a PDF, PNG or JPEG file.",
+            field_errors={"scan": ["Upload a PDF, PNG or JPEG file."]},
+        )
+    if (upload.size or 0) > SCAN_MAX_BYTES:
+        raise ServiceError(
+            "The scan is larger than 10 MB; scan at a lower resolution.",
+            field_errors={"scan": ["Keep the file under 10 MB."]},
+        )
+    return Scan(name=name, content=b"".join(upload.chunks()))
+
+
+def _record(
+    *,
+    actor: User | None,
+    person: Person,
+    version: AgreementVersion,
+    typed_name: str,
+    method: str,
+    ip: str | None,
+    user_agent: str,
+    counter_signs: Signature | None = None,
+    scan: Scan | None = None,
+    action: str,
+) -> Signature:
+    if method not in Method.values:
+        raise ServiceError(f"{method!r} is not a way of signing Warden knows.")
+    if method == Method.PAPER and scan is None:
+        raise ServiceError(
+            "Attach the scan of the signed paper form.",
+            field_errors={"scan": ["Attach the scan of the signed form."]},
+        )
+    signature = Signature(
+        school=person.school,
+        person=person,
+        version=version,
+        agreement=version.agreement,
+        text_sha256=version.sha256,
+        counter_signs=counter_signs,
+        typed_name=typed_name,
+        signed_at=timezone.now(),
+        method=method,
+        ip=ip or None,
+        user_agent=(user_agent or "")[:400],
+        recorded_by=actor,
+    )
+    if scan is not None:
+        signature.scan_sha256 = hashlib.sha256(scan.content).hexdigest()
+        signature.scan_name = scan.name[:200]
+        signature.scan.save(scan.name, ContentFile(scan.content), save=False)
+    signature.save()
+    audit_log(
+        actor=actor,
+        action=action,
+        obj=signature,
+        changes=diff(
+            {},
+            snapshot(
+                signature,
+                [
+                    "person",
+                    "version",
+                    "text_sha256",
+                    "counter_signs",
+                    "typed_name",
+                    "method",
+                    "scan_sha256",
+                ],
+            ),
+        ),
+    )
+    return signature
+
+
+@transaction.atomic
+def signature_record(
+    *,
+    actor: User | None,
+    person: Person,
+    version: AgreementVersion,
+    typed_name: str,
+    confirmed: bool,
+    method: str,
+    ip: str | None = None,
+    user_agent: str = "",
+    scan: Scan | None = None,
+) -> Signature:
+    """Record that ``person`` agreed to the exact text of ``version``.
+
+    At a desk a Warden user records it for someone present; a paper form is recorded with
+    its scan (kept with its SHA-256). Signing links use ``signing_link_use``.
+    """
+    typed = _check_confirmation(typed_name, confirmed)
+    _check_signable(person, version)
+    return _record(
+        actor=actor,
+        person=person,
+        version=version,
+        typed_name=typed,
+        method=method,
+        ip=ip,
+        user_agent=user_agent,
+        scan=scan,
+        action="signature.recorded",
+    )
+
+
+def responsible_parents(pupil: Person) -> list[Person]:
+    """The pupil's linked parents and carers who hold parental responsibility."""
+    links = Guardianship.objects.filter(pupil=pupil, parental_responsibility=True)
+    return [link.parent for link in links.select_related("parent", "parent__school")]
+
+
+def _check_countersignable(signature: Signature, parent: Person) -> None:
+    if signature.is_counter_signature or not signature.agreement.is_pupil:
+        raise ServiceError("Only a pupil's own signature is counter-signed by a parent or carer.")
+    if not Guardianship.objects.filter(
+        pupil_id=signature.person_id, parent=parent, parental_responsibility=True
+    ).exists():
+        raise ServiceError(
+            f"{parent} is not linked to {signature.person} as a parent or carer with parental "
+            "responsibility; link them on the pupil's record first.",
+            field_errors={"parent": ["Choose a parent or carer with parental responsibility."]},
+        )
+    if signature.counter_signatures.filter(person=parent).exists():
+        raise ServiceError(f"{parent} has already counter-signed this agreement.")
+
+
+@transaction.atomic
+def countersignature_record(
+    *,
+    actor: User | None,
+    signature: Signature,
+    parent: Person,
+    typed_name: str,
+    confirmed: bool,
+    method: str,
+    ip: str | None = None,
+    user_agent: str = "",
+    scan: Scan | None = None,
+) -> Signature:
+    """Record a parent's or carer's counter-signature of a pupil's agreement.
+
+    Seed 003 §1: "all parents are required to counter-sign this agreement"; seed 001 §17a
+    and Appendix 1: parents sign on behalf of their child. Only a linked parent or carer
+    with parental responsibility may counter-sign.
+    """
+    typed = _check_confirmation(typed_name, confirmed)
+    signature = Signature.objects.select_related("agreement", "person", "version").get(
+        pk=signature.pk
+    )
+    _check_countersignable(signature, parent)
+    return _record(
+        actor=actor,
+        person=parent,
+        version=signature.version,
+        typed_name=typed,
+        method=method,
+        ip=ip,
+        user_agent=user_agent,
+        counter_signs=signature,
+        scan=scan,
+        action="signature.counter_signed",
+    )
+
+
+# --- signing links -----------------------------------------------------------------------
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("ascii")).hexdigest()
+
+
+def link_url(token: str, *, root: str | None = None) -> str:
+    return f"{root or base_url()}{reverse('agreements:public_sign', kwargs={'token': token})}"
+
+
+@transaction.atomic
+def signing_link_create(
+    *,
+    actor: User | None,
+    person: Person,
+    version: AgreementVersion,
+    delivery: str = "email",
+    counter_signs: Signature | None = None,
+    sent_to: str = "",
+) -> tuple[SigningLink, str]:
+    """A one-time signing link; returns it with its token, which is not stored anywhere.
+
+    The token is random, signed with the site's key (so a mistyped one is refused before
+    any lookup) and kept only as its SHA-256, so a copy of the database cannot sign.
+    """
+    if counter_signs is not None:
+        _check_countersignable(counter_signs, person)
+    else:
+        _check_signable(person, version)
+    settings = school_settings(person.school)
+    raw = secrets.token_urlsafe(24)
+    link = SigningLink.objects.create(
+        school=person.school,
+        person=person,
+        version=version,
+        counter_signs=counter_signs,
+        token_hash=_token_hash(raw),
+        delivery=delivery,
+        sent_to=sent_to,
+        expires_at=timezone.now() + dt.timedelta(days=settings.link_days),
+        created_by=actor,
+    )
+    audit_log(
+        actor=actor,
+        action="signing_link.created",
+        obj=link,
+        changes=diff(
+            {},
+            snapshot(link, ["person", "version", "counter_signs", "delivery", "expires_at"]),
+        ),
+    )
+    return link, signing.Signer(salt=LINK_SALT).sign(raw)
+
+
+class LinkRefused(ServiceError):
+    """A signing link that cannot be used; ``gone`` when it existed but is spent or old."""
+
+    def __init__(self, message: str, *, gone: bool) -> None:
+        super().__init__(message)
+        self.gone = gone
+
+
+def link_for_token(token: str, *, at: dt.datetime | None = None) -> SigningLink:
+    """The link a token opens, or ``LinkRefused`` saying why it cannot be used."""
+    at = at or timezone.now()
+    try:
+        raw = signing.Signer(salt=LINK_SALT).unsign(token)
+    except signing.BadSignature:
+        raise LinkRefused(
+            "This signing link is not valid; check it was copied in full.", gone=False
+        ) from None
+    link = (
+        SigningLink.objects.select_related(
+            "school", "person", "version__agreement", "counter_signs__person"
+        )
+        .filter(token_hash=_token_hash(raw))
+        .first()
+    )
+    if link is None:
+        raise LinkRefused(
+            "This signing link is not valid; ask the school for a new one.", gone=False
+        )
+    if link.used_at is not None:
+        raise LinkRefused(
+            "This signing link has already been used; a link works once. "
+            "Ask the school for a new one if you need to sign again.",
+            gone=True,
+        )
+    if link.expires_at <= at:
+        raise LinkRefused(
+            f"This signing link expired on {timezone.localtime(link.expires_at):%d/%m/%Y}; "
+            "ask the school for a new one.",
+            gone=True,
+        )
+    return link
+
+
+@transaction.atomic
+def signing_link_use(
+    *, token: str, typed_name: str, confirmed: bool, ip: str | None, user_agent: str
+) -> Signature:
+    """Sign (or counter-sign) through a one-time link: it works once, and never once expired."""
+    link = link_for_token(token)
+    link = SigningLink.objects.select_for_update().get(pk=link.pk)
+    if link.used_at is not None:  # a second request that raced the first
+        raise LinkRefused("This signing link has already been used.", gone=True)
+    typed = _check_confirmation(typed_name, confirmed)
+    person = Person.objects.select_related("school").get(pk=link.person_id)
+    version = AgreementVersion.objects.select_related("agreement").get(pk=link.version_id)
+    if link.counter_signs_id is not None:
+        target = Signature.objects.select_related("agreement", "version").get(
+            pk=link.counter_signs_id
+        )
+        _check_countersignable(target, person)
+        signature = _record(
+            actor=None,
+            person=person,
+            version=target.version,
+            typed_name=typed,
+            method=Method.LINK,
+            ip=ip,
+            user_agent=user_agent,
+            counter_signs=target,
+            action="signature.counter_signed",
+        )
+    else:
+        _check_signable(person, version)
+        signature = _record(
+            actor=None,
+            person=person,
+            version=version,
+            typed_name=typed,
+            method=Method.LINK,
+            ip=ip,
+            user_agent=user_agent,
+            action="signature.recorded",
+        )
+    link.used_at = signature.signed_at
+    link.signature = signature
+    link.save(update_fields=["used_at", "signature"])
+    audit_log(
+        actor=None,
+        action="signing_link.used",
+        obj=link,
+        changes={"used_at": [None, link.used_at.isoformat()]},
+    )
+    return signature
+
+
+def _email_link(
+    *, person: Person, version: AgreementVersion, url: str, to: str, expires: dt.datetime, kind: str
+) -> None:
+    school = person.school.name
+    if kind == "countersign":
+        subject = f"Please counter-sign {version} for your child at {school}"
+        opening = (
+            f"{school} asks you, as a parent or carer with parental responsibility, to read "
+            f"and counter-sign the acceptable-use agreement your child has signed: {version}."
+        )
+    elif kind == "reminder":
+        subject = f"Reminder: please sign {version} at {school}"
+        opening = (
+            f"You have not yet signed {version} at {school}. Access to school systems depends "
+            "on a current signature."
+        )
+    else:
+        subject = f"Please sign {version} at {school}"
+        opening = f"{school} asks you to read and sign {version}."
+    body = (
+        f"Dear {to_name(person)},\n\n{opening}\n\nOpen this link to read the text and sign:\n"
+        f"{url}\n\nThe link works once and expires on {timezone.localtime(expires):%d/%m/%Y}. "
+        "If you did not expect this message, please contact the school office.\n"
+    )
+    send_email.enqueue(subject=subject, body=body, to=[to])
+
+
+def to_name(person: Person) -> str:
+    return f"{person.title} {person.last_name}".strip() if person.title else person.full_name
+
+
+@dataclass
+class SendResult:
+    sent: int = 0
+    without_email: int = 0
+    already_current: int = 0
+
+
+@transaction.atomic
+def signing_links_send(
+    *,
+    actor: User | None,
+    version: AgreementVersion,
+    people: Iterable[Person],
+    root: str | None = None,
+    include_current: bool = False,
+) -> SendResult:
+    """E-mail a one-time signing link to each person who is due (and has an e-mail address)."""
+    people = list(people)
+    result = SendResult()
+    found = standings(version.school, people)
+    for person in people:
+        if not include_current and found[person.pk].is_current:
+            result.already_current += 1
+            continue
+        if not person.email:
+            result.without_email += 1
+            continue
+        link, token = signing_link_create(
+            actor=actor, person=person, version=version, sent_to=person.email
+        )
+        _email_link(
+            person=person,
+            version=version,
+            url=link_url(token, root=root),
+            to=person.email,
+            expires=link.expires_at,
+            kind="sign",
+        )
+        result.sent += 1
+    return result
+
+
+@transaction.atomic
+def countersign_links_send(
+    *, actor: User | None, agreement: Agreement, root: str | None = None
+) -> SendResult:
+    """E-mail each parent with parental responsibility a link to counter-sign for their child."""
+    from warden.agreements.selectors import SignerFilter, audience_standings
+
+    result = SendResult()
+    for standing in audience_standings(agreement, SignerFilter()):
+        if standing.state != State.COUNTERSIGN or standing.signature is None:
+            continue
+        for parent in responsible_parents(standing.person):
+            if not parent.email:
+                result.without_email += 1
+                continue
+            link, token = signing_link_create(
+                actor=actor,
+                person=parent,
+                version=standing.signature.version,
+                counter_signs=standing.signature,
+                sent_to=parent.email,
+            )
+            _email_link(
+                person=parent,
+                version=standing.signature.version,
+                url=link_url(token, root=root),
+                to=parent.email,
+                expires=link.expires_at,
+                kind="countersign",
+            )
+            result.sent += 1
+    return result
+
+
+@transaction.atomic
+def countersign_links_for(
+    *, actor: User | None, signature: Signature, root: str | None = None
+) -> SendResult:
+    """E-mail a counter-signing link to each responsible parent of one pupil's signature."""
+    result = SendResult()
+    for parent in responsible_parents(signature.person):
+        if not parent.email:
+            result.without_email += 1
+            continue
+        link, token = signing_link_create(
+            actor=actor,
+            person=parent,
+            version=signature.version,
+            counter_signs=signature,
+            sent_to=parent.email,
+        )
+        _email_link(
+            person=parent,
+            version=signature.version,
+            url=link_url(token, root=root),
+            to=parent.email,
+            expires=link.expires_at,
+            kind="countersign",
+        )
+        result.sent += 1
+    return result
+
+
+def sheet_links_create(
+    *, actor: User | None, version: AgreementVersion, people: Iterable[Person]
+) -> list[tuple[Person, str]]:
+    """Signing links for a class sheet of QR codes; ``(pupil, token)`` for each pupil."""
+    with transaction.atomic():
+        return [
+            (p, signing_link_create(actor=actor, person=p, version=version, delivery="sheet")[1])
+            for p in people
+        ]
+
+
+# --- reminders ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reminders_send(
+    *, school: School, at: dt.datetime | None = None, root: str | None = None
+) -> SendResult:
+    """Remind everyone who is due (and parents of pupils awaiting a counter-signature).
+
+    Each reminder carries a fresh one-time link. Nobody is reminded about the same version
+    more often than the school's reminder interval.
+    """
+    from warden.agreements.selectors import people_in_scope
+
+    at = at or timezone.now()
+    settings = school_settings(school)
+    since = at - dt.timedelta(days=settings.reminder_days)
+    people = list(people_in_scope(school, today=timezone.localdate(at)))
+    found = standings(school, people, at=at)
+    recent = set(
+        Reminder.objects.filter(school=school, sent_at__gt=since).values_list(
+            "person_id", "version_id"
+        )
+    )
+    result = SendResult()
+    reminders: list[Reminder] = []
+    for person in people:
+        standing = found[person.pk]
+        if standing.latest is None or standing.state in (State.CURRENT, State.UNAVAILABLE):
+            continue
+        targets: list[tuple[Person, AgreementVersion, Signature | None]]
+        if standing.state == State.COUNTERSIGN and standing.signature is not None:
+            targets = [
+                (parent, standing.signature.version, standing.signature)
+                for parent in responsible_parents(person)
+            ]
+        else:
+            targets = [(person, standing.latest, None)]
+        for target, version, counter in targets:
+            if (target.pk, version.pk) in recent:
+                continue
+            if not target.email:
+                result.without_email += 1
+                continue
+            link, token = signing_link_create(
+                actor=None,
+                person=target,
+                version=version,
+                counter_signs=counter,
+                sent_to=target.email,
+            )
+            _email_link(
+                person=target,
+                version=version,
+                url=link_url(token, root=root),
+                to=target.email,
+                expires=link.expires_at,
+                kind="countersign" if counter else "reminder",
+            )
+            recent.add((target.pk, version.pk))
+            reminders.append(
+                Reminder(
+                    school=school, person=target, version=version, sent_to=target.email, sent_at=at
+                )
+            )
+            result.sent += 1
+    Reminder.objects.bulk_create(reminders)
+    audit_log_many(
+        actor=None,
+        action="agreement_reminder.sent",
+        items=[(r, {"person": r.person_id, "version": r.version_id}) for r in reminders],
+        school=school,
+    )
+    return result

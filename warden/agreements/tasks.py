@@ -1,0 +1,22 @@
+"""Background work of agreements: the daily reminders, a thin wrapper over the service."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from warden.agreements.services import reminders_send
+from warden.core.audit import audit_context
+from warden.core.models import School
+
+
+@task()
+def send_reminders(*, school_slug: str | None = None) -> int:
+    """E-mail reminders for one school, or every school; returns how many were sent."""
+    schools = School.objects.select_related("trust")
+    if school_slug:
+        schools = schools.filter(slug=school_slug)
+    sent = 0
+    for school in schools:
+        with audit_context(via="task", acting_school=school):
+            sent += reminders_send(school=school).sent
+    return sent
