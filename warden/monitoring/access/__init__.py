@@ -1,0 +1,1 @@
+"""The monitoring app's access, one module per half (filtering, monitoring)."""

@@ -1,0 +1,54 @@
+"""The web-filtering rules, each in one place, worded as the refusal a person sees."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from warden.engine.categories import BY_SLUG, ILLEGAL_SLUGS, resolve_slug
+
+# Temporary unblocking is for a piece of work (seed 002 §4.1): an exception lasts at most
+# this long; a site that should stay open belongs on the school's allow list instead.
+MAX_EXCEPTION_DAYS = 90
+# Block-page reports: how many one address may send in an hour, so a pupil cannot flood
+# the approvers' queue.
+BLOCK_PAGE_REPORTS_PER_HOUR = 5
+
+
+def category_label(slug: str) -> str:
+    known = BY_SLUG.get(slug)
+    return known.label if known else slug
+
+
+def illegal_refusal(slugs: set[str] | frozenset[str] | list[str], doing: str) -> str | None:
+    """Illegal content can never be allowed (UK Safer Internet Centre, "illegal content":
+    child sexual abuse and unlawful terrorist content). Refuse to ``doing`` if any of
+    ``slugs`` is illegal; None when none is."""
+    illegal = sorted(set(slugs) & ILLEGAL_SLUGS)
+    if not illegal:
+        return None
+    names = ", ".join(category_label(s) for s in illegal)
+    return (
+        f"Cannot {doing}: {names} is illegal content, which is blocked for every group and "
+        "can never be allowed, reported-only or unblocked (illegal-content rule)."
+    )
+
+
+def exception_expiry_refusal(expires_at: dt.datetime, now: dt.datetime) -> str | None:
+    """An exception lapses by itself: it needs an end in the future, at most
+    ``MAX_EXCEPTION_DAYS`` away (seed 002 §4.1, temporary unblocking for research)."""
+    if expires_at <= now:
+        return "The end of the unblocking must be in the future."
+    if expires_at - now > dt.timedelta(days=MAX_EXCEPTION_DAYS):
+        return (
+            f"Temporary unblocking lasts at most {MAX_EXCEPTION_DAYS} days; for a site that "
+            "should stay open, add it to the school's allow list instead."
+        )
+    return None
+
+
+def known_category(name: str) -> str:
+    """The Warden slug for ``name``; ValueError with a message naming it when unknown."""
+    try:
+        return resolve_slug(name)
+    except ValueError:
+        raise ValueError(f"{name!r} is not one of Warden's categories.") from None

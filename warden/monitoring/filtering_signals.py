@@ -1,0 +1,26 @@
+"""Republish a school's filtering snapshot when its people or directory accounts change.
+
+Who is in which filter group comes from the people register (type, year group) and from
+active accounts on directory systems, which other areas change. Each change schedules a
+publication after its transaction commits; many changes in one transaction publish once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from warden.accounts.models import Account
+from warden.people.models import Person
+
+
+@receiver([post_save, post_delete], sender=Person, dispatch_uid="filtering_person_changed")
+@receiver([post_save, post_delete], sender=Account, dispatch_uid="filtering_account_changed")
+def _membership_may_have_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from warden.monitoring.services.filtering_snapshot import schedule_publish
+
+    if kwargs.get("raw"):
+        return
+    schedule_publish(instance.school_id, f"{sender._meta.verbose_name} changed", if_configured=True)

@@ -1,0 +1,1 @@
+"""The monitoring app's forms, one module per half (filtering, monitoring)."""

@@ -1,0 +1,356 @@
+"""Web filtering: list sources, the school's own entries, filter groups, exceptions, requests.
+
+The database is the source of truth; ``snapshot_publish`` compiles it into the policy
+snapshot the Squid helpers read. Large lists stay as compiled files under the filtering
+folder (``conf.filter_dir()``); a :class:`ListSource` row records where each came from, its
+checksum and how many entries it holds per category.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.db.models import Q
+
+from warden.core.models import School, User
+
+__all__ = [
+    "DAY_CHOICES",
+    "CategoryAction",
+    "EntryAction",
+    "EntryKind",
+    "ExceptionState",
+    "FilterEntry",
+    "FilterException",
+    "FilterGroup",
+    "FilterSnapshot",
+    "GroupCategoryAction",
+    "GroupNetwork",
+    "GroupSchedule",
+    "ListFormat",
+    "ListSource",
+    "RequestStatus",
+    "UnblockRequest",
+]
+
+DAY_CHOICES = [
+    ("mon", "Monday"),
+    ("tue", "Tuesday"),
+    ("wed", "Wednesday"),
+    ("thu", "Thursday"),
+    ("fri", "Friday"),
+    ("sat", "Saturday"),
+    ("sun", "Sunday"),
+]
+
+
+class ListFormat(models.TextChoices):
+    UT1 = "ut1", "UT1 / squidGuard folder"
+    HOSTS = "hosts", "Hosts file"
+    DOMAINS = "domains", "Plain domain list"
+
+
+class ListSource(models.Model):
+    """One list a school imported, compiled into its own file under the filtering folder."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=120)
+    format = models.CharField(max_length=10, choices=ListFormat.choices)
+    # Where it came from: a folder on the server (UT1) or the uploaded file's name.
+    origin = models.CharField(max_length=500)
+    # For hosts files and plain lists: the Warden category every entry goes into.
+    category = models.CharField(max_length=40, blank=True)
+    sha256 = models.CharField(max_length=64)
+    # The compiled index, relative to the school's filtering folder.
+    compiled_path = models.CharField(max_length=300)
+    entry_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    # {category slug: entries}
+    category_counts = models.JSONField(default=dict, blank=True)
+    imported_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    imported_at = models.DateTimeField()
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "name"],
+                condition=Q(is_active=True),
+                name="monitoring_listsource_name",
+            )
+        ]
+        indexes = [models.Index(fields=["school", "is_active"], name="monitoring_list_active")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EntryAction(models.TextChoices):
+    BLOCK = "block", "Block"
+    ALLOW = "allow", "Allow"
+
+
+class EntryKind(models.TextChoices):
+    DOMAIN = "domain", "Domain (and its subdomains)"
+    URL = "url", "URL prefix"
+    IP = "ip", "IP address or range"
+
+
+class FilterEntry(models.Model):
+    """A site the school itself blocks or allows, beside the imported lists.
+
+    A block entry puts the site in ``category``, so every group that blocks that category
+    blocks it. An allow entry opens the site for every group, even when a list blocks it
+    (never for an illegal category).
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    value = models.CharField(max_length=500, help_text="Normalised domain, host/path or IP.")
+    kind = models.CharField(max_length=10, choices=EntryKind.choices)
+    action = models.CharField(max_length=10, choices=EntryAction.choices)
+    category = models.CharField(max_length=40)
+    reason = models.CharField(max_length=300)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["value", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "value"], name="monitoring_entry_unique")
+        ]
+        verbose_name_plural = "filter entries"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.value}"
+
+
+class CategoryAction(models.TextChoices):
+    ALLOW = "allow", "Allow"
+    BLOCK = "block", "Block"
+    ALERT = "alert", "Allow and report"
+
+
+class FilterGroup(models.Model):
+    """A filter group (KS1, KS2 ... staff, guests): what its members may reach.
+
+    Members come from rules on the people register (person types, year groups) and from
+    client address ranges. A person is in the first group, by ``position``, whose rules
+    match them; ``is_default`` marks the group for anyone unmatched.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    slug = models.SlugField(max_length=40)
+    name = models.CharField(max_length=120)
+    description = models.CharField(max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=100)
+    default_action = models.CharField(
+        max_length=10,
+        choices=[("allow", "Allow"), ("block", "Block (walled garden)")],
+        default="allow",
+        help_text="For sites in no blocked, reported or allowed category.",
+    )
+    safe_search = models.BooleanField(default=True)
+    # PersonType values; empty: the group takes nobody by type (only by address).
+    person_types = models.JSONField(default=list, blank=True)
+    # Year group numbers; empty: any year.
+    year_groups = models.JSONField(default=list, blank=True)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "slug"], name="monitoring_group_slug"),
+            models.UniqueConstraint(fields=["school", "name"], name="monitoring_group_name"),
+            models.UniqueConstraint(
+                fields=["school"], condition=Q(is_default=True), name="monitoring_group_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def who(self) -> str:
+        """The membership rules in words, e.g. "Pupil, years 7, 8 and 9"."""
+        from warden.people.models import YEAR_GROUP_CHOICES, PersonType
+
+        types = [PersonType(t).label for t in self.person_types or [] if t in PersonType.values]
+        if not types:
+            return "Reached by address range only"
+        text = ", ".join(types)
+        if self.year_groups:
+            names = dict(YEAR_GROUP_CHOICES)
+            text += ": " + ", ".join(str(names.get(y, y)) for y in self.year_groups)
+        return text
+
+
+class GroupCategoryAction(models.Model):
+    group = models.ForeignKey(FilterGroup, on_delete=models.CASCADE, related_name="actions")
+    category = models.CharField(max_length=40)
+    action = models.CharField(max_length=10, choices=CategoryAction.choices)
+
+    class Meta:
+        ordering = ["category"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "category"], name="monitoring_group_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.action}"
+
+
+class GroupSchedule(models.Model):
+    """During ``start``-``end`` on ``days``, ``categories`` get ``action`` for the group."""
+
+    group = models.ForeignKey(FilterGroup, on_delete=models.CASCADE, related_name="schedules")
+    label = models.CharField(max_length=120, blank=True)
+    days = models.JSONField(default=list)
+    start = models.TimeField()
+    end = models.TimeField()
+    categories = models.JSONField(default=list)
+    action = models.CharField(max_length=10, choices=CategoryAction.choices)
+
+    class Meta:
+        ordering = ["start", "pk"]
+
+    def __str__(self) -> str:
+        return self.label or f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class GroupNetwork(models.Model):
+    """A client address range whose unnamed requests belong to the group."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    group = models.ForeignKey(FilterGroup, on_delete=models.CASCADE, related_name="networks")
+    cidr = models.CharField("Address range (CIDR)", max_length=50)
+    label = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["cidr"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "cidr"], name="monitoring_network_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.cidr
+
+
+class ExceptionState(models.TextChoices):
+    ACTIVE = "active", "In force"
+    LAPSED = "lapsed", "Lapsed"
+    REVOKED = "revoked", "Revoked"
+
+
+class FilterException(models.Model):
+    """A temporary unblock of a site for a group (or every group), lapsing at ``expires_at``."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    site = models.CharField(max_length=500)
+    group = models.ForeignKey(
+        FilterGroup,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="exceptions",
+        help_text="Empty: every group.",
+    )
+    reason = models.CharField(max_length=300)
+    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-approved_at", "-pk"]
+        indexes = [
+            models.Index(fields=["school", "expires_at"], name="monitoring_exception_expiry")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} for {self.group or 'every group'}"
+
+    def state_at(self, now: dt.datetime) -> str:
+        if self.revoked_at is not None:
+            return ExceptionState.REVOKED
+        if self.expires_at <= now:
+            return ExceptionState.LAPSED
+        return ExceptionState.ACTIVE
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a decision"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+
+
+class UnblockRequest(models.Model):
+    """Someone asks for a site to be unblocked: a member of staff in Warden, or anyone from
+    the block page (``requested_by`` empty, ``requester_name`` typed)."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    site = models.CharField(max_length=500)
+    url = models.CharField(max_length=2000, blank=True)
+    group = models.ForeignKey(
+        FilterGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    category = models.CharField(max_length=40, blank=True)
+    reason = models.TextField()
+    wanted_until = models.DateTimeField()
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requester_name = models.CharField(max_length=120)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    via_block_page = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+    exception = models.OneToOneField(
+        FilterException, on_delete=models.SET_NULL, null=True, blank=True, related_name="request"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["school", "status", "-created_at"], name="monitoring_request_q"),
+            models.Index(fields=["client_ip", "created_at"], name="monitoring_request_ip"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Unblock {self.site}"
+
+
+class FilterSnapshot(models.Model):
+    """The last publication of a school's snapshot: when, why, and whether it worked."""
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="+")
+    published_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    header_sha256 = models.CharField(max_length=64, blank=True)
+    lists_file = models.CharField(max_length=200, blank=True)
+    lists_sha256 = models.CharField(max_length=64, blank=True)
+    # What went into the lists file (sources and entries), to skip rewriting it unchanged.
+    lists_fingerprint = models.CharField(max_length=64, blank=True)
+    # {"groups": n, "users": n, "networks": n, "exceptions": n, "entries": n}
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    error_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Filtering snapshot of {self.school}"

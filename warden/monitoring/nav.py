@@ -1,0 +1,78 @@
+"""Pages of the monitoring app in the "Filtering and monitoring" section."""
+
+from warden.core.nav import NavItem
+
+NAV_ITEMS: list[NavItem] = []
+
+# --- monitoring (keyword libraries, IP leases, violations) ------------------------------------
+NAV_ITEMS += [
+    NavItem(
+        "Filtering and monitoring",
+        "Violations",
+        "monitoring:violation_list",
+        "monitoring.violations",
+        60,
+    ),
+    NavItem(
+        "Filtering and monitoring",
+        "Keyword library",
+        "monitoring:keyword_list",
+        "monitoring.keywords",
+        70,
+    ),
+    NavItem(
+        "Filtering and monitoring",
+        "Keyword exclusions",
+        "monitoring:exclusion_list",
+        "monitoring.keywords",
+        71,
+    ),
+    NavItem(
+        "Filtering and monitoring",
+        "IP leases and log sources",
+        "monitoring:lease_list",
+        "monitoring.ingest",
+        80,
+    ),
+]
+# --- end of monitoring --------------------------------------------------------------------------
+
+# --- filtering (web filtering groups, lists, exceptions, requests, change log) ----------------
+NAV_ITEMS += [
+    NavItem(
+        "Filtering and monitoring",
+        "Filter groups",
+        "monitoring:filter_group_list",
+        "filtering.view",
+        10,
+    ),
+    NavItem(
+        "Filtering and monitoring",
+        "Filtering lists",
+        "monitoring:filter_list_list",
+        "filtering.view",
+        20,
+    ),
+    NavItem(
+        "Filtering and monitoring",
+        "Unblock requests",
+        "monitoring:filter_request_list",
+        "filtering.request",
+        30,
+    ),
+    NavItem(
+        "Filtering and monitoring",
+        "Filtering exceptions",
+        "monitoring:filter_exception_list",
+        "filtering.view",
+        40,
+    ),
+    NavItem(
+        "Filtering and monitoring",
+        "Filtering change log",
+        "monitoring:filter_changelog",
+        "filtering.changelog",
+        50,
+    ),
+]
+# --- end of filtering ---------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The monitoring app's selectors, one module per half (filtering, monitoring)."""

@@ -1,0 +1,1 @@
+"""Background tasks, split by half of the app: filtering and monitoring."""

@@ -1,0 +1,18 @@
+"""Background filtering work: thin wrappers over the services for the worker."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from warden.core.audit import audit_context
+from warden.core.models import School
+from warden.monitoring.services.filtering import snapshot_publish
+
+
+@task()
+def publish_filter_snapshot(*, school_id: int, reason: str = "scheduled") -> dict[str, int]:
+    """Republish a school's snapshot: after changes made outside the filtering pages (new
+    accounts, leavers), or on a schedule so lapsed exceptions drop out of the file."""
+    school = School.objects.select_related("trust").get(pk=school_id)
+    with audit_context(via="task", acting_school=school):
+        return snapshot_publish(school=school, reason=reason).counts

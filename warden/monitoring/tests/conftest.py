@@ -1,0 +1,10 @@
+"""Fixtures of the monitoring app's tests, one block per half."""
+
+# --- filtering ---------------------------------------------------------------------------------
+from warden.monitoring.tests.filtering_helpers import (  # noqa: F401 (fixtures)
+    filtering_dir,
+    published,
+    ut1_dir,
+)
+
+# --- end of filtering ---------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Split by half of the app: filtering and monitoring."""
