@@ -178,6 +178,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 globals().update(parse_email_url(env_str("EMAIL_URL") or f"file://{VAR_DIR / 'mail'}"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "warden@localhost")
+# How people's browsers reach Warden: links in e-mails (signing links) and the block page
+# the filtering helpers redirect to.
+WARDEN_BASE_URL = (env_str("WARDEN_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+
+# A breached-password list (one password a line) the password check refuses, if given.
+WARDEN_BREACHED_PASSWORDS_FILE = env_str("WARDEN_BREACHED_PASSWORDS_FILE")
+
+# Filtering (warden.monitoring.conf reads these): where snapshots live, whether the helper
+# may fail open (never by default), how often it looks for a new snapshot, and the folders
+# the lists page may read UT1 directories from (empty: anywhere).
+WARDEN_FILTER_DIR = Path(env_str("WARDEN_FILTER_DIR") or VAR_DIR / "filtering")
+WARDEN_FILTER_FAIL_OPEN = env_bool("WARDEN_FILTER_FAIL_OPEN", False)
+WARDEN_FILTER_CHECK_INTERVAL = float(env_str("WARDEN_FILTER_CHECK_INTERVAL") or "2")
+WARDEN_FILTER_IMPORT_ROOTS = env_list("WARDEN_FILTER_IMPORT_ROOTS", [])
 
 TASKS = {"default": {"BACKEND": env_str("WARDEN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from warden.core.models import School, User
-from warden.people.models import Person
+from warden.people.models import Person, PersonType
 
 
 class SystemKind(models.TextChoices):
@@ -47,6 +47,21 @@ class System(models.Model):
         default=False, help_text="SLT or SEND areas: approval needs the restricted-access right."
     )
     connector = models.CharField(max_length=10, choices=Connector.choices, default=Connector.NONE)
+    # Seed 000 "Remote Access": only the staff named here may hold an account on this system.
+    remote_access = models.BooleanField(
+        default=False, help_text="Remote access: only the named staff may hold an account."
+    )
+    remote_people = models.ManyToManyField(Person, blank=True, related_name="+")
+    # LDAP connection (``connector == ldap``). The bind password is never stored here: it is
+    # read from the environment variable or file named below when a sync runs.
+    ldap_url = models.CharField("Server URL", max_length=300, blank=True)
+    ldap_bind_dn = models.CharField("Bind DN", max_length=300, blank=True)
+    ldap_password_env = models.CharField(
+        "Bind password environment variable", max_length=100, blank=True
+    )
+    ldap_password_file = models.CharField("Bind password file", max_length=300, blank=True)
+    ldap_people_dn = models.CharField("People base DN", max_length=300, blank=True)
+    ldap_groups_dn = models.CharField("Groups base DN", max_length=300, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -58,6 +73,12 @@ class System(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def allowed_labels(self) -> list[str]:
+        """The person types who may hold an account, in words (empty: anyone)."""
+        allowed = set(self.allowed_person_types or [])
+        return [label for value, label in PersonType.choices if value in allowed]
 
 
 class AccountState(models.TextChoices):
@@ -111,6 +132,8 @@ class Account(models.Model):
     removal_deadline = models.DateTimeField(null=True, blank=True)
     # Supply staff and visitors: limited, expiring access (seed 000).
     expires_at = models.DateTimeField(null=True, blank=True)
+    # When the ICT manager and SIRO were told the removal deadline had passed (once only).
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -133,7 +156,138 @@ class Account(models.Model):
             models.Index(fields=["school", "state"], name="accounts_school_state"),
             models.Index(fields=["school", "removal_deadline"], name="accounts_deadline"),
             models.Index(fields=["system", "username"], name="accounts_username"),
+            models.Index(fields=["school", "expires_at"], name="accounts_expiry"),
         ]
 
     def __str__(self) -> str:
         return f"{self.username} on {self.system}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in LIVE_STATES
+
+
+class AccountsSettings(models.Model):
+    """A school's settings for accounts (one row per school, made on first use)."""
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="+")
+    # Seed 001 §8g: leavers' user IDs are removed within 48 hours.
+    removal_window_hours = models.PositiveSmallIntegerField(
+        "Hours to remove a leaver's accounts",
+        default=48,
+        help_text="Counted from the end of the leaving day. The policy (§8g) says 48 at most.",
+    )
+    auto_suspend = models.BooleanField(
+        "Suspend automatically after the agreement grace period",
+        default=False,
+        help_text="Each day, suspend the accounts of people on the suspension list. "
+        "Nothing is restored automatically.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Account settings for {self.school}"
+
+
+class SupplyPasswordChange(models.Model):
+    """One change of the generic supply account's password: when, who, why (never the value).
+
+    Seed 000 "Supply/Temporary teaching staff": the password is "changed regularly".
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="password_changes")
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        indexes = [models.Index(fields=["system", "-changed_at"], name="accounts_supply_pw")]
+
+    def __str__(self) -> str:
+        return f"{self.system} password changed {self.changed_at:%d/%m/%Y}"
+
+
+class ReviewOutcome(models.TextChoices):
+    CONFIRMED = "confirmed", "Access confirmed as right"
+    CHANGES = "changes", "Changes needed (listed in the notes)"
+
+
+class AccessReview(models.Model):
+    """SLT's review of who has access to one system (seed 000 "Access management")."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="reviews")
+    reviewed_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=20, choices=ReviewOutcome.choices)
+    notes = models.TextField(blank=True)
+    live_accounts = models.PositiveIntegerField(default=0)
+    misfits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-reviewed_at", "-pk"]
+        indexes = [models.Index(fields=["system", "-reviewed_at"], name="accounts_review_latest")]
+
+    def __str__(self) -> str:
+        return f"Review of {self.system} on {self.reviewed_at:%d/%m/%Y}"
+
+
+class SyncState(models.TextChoices):
+    PLANNED = "planned", "Previewed (not applied)"
+    APPLIED = "applied", "Applied"
+    FAILED = "failed", "Failed part-way"
+
+
+class DirectorySync(models.Model):
+    """One dry-run diff of a system's directory and, once applied, what was changed."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="syncs")
+    state = models.CharField(max_length=20, choices=SyncState.choices, default=SyncState.PLANNED)
+    planned_at = models.DateTimeField()
+    planned_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # [{"op": "create", "dn": "...", "account": pk, "detail": "..."}]
+    changes = models.JSONField(default=list, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    applied_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-planned_at", "-pk"]
+        indexes = [models.Index(fields=["system", "-planned_at"], name="accounts_sync_latest")]
+
+    def __str__(self) -> str:
+        return f"Directory sync of {self.system} ({self.get_state_display()})"
+
+
+class ApiToken(models.Model):
+    """A token another system uses to call the password check; only its SHA-256 is kept."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=120, help_text="Which system uses it, e.g. the MIS")
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12, help_text="The first characters, to recognise it")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from warden.accounts.selectors import overdue_accounts, pending_counts
+from warden.core.dashboard import Panel
+from warden.core.models import School
+from warden.core.roles import Perm
+
+
+def _accounts_panel(request: HttpRequest, school: School) -> list[Panel]:
+    overdue = list(overdue_accounts(school).order_by("removal_deadline")[:10])
+    return [
+        Panel(
+            "Accounts",
+            "accounts/_dashboard_panel.html",
+            {
+                "pending": pending_counts(school),
+                "overdue": overdue,
+                "overdue_count": overdue_accounts(school).count(),
+            },
+            order=20,
+        )
+    ]
+
+
+PANELS = [(Perm.ACCOUNTS_VIEW, _accounts_panel)]

@@ -1,0 +1,242 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+
+from warden.accounts.models import AccountState, Connector, ReviewOutcome, System, SystemKind
+from warden.accounts.services import BULK_ACTIONS
+from warden.core.models import School, User
+from warden.people.models import YEAR_GROUP_CHOICES, Person, PersonType
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def operators_at(school: School) -> QuerySet[User]:
+    return (
+        User.objects.filter(
+            Q(memberships__school=school)
+            | Q(memberships__school__isnull=True, memberships__trust_id=school.trust_id)
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+class SystemForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    kind = forms.ChoiceField(choices=SystemKind.choices)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        help_text="The member of staff answerable for the system (information asset owner).",
+    )
+    holds_personal_data = forms.BooleanField(label="Holds personal data", required=False)
+    allowed_person_types = forms.MultipleChoiceField(
+        label="Who may hold an account",
+        choices=PersonType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked for anyone at the school.",
+    )
+    restricted = forms.BooleanField(
+        label="Restricted (SLT or SEND areas)",
+        required=False,
+        help_text="Approval then needs the restricted-access right.",
+    )
+    remote_access = forms.BooleanField(
+        label="Gives remote access",
+        required=False,
+        help_text="Only the staff you name on the system's page may hold an account.",
+    )
+    connector = forms.ChoiceField(choices=Connector.choices, initial=Connector.NONE)
+    ldap_url = forms.CharField(
+        label="LDAP server URL", required=False, help_text="e.g. ldaps://dc1.school.internal"
+    )
+    ldap_bind_dn = forms.CharField(label="Bind DN", required=False)
+    ldap_password_env = forms.CharField(
+        label="Bind password: environment variable",
+        required=False,
+        help_text="The name of the variable holding the password (the password is never "
+        "stored in Warden).",
+    )
+    ldap_password_file = forms.CharField(
+        label="Bind password: file", required=False, help_text="Or a file holding it."
+    )
+    ldap_people_dn = forms.CharField(label="People base DN", required=False)
+    ldap_groups_dn = forms.CharField(label="Groups base DN", required=False)
+    is_active = forms.BooleanField(label="In use", required=False, initial=True)
+
+    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        owner.queryset = operators_at(school)
+
+
+class RemotePeopleForm(forms.Form):
+    people = forms.ModelMultipleChoiceField(
+        label="Staff named for remote access",
+        queryset=Person.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 12}),
+    )
+
+    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["people"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = Person.objects.filter(
+            school=school,
+            person_type__in=[PersonType.TEACHING_STAFF, PersonType.SUPPORT_STAFF],
+        ).order_by("last_name", "first_name")
+
+
+class AccountFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, username, MIS id"}),
+    )
+    state = forms.ChoiceField(
+        label="State", required=False, choices=[("", "All but deleted"), *AccountState.choices]
+    )
+    system = forms.TypedChoiceField(
+        label="System", required=False, coerce=int, empty_value=None, choices=[("", "All")]
+    )
+    person_type = forms.ChoiceField(
+        label="Type", required=False, choices=[("", "All types"), *PersonType.choices]
+    )
+    year_group = forms.TypedChoiceField(
+        label="Year",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "All years"), *YEAR_GROUP_CHOICES],
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        widget=forms.HiddenInput,
+        choices=[(k, k) for k in ("name", "-name", "system", "state", "requested", "-requested")],
+    )
+
+    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["system"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [
+            ("", "All"),
+            *System.objects.filter(school=school).values_list("pk", "name"),
+        ]
+
+
+class AccountRequestForm(forms.Form):
+    person = forms.ModelChoiceField(queryset=Person.objects.none())
+    system = forms.ModelChoiceField(queryset=System.objects.none())
+    username = forms.CharField(
+        max_length=150, required=False, help_text="Leave empty for the usual a.surname form."
+    )
+    reason = forms.CharField(
+        max_length=300, required=False, help_text="Why they need it (their role, a project)."
+    )
+    expires_on = forms.DateField(
+        label="Expires on",
+        widget=DATE,
+        required=False,
+        help_text="Required for supply staff, visitors and contractors (their leaving date "
+        "is used when empty).",
+    )
+
+    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        person = self.fields["person"]
+        system = self.fields["system"]
+        assert isinstance(person, forms.ModelChoiceField)
+        assert isinstance(system, forms.ModelChoiceField)
+        person.queryset = Person.objects.filter(school=school).order_by("last_name", "first_name")
+        system.queryset = System.objects.filter(school=school, is_active=True)
+
+
+class BulkForm(forms.Form):
+    action = forms.ChoiceField(choices=list(BULK_ACTIONS.items()))
+    systems = forms.ModelMultipleChoiceField(
+        queryset=System.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    person_type = forms.ChoiceField(label="Who", choices=PersonType.choices)
+    year_group = forms.TypedChoiceField(
+        label="Year group",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Any"), *YEAR_GROUP_CHOICES],
+        help_text="For pupils: the intake, e.g. Year 7.",
+    )
+    joined_since = forms.DateField(
+        label="Joined on or after", required=False, widget=DATE, help_text="Optional."
+    )
+    reason = forms.CharField(max_length=300, required=False, initial="New intake")
+
+    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["systems"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = System.objects.filter(school=school, is_active=True)
+
+
+class ExpiryForm(forms.Form):
+    expires_on = forms.DateField(
+        label="Expires at the end of", widget=DATE, required=False, help_text="Empty: no expiry."
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=300, required=False)
+
+
+class SupplyPasswordForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        label="Why it was changed",
+        help_text="e.g. termly change, a supply teacher left. Never type the password here.",
+    )
+
+
+class ReviewForm(forms.Form):
+    outcome = forms.ChoiceField(choices=ReviewOutcome.choices, widget=forms.RadioSelect)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SettingsForm(forms.Form):
+    removal_window_hours = forms.IntegerField(
+        label="Hours to remove a leaver's accounts",
+        min_value=1,
+        max_value=48,
+        help_text="Counted from the end of the leaving day; the policy (§8g) says 48 at most.",
+    )
+    auto_suspend = forms.BooleanField(
+        label="Suspend automatically after the agreement grace period",
+        required=False,
+        help_text="Each day, accounts of people on the suspension list are suspended. "
+        "Nothing is restored automatically.",
+    )
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=120, label="System that will call the check")
+
+
+class PasswordCheckForm(forms.Form):
+    password = forms.CharField(
+        label="Candidate password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+def expiry_from(day: dt.date | None, school: School) -> dt.datetime | None:
+    from warden.accounts.services import end_of_day
+
+    return end_of_day(day, school) if day else None

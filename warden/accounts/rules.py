@@ -1,0 +1,128 @@
+"""The access-control rules of the policies, one function each.
+
+Each rule answers one question and returns ``None`` when the answer is "yes", or the
+sentence a person sees when it is "no". Services call these before any change; pages show
+the sentence as it is, so the refusal is always in the rule's own words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from warden.accounts.models import System
+from warden.core.access import AnyUser, has_perm
+from warden.core.models import School
+from warden.core.roles import Perm
+from warden.people.models import STAFF_TYPES, TEMPORARY_TYPES, Person, PersonType, Status
+
+
+def holder_refusal(system: System, person: Person, *, today: dt.date | None = None) -> str | None:
+    """Who may hold an account on this system (seed 000 "ICT Access Control").
+
+    Accounts are given "depending on staff responsibilities": a system lists the person types
+    it serves, and nobody who has left the school keeps or gets an account (seed 000 "Access
+    management": "access is automatically terminated when they leave").
+    """
+    if person.school_id != system.school_id:
+        return f"cannot hold an account: {person} is not at {system.school}."
+    allowed = set(system.allowed_person_types or [])
+    if allowed and person.person_type not in allowed:
+        labels = ", ".join(PersonType(t).label.lower() for t in PersonType.values if t in allowed)
+        return (
+            f"cannot hold an account on {system.name}: it is for {labels} only, "
+            f"and {person} is recorded as {person.get_person_type_display().lower()}."
+        )
+    today = today or timezone.localdate()
+    if person.leaving_date is not None and person.leaving_date < today:
+        return (
+            f"cannot hold an account on {system.name}: {person} left on "
+            f"{person.leaving_date:%d/%m/%Y}."
+        )
+    return None
+
+
+def supply_refusal(system: System, person: Person) -> str | None:
+    """Short-term supply staff use the generic supply account (seed 000 "Supply/Temporary").
+
+    "Short Term Supply staff will not be given their own access to the Internet and network.
+    They will be given access by a generic supply staff user account." Other systems are
+    given to supply staff "on an individual basis", so only the network sign-in is refused.
+    """
+    if person.person_type == PersonType.SUPPLY_STAFF and system.kind == "directory":
+        return (
+            f"cannot have their own network account: short-term supply staff use the "
+            f"generic supply account (ICT security policy, supply staff), not {system.name}."
+        )
+    return None
+
+
+def remote_access_refusal(system: System, person: Person) -> str | None:
+    """Remote access only for named staff (seed 000 "Remote Access").
+
+    "Remote access to school systems is restricted to those specified staff who need access
+    and removed immediately when a staff member leaves the school."
+    """
+    if not (system.remote_access or system.kind == "remote"):
+        return None
+    if person.person_type not in STAFF_TYPES or person.person_type == PersonType.SUPPLY_STAFF:
+        return f"cannot have remote access: {system.name} is for named staff only."
+    named = {p.pk for p in system.remote_people.all()}
+    if person.pk not in named:
+        return (
+            f"cannot have remote access: {person} is not on the list of staff named for "
+            f"{system.name}. Add them to the system's named staff first."
+        )
+    if person.status in {Status.LEAVING, Status.LEFT}:
+        return f"cannot have remote access: {person} is leaving the school."
+    return None
+
+
+def approval_refusal(system: System, user: AnyUser, school: School) -> str | None:
+    """SLT authorise access; restricted areas need the restricted-access right.
+
+    Seed 000 "ICT Access Control": "Access ... for new staff users is authorised by SLT";
+    "Agreement for access provision": "SLT Access to restricted areas", "Access to restricted
+    SEND areas" are approved by the headteacher.
+    """
+    if not has_perm(user, Perm.ACCOUNTS_APPROVE, school):
+        return "cannot approve: account requests are approved by the headteacher or SLT."
+    if system.restricted and not has_perm(user, Perm.ACCOUNTS_APPROVE_RESTRICTED, school):
+        return (
+            f"cannot approve: {system.name} is a restricted area (SLT or SEND), and approving "
+            "access to it needs the restricted-access right."
+        )
+    return None
+
+
+def expiry_refusal(person: Person, expires_at: dt.datetime | None) -> str | None:
+    """Temporary people get limited, expiring access (seed 000 "Visitors"; 002 guests).
+
+    Supply staff, visitors and contractors are given access "for a defined purpose related
+    to their visit", so their accounts must carry an end.
+    """
+    if person.person_type in TEMPORARY_TYPES and expires_at is None:
+        return (
+            f"needs an expiry: {person.get_person_type_display().lower()} accounts must end on "
+            "a set date. Give the account an expiry, or give the person a leaving date."
+        )
+    if expires_at is not None and expires_at <= timezone.now():
+        ended = timezone.localtime(expires_at)
+        return (
+            f"cannot have this account: its expiry, {ended:%d/%m/%Y %H:%M}, has passed. "
+            "Give it a later expiry first."
+        )
+    return None
+
+
+def agreement_refusal(person: Person, *, at: dt.datetime | None = None) -> str | None:
+    """No access without a current acceptable-use signature (seed 004, 002 §3.9, 003 §1).
+
+    "Issuance and continued use of your User Account is conditional on your compliance"; the
+    agreements area decides what "current" means (audience, version, renewal date, parent's
+    counter-signature). This rule only asks it.
+    """
+    from warden.agreements.rules import access_refusal
+
+    return access_refusal(person, at=at)

@@ -1,0 +1,325 @@
+"""Reads of systems and accounts that pages, commands and other areas share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from warden.accounts import rules
+from warden.accounts.models import LIVE_STATES, AccessReview, Account, AccountState, System
+from warden.core.models import School
+from warden.core.registry import collect
+from warden.people.models import Person
+
+# --- Systems and accounts -------------------------------------------------------------------
+
+
+def systems_at(school: School) -> QuerySet[System]:
+    return (
+        System.objects.filter(school=school)
+        .select_related("owner")
+        .annotate(
+            live_count=Count("accounts", filter=Q(accounts__state__in=list(LIVE_STATES))),
+            requested_count=Count("accounts", filter=Q(accounts__state=AccountState.REQUESTED)),
+        )
+        .order_by("name")
+    )
+
+
+ACCOUNT_SORTS = {
+    "name": ("person__last_name", "person__first_name", "system__name", "pk"),
+    "-name": ("-person__last_name", "-person__first_name", "system__name", "-pk"),
+    "system": ("system__name", "person__last_name", "pk"),
+    "state": ("state", "person__last_name", "pk"),
+    "requested": ("requested_at", "pk"),
+    "-requested": ("-requested_at", "-pk"),
+}
+
+
+@dataclass(frozen=True)
+class AccountFilter:
+    q: str = ""
+    state: str = ""
+    system: int | None = None
+    person_type: str = ""
+    year_group: int | None = None
+    sort: str = "name"
+
+
+def accounts_list(school: School, f: AccountFilter) -> QuerySet[Account]:
+    accounts = Account.objects.filter(school=school).select_related(
+        "person", "system", "requested_by", "approved_by", "activated_by"
+    )
+    if f.state:
+        accounts = accounts.filter(state=f.state)
+    else:
+        accounts = accounts.exclude(state=AccountState.DELETED)
+    if f.system:
+        accounts = accounts.filter(system_id=f.system)
+    if f.person_type:
+        accounts = accounts.filter(person__person_type=f.person_type)
+    if f.year_group is not None:
+        accounts = accounts.filter(person__year_group=f.year_group)
+    for word in f.q.split():
+        accounts = accounts.filter(
+            Q(username__icontains=word)
+            | Q(person__first_name__icontains=word)
+            | Q(person__last_name__icontains=word)
+            | Q(person__mis_id__iexact=word)
+        )
+    return accounts.order_by(*ACCOUNT_SORTS.get(f.sort, ACCOUNT_SORTS["name"]))
+
+
+def pending_counts(school: School) -> dict[str, int]:
+    counts = Counter(
+        Account.objects.filter(
+            school=school, state__in=[AccountState.REQUESTED, AccountState.APPROVED]
+        ).values_list("state", flat=True)
+    )
+    return {"requested": counts[AccountState.REQUESTED], "approved": counts[AccountState.APPROVED]}
+
+
+def accounts_of(person: Person) -> QuerySet[Account]:
+    return (
+        Account.objects.filter(person=person)
+        .select_related("system", "requested_by", "approved_by", "activated_by")
+        .order_by("system__name", "-pk")
+    )
+
+
+# --- Leavers --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeaverItem:
+    """One thing to take back from a leaver: an account, or (from another area) a device."""
+
+    kind: str  # "account", "device", ...
+    label: str
+    deadline: dt.datetime | None
+    overdue: bool
+    done: bool
+    state_label: str
+    # POST target for the one-click action (None when nothing to do), and its button text.
+    action_url: str | None = None
+    action_label: str = ""
+    obj: Any = None
+
+
+@dataclass
+class Leaver:
+    person: Person
+    items: list[LeaverItem] = field(default_factory=list)
+
+    @property
+    def overdue(self) -> bool:
+        return any(i.overdue for i in self.items)
+
+    @property
+    def earliest(self) -> dt.datetime | None:
+        deadlines = [i.deadline for i in self.items if i.deadline and not i.done]
+        return min(deadlines) if deadlines else None
+
+    @property
+    def outstanding(self) -> int:
+        return sum(1 for i in self.items if not i.done)
+
+
+# A provider takes (school, people, now) and returns {person_pk: [LeaverItem, ...]}. Other
+# areas list theirs as ``ITEMS`` in ``<app>/leavers.py`` (equipment to collect, say).
+LeaverProvider = Callable[[School, list[Person], dt.datetime], dict[int, list[LeaverItem]]]
+
+
+def account_leaver_items(
+    school: School, people: list[Person], now: dt.datetime
+) -> dict[int, list[LeaverItem]]:
+    from django.urls import reverse
+
+    items: dict[int, list[LeaverItem]] = {}
+    for account in (
+        Account.objects.filter(school=school, person__in=people)
+        .exclude(state=AccountState.DELETED)
+        .select_related("system")
+        .order_by("removal_deadline", "system__name")
+    ):
+        live = account.state in LIVE_STATES
+        deadline = account.removal_deadline
+        items.setdefault(account.person_id, []).append(
+            LeaverItem(
+                kind="account",
+                label=f"{account.username} on {account.system.name}",
+                deadline=deadline,
+                overdue=live and deadline is not None and deadline < now,
+                done=not live,
+                state_label=account.get_state_display(),
+                action_url=reverse("accounts:account_disable", kwargs={"account_pk": account.pk})
+                if live
+                else None,
+                action_label="Disable",
+                obj=account,
+            )
+        )
+    return items
+
+
+def leaver_providers() -> list[LeaverProvider]:
+    return [account_leaver_items, *collect("leavers", "ITEMS")]
+
+
+def leavers_board(
+    school: School, *, now: dt.datetime | None = None, include_done: bool = False
+) -> list[Leaver]:
+    """Everyone with a leaving date and something to take back, overdue first.
+
+    Rows come from providers: accounts here, and whatever other areas register as
+    ``ITEMS`` in their ``leavers.py``. People whose items are all done drop off unless
+    ``include_done``.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    people = list(
+        Person.objects.filter(school=school, leaving_date__isnull=False)
+        .filter(leaving_date__gte=today - dt.timedelta(days=365))
+        .order_by("leaving_date", "last_name", "pk")
+    )
+    board = {p.pk: Leaver(person=p) for p in people}
+    for provider in leaver_providers():
+        for person_pk, items in provider(school, people, now).items():
+            if person_pk in board:
+                board[person_pk].items.extend(items)
+    leavers = [
+        leaver for leaver in board.values() if leaver.items and (include_done or leaver.outstanding)
+    ]
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return sorted(
+        leavers,
+        key=lambda x: (
+            not x.overdue,
+            x.earliest or far,
+            x.person.last_name,
+            x.person.pk,
+        ),
+    )
+
+
+def overdue_accounts(school: School, *, now: dt.datetime | None = None) -> QuerySet[Account]:
+    now = now or timezone.now()
+    return Account.objects.filter(
+        school=school, state__in=list(LIVE_STATES), removal_deadline__lt=now
+    ).select_related("person", "system")
+
+
+# --- Access review --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Misfit:
+    account: Account
+    reason: str
+
+
+def access_misfits(system: System) -> list[Misfit]:
+    """Live accounts whose holder no longer fits the system's rules (a leaver, wrong type)."""
+    misfits: list[Misfit] = []
+    accounts = (
+        Account.objects.filter(system=system, state__in=list(LIVE_STATES))
+        .select_related("person", "person__school", "system", "system__school")
+        .order_by("person__last_name", "person__first_name")
+    )
+    remote_named = None
+    for account in accounts:
+        person = account.person
+        reason = rules.holder_refusal(system, person) or rules.supply_refusal(system, person)
+        if reason is None and (system.remote_access or system.kind == "remote"):
+            if remote_named is None:
+                remote_named = {p.pk for p in system.remote_people.all()}
+            if person.pk not in remote_named:
+                reason = f"has remote access but is not among the staff named for {system.name}."
+        if reason is None and person.leaving_date is not None:
+            reason = f"is leaving on {person.leaving_date:%d/%m/%Y}."
+        if reason:
+            misfits.append(Misfit(account, reason))
+    return misfits
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    system: System
+    by_type: list[tuple[str, int]]
+    by_state: list[tuple[str, int]]
+    last_review: AccessReview | None
+    misfits: list[Misfit]
+
+
+def review_summary(system: System) -> ReviewSummary:
+    from warden.people.models import PersonType
+
+    live = Account.objects.filter(system=system, state__in=list(LIVE_STATES))
+    types = Counter(live.values_list("person__person_type", flat=True))
+    states = Counter(live.values_list("state", flat=True))
+    return ReviewSummary(
+        system=system,
+        by_type=[(PersonType(t).label, n) for t, n in sorted(types.items())],
+        by_state=[(AccountState(s).label, n) for s, n in sorted(states.items())],
+        last_review=system.reviews.select_related("reviewed_by").first(),
+        misfits=access_misfits(system),
+    )
+
+
+def reviews_overview(school: School) -> list[tuple[System, AccessReview | None, int]]:
+    systems = list(systems_at(school))
+    latest: dict[int, AccessReview] = {}
+    for review in AccessReview.objects.filter(school=school).select_related("reviewed_by"):
+        latest.setdefault(review.system_id, review)
+    return [(s, latest.get(s.pk), getattr(s, "live_count", 0)) for s in systems]
+
+
+# --- CSV export -----------------------------------------------------------------------------
+
+CSV_HEADER = [
+    "username",
+    "state",
+    "first_name",
+    "last_name",
+    "person_type",
+    "year_group",
+    "form",
+    "email",
+    "mis_id",
+    "expires_at",
+    "removal_deadline",
+]
+
+
+def export_rows(system: System) -> list[list[str]]:
+    """One row per account (not deleted), for systems set up by hand from a spreadsheet."""
+    rows = []
+    for a in (
+        Account.objects.filter(system=system)
+        .exclude(state=AccountState.DELETED)
+        .select_related("person")
+        .order_by("username")
+    ):
+        p = a.person
+        rows.append(
+            [
+                a.username,
+                a.state,
+                p.first_name,
+                p.last_name,
+                p.person_type,
+                "" if p.year_group is None else str(p.year_group),
+                p.form,
+                p.email,
+                p.mis_id,
+                a.expires_at.isoformat() if a.expires_at else "",
+                a.removal_deadline.isoformat() if a.removal_deadline else "",
+            ]
+        )
+    return rows

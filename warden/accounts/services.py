@@ -1,0 +1,901 @@
+"""Every write to systems and accounts goes through these services.
+
+The account flow is seed 000's "Agreement for access provision": requested (ICT manager or
+office), approved (headteacher / SLT), provisioned (technician). Each step checks the rules
+in ``warden.accounts.rules`` and refuses in their words; each step is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from warden.accounts import rules
+from warden.accounts.models import (
+    LIVE_STATES,
+    AccessReview,
+    Account,
+    AccountsSettings,
+    AccountState,
+    ApiToken,
+    DirectorySync,
+    SupplyPasswordChange,
+    SyncState,
+    System,
+    SystemKind,
+)
+from warden.core.audit import audit_log, diff, snapshot
+from warden.core.errors import ServiceError
+from warden.core.models import Membership, School, User
+from warden.core.roles import Role
+from warden.core.tasks import send_email
+from warden.people.models import TEMPORARY_TYPES, Person, PersonType
+
+SYSTEM_FIELDS = (
+    "name",
+    "kind",
+    "description",
+    "owner",
+    "holds_personal_data",
+    "allowed_person_types",
+    "restricted",
+    "remote_access",
+    "connector",
+    "ldap_url",
+    "ldap_bind_dn",
+    "ldap_password_env",
+    "ldap_password_file",
+    "ldap_people_dn",
+    "ldap_groups_dn",
+    "is_active",
+)
+
+
+# --- Settings -------------------------------------------------------------------------------
+
+
+def accounts_settings(school: School) -> AccountsSettings:
+    """The school's account settings (the policy defaults until someone changes them)."""
+    return AccountsSettings.objects.filter(school=school).first() or AccountsSettings(school=school)
+
+
+@transaction.atomic
+def accounts_settings_update(
+    *, actor: User | None, school: School, removal_window_hours: int, auto_suspend: bool
+) -> AccountsSettings:
+    """Change the leavers' removal window and automatic suspension for one school."""
+    if not 1 <= removal_window_hours <= 48:
+        raise ServiceError(
+            "The removal window must be between 1 and 48 hours: the policy (§8g) asks for "
+            "leavers' accounts to go within 48 hours.",
+            field_errors={"removal_window_hours": ["Choose 1 to 48 hours."]},
+        )
+    current, _ = AccountsSettings.objects.select_for_update().get_or_create(school=school)
+    before = snapshot(current)
+    current.removal_window_hours = removal_window_hours
+    current.auto_suspend = auto_suspend
+    changes = diff(before, snapshot(current))
+    if changes:
+        current.save()
+        audit_log(actor=actor, action="accounts_settings.updated", obj=current, changes=changes)
+    return current
+
+
+# --- Systems --------------------------------------------------------------------------------
+
+
+def _apply_system(system: System, fields: Mapping[str, Any]) -> None:
+    unknown = set(fields) - set(SYSTEM_FIELDS)
+    if unknown:
+        raise ServiceError(f"These fields cannot be set: {', '.join(sorted(unknown))}.")
+    for name, value in fields.items():
+        setattr(system, name, value.strip() if isinstance(value, str) else value)
+    bad_types = set(system.allowed_person_types or []) - set(PersonType.values)
+    if bad_types:
+        raise ServiceError(f"Unknown person types: {', '.join(sorted(bad_types))}.")
+    if not system.name:
+        raise ServiceError("Give the system a name.", field_errors={"name": ["Required."]})
+    if (
+        system.owner_id
+        and not Membership.objects.filter(
+            Q(school=system.school) | Q(school__isnull=True, trust_id=system.school.trust_id),
+            user_id=system.owner_id,
+        ).exists()
+    ):
+        raise ServiceError(
+            "The owner must be a Warden user with a role at this school.",
+            field_errors={"owner": ["Choose someone with a role at this school."]},
+        )
+    if system.connector == "ldap" and not (system.ldap_url and system.ldap_people_dn):
+        raise ServiceError(
+            "An LDAP connector needs at least the server URL and the people base DN.",
+            field_errors={"ldap_url": ["Required for an LDAP connector."]},
+        )
+
+
+def _save_system(system: System) -> None:
+    clash = System.objects.filter(school_id=system.school_id, name__iexact=system.name)
+    if system.pk:
+        clash = clash.exclude(pk=system.pk)
+    if clash.exists():
+        raise ServiceError(
+            f"{system.school} already has a system called {system.name}.",
+            field_errors={"name": ["Choose another name."]},
+        )
+    system.save()
+
+
+@transaction.atomic
+def system_create(*, actor: User | None, school: School, fields: Mapping[str, Any]) -> System:
+    """Add a system to the school's catalogue."""
+    system = System(school=school)
+    _apply_system(system, fields)
+    _save_system(system)
+    audit_log(actor=actor, action="system.created", obj=system, changes=diff({}, snapshot(system)))
+    return system
+
+
+@transaction.atomic
+def system_update(*, actor: User | None, system: System, fields: Mapping[str, Any]) -> System:
+    """Change a system's entry in the catalogue."""
+    system = System.objects.select_for_update().select_related("school").get(pk=system.pk)
+    before = snapshot(system)
+    _apply_system(system, fields)
+    changes = diff(before, snapshot(system))
+    if changes:
+        _save_system(system)
+        audit_log(actor=actor, action="system.updated", obj=system, changes=changes)
+    return system
+
+
+@transaction.atomic
+def system_set_remote_people(
+    *, actor: User | None, system: System, people: Iterable[Person]
+) -> System:
+    """Name the staff who may have remote access through this system (seed 000)."""
+    chosen = list(people)
+    for person in chosen:
+        if person.school_id != system.school_id:
+            raise ServiceError(f"{person} is not at {system.school}.")
+    before = sorted(system.remote_people.values_list("pk", flat=True))
+    system.remote_people.set(chosen)
+    after = sorted(p.pk for p in chosen)
+    if before != after:
+        audit_log(
+            actor=actor,
+            action="system.remote_people_set",
+            obj=system,
+            changes={"remote_people": [before, after]},
+        )
+    return system
+
+
+# --- Accounts -------------------------------------------------------------------------------
+
+
+def end_of_day(day: dt.date, school: School) -> dt.datetime:
+    """Midnight at the end of ``day`` in the school's time zone (school dates are local)."""
+    zone = ZoneInfo(school.timezone or "Europe/London")
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=zone)
+
+
+def removal_deadline_for(person: Person, leaving_date: dt.date) -> dt.datetime:
+    """Leaving day's end + the school's window (seed 001 §8g: 48 hours)."""
+    window = accounts_settings(person.school).removal_window_hours
+    return end_of_day(leaving_date, person.school) + dt.timedelta(hours=window)
+
+
+def _username_base(person: Person) -> str:
+    def letters(text: str) -> str:
+        plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        return re.sub(r"[^a-z0-9]", "", plain.lower())
+
+    first = letters(person.preferred_name or person.first_name)
+    return (first[:1] + "." + letters(person.last_name)).strip(".") or f"user{person.pk}"
+
+
+def suggest_username(person: Person, system: System) -> str:
+    """``a.smith``, then ``a.smith2``..., unique among the system's accounts."""
+    base = _username_base(person)
+    taken = set(
+        Account.objects.filter(system=system, username__startswith=base)
+        .exclude(state=AccountState.DELETED)
+        .values_list("username", flat=True)
+    )
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+def _holder_refusal(system: System, person: Person) -> str | None:
+    return (
+        rules.holder_refusal(system, person)
+        or rules.supply_refusal(system, person)
+        or rules.remote_access_refusal(system, person)
+    )
+
+
+def _refuse(person: Person, refusal: str | None) -> None:
+    if refusal:
+        raise ServiceError(f"{person} {refusal}")
+
+
+def _locked(account: Account) -> Account:
+    return (
+        Account.objects.select_for_update()
+        .select_related("school", "school__trust", "person", "person__school", "system")
+        .get(pk=account.pk)
+    )
+
+
+def _expect(account: Account, states: set[str], verb: str) -> None:
+    if account.state not in states:
+        wanted = " or ".join(sorted(AccountState(s).label.lower() for s in states))
+        raise ServiceError(
+            f"{account} is {account.get_state_display().lower()}; only {wanted} accounts "
+            f"can be {verb}."
+        )
+
+
+def _log(actor: User | None, action: str, account: Account, before: dict[str, Any]) -> None:
+    audit_log(actor=actor, action=action, obj=account, changes=diff(before, snapshot(account)))
+
+
+@transaction.atomic
+def account_request(
+    *,
+    actor: User | None,
+    person: Person,
+    system: System,
+    username: str = "",
+    reason: str = "",
+    expires_at: dt.datetime | None = None,
+) -> Account:
+    """Ask for an account for someone on a system; SLT then approve it.
+
+    Refused, in the rule's words, when the person may not hold this system. Supply staff,
+    visitors and contractors need an end date: their leaving date is used when none is given.
+    """
+    if not system.is_active:
+        raise ServiceError(f"{system} is no longer in use; choose another system.")
+    _refuse(person, _holder_refusal(system, person))
+    if expires_at is None and person.person_type in TEMPORARY_TYPES and person.leaving_date:
+        expires_at = end_of_day(person.leaving_date, person.school)
+    _refuse(person, rules.expiry_refusal(person, expires_at))
+    existing = (
+        Account.objects.filter(person=person, system=system)
+        .exclude(state=AccountState.DELETED)
+        .first()
+    )
+    if existing is not None:
+        raise ServiceError(
+            f"{person} already has an account on {system} ({existing.username}, "
+            f"{existing.get_state_display().lower()})."
+        )
+    username = (username or "").strip() or suggest_username(person, system)
+    now = timezone.now()
+    account = Account(
+        school=system.school,
+        person=person,
+        system=system,
+        username=username,
+        state=AccountState.REQUESTED,
+        reason=reason.strip(),
+        requested_at=now,
+        requested_by=actor,
+        expires_at=expires_at,
+    )
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError:
+        raise ServiceError(
+            f"The username {username} is already used on {system}; choose another.",
+            field_errors={"username": ["Already used on this system."]},
+        ) from None
+    audit_log(
+        actor=actor, action="account.requested", obj=account, changes=diff({}, snapshot(account))
+    )
+    return account
+
+
+@transaction.atomic
+def account_approve(*, actor: User | None, account: Account) -> Account:
+    """SLT authorise a requested account (restricted systems need the restricted right).
+
+    ``actor=None`` (the system itself, as in the demo) skips the approver check; every page
+    and command passes the signed-in user.
+    """
+    account = _locked(account)
+    _expect(account, {AccountState.REQUESTED}, "approved")
+    refusal = rules.approval_refusal(account.system, actor, account.school) if actor else None
+    if refusal:
+        raise ServiceError(f"You {refusal}")
+    _refuse(account.person, _holder_refusal(account.system, account.person))
+    before = snapshot(account)
+    account.state = AccountState.APPROVED
+    account.approved_at = timezone.now()
+    account.approved_by = actor
+    _set_deadline_if_leaving(account)
+    account.save()
+    _log(actor, "account.approved", account, before)
+    return account
+
+
+def _set_deadline_if_leaving(account: Account) -> None:
+    if account.person.leaving_date and account.removal_deadline is None:
+        account.removal_deadline = removal_deadline_for(account.person, account.person.leaving_date)
+
+
+def activation_refusal(account: Account, *, at: dt.datetime | None = None) -> str | None:
+    """Why this account may not become active now (the same check the service makes)."""
+    return (
+        _holder_refusal(account.system, account.person)
+        or (
+            rules.expiry_refusal(account.person, account.expires_at) if account.expires_at else None
+        )
+        or rules.agreement_refusal(account.person, at=at)
+    )
+
+
+@transaction.atomic
+def account_activate(*, actor: User | None, account: Account) -> Account:
+    """Provision an approved account: only once its holder has a current signed agreement."""
+    account = _locked(account)
+    _expect(account, {AccountState.APPROVED}, "activated")
+    _refuse(account.person, activation_refusal(account))
+    before = snapshot(account)
+    account.state = AccountState.ACTIVE
+    account.activated_at = timezone.now()
+    account.activated_by = actor
+    _set_deadline_if_leaving(account)
+    account.save()
+    _log(actor, "account.activated", account, before)
+    return account
+
+
+@transaction.atomic
+def account_suspend(*, actor: User | None, account: Account, reason: str) -> Account:
+    """Stop an active account for now, saying why; it can be re-enabled later."""
+    account = _locked(account)
+    _expect(account, {AccountState.ACTIVE}, "suspended")
+    if not reason.strip():
+        raise ServiceError(
+            "Say why the account is suspended.", field_errors={"reason": ["Required."]}
+        )
+    before = snapshot(account)
+    account.state = AccountState.SUSPENDED
+    account.suspended_at = timezone.now()
+    account.suspended_by = actor
+    account.suspension_reason = reason.strip()[:300]
+    account.save()
+    _log(actor, "account.suspended", account, before)
+    return account
+
+
+@transaction.atomic
+def account_reenable(*, actor: User | None, account: Account) -> Account:
+    """Bring a suspended or disabled account back, after the same checks as activation."""
+    account = _locked(account)
+    _expect(account, {AccountState.SUSPENDED, AccountState.DISABLED}, "re-enabled")
+    _refuse(account.person, activation_refusal(account))
+    before = snapshot(account)
+    account.state = AccountState.ACTIVE
+    account.activated_at = timezone.now()
+    account.activated_by = actor
+    account.suspension_reason = ""
+    account.save()
+    _log(actor, "account.reenabled", account, before)
+    return account
+
+
+@transaction.atomic
+def account_disable(*, actor: User | None, account: Account, reason: str = "") -> Account:
+    """Turn an account off (a leaver, an expiry); the row and its history stay."""
+    account = _locked(account)
+    _expect(
+        account,
+        {AccountState.REQUESTED, *LIVE_STATES},
+        "disabled",
+    )
+    before = snapshot(account)
+    account.state = AccountState.DISABLED
+    account.disabled_at = timezone.now()
+    account.disabled_by = actor
+    if reason:
+        account.suspension_reason = reason.strip()[:300]
+    account.save()
+    _log(actor, "account.disabled", account, before)
+    return account
+
+
+@transaction.atomic
+def account_delete(*, actor: User | None, account: Account) -> Account:
+    """Mark a disabled (or never approved) account deleted; the record is kept as history."""
+    account = _locked(account)
+    _expect(account, {AccountState.DISABLED, AccountState.REQUESTED}, "deleted")
+    before = snapshot(account)
+    account.state = AccountState.DELETED
+    account.deleted_at = timezone.now()
+    account.deleted_by = actor
+    account.save()
+    _log(actor, "account.deleted", account, before)
+    return account
+
+
+@transaction.atomic
+def account_set_expiry(
+    *, actor: User | None, account: Account, expires_at: dt.datetime | None
+) -> Account:
+    """Change when a temporary account ends."""
+    account = _locked(account)
+    _refuse(account.person, rules.expiry_refusal(account.person, expires_at))
+    before = snapshot(account)
+    account.expires_at = expires_at
+    changes = diff(before, snapshot(account))
+    if changes:
+        account.save()
+        audit_log(actor=actor, action="account.expiry_set", obj=account, changes=changes)
+    return account
+
+
+# --- Bulk (a whole intake) ------------------------------------------------------------------
+
+
+BULK_ACTIONS = {"request": "Request", "approve": "Approve", "activate": "Activate"}
+
+
+@dataclass
+class BulkRow:
+    person: Person
+    system: System
+    outcome: str  # "done", "skipped" or "refused"
+    message: str = ""
+
+
+@dataclass
+class BulkReport:
+    action: str
+    rows: list[BulkRow] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for r in self.rows if r.outcome == outcome)
+
+    @property
+    def done(self) -> int:
+        return self.count("done")
+
+    @property
+    def refused(self) -> list[BulkRow]:
+        return [r for r in self.rows if r.outcome == "refused"]
+
+    @property
+    def skipped(self) -> int:
+        return self.count("skipped")
+
+
+def accounts_bulk(
+    *,
+    actor: User | None,
+    school: School,
+    action: str,
+    people: Iterable[Person],
+    systems: Iterable[System],
+    reason: str = "",
+) -> BulkReport:
+    """Request, approve or activate accounts for many people at once (a new Year 7).
+
+    Each person and system is its own step: one refusal (no signed agreement, wrong type)
+    does not stop the rest, and the report says, per person, what happened and why.
+    """
+    if action not in BULK_ACTIONS:
+        raise ServiceError(f"Unknown bulk action {action!r}.")
+    chosen_systems = list(systems)
+    for system in chosen_systems:
+        if system.school_id != school.pk:
+            raise ServiceError(f"{system} is not one of {school}'s systems.")
+    report = BulkReport(action=action)
+    accounts = {
+        (a.person_id, a.system_id): a
+        for a in Account.objects.filter(school=school, system__in=chosen_systems).exclude(
+            state=AccountState.DELETED
+        )
+    }
+    for person in people:
+        if person.school_id != school.pk:
+            raise ServiceError(f"{person} is not at {school}.")
+        for system in chosen_systems:
+            existing = accounts.get((person.pk, system.pk))
+            report.rows.append(_bulk_step(actor, action, person, system, existing, reason))
+    return report
+
+
+def _bulk_step(
+    actor: User | None,
+    action: str,
+    person: Person,
+    system: System,
+    existing: Account | None,
+    reason: str,
+) -> BulkRow:
+    wanted = {
+        "request": None,
+        "approve": AccountState.REQUESTED,
+        "activate": AccountState.APPROVED,
+    }[action]
+    if action == "request" and existing is not None:
+        return BulkRow(person, system, "skipped", f"already {existing.get_state_display()}")
+    if action != "request":
+        if existing is None:
+            return BulkRow(person, system, "skipped", "no account requested")
+        if existing.state != wanted:
+            return BulkRow(person, system, "skipped", f"already {existing.get_state_display()}")
+    try:
+        if action == "request":
+            account_request(actor=actor, person=person, system=system, reason=reason)
+        elif action == "approve":
+            assert existing is not None
+            account_approve(actor=actor, account=existing)
+        else:
+            assert existing is not None
+            account_activate(actor=actor, account=existing)
+    except ServiceError as exc:
+        return BulkRow(person, system, "refused", exc.message)
+    return BulkRow(person, system, "done")
+
+
+# --- Leavers, expiries and deadlines --------------------------------------------------------
+
+
+@transaction.atomic
+def leaver_deadlines_set(*, actor: User | None, person: Person, leaving_date: dt.date) -> int:
+    """Give every live account of a leaver its removal deadline (seed 001 §8g).
+
+    Called when a leaving date is set (by hand, or by the MIS import marking missing people as
+    leaving). A changed leaving date moves the deadline and re-arms the overdue notice.
+    """
+    deadline = removal_deadline_for(person, leaving_date)
+    changed = 0
+    for account in Account.objects.select_for_update().filter(person=person, state__in=LIVE_STATES):
+        if account.removal_deadline == deadline:
+            continue
+        before = snapshot(account)
+        account.removal_deadline = deadline
+        account.overdue_notified_at = None
+        account.save(update_fields=["removal_deadline", "overdue_notified_at", "updated_at"])
+        _log(actor, "account.removal_deadline_set", account, before)
+        changed += 1
+    return changed
+
+
+@dataclass
+class DeadlineReport:
+    notified: int = 0
+    expired: int = 0
+    schools_told: list[str] = field(default_factory=list)
+
+
+def leaver_notice_recipients(school: School) -> list[str]:
+    """E-mail addresses of the school's ICT manager(s) and SIRO(s) (seed 001 §8g)."""
+    emails = (
+        User.objects.filter(
+            Q(memberships__school=school)
+            | Q(memberships__school__isnull=True, memberships__trust_id=school.trust_id),
+            memberships__role__in=[Role.ICT_MANAGER, Role.SIRO],
+            is_active=True,
+        )
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    return sorted(set(emails))
+
+
+def deadlines_process(
+    *, school: School | None = None, now: dt.datetime | None = None
+) -> DeadlineReport:
+    """Tell the ICT manager and SIRO about passed removal deadlines; disable expired accounts.
+
+    Each overdue account is reported once. Supply, visitor and contractor accounts whose
+    expiry has passed are disabled (seed 000: limited, expiring access).
+    """
+    now = now or timezone.now()
+    report = DeadlineReport()
+    live = Account.objects.filter(state__in=LIVE_STATES)
+    if school is not None:
+        live = live.filter(school=school)
+    for account in live.filter(expires_at__lte=now).select_related("person", "system"):
+        account_disable(actor=None, account=account, reason="Expired")
+        report.expired += 1
+    overdue = (
+        live.filter(removal_deadline__lt=now, overdue_notified_at__isnull=True)
+        .select_related("school", "school__trust", "person", "system")
+        .order_by("school_id", "removal_deadline", "pk")
+    )
+    by_school: dict[int, list[Account]] = {}
+    for account in overdue:
+        by_school.setdefault(account.school_id, []).append(account)
+    for accounts in by_school.values():
+        if _notify_overdue(accounts, now):
+            report.notified += len(accounts)
+            report.schools_told.append(accounts[0].school.name)
+    return report
+
+
+@transaction.atomic
+def _notify_overdue(accounts: list[Account], now: dt.datetime) -> bool:
+    school = accounts[0].school
+    recipients = leaver_notice_recipients(school)
+    if not recipients:
+        # Nobody to tell: leave them un-notified so the next run tries again.
+        return False
+    zone = ZoneInfo(school.timezone or "Europe/London")
+    lines = [
+        f"- {a.person} ({a.person.get_person_type_display()}): {a.username} on {a.system}, "
+        f"due by {a.removal_deadline.astimezone(zone):%d/%m/%Y %H:%M}"
+        for a in accounts
+        if a.removal_deadline
+    ]
+    body = (
+        f"These leavers' accounts at {school.name} were not removed by their deadline "
+        "(ICT security policy §8g: within 48 hours of leaving):\n\n"
+        + "\n".join(lines)
+        + "\n\nDisable them from the leavers' board in Warden."
+    )
+    send_email.enqueue(
+        subject=f"Overdue leavers' accounts at {school.name} ({len(accounts)})",
+        body=body,
+        to=recipients,
+    )
+    for account in accounts:
+        before = snapshot(account)
+        account.overdue_notified_at = now
+        account.save(update_fields=["overdue_notified_at", "updated_at"])
+        _log(None, "account.overdue_notified", account, before)
+    return True
+
+
+# --- Agreement gate enforcement ------------------------------------------------------------
+
+
+def suspension_candidates(
+    school: School, *, at: dt.datetime | None = None
+) -> list[tuple[Person, str, list[Account]]]:
+    """People past the agreement grace period, why, and their active accounts."""
+    from warden.agreements.selectors import people_past_grace
+
+    late = people_past_grace(school, at=at)
+    accounts: dict[int, list[Account]] = {}
+    for account in Account.objects.filter(
+        school=school,
+        person__in=[p for p, _ in late],
+        state__in=[AccountState.ACTIVE, AccountState.APPROVED],
+    ).select_related("system"):
+        accounts.setdefault(account.person_id, []).append(account)
+    return [(person, reason, accounts.get(person.pk, [])) for person, reason in late]
+
+
+def agreements_enforce(
+    *, actor: User | None, school: School, at: dt.datetime | None = None, force: bool = False
+) -> int:
+    """Suspend the active accounts of everyone past the agreement grace period.
+
+    Runs daily for schools that turned on automatic suspension (``force`` for the button on
+    the suspension list). Nothing is ever restored automatically: a suspended account comes
+    back only when someone re-enables it after the person signs.
+    """
+    if not force and not accounts_settings(school).auto_suspend:
+        return 0
+    suspended = 0
+    for _person, reason, accounts in suspension_candidates(school, at=at):
+        for account in accounts:
+            if account.state != AccountState.ACTIVE:
+                continue
+            account_suspend(
+                actor=actor, account=account, reason=f"Agreement grace period passed: {reason}"
+            )
+            suspended += 1
+    return suspended
+
+
+# --- Generic supply account, reviews, tokens ------------------------------------------------
+
+
+@transaction.atomic
+def supply_password_change_record(
+    *, actor: User | None, system: System, reason: str, changed_at: dt.datetime | None = None
+) -> SupplyPasswordChange:
+    """Record that the generic supply account's password was changed (never the password)."""
+    if system.kind != SystemKind.SUPPLY:
+        raise ServiceError(f"{system} is not a generic supply account.")
+    if not reason.strip():
+        raise ServiceError(
+            "Say why it was changed (e.g. the termly change, a supply teacher left).",
+            field_errors={"reason": ["Required."]},
+        )
+    change = SupplyPasswordChange.objects.create(
+        school=system.school,
+        system=system,
+        changed_at=changed_at or timezone.now(),
+        changed_by=actor,
+        reason=reason.strip()[:300],
+    )
+    audit_log(
+        actor=actor,
+        action="supply_password.changed",
+        obj=change,
+        changes=diff({}, snapshot(change, ["system", "changed_at", "reason"])),
+    )
+    return change
+
+
+@transaction.atomic
+def access_review_record(
+    *, actor: User | None, system: System, outcome: str, notes: str = ""
+) -> AccessReview:
+    """SLT record that they reviewed who has access to a system (seed 000 "Access management")."""
+    from warden.accounts.selectors import access_misfits
+
+    if outcome not in {c for c, _ in AccessReview._meta.get_field("outcome").choices or []}:
+        raise ServiceError("Choose the review's outcome.", field_errors={"outcome": ["Required."]})
+    misfits = access_misfits(system)
+    if outcome == "confirmed" and misfits:
+        raise ServiceError(
+            f"{len(misfits)} people's access no longer fits their role; deal with them, or "
+            "record the review as needing changes.",
+            field_errors={"outcome": ["Access cannot be confirmed while misfits remain."]},
+        )
+    review = AccessReview.objects.create(
+        school=system.school,
+        system=system,
+        reviewed_at=timezone.now(),
+        reviewed_by=actor,
+        outcome=outcome,
+        notes=notes.strip(),
+        live_accounts=Account.objects.filter(system=system, state__in=LIVE_STATES).count(),
+        misfits=len(misfits),
+    )
+    audit_log(
+        actor=actor, action="access_review.recorded", obj=review, changes=diff({}, snapshot(review))
+    )
+    return review
+
+
+def token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, actor: User | None, school: School, name: str) -> tuple[ApiToken, str]:
+    """Make a token for another system; the value is shown once and only its hash is kept."""
+    if not name.strip():
+        raise ServiceError(
+            "Name the system that will use it.", field_errors={"name": ["Required."]}
+        )
+    raw = "wdn_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        school=school,
+        name=name.strip()[:120],
+        token_hash=token_digest(raw),
+        prefix=raw[:10],
+        created_by=actor,
+    )
+    audit_log(
+        actor=actor,
+        action="api_token.created",
+        obj=token,
+        changes={"name": [None, token.name], "prefix": [None, token.prefix]},
+    )
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
+    """Stop a token from working."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_log(
+            actor=actor, action="api_token.revoked", obj=token, changes={"revoked": [False, True]}
+        )
+    return token
+
+
+def api_token_school(raw: str) -> School | None:
+    """The school a presented token belongs to, or None when it is unknown or revoked."""
+    token = (
+        ApiToken.objects.select_related("school", "school__trust")
+        .filter(token_hash=token_digest(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.school
+
+
+# --- Directory sync -------------------------------------------------------------------------
+
+
+def _connector_check(system: System) -> None:
+    if system.connector != "ldap":
+        raise ServiceError(
+            f"{system} has no directory connector; use its CSV export to set accounts up."
+        )
+
+
+@transaction.atomic
+def directory_sync_plan(*, actor: User | None, system: System) -> DirectorySync:
+    """Read the directory and record the changes a sync would make (a dry run)."""
+    from warden.accounts import directory
+
+    _connector_check(system)
+    changes = directory.preview(system)
+    sync = DirectorySync.objects.create(
+        school=system.school,
+        system=system,
+        planned_at=timezone.now(),
+        planned_by=actor,
+        changes=changes,
+    )
+    audit_log(
+        actor=actor,
+        action="directory_sync.planned",
+        obj=sync,
+        changes={"changes": [None, len(changes)]},
+    )
+    return sync
+
+
+def directory_sync_apply(*, actor: User | None, sync: DirectorySync) -> DirectorySync:
+    """Apply a previewed sync, if the directory and the accounts still give the same diff.
+
+    The diff is worked out again first: when anything moved since the preview, nothing is
+    applied and the person is asked to look at the new preview. What was applied (all of
+    it, or up to the change that failed) is recorded and audited.
+    """
+    from warden.accounts import directory
+
+    system = sync.system
+    _connector_check(system)
+    if sync.state != SyncState.PLANNED:
+        raise ServiceError("This preview was already applied; preview the directory again.")
+    current = directory.preview(system)
+    if current != sync.changes:
+        raise ServiceError(
+            "The directory or the accounts changed since this preview, so nothing was applied. "
+            "Preview again and check the new list of changes."
+        )
+    applied, error = directory.apply_changes(system, current)
+    with transaction.atomic():
+        locked = DirectorySync.objects.select_for_update().get(pk=sync.pk)
+        before = snapshot(locked, ["state", "applied_count", "error"])
+        locked.state = SyncState.FAILED if error else SyncState.APPLIED
+        locked.applied_at = timezone.now()
+        locked.applied_by = actor
+        locked.applied_count = applied
+        locked.error = error
+        locked.save()
+        audit_log(
+            actor=actor,
+            action="directory_sync.applied" if not error else "directory_sync.failed",
+            obj=locked,
+            changes={
+                **diff(before, snapshot(locked, ["state", "applied_count", "error"])),
+                "applied": [None, [f"{c['op']} {c['dn']}" for c in current[:applied]]],
+            },
+        )
+    return locked

@@ -1,0 +1,159 @@
+"""Fixtures of the accounts tests: a small catalogue, and a real OpenLDAP server."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from warden.accounts import services
+from warden.accounts.models import System, SystemKind
+from warden.core.models import School
+from warden.people.models import PersonType
+
+T, S, P = PersonType.TEACHING_STAFF, PersonType.SUPPORT_STAFF, PersonType.PUPIL
+
+
+@pytest.fixture
+def directory(school: School) -> System:
+    return services.system_create(
+        actor=None,
+        school=school,
+        fields={"name": "Network sign-in", "kind": SystemKind.DIRECTORY},
+    )
+
+
+@pytest.fixture
+def email(school: School) -> System:
+    return services.system_create(
+        actor=None, school=school, fields={"name": "E-mail", "kind": SystemKind.EMAIL}
+    )
+
+
+@pytest.fixture
+def mis(school: School) -> System:
+    return services.system_create(
+        actor=None,
+        school=school,
+        fields={
+            "name": "MIS",
+            "kind": SystemKind.MIS,
+            "allowed_person_types": [T, S],
+            "holds_personal_data": True,
+        },
+    )
+
+
+SUFFIX = "dc=oakfield,dc=test"
+ADMIN_DN = f"cn=admin,{SUFFIX}"
+ADMIN_PASSWORD = "slapd-test-secret"
+
+
+@dataclass(frozen=True)
+class Slapd:
+    url: str
+    suffix: str
+    admin_dn: str
+    password: str
+    people_dn: str
+    groups_dn: str
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _ldapadd(url: str, ldif: str) -> None:
+    subprocess.run(  # noqa: S603
+        ["/usr/bin/ldapadd", "-x", "-H", url, "-D", ADMIN_DN, "-w", ADMIN_PASSWORD],
+        input=ldif,
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def slapd() -> Iterator[Slapd]:
+    """A real slapd on a free loopback port, with its own config and database, for one test."""
+    binary = shutil.which("slapd") or "/usr/sbin/slapd"
+    if not Path(binary).exists():
+        pytest.fail("slapd is not installed: run scripts/ensure-test-deps")
+    workdir = Path(tempfile.mkdtemp(prefix="warden-slapd-"))
+    (workdir / "db").mkdir()
+    schema = Path("/etc/ldap/schema")
+    conf = workdir / "slapd.conf"
+    conf.write_text(
+        "\n".join(
+            [
+                *(
+                    f"include {schema / name}.schema"
+                    for name in ("core", "cosine", "inetorgperson", "nis")
+                ),
+                "modulepath /usr/lib/ldap",
+                "moduleload back_mdb",
+                f"pidfile {workdir / 'slapd.pid'}",
+                f"argsfile {workdir / 'slapd.args'}",
+                "database mdb",
+                "maxsize 10485760",
+                f'suffix "{SUFFIX}"',
+                f'rootdn "{ADMIN_DN}"',
+                f"rootpw {ADMIN_PASSWORD}",
+                f"directory {workdir / 'db'}",
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    port = _free_port()
+    url = f"ldap://127.0.0.1:{port}"
+    process = subprocess.Popen(  # noqa: S603
+        [binary, "-f", str(conf), "-h", f"{url}/", "-d", "0"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    err = process.stderr.read().decode() if process.stderr else ""
+                    pytest.fail(f"slapd did not start: {err[-2000:]}")
+                time.sleep(0.05)
+        _ldapadd(
+            url,
+            f"dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\no: Oakfield\n"
+            f"dc: oakfield\n\n"
+            f"dn: ou=people,{SUFFIX}\nobjectClass: organizationalUnit\nou: people\n\n"
+            f"dn: ou=groups,{SUFFIX}\nobjectClass: organizationalUnit\nou: groups\n",
+        )
+        yield Slapd(
+            url=url,
+            suffix=SUFFIX,
+            admin_dn=ADMIN_DN,
+            password=ADMIN_PASSWORD,
+            people_dn=f"ou=people,{SUFFIX}",
+            groups_dn=f"ou=groups,{SUFFIX}",
+        )
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr:
+            process.stderr.close()
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -1,0 +1,743 @@
+"""Pages for systems, accounts, leavers, suspensions, access reviews and the password check."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from warden.accounts import services
+from warden.accounts.access import (
+    account_for_user,
+    review_for_user,
+    sync_for_user,
+    system_for_user,
+    token_for_user,
+)
+from warden.accounts.forms import (
+    AccountFilterForm,
+    AccountRequestForm,
+    BulkForm,
+    ExpiryForm,
+    PasswordCheckForm,
+    ReasonForm,
+    RemotePeopleForm,
+    ReviewForm,
+    SettingsForm,
+    SupplyPasswordForm,
+    SystemForm,
+    TokenForm,
+    expiry_from,
+)
+from warden.accounts.models import (
+    LIVE_STATES,
+    AccessReview,
+    Account,
+    AccountState,
+    ApiToken,
+    System,
+    SystemKind,
+)
+from warden.accounts.passwords import candidate_problems
+from warden.accounts.selectors import (
+    CSV_HEADER,
+    AccountFilter,
+    accounts_list,
+    export_rows,
+    leavers_board,
+    review_summary,
+    reviews_overview,
+    systems_at,
+)
+from warden.core.access import (
+    has_perm,
+    request_school,
+    request_user,
+    require_perm,
+    school_for_user,
+)
+from warden.core.errors import ServiceError
+from warden.core.forms import apply_service_errors
+from warden.core.passwords import school_policy
+from warden.core.roles import Perm
+from warden.core.selectors import audit_for_object
+from warden.people.models import Person, PersonType
+
+PAGE_SIZE = 50
+
+
+def _initial_system(system: System) -> dict[str, Any]:
+    return {name: getattr(system, name) for name in services.SYSTEM_FIELDS}
+
+
+# --- Systems --------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def system_list(request: HttpRequest) -> HttpResponse:
+    school = request_school(request)
+    require_perm(request.user, Perm.ACCOUNTS_VIEW, school)
+    return render(
+        request,
+        "accounts/system_list.html",
+        {
+            "school": school,
+            "systems": systems_at(school),
+            "can_manage": has_perm(request.user, Perm.SYSTEMS_MANAGE, school),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def system_create(request: HttpRequest) -> HttpResponse:
+    school = request_school(request)
+    require_perm(request.user, Perm.SYSTEMS_MANAGE, school)
+    form = SystemForm(request.POST or None, school=school)
+    if request.method == "POST" and form.is_valid():
+        try:
+            system = services.system_create(
+                actor=request_user(request), school=school, fields=form.cleaned_data
+            )
+        except ServiceError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"{system} added to the catalogue.")
+            return redirect("accounts:system_detail", system_pk=system.pk)
+    return render(request, "accounts/system_form.html", {"form": form, "school": school})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def system_edit(request: HttpRequest, system_pk: int) -> HttpResponse:
+    system = system_for_user(request.user, system_pk, perm=Perm.SYSTEMS_MANAGE)
+    form = SystemForm(request.POST or None, school=system.school, initial=_initial_system(system))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.system_update(
+                actor=request_user(request), system=system, fields=form.cleaned_data
+            )
+        except ServiceError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"{system} saved.")
+            return redirect("accounts:system_detail", system_pk=system.pk)
+    return render(request, "accounts/system_form.html", {"form": form, "system": system})
+
+
+@login_required
+@require_GET
+def system_detail(request: HttpRequest, system_pk: int) -> HttpResponse:
+    system = system_for_user(request.user, system_pk)
+    school = system.school
+    accounts = (
+        Account.objects.filter(system=system)
+        .exclude(state=AccountState.DELETED)
+        .select_related("person")
+        .order_by("person__last_name", "person__first_name")
+    )
+    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/system_detail.html",
+        {
+            "system": system,
+            "page": page,
+            "remote_people": system.remote_people.order_by("last_name", "first_name"),
+            "remote_form": RemotePeopleForm(
+                school=school, initial={"people": list(system.remote_people.all())}
+            ),
+            "password_changes": system.password_changes.select_related("changed_by")[:20],
+            "supply_form": SupplyPasswordForm(),
+            "syncs": system.syncs.select_related("planned_by", "applied_by")[:10],
+            "is_supply": system.kind == SystemKind.SUPPLY,
+            "can_manage": has_perm(request.user, Perm.SYSTEMS_MANAGE, school),
+            "can_provision": has_perm(request.user, Perm.ACCOUNTS_PROVISION, school),
+            "can_sync": has_perm(request.user, Perm.DIRECTORY_SYNC, school),
+        },
+    )
+
+
+@login_required
+@require_POST
+def system_remote_people(request: HttpRequest, system_pk: int) -> HttpResponse:
+    system = system_for_user(request.user, system_pk, perm=Perm.SYSTEMS_MANAGE)
+    form = RemotePeopleForm(request.POST, school=system.school)
+    if form.is_valid():
+        try:
+            services.system_set_remote_people(
+                actor=request_user(request), system=system, people=form.cleaned_data["people"]
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Named staff for remote access saved.")
+    else:
+        messages.error(request, "Choose staff from the list.")
+    return redirect("accounts:system_detail", system_pk=system.pk)
+
+
+@login_required
+@require_GET
+def system_export(request: HttpRequest, system_pk: int) -> HttpResponse:
+    system = system_for_user(request.user, system_pk, perm=Perm.ACCOUNTS_PROVISION)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"{system.school.slug}-{system.pk}-accounts.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    writer.writerows(export_rows(system))
+    return response
+
+
+@login_required
+@require_POST
+def supply_password_record(request: HttpRequest, system_pk: int) -> HttpResponse:
+    system = system_for_user(request.user, system_pk, perm=Perm.ACCOUNTS_PROVISION)
+    form = SupplyPasswordForm(request.POST)
+    if form.is_valid():
+        try:
+            services.supply_password_change_record(
+                actor=request_user(request), system=system, reason=form.cleaned_data["reason"]
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Password change recorded.")
+    else:
+        messages.error(request, "Say why the password was changed.")
+    return redirect("accounts:system_detail", system_pk=system.pk)
+
+
+# --- Directory sync -------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def sync_preview(request: HttpRequest, system_pk: int) -> HttpResponse:
+    system = system_for_user(request.user, system_pk, perm=Perm.DIRECTORY_SYNC)
+    try:
+        sync = services.directory_sync_plan(actor=request_user(request), system=system)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:system_detail", system_pk=system.pk)
+    return redirect("accounts:sync_detail", sync_pk=sync.pk)
+
+
+@login_required
+@require_GET
+def sync_detail(request: HttpRequest, sync_pk: int) -> HttpResponse:
+    sync = sync_for_user(request.user, sync_pk)
+    return render(request, "accounts/sync_detail.html", {"sync": sync, "system": sync.system})
+
+
+@login_required
+@require_POST
+def sync_apply(request: HttpRequest, sync_pk: int) -> HttpResponse:
+    sync = sync_for_user(request.user, sync_pk)
+    try:
+        sync = services.directory_sync_apply(actor=request_user(request), sync=sync)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        if sync.error:
+            messages.error(request, f"Stopped after {sync.applied_count} changes: {sync.error}")
+        else:
+            messages.success(request, f"{sync.applied_count} changes applied to the directory.")
+    return redirect("accounts:sync_detail", sync_pk=sync.pk)
+
+
+# --- Accounts -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def account_list(request: HttpRequest) -> HttpResponse:
+    school = request_school(request)
+    require_perm(request.user, Perm.ACCOUNTS_VIEW, school)
+    form = AccountFilterForm(request.GET or None, school=school)
+    filters = AccountFilter()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = AccountFilter(
+            q=data["q"] or "",
+            state=data["state"] or "",
+            system=data["system"],
+            person_type=data["person_type"] or "",
+            year_group=data["year_group"],
+            sort=data["sort"] or "name",
+        )
+    page = Paginator(accounts_list(school, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "school": school,
+        "sort": filters.sort,
+        "can_request": has_perm(request.user, Perm.ACCOUNTS_REQUEST, school),
+        "can_approve": has_perm(request.user, Perm.ACCOUNTS_APPROVE, school),
+        "can_provision": has_perm(request.user, Perm.ACCOUNTS_PROVISION, school),
+    }
+    htmx = getattr(request, "htmx", False)
+    template = "accounts/account_list.html#results" if htmx else "accounts/account_list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_request(request: HttpRequest) -> HttpResponse:
+    school = request_school(request)
+    require_perm(request.user, Perm.ACCOUNTS_REQUEST, school)
+    initial = {}
+    if request.GET.get("person"):
+        initial["person"] = request.GET["person"]
+    form = AccountRequestForm(request.POST or None, school=school, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account = services.account_request(
+                actor=request_user(request),
+                person=data["person"],
+                system=data["system"],
+                username=data["username"],
+                reason=data["reason"],
+                expires_at=expiry_from(data["expires_on"], school),
+            )
+        except ServiceError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Requested {account}; it now waits for SLT approval.")
+            return redirect("accounts:account_detail", account_pk=account.pk)
+    return render(request, "accounts/account_request.html", {"form": form, "school": school})
+
+
+@login_required
+@require_GET
+def account_detail(request: HttpRequest, account_pk: int) -> HttpResponse:
+    account = account_for_user(request.user, account_pk)
+    school = account.school
+    refusal = None
+    if account.state in {AccountState.APPROVED, AccountState.SUSPENDED, AccountState.DISABLED}:
+        refusal = services.activation_refusal(account)
+    history = None
+    if has_perm(request.user, Perm.AUDIT_VIEW, school):
+        history = audit_for_object("accounts.account", account.pk).order_by("-seq")[:30]
+    return render(
+        request,
+        "accounts/account_detail.html",
+        {
+            "account": account,
+            "refusal": refusal,
+            "history": history,
+            "expiry_form": ExpiryForm(
+                initial={
+                    "expires_on": timezone.localtime(account.expires_at).date()
+                    if account.expires_at
+                    else None
+                }
+            ),
+            "can_approve": has_perm(request.user, Perm.ACCOUNTS_APPROVE, school),
+            "can_provision": has_perm(request.user, Perm.ACCOUNTS_PROVISION, school),
+            "can_request": has_perm(request.user, Perm.ACCOUNTS_REQUEST, school),
+        },
+    )
+
+
+def _account_step(
+    request: HttpRequest, account_pk: int, perm: str, step: str, done: str
+) -> HttpResponse:
+    account = account_for_user(request.user, account_pk, perm=perm)
+    actor = request_user(request)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        if step == "approve":
+            services.account_approve(actor=actor, account=account)
+        elif step == "activate":
+            services.account_activate(actor=actor, account=account)
+        elif step == "suspend":
+            services.account_suspend(actor=actor, account=account, reason=reason)
+        elif step == "reenable":
+            services.account_reenable(actor=actor, account=account)
+        elif step == "disable":
+            services.account_disable(actor=actor, account=account, reason=reason)
+        else:
+            services.account_delete(actor=actor, account=account)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{account} {done}.")
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("accounts:account_detail", account_pk=account.pk)
+
+
+@login_required
+@require_POST
+def account_approve(request: HttpRequest, account_pk: int) -> HttpResponse:
+    return _account_step(request, account_pk, Perm.ACCOUNTS_APPROVE, "approve", "approved")
+
+
+@login_required
+@require_POST
+def account_activate(request: HttpRequest, account_pk: int) -> HttpResponse:
+    return _account_step(request, account_pk, Perm.ACCOUNTS_PROVISION, "activate", "activated")
+
+
+@login_required
+@require_POST
+def account_suspend(request: HttpRequest, account_pk: int) -> HttpResponse:
+    return _account_step(request, account_pk, Perm.ACCOUNTS_PROVISION, "suspend", "suspended")
+
+
+@login_required
+@require_POST
+def account_reenable(request: HttpRequest, account_pk: int) -> HttpResponse:
+    return _account_step(request, account_pk, Perm.ACCOUNTS_PROVISION, "reenable", "re-enabled")
+
+
+@login_required
+@require_POST
+def account_disable(request: HttpRequest, account_pk: int) -> HttpResponse:
+    return _account_step(request, account_pk, Perm.ACCOUNTS_PROVISION, "disable", "disabled")
+
+
+@login_required
+@require_POST
+def account_delete(request: HttpRequest, account_pk: int) -> HttpResponse:
+    return _account_step(request, account_pk, Perm.ACCOUNTS_PROVISION, "delete", "deleted")
+
+
+@login_required
+@require_POST
+def account_expiry(request: HttpRequest, account_pk: int) -> HttpResponse:
+    account = account_for_user(request.user, account_pk, perm=Perm.ACCOUNTS_PROVISION)
+    form = ExpiryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the expiry as a date.")
+    else:
+        try:
+            services.account_set_expiry(
+                actor=request_user(request),
+                account=account,
+                expires_at=expiry_from(form.cleaned_data["expires_on"], account.school),
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Expiry saved.")
+    return redirect("accounts:account_detail", account_pk=account.pk)
+
+
+BULK_PERMS = {
+    "request": Perm.ACCOUNTS_REQUEST,
+    "approve": Perm.ACCOUNTS_APPROVE,
+    "activate": Perm.ACCOUNTS_PROVISION,
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def accounts_bulk(request: HttpRequest) -> HttpResponse:
+    school = request_school(request)
+    allowed = [a for a, p in BULK_PERMS.items() if has_perm(request.user, p, school)]
+    if not allowed:
+        require_perm(request.user, Perm.ACCOUNTS_REQUEST, school)
+    form = BulkForm(
+        request.POST or None,
+        school=school,
+        initial={"person_type": PersonType.PUPIL, "action": allowed[0]},
+    )
+    report = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        require_perm(request.user, BULK_PERMS[data["action"]], school)
+        people = Person.objects.filter(school=school, person_type=data["person_type"])
+        if data["year_group"] is not None:
+            people = people.filter(year_group=data["year_group"])
+        if data["joined_since"]:
+            people = people.filter(joining_date__gte=data["joined_since"])
+        try:
+            report = services.accounts_bulk(
+                actor=request_user(request),
+                school=school,
+                action=data["action"],
+                people=people.order_by("last_name", "first_name", "pk"),
+                systems=data["systems"],
+                reason=data["reason"],
+            )
+        except ServiceError as exc:
+            apply_service_errors(form, exc)
+    return render(request, "accounts/bulk.html", {"form": form, "report": report, "school": school})
+
+
+# --- Leavers and the suspension list --------------------------------------------------------
+
+
+@login_required
+@require_GET
+def leavers(request: HttpRequest) -> HttpResponse:
+    school = request_school(request)
+    require_perm(request.user, Perm.LEAVERS_VIEW, school)
+    show_done = request.GET.get("done") == "1"
+    return render(
+        request,
+        "accounts/leavers.html",
+        {
+            "school": school,
+            "leavers": leavers_board(school, include_done=show_done),
+            "show_done": show_done,
+            "window": services.accounts_settings(school).removal_window_hours,
+            "can_provision": has_perm(request.user, Perm.ACCOUNTS_PROVISION, school),
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def suspensions(request: HttpRequest) -> HttpResponse:
+    school = request_school(request)
+    require_perm(request.user, Perm.ACCOUNTS_VIEW, school)
+    rows = services.suspension_candidates(school)
+    show_all = request.GET.get("all") == "1"
+    with_accounts = [row for row in rows if row[2]]
+    return render(
+        request,
+        "accounts/suspensions.html",
+        {
+            "school": school,
+            "rows": rows if show_all else with_accounts,
+            "show_all": show_all,
+            "without_accounts": len(rows) - len(with_accounts),
+            "auto": services.accounts_settings(school).auto_suspend,
+            "can_provision": has_perm(request.user, Perm.ACCOUNTS_PROVISION, school),
+        },
+    )
+
+
+@login_required
+@require_POST
+def suspensions_apply(request: HttpRequest) -> HttpResponse:
+    school = request_school(request)
+    require_perm(request.user, Perm.ACCOUNTS_PROVISION, school)
+    count = services.agreements_enforce(actor=request_user(request), school=school, force=True)
+    messages.success(request, f"{count} accounts suspended.")
+    return redirect("accounts:suspensions")
+
+
+# --- Access reviews -------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def review_list(request: HttpRequest) -> HttpResponse:
+    school = request_school(request)
+    require_perm(request.user, Perm.ACCESS_REVIEW, school)
+    return render(
+        request, "accounts/review_list.html", {"school": school, "rows": reviews_overview(school)}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_system(request: HttpRequest, system_pk: int) -> HttpResponse:
+    system = system_for_user(request.user, system_pk, perm=Perm.ACCESS_REVIEW)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.access_review_record(
+                actor=request_user(request),
+                system=system,
+                outcome=form.cleaned_data["outcome"],
+                notes=form.cleaned_data["notes"],
+            )
+        except ServiceError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Review of {system} recorded.")
+            return redirect("accounts:review_detail", review_pk=review.pk)
+    holders = (
+        Account.objects.filter(system=system, state__in=list(LIVE_STATES))
+        .select_related("person")
+        .order_by("person__person_type", "person__last_name", "person__first_name")
+    )
+    return render(
+        request,
+        "accounts/review_system.html",
+        {
+            "system": system,
+            "summary": review_summary(system),
+            "holders": Paginator(holders, 100).get_page(request.GET.get("page")),
+            "form": form,
+            "history": system.reviews.select_related("reviewed_by")[:10],
+        },
+    )
+
+
+@login_required
+@require_GET
+def review_detail(request: HttpRequest, review_pk: int) -> HttpResponse:
+    review: AccessReview = review_for_user(request.user, review_pk)
+    return render(request, "accounts/review_detail.html", {"review": review})
+
+
+# --- Settings and tokens --------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def accounts_settings(request: HttpRequest) -> HttpResponse:
+    school = request_school(request)
+    require_perm(request.user, Perm.SCHOOL_CONFIGURE, school)
+    current = services.accounts_settings(school)
+    form = SettingsForm(
+        request.POST or None,
+        initial={
+            "removal_window_hours": current.removal_window_hours,
+            "auto_suspend": current.auto_suspend,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.accounts_settings_update(
+                actor=request_user(request), school=school, **form.cleaned_data
+            )
+        except ServiceError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Account settings saved.")
+            return redirect("accounts:settings")
+    return render(
+        request,
+        "accounts/settings.html",
+        {
+            "school": school,
+            "form": form,
+            "token_form": TokenForm(),
+            "tokens": ApiToken.objects.filter(school=school).select_related("created_by"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    school = request_school(request)
+    require_perm(request.user, Perm.SCHOOL_CONFIGURE, school)
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Name the system that will use the token.")
+        return redirect("accounts:settings")
+    token, raw = services.api_token_create(
+        actor=request_user(request), school=school, name=form.cleaned_data["name"]
+    )
+    # Shown once, on this response only; Warden keeps only its hash.
+    return render(request, "accounts/token_created.html", {"token": token, "raw": raw})
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_pk: int) -> HttpResponse:
+    token = token_for_user(request.user, token_pk)
+    services.api_token_revoke(actor=request_user(request), token=token)
+    messages.success(request, f"Token {token} revoked.")
+    return redirect("accounts:settings")
+
+
+# --- Password check -------------------------------------------------------------------------
+
+
+@sensitive_post_parameters("password")
+@sensitive_variables("form")
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_check_page(request: HttpRequest) -> HttpResponse:
+    school = request_school(request)
+    require_perm(request.user, Perm.DASHBOARD_VIEW, school)
+    form = PasswordCheckForm(request.POST or None)
+    problems: list[str] | None = None
+    if request.method == "POST" and form.is_valid():
+        problems = candidate_problems(school, form.cleaned_data["password"])
+    context = {
+        "form": PasswordCheckForm(),
+        "problems": problems,
+        "policy": school_policy(school).describe(),
+        "school": school,
+    }
+    htmx = getattr(request, "htmx", False)
+    template = "accounts/password_check.html#verdict" if htmx else "accounts/password_check.html"
+    return render(request, template, context)
+
+
+@sensitive_variables("body", "value")
+def _candidate(request: HttpRequest) -> str | None:
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            return None
+        value = body.get("password") if isinstance(body, dict) else None
+        return value if isinstance(value, str) else None
+    return request.POST.get("password")
+
+
+@csrf_exempt
+@sensitive_post_parameters("password")
+@sensitive_variables("candidate")
+@require_POST
+def password_check_api(request: HttpRequest) -> HttpResponse:
+    """POST a candidate (``password``, form or JSON); answers which rules it breaks.
+
+    Other systems authenticate with ``Authorization: Bearer <token>`` (a token of the school
+    whose policy applies); a signed-in user may call it too, with the usual CSRF check.
+    """
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        school = services.api_token_school(header.removeprefix("Bearer ").strip())
+        if school is None:
+            return JsonResponse({"error": "Unknown or revoked token."}, status=401)
+    elif request.user.is_authenticated:
+        refusal = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(
+            request, lambda r: HttpResponse(), (), {}
+        )
+        if refusal is not None:
+            return refusal
+        slug = request.POST.get("school") or request.GET.get("school")
+        if slug:
+            school = school_for_user(request.user, slug, Perm.DASHBOARD_VIEW)
+        else:
+            school = request_school(request)
+            require_perm(request.user, Perm.DASHBOARD_VIEW, school)
+    else:
+        return JsonResponse(
+            {"error": "Authenticate with a school's API token (Authorization: Bearer …)."},
+            status=401,
+        )
+    candidate = _candidate(request)
+    if not candidate:
+        return JsonResponse({"error": "Send the candidate as 'password'."}, status=400)
+    problems = candidate_problems(school, candidate)
+    return JsonResponse(
+        {
+            "acceptable": not problems,
+            "problems": problems,
+            "policy": school_policy(school).describe(),
+            "school": school.slug,
+        }
+    )
