@@ -173,3 +173,13 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head at #{self.last_seq}"
+
+
+class ScheduledRun(models.Model):
+    """When each scheduled job (``warden.core.schedule``) was last queued."""
+
+    name = models.CharField(max_length=100, unique=True)
+    last_queued_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.last_queued_at:%Y-%m-%d %H:%M}"

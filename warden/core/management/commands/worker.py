@@ -1,11 +1,17 @@
-"""``warden worker``: run background tasks (django-tasks' database backend)."""
+"""``warden worker``: run background tasks (django-tasks' database backend).
+
+Beside the task loop it queues the recurring jobs each minute (``warden.core.schedule``).
+"""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+
+from warden.core.schedule import start_ticking
 
 
 class Command(BaseCommand):
@@ -20,4 +26,9 @@ class Command(BaseCommand):
         if options["batch"]:
             call_command("db_worker", batch=True, startup_delay=False)
         else:
-            call_command("db_worker")
+            stop = threading.Event()
+            start_ticking(stop)
+            try:
+                call_command("db_worker")
+            finally:
+                stop.set()

@@ -1,0 +1,22 @@
+"""Recurring account work: leavers' deadlines and expiries hourly (seed 001 §8g, 48 hours
+leaves little slack), agreement enforcement daily."""
+
+from datetime import timedelta
+
+from warden.accounts.tasks import enforce_agreements, process_deadlines
+from warden.core.schedule import Job
+
+JOBS = [
+    Job(
+        "accounts.deadlines",
+        timedelta(hours=1),
+        process_deadlines,
+        "Leavers' removal deadlines and expired supply and visitor access",
+    ),
+    Job(
+        "accounts.enforce_agreements",
+        timedelta(days=1),
+        enforce_agreements,
+        "Suspend accounts past the agreement grace period (where the school enables it)",
+    ),
+]
