@@ -1,0 +1,152 @@
+"""Demo incidents: a handful per school, of different kinds and severities, with chronology.
+
+Written through the services (so fully audited) with made-up circumstances about the demo
+school's own synthetic people. A school that already has any incident is left alone, so a
+second run adds nothing. No e-mail is queued.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from django.utils import timezone
+
+from warden.core.models import School, User
+from warden.incidents import services
+from warden.incidents.models import (
+    Incident,
+    IncidentKind,
+    Outcome,
+    Part,
+    SanctionKind,
+    Severity,
+)
+from warden.people.models import Person, PersonType
+
+
+def _at(today: dt.date, days_ago: int, hour: int) -> dt.datetime:
+    day = today - dt.timedelta(days=days_ago)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 10)))
+
+
+def _finish_steps(incident: Incident, actor: Any) -> None:
+    for step in incident.steps.filter(done_at__isnull=True):
+        services.step_complete(
+            actor=actor,
+            step=step,
+            note="Done the same day." if step.tell else "",
+        )
+
+
+def load_incidents(*, school: School, today: dt.date, seed: int) -> dict[str, int]:
+    if Incident.objects.filter(school=school).exists():
+        return {}
+    rng = random.Random(f"{seed}:{school.slug}:incidents")
+    pupils = list(Person.objects.filter(school=school, person_type=PersonType.PUPIL)[:200])
+    staff = list(Person.objects.filter(school=school, person_type=PersonType.TEACHING_STAFF)[:50])
+    if len(pupils) < 4 or not staff:
+        return {}
+    a, b, c, d = rng.sample(pupils, 4)
+    teacher = rng.choice(staff)
+    dsl = User.objects.filter(memberships__school=school, memberships__role="dsl").first()
+    actor: Any = dsl
+
+    def report(kind: str, title: str, text: str, days_ago: int, people: list[Any]) -> Incident:
+        return services.incident_report(
+            actor=actor,
+            school=school,
+            kind=kind,
+            title=title,
+            description=text,
+            occurred_at=_at(today, days_ago, rng.randint(9, 15)),
+            people=people,
+            notify=False,
+        )
+
+    made = 0
+    # A minor breach five months ago, closed with a verbal warning...
+    first = report(
+        IncidentKind.MISUSE,
+        "Logged in as a friend",
+        "Used a friend's username and password in a computing lesson.",
+        150,
+        [(c, Part.SUBJECT)],
+    )
+    services.incident_set_severity(actor=actor, incident=first, severity=Severity.MINOR)
+    services.sanction_add(
+        actor=actor,
+        incident=first,
+        person=c,
+        kind=SanctionKind.VERBAL_WARNING,
+        starts_on=today - dt.timedelta(days=148),
+        notes="Talked through the acceptable-use agreement with the pupil.",
+    )
+    _finish_steps(first, actor)
+    services.incident_close(
+        actor=actor, incident=first, outcome=Outcome.UPHELD, notes="Verbal warning given."
+    )
+    made += 1
+    # ...and a second one now, which Appendix C proposes as moderate.
+    report(
+        IncidentKind.MISUSE,
+        "Changed another pupil's desktop settings",
+        "Reported by the class teacher; the pupil admitted it.",
+        6,
+        [(c, Part.SUBJECT)],
+    )
+    made += 1
+    bullying = report(
+        IncidentKind.CYBERBULLYING,
+        "Unkind comments in a class chat",
+        "Screenshots shown to the form tutor by the pupil affected.",
+        3,
+        [(a, Part.SUBJECT), (b, Part.VICTIM), (d, Part.WITNESS)],
+    )
+    services.incident_set_severity(actor=actor, incident=bullying, severity=Severity.MODERATE)
+    services.incident_note_add(
+        actor=actor,
+        incident=bullying,
+        text="Spoke with the pupil affected and agreed a trusted adult.",
+        kind="action",
+    )
+    for step in bullying.steps.filter(code__in=["policies", "evidence"]):
+        services.step_complete(actor=actor, step=step)
+    made += 1
+    lost = report(
+        IncidentKind.LOST_EQUIPMENT,
+        "Staff laptop left on a train",
+        "Reported the next morning; the laptop is encrypted.",
+        10,
+        [(teacher, Part.SUBJECT)],
+    )
+    services.incident_set_severity(actor=actor, incident=lost, severity=Severity.MINOR)
+    made += 1
+    malware = report(
+        IncidentKind.MALWARE,
+        "Pop-up warning on a classroom PC",
+        "The technician disconnected the PC and scanned it.",
+        20,
+        [],
+    )
+    _finish_steps(malware, actor)
+    services.incident_close(
+        actor=actor,
+        incident=malware,
+        outcome=Outcome.NO_FURTHER_ACTION,
+        notes="Adware removed; no data affected.",
+    )
+    made += 1
+    report(
+        IncidentKind.FILTERING_FAILURE,
+        "Gaming site reachable from the library",
+        "A pupil reported a site that should be blocked.",
+        1,
+        [(d, Part.REPORTER)],
+    )
+    made += 1
+    return {"e-safety incidents": made}
+
+
+LOADERS = [load_incidents]

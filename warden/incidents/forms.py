@@ -1,0 +1,260 @@
+"""Forms of the incident pages: they parse and label; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from warden.core.models import User
+from warden.incidents.models import (
+    EntryKind,
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+    Outcome,
+    Part,
+    SanctionKind,
+    Severity,
+    TriageState,
+)
+from warden.incidents.playbooks import PLAYBOOKS
+from warden.people.models import Person
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class PersonChoiceField(forms.ModelChoiceField[Person]):
+    def label_from_instance(self, obj: Person) -> str:
+        detail = obj.form or obj.get_person_type_display()
+        return f"{obj.last_name}, {obj.preferred_name or obj.first_name} ({detail})"
+
+
+def _people(field: forms.Field, people: QuerySet[Person]) -> None:
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = people
+
+
+class ReportForm(forms.Form):
+    kind = forms.ChoiceField(label="What kind of incident", choices=IncidentKind.choices)
+    title = forms.CharField(
+        label="Short title",
+        max_length=200,
+        help_text="A few words, e.g. “Upsetting messages in a class chat”.",
+    )
+    occurred_at = forms.DateTimeField(
+        label="When it happened",
+        widget=DATETIME,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    description = forms.CharField(
+        label="What happened",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What you saw or were told, where, and what you did. Do not copy or forward "
+        "any offensive or illegal material: describe it.",
+    )
+    subject = PersonChoiceField(
+        label="Whose conduct it concerns (if known)",
+        queryset=Person.objects.none(),
+        required=False,
+    )
+    victim = PersonChoiceField(
+        label="Who was affected (if anyone)", queryset=Person.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _people(self.fields["subject"], people)
+        _people(self.fields["victim"], people)
+
+
+class IncidentFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Kind", required=False, choices=[("", "All kinds"), *IncidentKind.choices]
+    )
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "Any status"), ("not_closed", "Not closed"), *IncidentStatus.choices],
+    )
+    severity = forms.ChoiceField(
+        label="Severity",
+        required=False,
+        choices=[("", "Any severity"), ("unassessed", "Not assessed"), *Severity.choices],
+    )
+    person = forms.CharField(
+        label="Person",
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or MIS id"}),
+    )
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title or description"}),
+    )
+
+
+class NoteForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Entry",
+        choices=[(EntryKind.ACTION, "Action taken"), (EntryKind.NOTE, "Note")],
+        initial=EntryKind.ACTION,
+    )
+    text = forms.CharField(label="What was done or noted", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class InvolvementForm(forms.Form):
+    person = PersonChoiceField(label="Person", queryset=Person.objects.none())
+    part = forms.ChoiceField(label="Part", choices=Part.choices)
+
+    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _people(self.fields["person"], people)
+
+
+class RemoveInvolvementForm(forms.Form):
+    reason = forms.CharField(label="Why", max_length=300)
+
+
+class SeverityForm(forms.Form):
+    severity = forms.ChoiceField(label="Severity", choices=Severity.choices)
+    reason = forms.CharField(label="Reason (optional)", required=False, max_length=500)
+    suspend_accounts = forms.BooleanField(
+        label="For a severe breach, suspend the subjects' accounts until the outcome",
+        required=False,
+        initial=True,
+    )
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Status",
+        choices=[
+            (IncidentStatus.OPEN, "Open"),
+            (IncidentStatus.INVESTIGATING, "Being investigated"),
+        ],
+    )
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(label="Outcome", choices=Outcome.choices)
+    notes = forms.CharField(
+        label="Outcome summary", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Reason", max_length=300)
+
+
+class SanctionForm(forms.Form):
+    person = PersonChoiceField(label="Person", queryset=Person.objects.none())
+    kind = forms.ChoiceField(label="Sanction", choices=SanctionKind.choices)
+    starts_on = forms.DateField(label="From", widget=DATE)
+    ends_on = forms.DateField(
+        label="Access back on",
+        widget=DATE,
+        required=False,
+        help_text="For a withdrawal: accounts are restored automatically that morning.",
+    )
+    notes = forms.CharField(label="Notes (optional)", required=False, max_length=300)
+
+    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _people(self.fields["person"], people)
+
+
+class StepForm(forms.Form):
+    note = forms.CharField(label="Note (who was told, when, how)", required=False, max_length=300)
+
+
+class PlaybookForm(forms.Form):
+    key = forms.ChoiceField(
+        label="Add a playbook", choices=[(k, p.title) for k, p in PLAYBOOKS.items()]
+    )
+
+
+class EvidenceForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=200)
+    file = forms.FileField(
+        label="File",
+        help_text="A screenshot, export or document. Never upload illegal material: secure "
+        "the device and tell the police instead.",
+    )
+    note = forms.CharField(label="Note", required=False, max_length=300)
+
+
+class AccessForm(forms.Form):
+    user = forms.ModelChoiceField(label="Warden user", queryset=User.objects.none())
+    reason = forms.CharField(label="Why they need to read it", max_length=300)
+
+    def __init__(self, *args: Any, users: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["user"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = users
+
+
+class TriageFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        label="State",
+        required=False,
+        choices=[("open", "To triage"), ("", "All"), *TriageState.choices],
+    )
+    min_severity = forms.TypedChoiceField(
+        label="Severity",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Any"), (5, "5 only"), (4, "4 and above"), (3, "3 and above")],
+    )
+    category = forms.ChoiceField(label="Category", required=False, choices=[("", "All")])
+    overdue = forms.BooleanField(label="Overdue only", required=False)
+
+    def __init__(self, *args: Any, categories: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["category"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "All"), *((c, c) for c in categories)]
+
+
+BULK_ACTIONS = [
+    ("viewed", "Mark as viewed"),
+    (TriageState.NO_ACTION, "No action needed (archive)"),
+    (TriageState.FALSE_POSITIVE, "False positive"),
+    ("escalate_new", "Escalate to a new incident"),
+    ("escalate_join", "Join an open incident"),
+]
+
+
+class TriageActionForm(forms.Form):
+    action = forms.ChoiceField(label="Action", choices=BULK_ACTIONS)
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        max_length=300,
+        help_text="Needed for “no action” and “false positive”.",
+    )
+    add_exclusion = forms.BooleanField(
+        label="For a false positive, also exclude the matched text from future alerts",
+        required=False,
+        help_text="Adds a keyword exclusion (the reason above is kept with it).",
+    )
+    kind = forms.ChoiceField(
+        label="Kind of new incident",
+        required=False,
+        choices=IncidentKind.choices,
+        initial=IncidentKind.OFFENSIVE_MATERIAL,
+    )
+    title = forms.CharField(label="Title of new incident", required=False, max_length=200)
+    incident = forms.ModelChoiceField(
+        label="Open incident to join", required=False, queryset=Incident.objects.none()
+    )
+
+    def __init__(self, *args: Any, incidents: QuerySet[Incident], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["incident"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = incidents

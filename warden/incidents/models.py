@@ -1,0 +1,387 @@
+"""The e-safety incident log, its people, chronology, evidence, playbooks and sanctions, and
+the triage of monitoring violations.
+
+Incidents are confidential (seed 004 Appendix B, point 10): who may read one is answered by
+``warden.incidents.access``, never by these models. The chronology and the evidence are
+append-only: a correction is a new entry, a changed file a new version that supersedes the
+old one, so the record an investigation relied on can always be shown as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+from warden.core.models import School, User
+from warden.monitoring.models import Violation
+from warden.people.models import Person
+
+
+class IncidentKind(models.TextChoices):
+    """The kinds of incident the seeds name (001 §7, §12; 002 §12–13; 004 Appendix B–C)."""
+
+    MISUSE = "misuse", "Misuse of ICT"
+    FILTERING_FAILURE = "filtering_failure", "Filtering failure"
+    CYBERBULLYING = "cyberbullying", "Cyberbullying"
+    OFFENSIVE_MATERIAL = "offensive_material", "Offensive or inappropriate material"
+    ILLEGAL_MATERIAL = "illegal_material", "Illegal material"
+    SECURITY_BREACH = "security_breach", "Security breach or attempt"
+    MALWARE = "malware", "Malware"
+    LOST_EQUIPMENT = "lost_equipment", "Lost or stolen equipment"
+    OFFENSIVE_EMAIL = "offensive_email", "Offensive e-mail"
+    DATA_BREACH = "data_breach", "Data breach"
+
+
+class Severity(models.TextChoices):
+    """Seed 004 Appendix C's three levels of breach."""
+
+    MINOR = "minor", "Minor"
+    MODERATE = "moderate", "Moderate"
+    SEVERE = "severe", "Severe"
+
+
+class IncidentStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    INVESTIGATING = "investigating", "Being investigated"
+    CLOSED = "closed", "Closed"
+
+
+class Outcome(models.TextChoices):
+    UPHELD = "upheld", "Breach upheld"
+    NOT_UPHELD = "not_upheld", "Not upheld (no breach)"
+    NO_FURTHER_ACTION = "no_further_action", "No further action"
+    REFERRED = "referred", "Referred to police / LA / CEOP"
+
+
+class Incident(models.Model):
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    # A number per school, shown as INC-0007, so a record can be named without its details.
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=30, choices=IncidentKind.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField()
+    occurred_at = models.DateTimeField("When it happened")
+    reported_at = models.DateTimeField()
+    reported_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    severity = models.CharField(max_length=10, choices=Severity.choices, blank=True)
+    severity_set_at = models.DateTimeField(null=True, blank=True)
+    severity_set_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=20, choices=IncidentStatus.choices, default=IncidentStatus.OPEN
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    outcome_notes = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    violations = models.ManyToManyField(Violation, blank=True, related_name="incidents")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-reported_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "number"], name="incidents_number_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["school", "-reported_at"], name="incidents_reported"),
+            models.Index(fields=["school", "status", "severity"], name="incidents_status_sev"),
+            models.Index(fields=["school", "kind", "-reported_at"], name="incidents_kind"),
+            models.Index(fields=["reported_by", "-reported_at"], name="incidents_reporter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.get_kind_display()}"
+
+    @property
+    def reference(self) -> str:
+        return f"INC-{self.number:04d}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == IncidentStatus.CLOSED
+
+
+class Part(models.TextChoices):
+    SUBJECT = "subject", "Subject (whose conduct it concerns)"
+    VICTIM = "victim", "Victim"
+    WITNESS = "witness", "Witness"
+    REPORTER = "reporter", "Reporter"
+
+
+class Involvement(models.Model):
+    """A person of the register and the part they play in an incident."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="involvements")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="incident_parts")
+    part = models.CharField(max_length=20, choices=Part.choices)
+    added_at = models.DateTimeField()
+    added_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["part", "person__last_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "person", "part"], name="incidents_involvement_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "part"], name="incidents_person_part")]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_part_display()}) in {self.incident.reference}"
+
+
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("This record is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("This record is append-only.")
+
+
+class AppendOnly(models.Model):
+    """A row written once: corrections are new rows, nothing is changed or removed."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError(f"{self._meta.verbose_name} is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError(f"{self._meta.verbose_name} is append-only.")
+
+
+class EntryKind(models.TextChoices):
+    NOTE = "note", "Note"
+    ACTION = "action", "Action taken"
+    SYSTEM = "system", "Recorded by Warden"
+
+
+class ChronologyEntry(AppendOnly):
+    """One dated line of what was done about an incident, by whom."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="chronology")
+    at = models.DateTimeField()
+    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=10, choices=EntryKind.choices, default=EntryKind.NOTE)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = "chronology entry"
+        verbose_name_plural = "chronology entries"
+        indexes = [models.Index(fields=["incident", "at"], name="incidents_chronology_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.text[:60]}"
+
+
+class Evidence(AppendOnly):
+    """A file kept for an incident, with its SHA-256; replaced only by a new version.
+
+    The file lives under ``settings.VAR_DIR / "evidence"`` at ``path`` (relative), written
+    once and never opened for writing again.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="evidence")
+    title = models.CharField(max_length=200)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField("SHA-256", max_length=64)
+    path = models.CharField(max_length=500, unique=True)
+    uploaded_at = models.DateTimeField()
+    uploaded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = "evidence"
+        verbose_name_plural = "evidence"
+        indexes = [models.Index(fields=["incident", "uploaded_at"], name="incidents_evidence_at")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.filename})"
+
+
+class PlaybookStep(models.Model):
+    """One step of a response playbook applied to an incident, ticked with who and when."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="steps")
+    playbook = models.CharField(max_length=40)
+    code = models.CharField(max_length=40)
+    position = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=400)
+    tell = models.CharField("Who must be told", max_length=200, blank=True)
+    mandatory = models.BooleanField(default=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["playbook", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "playbook", "code"], name="incidents_step_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+
+class SanctionKind(models.TextChoices):
+    """Seed 004 Appendix C and 003 §8: the responses a breach may carry."""
+
+    VERBAL_WARNING = "verbal_warning", "Verbal warning (held for 12 months)"
+    WITHDRAW_ICT = "withdraw_ict", "Withdrawal of ICT access"
+    WITHDRAW_INTERNET = "withdraw_internet", "Withdrawal of internet access"
+    WITHDRAW_REMOTE = "withdraw_remote", "Withdrawal of remote-learning access"
+    DISCIPLINARY = "disciplinary", "Referral to the disciplinary process"
+    SUSPENSION = "suspension", "Accounts suspended until the outcome"
+
+
+class SanctionState(models.TextChoices):
+    ACTIVE = "active", "In force"
+    ENDED = "ended", "Ended"
+    LAPSED = "lapsed", "Lapsed"
+
+
+class Sanction(models.Model):
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="sanctions")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="sanctions")
+    kind = models.CharField(max_length=20, choices=SanctionKind.choices)
+    starts_on = models.DateField()
+    # Withdrawals end (and accounts come back) at the start of this day; empty: open-ended
+    # (a suspension until the outcome ends when the incident closes).
+    ends_on = models.DateField(null=True, blank=True)
+    # A verbal warning is held on record until this day (seed 004 Appendix C).
+    lapses_on = models.DateField(null=True, blank=True)
+    state = models.CharField(
+        max_length=10, choices=SanctionState.choices, default=SanctionState.ACTIVE
+    )
+    notes = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Account pks this sanction suspended, and those it brought back at the end.
+    suspended_accounts = models.JSONField(default=list, blank=True)
+    restored_accounts = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        indexes = [
+            models.Index(fields=["state", "ends_on"], name="incidents_sanction_due"),
+            models.Index(fields=["person", "state"], name="incidents_sanction_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.person}"
+
+
+class IncidentAccess(models.Model):
+    """A Warden user let into one incident who could not otherwise read it."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="access_list")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="incident_access")
+    reason = models.CharField(max_length=300)
+    added_at = models.DateTimeField()
+    added_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "user"], name="incidents_access_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.incident.reference}"
+
+
+class TriageState(models.TextChoices):
+    UNVIEWED = "unviewed", "Not yet viewed"
+    VIEWED = "viewed", "Viewed"
+    NO_ACTION = "no_action", "No action (archived)"
+    FALSE_POSITIVE = "false_positive", "False positive"
+    ESCALATED = "escalated", "Escalated to an incident"
+
+
+OPEN_TRIAGE_STATES = frozenset({TriageState.UNVIEWED, TriageState.VIEWED})
+
+
+class Triage(models.Model):
+    """What the safeguarding team decided about one monitoring violation (seed 004 App. B).
+
+    A violation without a row here has not been viewed yet.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    violation = models.OneToOneField(Violation, on_delete=models.CASCADE, related_name="triage")
+    state = models.CharField(
+        max_length=20, choices=TriageState.choices, default=TriageState.UNVIEWED
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    incident = models.ForeignKey(
+        Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="triages"
+    )
+    viewed_at = models.DateTimeField(null=True, blank=True)
+    viewed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    alerted_at = models.DateTimeField(null=True, blank=True)
+    digested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["school", "state"], name="incidents_triage_state"),
+            models.Index(
+                fields=["school", "digested_at"],
+                condition=Q(digested_at__isnull=True),
+                name="incidents_triage_undigested",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Triage of violation {self.violation_id}: {self.get_state_display()}"

@@ -1,0 +1,274 @@
+"""Response playbooks: the checklists the seeds lay down for each kind of incident.
+
+- Serious adult and serious pupil violations, and illegal material: seed 004 Appendix B
+  ("Actions resulting from any violations"), seed 002 §12 ("report immediately to the
+  police and / or the DPO") and 004 §2 (an offensive e-mail is not forwarded "unless
+  specifically requested to do so by an investigator").
+- Bullying: seed 004 Appendix B ("A bullying incident directed at a child..."), 001 §12h.
+- Lost equipment: 004 Appendix A; malware: 004 "Anti-virus and Firewall Security";
+  security breaches and misuse: 001 §7e and §8e; filtering failures: 003 §5; offensive
+  e-mail: 001 §9h; data breaches: the GDPR policy (the ICO within 72 hours).
+
+A playbook is applied once to an incident (its steps are copied onto it, so a later change
+to this table does not rewrite what was done). Mandatory steps must be ticked before the
+incident can be closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from warden.incidents.models import IncidentKind, Severity
+
+
+@dataclass(frozen=True)
+class Step:
+    code: str
+    text: str
+    tell: str = ""
+    mandatory: bool = True
+
+
+@dataclass(frozen=True)
+class Playbook:
+    key: str
+    title: str
+    source: str
+    steps: tuple[Step, ...]
+
+
+_IDENTIFY = Step("identify", "Identify the precise details of the material.")
+_AUDIT = Step(
+    "audit",
+    "Instigate an audit of all ICT equipment by the school's ICT managed service provider, "
+    "so that there is no risk of pupils accessing inappropriate materials in school.",
+    tell="ICT managed service provider",
+)
+_SECURE = Step("secure", "Remove the equipment to a secure place.")
+_DISCIPLINE = Step("discipline", "Take appropriate disciplinary action.")
+
+PLAYBOOKS: dict[str, Playbook] = {
+    p.key: p
+    for p in (
+        Playbook(
+            "serious_adult",
+            "Adult violation judged to be serious",
+            "ICT Security Policy, Appendix B",
+            (
+                _IDENTIFY,
+                _AUDIT,
+                _SECURE,
+                Step(
+                    "cluster_leader",
+                    "Discuss the violation directly with the cluster leader or headteacher.",
+                    tell="Cluster leader or headteacher",
+                ),
+                _DISCIPLINE,
+                Step(
+                    "governors",
+                    "Inform the appropriate Governing Body committee of the incident.",
+                    tell="Governing Body committee",
+                ),
+            ),
+        ),
+        Playbook(
+            "serious_pupil",
+            "Pupil violation judged to be serious",
+            "ICT Security Policy, Appendix B",
+            (
+                _IDENTIFY,
+                _AUDIT,
+                _SECURE,
+                _DISCIPLINE,
+                Step(
+                    "parents",
+                    "Notify parents of any children involved.",
+                    tell="Parents or carers",
+                ),
+                Step("governors", "Inform Governors of the incident.", tell="Governors"),
+            ),
+        ),
+        Playbook(
+            "illegal",
+            "Material of an illegal nature",
+            "ICT Security Policy, Appendix B; Online Safety Policy §12",
+            (
+                Step(
+                    "no_copy",
+                    "Do not copy, forward, print or show the material to anyone, unless the "
+                    "police ask you to.",
+                ),
+                Step(
+                    "secure_device",
+                    "Secure the device: remove the equipment to a secure place, leave it as "
+                    "it is and document what you have done.",
+                ),
+                Step(
+                    "police",
+                    "Contact the local police or the High Tech Crime Unit and follow their advice.",
+                    tell="Police",
+                ),
+                Step(
+                    "ceop",
+                    "If a child may be at risk, send all evidence to CEOP "
+                    "(www.ceop.gov.uk/contactus).",
+                    tell="CEOP",
+                    mandatory=False,
+                ),
+                Step("dpo", "Report it immediately to the DPO.", tell="DPO / SIRO"),
+            ),
+        ),
+        Playbook(
+            "bullying",
+            "Bullying, or malicious or threatening comments about a pupil or member of staff",
+            "ICT Security Policy, Appendix B; ICT Security Policy §12h",
+            (
+                Step("policies", "Refer to the relevant policies (anti-bullying, behaviour)."),
+                Step("evidence", "Secure and preserve any evidence."),
+                Step(
+                    "parents", "Notify parents of any children involved.", tell="Parents or carers"
+                ),
+                Step("police", "Inform the police if necessary.", tell="Police", mandatory=False),
+                Step(
+                    "la_officer",
+                    "Inform the LA e-safety officer if necessary.",
+                    tell="LA e-safety officer",
+                    mandatory=False,
+                ),
+                Step("support", "Support the staff and pupils affected."),
+                Step(
+                    "ceop",
+                    "If appropriate, send all evidence to CEOP (www.ceop.gov.uk/contactus).",
+                    tell="CEOP",
+                    mandatory=False,
+                ),
+            ),
+        ),
+        Playbook(
+            "lost_equipment",
+            "Lost, damaged or stolen equipment",
+            "ICT Security Policy, Appendix A",
+            (
+                Step(
+                    "notify",
+                    "Notify the ICT Network Manager and headteacher immediately.",
+                    tell="ICT Network Manager, headteacher",
+                ),
+                Step(
+                    "personal_data",
+                    "Find out whether the device held personal data; if it did, record a "
+                    "data breach as well.",
+                    tell="SIRO",
+                ),
+                Step(
+                    "accounts",
+                    "Lock the device remotely and change the passwords signed in on it.",
+                    mandatory=False,
+                ),
+            ),
+        ),
+        Playbook(
+            "malware",
+            "Suspected virus or malware",
+            "ICT Security Policy, Anti-virus and Firewall Security",
+            (
+                Step(
+                    "disconnect",
+                    "Disconnect the machine from the network until it is deemed safe.",
+                ),
+                Step("inform", "Inform the ICT Network Manager.", tell="ICT Network Manager"),
+            ),
+        ),
+        Playbook(
+            "security",
+            "Security breach, attempt or misuse of ICT",
+            "ICT Security Policy §7e, §8e",
+            (
+                Step("siro", "Report it to the school's SIRO immediately.", tell="SIRO"),
+                Step(
+                    "passwords",
+                    "Change the passwords of any account whose security was breached.",
+                    mandatory=False,
+                ),
+            ),
+        ),
+        Playbook(
+            "filtering",
+            "Failure of the filtering system",
+            "E-Safety Policy §5",
+            (
+                Step(
+                    "network_manager",
+                    "Report the failure to the Network Manager, who liaises with the "
+                    "filtering provider.",
+                    tell="Network Manager",
+                ),
+                Step("block", "Block the site and record the change in the filtering log."),
+            ),
+        ),
+        Playbook(
+            "offensive_email",
+            "Offensive e-mail received",
+            "ICT Security Policy §9h; Staff policy §2, Use of Email",
+            (
+                Step(
+                    "no_forward",
+                    "Do not forward the e-mail to any other address unless an investigator "
+                    "appointed by the school asks for it.",
+                ),
+                Step("inform", "Inform the headteacher / SIRO.", tell="Headteacher / SIRO"),
+            ),
+        ),
+        Playbook(
+            "data_breach",
+            "Personal data breach",
+            "GDPR policy; UK GDPR Article 33",
+            (
+                Step("siro", "Tell the SIRO / DPO at once.", tell="SIRO / DPO"),
+                Step(
+                    "ico",
+                    "Decide, within 72 hours of becoming aware, whether the ICO must be told, "
+                    "and record why.",
+                    tell="ICO (if reportable)",
+                ),
+                Step(
+                    "data_subjects",
+                    "Tell the people affected if the breach is likely to put them at high risk.",
+                    mandatory=False,
+                ),
+            ),
+        ),
+    )
+}
+
+KIND_PLAYBOOKS: dict[str, tuple[str, ...]] = {
+    IncidentKind.ILLEGAL_MATERIAL: ("illegal",),
+    IncidentKind.CYBERBULLYING: ("bullying",),
+    IncidentKind.LOST_EQUIPMENT: ("lost_equipment",),
+    IncidentKind.MALWARE: ("malware",),
+    IncidentKind.SECURITY_BREACH: ("security",),
+    IncidentKind.MISUSE: ("security",),
+    IncidentKind.FILTERING_FAILURE: ("filtering",),
+    IncidentKind.OFFENSIVE_EMAIL: ("offensive_email",),
+    IncidentKind.DATA_BREACH: ("data_breach",),
+}
+# Kinds that are "serious" whatever their assessed severity.
+SERIOUS_KINDS = frozenset({IncidentKind.OFFENSIVE_MATERIAL, IncidentKind.ILLEGAL_MATERIAL})
+
+
+def playbooks_for(*, kind: str, severity: str, subject_types: Iterable[str]) -> list[str]:
+    """Which playbooks an incident needs now: its kind's, and the serious-violation ones.
+
+    A violation is serious when its kind is offensive or illegal material or it is assessed
+    as severe; the adult or pupil playbook follows the subjects (both when both are
+    involved).
+    """
+    keys = list(KIND_PLAYBOOKS.get(kind, ()))
+    if kind in SERIOUS_KINDS or severity == Severity.SEVERE:
+        types = set(subject_types)
+        if "pupil" in types:
+            keys.append("serious_pupil")
+        if types - {"pupil"}:
+            keys.append("serious_adult")
+    return keys

@@ -1,0 +1,113 @@
+"""The log, its filters and pagination, the anti-bullying log, dashboard, nav and demo."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from warden.incidents import services
+from warden.incidents.demo import load_incidents
+from warden.incidents.models import Incident, IncidentKind, Part
+from warden.testing.factories import PupilFactory
+
+
+def _incidents(school, dsl, n, kind=IncidentKind.MISUSE):
+    people = PupilFactory.create_batch(n, school=school)
+    return [
+        services.incident_report(
+            actor=dsl,
+            school=school,
+            kind=kind,
+            title=f"Incident number {i}",
+            description="Something happened.",
+            people=[(p, Part.SUBJECT)],
+        )
+        for i, p in enumerate(people)
+    ]
+
+
+def test_the_list_filters_by_kind_and_person_and_paginates(school, dsl, client_for):
+    made = _incidents(school, dsl, 30)
+    bullying = _incidents(school, dsl, 1, IncidentKind.CYBERBULLYING)[0]
+    client = client_for(dsl)
+    page = client.get(reverse("incidents:list")).content.decode()
+    assert "31 incidents" in page and "Page 1 of 2" in page
+    only = client.get(reverse("incidents:list"), {"kind": "cyberbullying"}).content.decode()
+    assert bullying.reference in only and made[0].reference not in only
+    person = made[3].involvements.get().person
+    found = client.get(reverse("incidents:list"), {"person": person.last_name}).content.decode()
+    assert made[3].reference in found
+
+
+def test_the_list_makes_a_fixed_number_of_queries(school, dsl, client_for):
+    client = client_for(dsl)
+    _incidents(school, dsl, 3)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("incidents:list"))
+    _incidents(school, dsl, 12)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("incidents:list"))
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_cyberbullying_appears_in_the_anti_bullying_log(school, dsl, client_for):
+    (bullying,) = _incidents(school, dsl, 1, IncidentKind.CYBERBULLYING)
+    (other,) = _incidents(school, dsl, 1, IncidentKind.MALWARE)
+    page = client_for(dsl).get(reverse("incidents:bullying_log")).content.decode()
+    assert bullying.reference in page and other.reference not in page
+    assert "0 of 7 steps done" in page
+
+
+def test_the_dashboard_shows_open_incidents_and_triage_to_the_dsl_only(
+    school, dsl, teacher, client_for
+):
+    _incidents(school, dsl, 2)
+    page = client_for(dsl).get(reverse("core:dashboard")).content.decode()
+    assert "E-safety incidents" in page and "Monitoring triage" in page
+    teacher_page = client_for(teacher).get(reverse("core:dashboard")).content.decode()
+    assert "E-safety incidents" not in teacher_page
+    assert "Report an incident" in teacher_page  # the nav offers reporting to everyone
+
+
+def test_the_demo_adds_incidents_once(school, dsl):
+    PupilFactory.create_batch(6, school=school)
+    from warden.testing.factories import PersonFactory
+
+    PersonFactory.create(school=school)
+    today = school.created_at.date()
+    assert load_incidents(school=school, today=today, seed=1) == {"e-safety incidents": 6}
+    assert load_incidents(school=school, today=today, seed=1) == {}
+    assert Incident.objects.filter(school=school, status="closed").count() == 2
+
+
+def test_the_report_form_lists_only_this_schools_people(school, other_school, teacher, client_for):
+    ours = PupilFactory.create(school=school, last_name="Ourpupil")
+    PupilFactory.create(school=other_school, last_name="Theirpupil")
+    page = client_for(teacher).get(reverse("incidents:report")).content.decode()
+    assert ours.last_name in page and "Theirpupil" not in page
+    assert "must be immediately reported to the school's SIRO" in page.replace("&#x27;", "'")
+
+
+def test_filters_answer_htmx_with_the_results_only(school, dsl, client_for):
+    _incidents(school, dsl, 2)
+    client = client_for(dsl)
+    part = client.get(reverse("incidents:list"), {"kind": "misuse"}, HTTP_HX_REQUEST="true")
+    assert part.content.decode().lstrip().startswith('<div id="results">')
+    queue = client.get(reverse("incidents:triage"), {"state": ""}, HTTP_HX_REQUEST="true")
+    assert queue.content.decode().lstrip().startswith('<div id="results">')
+
+
+def test_the_triage_queue_makes_a_fixed_number_of_queries(school, dsl, pupil, client_for):
+    from .object_makers import violation_at
+
+    client = client_for(dsl)
+    for _ in range(3):
+        violation_at(school, person=pupil)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("incidents:triage"))
+    for _ in range(10):
+        violation_at(school, person=pupil)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("incidents:triage"))
+    assert len(many.captured_queries) == len(few.captured_queries)
