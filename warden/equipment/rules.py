@@ -1,0 +1,127 @@
+"""The equipment policy rules, each in one place with the clause it implements.
+
+Services ask these; pages show their words when they refuse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from warden.equipment.models import AssetState, AssetType
+
+# How long a one-time link to accept a loan agreement stays valid.
+ACCEPTANCE_LINK_DAYS = 7
+# Days between reminders about the same overdue loan.
+REMINDER_INTERVAL_DAYS = 3
+# Default loan length offered at the desk.
+DEFAULT_LOAN_DAYS = 14
+
+
+def checkout_refusal(state: str, *, in_disposal_batch: bool, open_loan: bool) -> str | None:
+    """Why an asset in this state may not be checked out, or None.
+
+    Seed 000 "Disposal of ICT Equipment" and seed 001 §3j: a disposed asset has left the
+    school for good and can never be lent again. Lost, stolen or written-off equipment is
+    not in the school's hands; equipment in repair is not fit to lend; and an asset goes
+    to one person at a time.
+    """
+    if state == AssetState.DISPOSED:
+        return "This asset has been disposed of; a disposed asset can never be checked out."
+    if in_disposal_batch:
+        return "This asset is in a disposal batch waiting for collection; it cannot be lent."
+    if state in (AssetState.LOST, AssetState.STOLEN):
+        return (
+            "This asset is recorded as lost or stolen. Record that it was found before lending it."
+        )
+    if state == AssetState.WRITTEN_OFF:
+        return "This asset was written off; it cannot be lent."
+    if state == AssetState.IN_REPAIR:
+        return "This asset is in repair; check it back into stock before lending it."
+    if open_loan:
+        return "This asset is already checked out; check it in first."
+    return None
+
+
+def issue_refusal(*, accepted: bool) -> str | None:
+    """Seed 004 Appendix A and seed 000 "Staff Laptop and ICT Equipment Loans": "the
+    appropriate forms and agreements must be signed" before a device is issued. A loan
+    counts as issued only once its loan agreement is accepted."""
+    if not accepted:
+        return (
+            "The device cannot be issued until the borrower accepts the loan agreement, "
+            "at the desk or through the link sent to them."
+        )
+    return None
+
+
+def assignment_refusal(*, kind: str, can_manage_equipment: bool) -> str | None:
+    """Seed 001 §3i: "All ICT equipment allocated to staff must be authorised by the ICT
+    administrator". The office signs loans in and out (seed 000 "School Mobile Devices");
+    allocating a device to someone for as long as they are in post is the ICT team's call."""
+    if kind == "assignment" and not can_manage_equipment:
+        return (
+            "Only the ICT team allocates equipment to someone for as long as they are in post "
+            "(ICT security policy §3i); check it out as a loan with a due date instead."
+        )
+    return None
+
+
+def write_off_refusal(reason: str) -> str | None:
+    """Seed 001 §3g: all ICT equipment is returned on leaving; anything that is not must
+    be written off with a reason a reviewer can follow."""
+    if len(" ".join(reason.split())) < 5:
+        return "Say why the item is being written off (at least a few words)."
+    return None
+
+
+def disposal_completion_problems(
+    *, certificate_number: str, has_scan: bool, weee_reference: str, wiping_method: str
+) -> dict[str, list[str]]:
+    """Seed 000 "Disposal of ICT Equipment": disposal through an approved company "that will
+    provide a certificate of disposal"; seed 001 §3j: in accordance with WEEE and the Data
+    Protection Act, so the data-wiping method is recorded too."""
+    errors: dict[str, list[str]] = {}
+    if not certificate_number.strip():
+        errors["certificate_number"] = ["Enter the certificate of disposal number."]
+    if not has_scan:
+        errors["certificate_scan"] = ["Attach the scan of the certificate of disposal."]
+    if not weee_reference.strip():
+        errors["weee_reference"] = ["Enter the WEEE waste transfer or consignment reference."]
+    if not wiping_method:
+        errors["wiping_method"] = ["Choose how the data was wiped."]
+    return errors
+
+
+def audit_next_due(done_on: dt.date, interval_days: int) -> dt.date:
+    return done_on + dt.timedelta(days=interval_days)
+
+
+def default_holds_personal_data(asset_type: str) -> bool:
+    """Anything with storage can hold personal data (seed 001 §3e warns it must not, which
+    is exactly why a loss must assume it might)."""
+    return asset_type not in (AssetType.DISPLAY, AssetType.NETWORK, AssetType.SIM)
+
+
+# The built-in device loan agreement, used when the school has not published its own
+# "Device loan" agreement (seed 004 Appendix A, seed 000 "Staff Laptop and ICT Equipment
+# Loans", seed 001 §3, §4 and §16).
+BUILT_IN_TITLE = "Device loan agreement"
+BUILT_IN_LABEL = "built-in"
+BUILT_IN_TEXT = """\
+I accept this device on loan from the school, and I agree that:
+
+1. The device remains the property of the school at all times. I will use it only for my
+   professional responsibilities (or, for a pupil, school work), in and out of school.
+2. I will take proper care of it: keep liquids and heavy objects away from it, never
+   leave it unattended in a vehicle or on view, and carry it in its case if one is given.
+3. I will keep it secure: lock it when I step away, keep my password to myself and not
+   let friends or family use it.
+4. I will not install software on it. Software is installed only with the ICT
+   administrator's authorisation.
+5. I will not store personal data on it; school data is saved to the school's storage.
+6. I will make it available for updates and checks when the ICT team asks, and hand it
+   over at once if the headteacher or ICT manager asks for it.
+7. If it is lost, stolen or damaged I will tell the school office or ICT manager
+   immediately.
+8. I will return it by the date agreed, and in any case before I leave the school.
+"""

@@ -1,0 +1,65 @@
+"""factory_boy factories for the equipment register."""
+
+from __future__ import annotations
+
+import factory
+
+from warden.equipment.models import (
+    Asset,
+    AssetType,
+    DisposalCompany,
+    Location,
+    SoftwareProduct,
+)
+from warden.testing.factories import SchoolFactory
+
+
+class LocationFactory(factory.django.DjangoModelFactory[Location]):
+    class Meta:
+        model = Location
+
+    school = factory.SubFactory(SchoolFactory)
+    name = factory.Sequence(lambda n: f"Room {n}")
+
+
+class AssetFactory(factory.django.DjangoModelFactory[Asset]):
+    class Meta:
+        model = Asset
+
+    school = factory.SubFactory(SchoolFactory)
+    asset_tag = factory.Sequence(lambda n: f"WA{n:05d}")
+    asset_type = AssetType.LAPTOP
+    make = "Dell"
+    model = "Latitude 3440"
+    serial = factory.Sequence(lambda n: f"SN{n:08d}")
+    holds_personal_data = True
+    encrypted = True
+
+
+class LaptopFactory(AssetFactory):
+    pass
+
+
+class TabletFactory(AssetFactory):
+    asset_type = AssetType.TABLET
+    make = "Apple"
+    model = "iPad (10th generation)"
+
+
+class DisposalCompanyFactory(factory.django.DjangoModelFactory[DisposalCompany]):
+    class Meta:
+        model = DisposalCompany
+
+    school = factory.SubFactory(SchoolFactory)
+    name = factory.Sequence(lambda n: f"Recycling Company {n} Ltd")
+    waste_carrier_number = factory.Sequence(lambda n: f"CBDU{n:06d}")
+    approved = True
+
+
+class ProductFactory(factory.django.DjangoModelFactory[SoftwareProduct]):
+    class Meta:
+        model = SoftwareProduct
+
+    school = factory.SubFactory(SchoolFactory)
+    name = factory.Sequence(lambda n: f"Product {n}")
+    seats = 10
