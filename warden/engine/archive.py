@@ -51,8 +51,10 @@ PARTITIONING = ds.partitioning(
     pa.schema([pa.field("school", pa.string()), pa.field("date", pa.date32())]), flavor="hive"
 )
 
+# Columns with few distinct values a chunk. Client addresses, person ids and peers are
+# nearly as varied as the rows on a busy network, where dictionary-encoding them costs
+# more time than it saves space.
 _DICTIONARY_COLUMNS = [
-    "client_ip",
     "username",
     "method",
     "host",
@@ -62,7 +64,6 @@ _DICTIONARY_COLUMNS = [
     "content_type",
     "log_category",
     "source_id",
-    "person_id",
     "categories",
 ]
 _STATISTICS_COLUMNS = ["offset", "ts", "client_ip", "username", "host", "person_id"]
@@ -106,8 +107,14 @@ def write_chunk(
     days = pc.cast(table.column("ts"), pa.date32())
     written = []
     name = part_name(source_id, chunk_index)
-    for day in pc.unique(days).to_pylist():
-        rows = table.filter(pc.equal(days, pa.scalar(day, pa.date32())))
+    distinct = pc.unique(days).to_pylist()
+    for day in distinct:
+        # A chunk nearly always lies within one day: no need to copy it then.
+        rows = (
+            table
+            if len(distinct) == 1
+            else table.filter(pc.equal(days, pa.scalar(day, pa.date32())))
+        )
         directory = Path(root) / f"school={school}" / f"date={day.isoformat()}"
         directory.mkdir(parents=True, exist_ok=True)
         final = directory / name

@@ -38,7 +38,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import BinaryIO, Protocol, cast
 
@@ -47,8 +47,9 @@ import pyarrow.compute as pc
 
 from warden.engine import archive
 from warden.engine.keywords import KeywordMatcher, Match, load_starter_library
+from warden.engine.lists import PLAIN_HOST_PATTERN, CategoryIndex
 from warden.engine.logs import LogFormat, Malformed, parse_chunk
-from warden.engine.searchterms import QUERY_HINT, extract_search, is_search_host
+from warden.engine.searchterms import QUERY_HINT, SEARCH_HOST_PATTERN, extract_search
 
 __all__ = [
     "Checkpoint",
@@ -130,9 +131,13 @@ class Violation:
     """What the filter did with the request: ``allowed``, ``denied``, ``exception``, or None."""
 
     def as_dict(self) -> dict[str, object]:
-        data = asdict(self)
+        # Every field is a plain value: no need for asdict's recursive deep copy.
+        data: dict[str, object] = {name: getattr(self, name) for name in _VIOLATION_FIELDS}
         data["ts"] = self.ts.isoformat()
         return data
+
+
+_VIOLATION_FIELDS = tuple(item.name for item in fields(Violation))
 
 
 class ViolationSink(Protocol):
@@ -199,6 +204,10 @@ class FileCheckpointStore:
         _write_atomic(self.path, payload.encode("utf-8"))
 
 
+# json.dumps(..., sort_keys=True) builds an encoder per call; one does for every line.
+_JSON = json.JSONEncoder(sort_keys=True)
+
+
 class MemoryViolationSink:
     def __init__(self) -> None:
         self.violations: dict[str, Violation] = {}
@@ -231,7 +240,7 @@ class JsonlViolationSink:
             return
         with open(self.path, "ab") as handle:
             for violation in fresh:
-                handle.write(json.dumps(violation.as_dict(), sort_keys=True).encode() + b"\n")
+                handle.write(_JSON.encode(violation.as_dict()).encode() + b"\n")
             handle.flush()
             os.fsync(handle.fileno())
         self.ids.update(v.id for v in fresh)
@@ -293,6 +302,17 @@ class IntervalAttributor:
         for spans in by_ip.values():
             spans.sort()
         self._leases = by_ip
+        # Column form for the vectorised lookup: one row per leased address. An address
+        # with one lease is decided by comparing times; one with several (its rows only)
+        # row by row with person_at.
+        addresses = list(by_ip)
+        single = [by_ip[ip][0] if len(by_ip[ip]) == 1 else (1 << 62, 0, "") for ip in addresses]
+        self._ip_values = pa.array(addresses, pa.string())
+        self._ip_start = pa.array([span[0] for span in single], pa.int64())
+        self._ip_end = pa.array([span[1] for span in single], pa.int64())
+        self._ip_person = pa.array([span[2] or None for span in single], pa.string())
+        self._ip_multi = pa.array([len(by_ip[ip]) > 1 for ip in addresses], pa.bool_())
+        self._any_multi = any(len(spans) > 1 for spans in by_ip.values())
 
     def person_for_name(self, name: str | None) -> str | None:
         if not name:
@@ -320,45 +340,35 @@ class IntervalAttributor:
             [self.person_for_name(n) for n in names.dictionary.to_pylist()], pa.string()
         )
         from_names = pc.take(by_name, names.indices)
-        if not self._leases:
+        if not self._leases or len(client_ips) == 0:
             return from_names
-        # Addresses: once per distinct address when one lease covers the whole chunk, which
-        # is nearly always; row by row only for an address whose lease changes mid-chunk.
+        # Addresses: one hash lookup per row, then the lease's times compared in bulk.
         millis = pc.cast(ts, pa.int64())
-        low = pc.min(millis).as_py()
-        high = pc.max(millis).as_py()
-        ips = cast(pa.DictionaryArray, pc.dictionary_encode(client_ips))
-        whole: list[str | None] = []
-        mixed: list[int] = []
-        for code, ip in enumerate(ips.dictionary.to_pylist()):
-            spans = self._leases.get(ip or "", ())
-            person = None
-            if spans:
-                covering = [s for s in spans if s[0] <= low and high < s[1]]
-                overlapping = [s for s in spans if s[0] <= high and low < s[1]]
-                if covering and len(overlapping) == len(covering):
-                    person = max(covering)[2]
-                elif overlapping:
-                    mixed.append(code)
-            whole.append(person)
-        from_ips = pc.take(pa.array(whole, pa.string()), ips.indices)
-        if mixed:
-            rows = pc.indices_nonzero(pc.is_in(ips.indices, pa.array(mixed, ips.indices.type)))
-            row_list = rows.to_pylist()
-            when = pc.take(millis, rows).to_pylist()
-            addresses = pc.take(client_ips, rows).to_pylist()
-            people = [self.person_at(a, w) for a, w in zip(addresses, when, strict=True)]
-            from_ips = _patch(from_ips, row_list, pa.array(people, pa.string()))
+        position = pc.index_in(client_ips, value_set=self._ip_values)
+        covered = pc.and_(
+            pc.less_equal(pc.take(self._ip_start, position), millis),
+            pc.less(millis, pc.take(self._ip_end, position)),
+        )
+        from_ips = pc.if_else(covered, pc.take(self._ip_person, position), _NO_PERSON)
+        if self._any_multi:
+            multi = pc.fill_null(pc.take(self._ip_multi, position), False)
+            if pc.any(multi).as_py():
+                rows = pc.indices_nonzero(multi)
+                when = pc.take(millis, rows).to_pylist()
+                addresses = pc.take(client_ips, rows).to_pylist()
+                people = [self.person_at(a, w) for a, w in zip(addresses, when, strict=True)]
+                from_ips = pc.replace_with_mask(from_ips, multi, pa.array(people, pa.string()))
         return pc.coalesce(from_names, from_ips)
 
 
-def _patch(values: pa.Array, rows: list[int], replacements: pa.Array) -> pa.Array:
-    """``values`` with ``values[rows[k]]`` replaced by ``replacements[k]``."""
-    size = len(values)
-    index = list(range(size))
-    for k, row in enumerate(rows):
-        index[row] = size + k
-    return pc.take(pa.concat_arrays([values, replacements]), pa.array(index, pa.int64()))
+_NO_PERSON = pa.scalar(None, pa.string())
+_FALSE = pa.scalar(False, pa.bool_())
+_EMPTY = pa.scalar("", pa.string())
+_NEWLINE = pa.scalar("\n", pa.string())
+
+# Facts about a host: (categories, whether the lists have URL entries for it, whether it is
+# a search engine). Ingestor keeps them interned; id 0 is a host nothing is known about.
+_Facts = tuple[tuple[str, ...], bool, bool]
 
 
 # -- the pipeline -----------------------------------------------------------------------
@@ -419,8 +429,14 @@ class Ingestor:
     chunk_bytes: int = DEFAULT_CHUNK_BYTES
     tz: str = "UTC"
     year: int | None = None
-    _host_cache: dict[str, tuple[tuple[str, ...], bool, bool]] = field(
-        default_factory=dict, repr=False
+    _host_cache: dict[str, int] = field(default_factory=dict, repr=False, init=False)
+    _facts: list[_Facts] = field(default_factory=list, repr=False, init=False)
+    _facts_index: dict[_Facts, int] = field(default_factory=dict, repr=False, init=False)
+    _mask_facts: dict[tuple[int, bool, bool], int] = field(
+        default_factory=dict, repr=False, init=False
+    )
+    _facts_arrays: tuple[pa.Array, pa.Array, pa.Array, pa.Array] | None = field(
+        default=None, repr=False, init=False
     )
 
     # -- sources ---------------------------------------------------------------------
@@ -601,25 +617,23 @@ class Ingestor:
             )
         else:
             people = pa.nulls(size, pa.string())
+        # What is known about each host (categories, URL entries, search engine) is worked
+        # out once per distinct host and kept across chunks as a small "facts" id; rows
+        # carry the id, and every per-row column is one take from a per-id array.
         hosts = cast(
             pa.DictionaryArray, pc.dictionary_encode(table.column("host").combine_chunks())
         )
-        host_info = [self._host_facts(h) for h in hosts.dictionary.to_pylist()]
-        categories = pc.take(
-            pa.array([facts[0] for facts in host_info], pa.list_(pa.string())), hosts.indices
-        )
+        host_codes = pa.array(self._facts_ids(hosts.dictionary), pa.int32())
+        codes = pc.fill_null(pc.take(host_codes, hosts.indices), 0)
         urls = table.column("url").combine_chunks()
         # URL entries exist for few hosts; only their rows are classified URL by URL.
-        url_level = pc.take(pa.array([facts[1] for facts in host_info], pa.bool_()), hosts.indices)
+        url_level = pc.take(self._facts_column(1), codes)
         if self.classifier is not None and size and pc.any(url_level).as_py():
             rows = pc.indices_nonzero(url_level)
-            looked_up = [
-                self.classifier.categories_for_url(u) if u else ()
-                for u in pc.take(urls, rows).to_pylist()
-            ]
-            categories = _patch(
-                categories, rows.to_pylist(), pa.array(looked_up, pa.list_(pa.string()))
-            )
+            searchable_rows = pc.take(pc.take(self._facts_column(2), codes), rows).to_pylist()
+            looked_up = self._url_facts(pc.take(urls, rows).to_pylist(), searchable_rows)
+            codes = pc.replace_with_mask(codes, url_level, pa.array(looked_up, pa.int32()))
+        categories = pc.take(self._facts_column(0), codes)
         enriched = (
             table.append_column("source_id", pa.repeat(pa.scalar(source_id), size))
             .append_column("person_id", people)
@@ -629,53 +643,125 @@ class Ingestor:
             return [], enriched
         found: dict[int, list[tuple[str, str, int, Match | None, str | None, str | None]]] = {}
         if self.alert_categories:
-            self._category_hits(categories, found)
+            self._category_hits(codes, found)
         if self.matcher is not None and len(self.matcher):
-            searchable = pc.take(
-                pa.array([facts[2] for facts in host_info], pa.bool_()), hosts.indices
-            )
+            searchable = pc.take(self._facts_column(2), codes)
             self._keyword_hits(urls, searchable, found)
         if not found:
             return [], enriched
         return self._violations(enriched, source_id, found), enriched
 
-    def _host_facts(self, host: str | None) -> tuple[tuple[str, ...], bool, bool]:
-        """(categories, whether the lists have URL entries for it, whether it is a search
-        engine) for a host, cached across chunks."""
-        if host is None:
-            return ((), False, False)
-        facts = self._host_cache.get(host)
-        if facts is None:
-            cats: tuple[str, ...] = ()
-            url_rules = False
-            if self.classifier is not None:
-                cats = self.classifier.categories_for_host(host)
-                host_info = getattr(self.classifier, "host_info", None)
-                # CategoryIndex says whether a host has URL entries; any other classifier
-                # is asked about every URL.
-                url_rules = host_info(host)[1] is not None if host_info else True
-            facts = (cats, url_rules, is_search_host(host))
-            if len(self._host_cache) > 200_000:
-                self._host_cache.clear()
-            self._host_cache[host] = facts
-        return facts
+    def _intern_facts(self, facts: _Facts) -> int:
+        found = self._facts_index.get(facts)
+        if found is None:
+            found = len(self._facts)
+            self._facts.append(facts)
+            self._facts_index[facts] = found
+            self._facts_arrays = None
+        return found
+
+    def _facts_column(self, which: int) -> pa.Array:
+        """Column ``which`` of the facts (0 categories, 1 URL entries, 2 search engine, 3
+        alert categories present), one element per facts id."""
+        if not self._facts:
+            self._intern_facts(((), False, False))
+        if self._facts_arrays is None:
+            alerts = self.alert_categories
+            self._facts_arrays = (
+                pa.array([f[0] for f in self._facts], pa.list_(pa.string())),
+                pa.array([f[1] for f in self._facts], pa.bool_()),
+                pa.array([f[2] for f in self._facts], pa.bool_()),
+                pa.array([any(c in alerts for c in f[0]) for f in self._facts], pa.bool_()),
+            )
+        return self._facts_arrays[which]
+
+    def _facts_ids(self, hosts: pa.Array) -> list[int]:
+        """The facts id of each host, cached across chunks."""
+        if not self._facts:
+            self._intern_facts(((), False, False))
+        cache = self._host_cache
+        names = hosts.to_pylist()
+        ids = [cache.get(h, -1) if h is not None else 0 for h in names]
+        missing = [i for i, found in enumerate(ids) if found < 0]
+        if not missing:
+            return ids
+        if len(cache) + len(missing) > 500_000:
+            cache.clear()
+        fresh = [names[i] for i in missing]
+        # Which are search engines: one vectorised pass over the new hosts.
+        fresh_array = pa.array(fresh, pa.string())
+        folded = pc.utf8_rtrim(pc.utf8_lower(fresh_array), characters=".")
+        search = pc.match_substring_regex(folded, SEARCH_HOST_PATTERN).to_pylist()
+        classifier = self.classifier
+        intern = self._intern_facts
+        if isinstance(classifier, CategoryIndex):
+            # Interned by mask: building the category tuple once per distinct mask.
+            by_mask = self._mask_facts
+            slugs = classifier.slugs
+            for i, host, (mask, url_rules), is_search in zip(
+                missing,
+                fresh,
+                classifier.host_facts_many(
+                    fresh, pc.match_substring_regex(fresh_array, PLAIN_HOST_PATTERN).to_pylist()
+                ),
+                search,
+                strict=True,
+            ):
+                key = (mask, url_rules, bool(is_search))
+                code = by_mask.get(key)
+                if code is None:
+                    code = by_mask[key] = intern((slugs(mask), url_rules, bool(is_search)))
+                cache[host] = code
+                ids[i] = code
+            return ids
+        for i, host, is_search in zip(missing, fresh, search, strict=True):
+            if classifier is None:
+                facts: _Facts = ((), False, bool(is_search))
+            else:
+                # Any other classifier is asked about every URL.
+                facts = (classifier.categories_for_host(host), True, bool(is_search))
+            code = intern(facts)
+            cache[host] = code
+            ids[i] = code
+        return ids
+
+    def _url_facts(self, urls: list[str | None], searchable: list[bool]) -> list[int]:
+        """Facts ids for URLs classified one by one (their hosts have URL entries)."""
+        classifier = self.classifier
+        assert classifier is not None
+        intern = self._intern_facts
+        if isinstance(classifier, CategoryIndex):
+            by_mask = self._mask_facts
+            slugs = classifier.slugs
+            out = []
+            for mask, search in zip(classifier.masks_for_urls(urls), searchable, strict=True):
+                key = (mask, True, search)
+                code = by_mask.get(key)
+                if code is None:
+                    code = by_mask[key] = intern((slugs(mask), True, search))
+                out.append(code)
+            return out
+        return [
+            intern((classifier.categories_for_url(u) if u else (), True, search))
+            for u, search in zip(urls, searchable, strict=True)
+        ]
 
     def _category_hits(
         self,
-        categories: pa.Array,
+        codes: pa.Array,
         found: dict[int, list[tuple[str, str, int, Match | None, str | None, str | None]]],
     ) -> None:
-        alert = pa.array(list(self.alert_categories), pa.string())
-        flat = pc.list_flatten(categories)
-        parents = pc.list_parent_indices(categories)
-        hit = pc.is_in(flat, value_set=alert)
-        if not pc.any(hit).as_py():
+        alerting = pc.take(self._facts_column(3), codes)
+        if not pc.any(alerting).as_py():
             return
-        rows = pc.filter(parents, hit).to_pylist()
-        names = pc.filter(flat, hit).to_pylist()
-        for row, name in zip(rows, names, strict=True):
-            severity = self.alert_categories[name]
-            found.setdefault(row, []).append(("category", name, severity, None, None, None))
+        rows = pc.indices_nonzero(alerting)
+        facts = self._facts
+        alerts = self.alert_categories
+        for row, code in zip(rows.to_pylist(), pc.take(codes, rows).to_pylist(), strict=True):
+            for name in facts[code][0]:
+                severity = alerts.get(name)
+                if severity is not None:
+                    found.setdefault(row, []).append(("category", name, severity, None, None, None))
 
     def _keyword_hits(
         self,
@@ -684,7 +770,7 @@ class Ingestor:
         found: dict[int, list[tuple[str, str, int, Match | None, str | None, str | None]]],
     ) -> None:
         assert self.matcher is not None
-        joined = pc.binary_join_element_wise(pc.fill_null(urls, ""), "", "\n")
+        joined = pc.binary_join_element_wise(pc.fill_null(urls, _EMPTY), _EMPTY, _NEWLINE)
         buffers = joined.buffers()
         bounds = memoryview(cast(pa.Buffer, buffers[1])).cast("i")[: len(joined) + 1]
         data = memoryview(cast(pa.Buffer, buffers[2]))
@@ -692,11 +778,15 @@ class Ingestor:
         # Search queries first, decoded: a match there names the search term.
         # Most requests to a search engine's host are not searches (scripts, images,
         # telemetry); one vectorised pass keeps the URLs that can carry a query.
-        candidates = pc.and_(
-            searchable, pc.fill_null(pc.match_substring_regex(urls, QUERY_HINT), False)
-        )
-        if pc.any(candidates).as_py():
-            picked = pc.indices_nonzero(candidates)
+        if pc.any(searchable).as_py():
+            on_engines = pc.indices_nonzero(searchable)
+            hinted = pc.fill_null(
+                pc.match_substring_regex(pc.take(urls, on_engines), QUERY_HINT), _FALSE
+            )
+            picked = pc.filter(on_engines, hinted)
+        else:
+            picked = pa.array([], pa.uint64())
+        if len(picked):
             rows = picked.to_pylist()
             for row, url in zip(rows, pc.take(urls, picked).to_pylist(), strict=True):
                 search = extract_search(url) if url else None
@@ -732,8 +822,7 @@ class Ingestor:
     ) -> list[Violation]:
         rows = sorted(found)
         picked = (
-            enriched.take(pa.array(rows, pa.int64()))
-            .select(
+            enriched.select(
                 [
                     "offset",
                     "line_no",
@@ -746,6 +835,7 @@ class Ingestor:
                     "decision",
                 ]
             )
+            .take(pa.array(rows, pa.int64()))
             .to_pylist()
         )
         out = []

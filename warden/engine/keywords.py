@@ -510,14 +510,17 @@ class KeywordMatcher:
             windows.extend(_rewrites(translated, spaced_ends, stretch_ends, margin))
         if windows:
             hits.update(self._scan_windows(translated, windows))
-        return sorted(
-            (
+        size = len(data)
+        if shift:
+            kept = [
                 _Hit(hit.term, hit.start - shift, hit.end - shift)
                 for hit in hits
-                if hit.start >= shift and hit.end - shift <= len(data)
-            ),
-            key=lambda hit: (hit.start, hit.end, hit.term),
-        )
+                if hit.start >= shift and hit.end - shift <= size
+            ]
+        else:
+            kept = [hit for hit in hits if hit.start >= 0 and hit.end <= size]
+        kept.sort(key=_hit_order)
+        return kept
 
     def _hit(self, pattern: int, end: int) -> _Hit:
         term, length, after = self._pattern_terms[pattern]
@@ -650,6 +653,17 @@ class _Window:
     ) -> _Window:
         lo = max(0, edits[0][0] - margin)
         hi = min(len(translated), edits[-1][1] + margin)
+        if len(edits) == 1:
+            # The usual case (one run, one stretch), built without the general loop.
+            start, stop, replacement = edits[0]
+            cut = start - lo
+            after = cut + len(replacement)
+            segments = [(cut, after, start, stop, True)]
+            if start > lo:
+                segments.insert(0, (0, cut, lo, start, False))
+            if hi > stop:
+                segments.append((after, after + hi - stop, stop, hi, False))
+            return cls(translated[lo:start] + replacement + translated[stop:hi], segments)
         data = bytearray()
         segments = []
         cursor = lo
@@ -694,6 +708,10 @@ class _Window:
             for _, _, o_start, o_end, edited in self.segments
         )
         return (original_start, original_end) if touched else None
+
+
+def _hit_order(hit: _Hit) -> tuple[int, int, int]:
+    return (hit.start, hit.end, hit.term)
 
 
 # find_in_records() scans this many bytes of records at a time.
@@ -767,6 +785,12 @@ def _stretch_windows(
     # Each stretch may stand for a single letter ("kiiiill") or a double one ("killll"),
     # so a few stretches together are tried in every combination; more than three (rare
     # outside "aaaaaa bbbbbb" noise) get all-single and all-double only.
+    if len(group) == 1:
+        # The usual case: one stretched letter, read as one letter and as two.
+        start, stop = group[0]
+        yield _Window.rewrite(translated, [(start, stop, translated[start : start + 1])], margin)
+        yield _Window.rewrite(translated, [(start, stop, translated[start : start + 2])], margin)
+        return
     if len(group) <= 3:
         choices: Iterable[tuple[int, ...]] = itertools.product((1, 2), repeat=len(group))
     else:

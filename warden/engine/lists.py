@@ -82,6 +82,9 @@ LOCAL_HOST_NAMES = frozenset(
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _COMMON_LABELS = frozenset({"www", "web", "ftp"})
+PLAIN_HOST_PATTERN = r"^(?:[a-z0-9_-]+\.)*[a-z_-][a-z0-9_-]*$"
+"""Host names that :func:`normalise_host` leaves as they are and that are not IP addresses:
+lower-case ASCII labels, the last starting with a letter (RE2 and Python alike)."""
 _IPV4_ISH = re.compile(r"^[0-9a-fx.]+$")
 _HOST_CHARS = re.compile(r"^[a-z0-9._*-]+$")
 
@@ -262,14 +265,21 @@ def parse_url_entry(entry: str) -> tuple[str, str] | None:
 class UrlTable:
     """The URL-prefix entries of one host: sorted paths and their category masks."""
 
-    __slots__ = ("masks", "paths")
+    __slots__ = ("_head_length", "_heads", "masks", "paths")
 
     def __init__(self, paths: list[str], masks: list[int]) -> None:
         self.paths = paths
         self.masks = masks
+        # An entry that is a prefix of a path shares the path's first ``_head_length``
+        # characters (the length of the shortest entry): most paths are turned away by
+        # one set lookup.
+        self._head_length = min((len(p) for p in paths), default=0)
+        self._heads = frozenset(p[: self._head_length] for p in paths)
 
     def match(self, path: str) -> int:
         """The union of the masks of every entry that is a prefix of ``path``."""
+        if self._head_length and path[: self._head_length] not in self._heads:
+            return 0
         paths = self.paths
         masks = self.masks
         mask = 0
@@ -376,12 +386,69 @@ class CategoryIndex:
             mask |= table.match(normalise_path(rest))
         return mask
 
+    def masks_for_urls(self, urls: Iterable[str | None]) -> list[int]:
+        """:meth:`mask_for_url` for many URLs at once (0 for None or an empty URL)."""
+        cache = self._cache
+        host_info = self._host_info
+        out: list[int] = []
+        append = out.append
+        for url in urls:
+            if not url:
+                append(0)
+                continue
+            authority, rest = split_url(url)
+            info = cache.get(authority)
+            if info is None:
+                info = host_info(authority)
+            mask, table = info
+            if table is not None:
+                mask |= table.match(normalise_path(rest))
+            append(mask)
+        return out
+
     def host_info(self, authority: str) -> tuple[int, UrlTable | None]:
         """``(domain mask, URL table or None)`` for a raw host part, cached."""
         info = self._cache.get(authority)
         if info is None:
             info = self._host_info(authority)
         return info
+
+    def host_facts_many(
+        self, authorities: Sequence[str], plain: Sequence[bool] | None = None
+    ) -> list[tuple[int, bool]]:
+        """``(domain mask, whether URL entries exist for it)`` for many raw host parts at
+        once, as :meth:`host_info` gives them; for bulk callers with their own cache, so
+        the lookups are not cached here. ``plain[i]`` may say that ``authorities[i]``
+        matches :data:`PLAIN_HOST_PATTERN` (a caller can test that in bulk), so it needs
+        no normalising."""
+        urls = self._urls
+        get = self._domains.get
+        domain_mask = self._domain_mask
+        common = _COMMON_LABELS
+        out: list[tuple[int, bool]] = []
+        append = out.append
+        for index, authority in enumerate(authorities):
+            if plain is not None and plain[index]:
+                host = authority
+            else:
+                host = normalise_host(authority)
+                if not host:
+                    append((0, False))
+                    continue
+                if ":" in host or host[-1].isdigit():
+                    append((domain_mask(host), strip_common_host_label(host) in urls))
+                    continue
+            # _domain_mask inlined: the host and each parent domain, one probe each.
+            mask = get(host, 0)
+            dot = host.find(".")
+            while dot >= 0:
+                found = get(host[dot + 1 :])
+                if found:
+                    mask |= found
+                dot = host.find(".", dot + 1)
+            key = strip_common_host_label(host) if host[:3] in common else host
+            append((mask, key in urls))
+        return out
 
     def _host_info(self, authority: str) -> tuple[int, UrlTable | None]:
         host = normalise_host(authority)

@@ -32,6 +32,7 @@ reported with their line number, offset and reason; blank lines are skipped sile
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal, cast
@@ -89,6 +90,18 @@ e2guardian names; ``peer`` Squid's hierarchy/from field."""
 
 _STR = pa.string()
 _NULL_STR = pa.scalar(None, _STR)
+# Typed constants: a bare Python value handed to a compute function is type-inferred on
+# every call, which costs more than some of the kernels it is handed to.
+_EMPTY_STR = pa.scalar("", _STR)
+_DASH = pa.scalar("-", _STR)
+_FALSE = pa.scalar(False, pa.bool_())
+_ONE = pa.scalar(1, pa.int64())
+_ZERO_I32 = pa.scalar(0, pa.int32())
+_TWO_I32 = pa.scalar(2, pa.int32())
+_THREE_I32 = pa.scalar(3, pa.int32())
+_TEN_I32 = pa.scalar(10, pa.int32())
+_THOUSAND = pa.scalar(1000.0, pa.float64())
+_STATUS_TEXT = re.compile(r"-?[0-9]{1,9}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +207,7 @@ def split_lines(data: bytes) -> tuple[pa.StringArray, pa.Int64Array]:
         except pa.ArrowInvalid:
             lines = None
     if lines is not None:
-        lengths = pc.add(pc.binary_length(lines).cast(pa.int64()), 1)
+        lengths = pc.add(pc.binary_length(lines).cast(pa.int64()), _ONE)
         ends = pc.cumulative_sum(lengths)
         starts = cast(pa.Int64Array, pc.subtract(ends, lengths))
         return lines, starts
@@ -219,25 +232,42 @@ def host_of(urls: pa.Array) -> pa.Array:
     """Lower-case host names of URLs, or of ``host:port`` as CONNECT logs them.
 
     Splitting on "/" and ":" costs a quarter of a regular expression per row; the rare
-    URL with user info, an IPv6 literal or no path takes the regular expression.
+    URL with user info, an IPv6 literal or no path takes the regular expression. A chunk
+    has far fewer distinct hosts than rows, so after the split the work is done once per
+    distinct ``host:port``.
     """
     urls = urls.combine_chunks() if isinstance(urls, pa.ChunkedArray) else urls
     parts = cast(pa.ListArray, pc.split_pattern(urls, "/", max_splits=3))
     count = pc.list_value_length(parts)
     # "scheme://host/path" splits into [scheme:, "", host, path]; "host:port" stays whole.
     first = parts.offsets.slice(0, len(parts))
-    hostport = pc.take(parts.values, pc.add(first, pc.if_else(pc.greater_equal(count, 3), 2, 0)))
-    host = pc.list_element(pc.split_pattern(hostport, ":", max_splits=1), 0)
-    odd = pc.match_substring_regex(hostport, r"[@\[?#]")
-    if pc.any(pc.fill_null(odd, False)).as_py():
-        exact = pc.struct_field(pc.extract_regex(urls, _HOST_PATTERN), [0])
-        host = pc.if_else(pc.fill_null(odd, False), exact, host)
+    hostport = pc.take(
+        parts.values,
+        pc.add(first, pc.if_else(pc.greater_equal(count, _THREE_I32), _TWO_I32, _ZERO_I32)),
+    )
+    encoded = cast(pa.DictionaryArray, pc.dictionary_encode(hostport))
+    distinct = encoded.dictionary
+    host = pc.take(
+        _tidy_host(pc.list_element(pc.split_pattern(distinct, ":", max_splits=1), 0)),
+        encoded.indices,
+    )
+    odd_distinct = pc.match_substring_regex(distinct, r"[@\[?#]")
+    if pc.any(odd_distinct).as_py():
+        odd = pc.fill_null(pc.take(odd_distinct, encoded.indices), _FALSE)
+        exact = _tidy_host(pc.struct_field(pc.extract_regex(urls, _HOST_PATTERN), [0]))
+        host = pc.if_else(odd, exact, host)
+    return host
+
+
+def _tidy_host(host: pa.Array) -> pa.Array:
     host = pc.utf8_rtrim(pc.utf8_lower(host), characters=".")
-    return pc.if_else(pc.equal(host, ""), _NULL_STR, host)
+    return pc.if_else(pc.equal(host, _EMPTY_STR), _NULL_STR, host)
 
 
 def _dash_to_null(values: pa.Array) -> pa.Array:
-    return pc.if_else(pc.or_(pc.equal(values, "-"), pc.equal(values, "")), _NULL_STR, values)
+    return pc.if_else(
+        pc.or_(pc.equal(values, _DASH), pc.equal(values, _EMPTY_STR)), _NULL_STR, values
+    )
 
 
 def _integers(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, pa.Array | None]:
@@ -259,7 +289,7 @@ def _epoch_ms(values: pa.Array) -> tuple[pa.Array, pa.Array | None]:
         good = pc.match_substring_regex(values, r"^[0-9]{1,12}(?:\.[0-9]*)?$")
         seconds = pc.cast(pc.if_else(good, values, _NULL_STR), pa.float64())
         bad = pc.invert(good)
-    millis = pc.cast(pc.round(pc.multiply(seconds, 1000.0)), pa.int64())
+    millis = pc.cast(pc.round(pc.multiply(seconds, _THOUSAND)), pa.int64())
     return pc.cast(millis, TIMESTAMP), bad
 
 
@@ -316,7 +346,7 @@ def parse_chunk(
     total = len(lines)
     if total == 0:
         return ParsedChunk(_empty(), [], 0)
-    blank = pc.equal(pc.binary_length(lines), 0)
+    blank = pc.equal(pc.binary_length(lines), _ZERO_I32)
     blank_count = pc.sum(blank).as_py() or 0
     if fmt == "squid":
         table, malformed, ignored = _parse_squid(lines, starts, blank)
@@ -391,29 +421,38 @@ def _finish(
 def _parse_squid(lines: pa.Array, starts: pa.Array, blank: pa.Array) -> _Parsed:
     fields = pc.ascii_split_whitespace(lines)
     count = pc.list_value_length(fields)
-    good = pc.and_(pc.equal(count, 10), pc.invert(blank))
-    rejects = _flag(pc.and_(pc.not_equal(count, 10), pc.invert(blank)), "expected 10 fields")
+    good = pc.and_(pc.equal(count, _TEN_I32), pc.invert(blank))
     kept = pc.indices_nonzero(good)
+    rejects: list[tuple[int, str]] = []
     if len(kept) != len(lines):
+        rejects = _flag(
+            pc.and_(pc.not_equal(count, _TEN_I32), pc.invert(blank)), "expected 10 fields"
+        )
         fields = fields.filter(good)
     if len(kept) == 0:
         return _empty(), rejects, 0
     part = [pc.list_element(fields, index) for index in range(10)]
     ts, bad_ts = _epoch_ms(part[0])
     elapsed, bad_elapsed = _integers(part[1], pa.int64())
-    code = part[3]
-    has_slash = pc.match_substring(code, "/")
-    code = pc.if_else(has_slash, code, pc.binary_join_element_wise(code, "", "/"))
-    action_status = pc.split_pattern(code, "/", max_splits=1)
-    action = pc.list_element(action_status, 0)
-    status, bad_status = _integers(
-        pc.if_else(
-            pc.equal(pc.list_element(action_status, 1), ""),
-            _NULL_STR,
-            pc.list_element(action_status, 1),
-        ),
-        pa.int32(),
-    )
+    # "TCP_MISS/200": a log has a few dozen distinct results, so each is split once.
+    results = cast(pa.DictionaryArray, pc.dictionary_encode(part[3]))
+    actions: list[str] = []
+    statuses: list[int | None] = []
+    bad_statuses: list[bool] = []
+    slashless: list[bool] = []
+    for result in results.dictionary.to_pylist():
+        action, slash, status = result.partition("/")
+        actions.append(action)
+        slashless.append(not slash)
+        number = int(status) if _STATUS_TEXT.fullmatch(status) else None
+        statuses.append(number)
+        bad_statuses.append(bool(status) and number is None)
+    codes = results.indices
+    action_array = pa.array(actions, _STR)
+    action = pc.take(action_array, codes)
+    denied = pa.array(["denied" if "DENIED" in a else "allowed" for a in actions], _STR)
+    bad_status = pc.take(pa.array(bad_statuses, pa.bool_()), codes) if any(bad_statuses) else None
+    no_slash = pc.take(pa.array(slashless, pa.bool_()), codes) if any(slashless) else None
     size, bad_size = _integers(part[4], pa.int64())
     url = part[6]
     columns = {
@@ -421,7 +460,7 @@ def _parse_squid(lines: pa.Array, starts: pa.Array, blank: pa.Array) -> _Parsed:
         "elapsed_ms": elapsed,
         "client_ip": part[2],
         "action": action,
-        "status": status,
+        "status": pc.take(pa.array(statuses, pa.int32()), codes),
         "bytes": size,
         "method": part[5],
         "url": url,
@@ -429,7 +468,7 @@ def _parse_squid(lines: pa.Array, starts: pa.Array, blank: pa.Array) -> _Parsed:
         "username": _decode_usernames(_dash_to_null(part[7])),
         "peer": _dash_to_null(part[8]),
         "content_type": _dash_to_null(part[9]),
-        "decision": pc.if_else(pc.match_substring(action, "DENIED"), "denied", "allowed"),
+        "decision": pc.take(denied, codes),
     }
     table, rejects = _finish(
         columns,
@@ -441,7 +480,7 @@ def _parse_squid(lines: pa.Array, starts: pa.Array, blank: pa.Array) -> _Parsed:
             (bad_elapsed, "elapsed time is not a number"),
             (bad_status, "status code is not a number"),
             (bad_size, "size is not a number"),
-            (pc.invert(has_slash), "result is not action/code"),
+            (no_slash, "result is not action/code"),
         ],
     )
     return table, rejects, 0

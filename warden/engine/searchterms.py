@@ -25,6 +25,7 @@ from urllib.parse import unquote_to_bytes
 
 __all__ = [
     "QUERY_HINT",
+    "SEARCH_HOST_PATTERN",
     "SearchQuery",
     "engine_for_host",
     "extract_search",
@@ -185,6 +186,11 @@ _CHARSETS = {
 _ANY_HOST = re.compile(
     "|".join(f"(?P<e{index}>{engine.host.pattern})" for index, engine in enumerate(_ENGINES))
 )
+
+
+SEARCH_HOST_PATTERN = "|".join(f"(?:{engine.host.pattern})" for engine in _ENGINES)
+"""Every engine's host pattern in one regular expression (RE2 and Python alike), for picking
+out search engines among many lower-case host names in bulk."""
 
 
 @functools.lru_cache(maxsize=4096)
