@@ -39,3 +39,39 @@ def _triage_panel(request: HttpRequest, school: School) -> list[Panel]:
 
 
 PANELS = [(Perm.INCIDENTS_VIEW, _incidents_panel), (Perm.VIOLATIONS_VIEW, _triage_panel)]
+
+
+# --- staff monitoring authorisations (seed 004 §2) ---
+def _authorisations_panel(request: HttpRequest, school: School) -> list[Panel]:
+    """Requests waiting for a headteacher or governor, and the investigator's own
+    authorisations; nothing for anyone else."""
+    from warden.incidents.access_authorisations import may_approve
+    from warden.incidents.models import AuthorisationStatus, MonitoringAuthorisation
+
+    found = MonitoringAuthorisation.objects.filter(school=school).select_related("subject")
+    waiting = (
+        list(
+            found.filter(status=AuthorisationStatus.PENDING)
+            .exclude(requested_by_id=request.user.pk)
+            .order_by("requested_at")[:10]
+        )
+        if may_approve(request.user, school)
+        else []
+    )
+    mine = list(
+        found.filter(investigator_id=request.user.pk, status=AuthorisationStatus.APPROVED)[:10]
+    )
+    if not waiting and not mine:
+        return []
+    return [
+        Panel(
+            "Staff monitoring authorisations",
+            "incidents/authorisations/_dashboard.html",
+            {"waiting": waiting, "mine": mine},
+            order=25,
+        )
+    ]
+
+
+PANELS += [(Perm.DASHBOARD_VIEW, _authorisations_panel)]
+# --- end of staff monitoring authorisations ---

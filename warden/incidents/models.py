@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from warden.core.models import School, User
-from warden.monitoring.models import Violation
+from warden.monitoring.models import FilterGroupAssignment, Violation
 from warden.people.models import Person
 
 
@@ -302,6 +302,15 @@ class Sanction(models.Model):
     # Account pks this sanction suspended, and those it brought back at the end.
     suspended_accounts = models.JSONField(default=list, blank=True)
     restored_accounts = models.JSONField(default=list, blank=True)
+    # An internet withdrawal's place in the "No internet" filter group (shared with any
+    # other withdrawal in force on the same person); removed when the last of them ends.
+    filter_assignment = models.ForeignKey(
+        FilterGroupAssignment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sanctions",
+    )
 
     class Meta:
         ordering = ["-starts_on", "-pk"]
@@ -385,3 +394,103 @@ class Triage(models.Model):
 
     def __str__(self) -> str:
         return f"Triage of violation {self.violation_id}: {self.get_state_display()}"
+
+
+# --- staff monitoring authorisations (seed 004 §2) -------------------------------------------
+
+
+class AuthorisationScope(models.TextChoices):
+    INTERNET = "internet", "Internet history"
+    EMAIL = "email", "E-mail"
+    BOTH = "both", "Internet history and e-mail"
+
+
+class AuthorisationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+    ENDED = "ended", "Ended"
+
+
+class MonitoringAuthorisation(models.Model):
+    """Permission to examine a named member of staff's internet or e-mail use.
+
+    Seed 004 §2: not routine; granted by the headteacher or the governing body where there
+    are reasonable grounds to suspect misuse, carried out by designated staff, limited to
+    what establishes the facts, reviewed regularly and ended as soon as possible. Whether it
+    is in force on a day is answered by ``warden.incidents.rules.authorisation_refusal``.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="monitoring_authorisations"
+    )
+    investigator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    scope = models.CharField(max_length=10, choices=AuthorisationScope.choices)
+    reason = models.TextField("Grounds for suspecting misuse")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    # ISO dates by which the headteacher or a governor reviews the case for going on.
+    review_dates = models.JSONField(default=list, blank=True)
+    # The period of use that may be examined; empty: whatever the archive holds.
+    history_from = models.DateField(null=True, blank=True)
+    history_to = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=AuthorisationStatus.choices, default=AuthorisationStatus.PENDING
+    )
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    end_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            models.Index(fields=["school", "status", "-requested_at"], name="incidents_auth_q"),
+            models.Index(fields=["investigator", "status"], name="incidents_auth_investigator"),
+            models.Index(fields=["subject", "status"], name="incidents_auth_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"AUTH-{self.pk:04d}"
+
+    @property
+    def covers_internet(self) -> bool:
+        return self.scope in (AuthorisationScope.INTERNET, AuthorisationScope.BOTH)
+
+
+class ReviewOutcome(models.TextChoices):
+    CONTINUE = "continue", "Continue: still needed"
+    END = "end", "End now"
+
+
+class AuthorisationReview(models.Model):
+    """A review of whether an authorisation is still needed, and its outcome."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    authorisation = models.ForeignKey(
+        MonitoringAuthorisation, on_delete=models.PROTECT, related_name="reviews"
+    )
+    reviewed_on = models.DateField()
+    reviewed_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=10, choices=ReviewOutcome.choices)
+    notes = models.TextField()
+
+    class Meta:
+        ordering = ["reviewed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Review of {self.authorisation.reference} on {self.reviewed_on:%d/%m/%Y}"

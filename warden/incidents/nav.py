@@ -8,3 +8,31 @@ NAV_ITEMS = [
     NavItem("Safeguarding", "Anti-bullying log", "incidents:bullying_log", Perm.INCIDENTS_VIEW, 30),
     NavItem("Safeguarding", "Triage queue", "incidents:triage", Perm.VIOLATIONS_VIEW, 40),
 ]
+
+# --- reports (views_reports.py) ---
+NAV_ITEMS += [
+    NavItem(
+        "Governance", "Reports for governors", "incidents:termly_report", Perm.REPORTS_VIEW, 10
+    ),
+    NavItem(
+        "Safeguarding",
+        "Weekly safeguarding digest",
+        "incidents:weekly_digest",
+        Perm.INCIDENTS_VIEW,
+        35,
+    ),
+]
+# --- end of reports ---
+
+# --- staff monitoring authorisations (views_authorisations.py) ---
+# Governors and investigators without INCIDENTS_VIEW reach theirs from the dashboard panel.
+NAV_ITEMS += [
+    NavItem(
+        "Safeguarding",
+        "Staff monitoring authorisations",
+        "incidents:authorisation_list",
+        Perm.INCIDENTS_VIEW,
+        50,
+    ),
+]
+# --- end of staff monitoring authorisations ---

@@ -146,16 +146,18 @@ SANCTION_WORDS: dict[str, str] = {
 }
 
 # Which accounts a sanction suspends: the kinds of system it withdraws (None: every kind).
-# Filter groups take their members by rule, not by name, so internet access is withdrawn
-# through the accounts that reach the internet outside the curriculum network.
+# Internet access on the school network is withdrawn by regrouping (below), not by
+# suspending accounts: the pupil keeps their sign-in and their work. Guest Wi-Fi is a way
+# onto the internet that the filter groups may not see by name, so it is suspended too.
 SANCTION_SYSTEM_KINDS: dict[str, frozenset[str] | None] = {
     SanctionKind.WITHDRAW_ICT: None,
     SanctionKind.SUSPENSION: None,
-    SanctionKind.WITHDRAW_INTERNET: frozenset(
-        {SystemKind.CLOUD, SystemKind.GUEST_WIFI, SystemKind.REMOTE}
-    ),
+    SanctionKind.WITHDRAW_INTERNET: frozenset({SystemKind.GUEST_WIFI}),
     SanctionKind.WITHDRAW_REMOTE: frozenset({SystemKind.REMOTE, SystemKind.LEARNING}),
 }
+# Sanctions that move the person into the school's "No internet" filter group for their
+# period (E-Safety Policy §8, "removal of Internet or computer access for a period").
+REGROUP_SANCTIONS = frozenset({SanctionKind.WITHDRAW_INTERNET})
 # Withdrawals "for a period" need an end date; a suspension lasts until the outcome.
 PERIOD_SANCTIONS = frozenset(
     {SanctionKind.WITHDRAW_ICT, SanctionKind.WITHDRAW_INTERNET, SanctionKind.WITHDRAW_REMOTE}
@@ -164,6 +166,10 @@ PERIOD_SANCTIONS = frozenset(
 
 def suspends_accounts(kind: str) -> bool:
     return kind in SANCTION_SYSTEM_KINDS
+
+
+def regroups(kind: str) -> bool:
+    return kind in REGROUP_SANCTIONS
 
 
 def sanction_refusal(
@@ -255,3 +261,130 @@ def triage_overdue_before(now: dt.datetime, tz: str) -> dt.datetime:
     while not is_school_day(previous):
         previous -= dt.timedelta(days=1)
     return dt.datetime.combine(previous, local.timetz().replace(tzinfo=None), tzinfo=zone)
+
+
+# --- staff monitoring authorisations (seed 004 §2) ----------------------------------------
+
+STAFF_MONITORING_CLAUSE = (
+    "ICT Security Policy §2, Monitoring the use of telephone, email and the internet"
+)
+STAFF_MONITORING_WORDS = (
+    "It is not the school's policy, as a matter of routine, to monitor an employee's use of "
+    "the school's telephone or email service or of the internet via the school's networks. "
+    "Where there are reasonable grounds to suspect an instance of misuse or abuse of any of "
+    "these services, the Headteacher or Governing Body may grant permission for the auditing "
+    "of an employee's telephone calls, email or the internet."
+)
+REVIEW_WORDS = (
+    "When monitoring is approved, the case for continued monitoring shall be reviewed on a "
+    "regular basis with a view to terminating monitoring in as short a period of time as "
+    "possible."
+)
+EXTENT_WORDS = "They will monitor only to the extent necessary to establish the facts of the case."
+# Who grants permission: "the Headteacher or Governing Body" (a governor acts for it).
+APPROVER_ROLES: frozenset[str] = frozenset({Role.HEADTEACHER, Role.GOVERNOR})
+# Who may ask, besides holders of INCIDENTS_MANAGE (the DSL, deputies, the headteacher):
+# the SIRO, who answers for the school's information.
+EXTRA_REQUESTER_ROLES: frozenset[str] = frozenset({Role.SIRO})
+# "In as short a period of time as possible": an authorisation lasts at most this long,
+# and goes no longer than this without a review.
+MAX_AUTHORISATION_DAYS = 90
+MAX_DAYS_BETWEEN_REVIEWS = 28
+
+
+def authorisation_period_refusal(
+    *, starts_on: dt.date, ends_on: dt.date, review_dates: Iterable[dt.date], today: dt.date
+) -> tuple[str, str] | None:
+    """``(field, why)`` when the period or review dates of a request break §2, or None.
+
+    It may not start in the past, must end after it starts and within
+    ``MAX_AUTHORISATION_DAYS``, and its review dates (between start and end) must leave no
+    stretch longer than ``MAX_DAYS_BETWEEN_REVIEWS`` days without a review.
+    """
+    if starts_on < today:
+        return (
+            "starts_on",
+            "An authorisation cannot start in the past: nothing may be examined before "
+            "permission is granted.",
+        )
+    if ends_on <= starts_on:
+        return "ends_on", "The end date must come after the start date."
+    if (ends_on - starts_on).days > MAX_AUTHORISATION_DAYS:
+        return (
+            "ends_on",
+            f"{REVIEW_WORDS} An authorisation lasts at most {MAX_AUTHORISATION_DAYS} days; "
+            "ask again if more is needed.",
+        )
+    reviews = sorted(set(review_dates))
+    if any(not starts_on < d < ends_on for d in reviews):
+        return "review_dates", "Each review date must fall between the start and the end date."
+    previous = starts_on
+    for moment in [*reviews, ends_on]:
+        if (moment - previous).days > MAX_DAYS_BETWEEN_REVIEWS:
+            return (
+                "review_dates",
+                f"{REVIEW_WORDS} Plan a review at least every {MAX_DAYS_BETWEEN_REVIEWS} days "
+                f"(none is planned between {previous:%d/%m/%Y} and {moment:%d/%m/%Y}).",
+            )
+        previous = moment
+    return None
+
+
+def review_overdue_since(
+    review_dates: Iterable[dt.date], reviewed_on: Iterable[dt.date], today: dt.date
+) -> dt.date | None:
+    """The first review date before ``today`` with no review on or after it, or None."""
+    done = sorted(reviewed_on)
+    for due in sorted(review_dates):
+        if due >= today:
+            return None
+        if not any(day >= due for day in done):
+            return due
+    return None
+
+
+@dataclass(frozen=True)
+class AuthorisationFacts:
+    """What decides whether an authorisation is in force on a day, for ``search_refusal``."""
+
+    reference: str
+    status: str
+    scope_covers_internet: bool
+    starts_on: dt.date
+    ends_on: dt.date
+    review_dates: tuple[dt.date, ...]
+    reviewed_on: tuple[dt.date, ...]
+    subject_is_staff: bool
+
+
+def search_refusal(facts: AuthorisationFacts, today: dt.date) -> str | None:
+    """Why the investigator may not search the subject's internet history today, or None.
+
+    Only while the authorisation is in force: approved, started, not ended, not past its
+    end date, and not waiting for a review that fell due (§2, reviewed on a regular basis).
+    """
+    ref = facts.reference
+    if not facts.subject_is_staff:
+        return (
+            "This search is for members of staff under an authorisation; pupils' use is "
+            "followed through the DSL's normal monitoring (violations and triage)."
+        )
+    if facts.status == "pending":
+        return f"{ref} has not been approved yet. {STAFF_MONITORING_WORDS}"
+    if facts.status == "refused":
+        return f"{ref} was refused; there is no permission to examine this person's use."
+    if facts.status == "ended":
+        return f"{ref} has ended; monitoring stops when the case no longer needs it."
+    if not facts.scope_covers_internet:
+        return f"{ref} covers e-mail only, not internet history."
+    if today < facts.starts_on:
+        return f"{ref} comes into force on {facts.starts_on:%d/%m/%Y}."
+    if today > facts.ends_on:
+        return f"{ref} ran until {facts.ends_on:%d/%m/%Y} and is no longer in force."
+    overdue = review_overdue_since(facts.review_dates, facts.reviewed_on, today)
+    if overdue is not None:
+        return (
+            f"{ref} was due for review on {overdue:%d/%m/%Y}; searching is paused until the "
+            f"headteacher or a governor records the review. {REVIEW_WORDS}"
+        )
+    return None

@@ -772,6 +772,69 @@ def _restore(sanction: Sanction, actor: User | None) -> None:
         _note(sanction.incident, actor, f"Could not restore {problem}")
 
 
+def _regroup(sanction: Sanction, actor: User | None) -> None:
+    """Put the person in the school's "No internet" filter group until the sanction ends.
+
+    Another internet withdrawal in force on the same person shares the one assignment,
+    lengthened to the later end, so the person comes back only when the last one ends.
+    """
+    from warden.monitoring.models import AssignmentSource
+    from warden.monitoring.services.filtering import filter_group_assign, no_internet_group
+
+    school = sanction.incident.school
+    group = no_internet_group(school)
+    ends = (
+        dt.datetime.combine(sanction.ends_on, dt.time(0), tzinfo=ZoneInfo(school.timezone))
+        if sanction.ends_on
+        else None
+    )
+    until = f" until {sanction.ends_on:%d/%m/%Y}" if sanction.ends_on else ""
+    assignment = filter_group_assign(
+        actor=actor,
+        person=sanction.person,
+        group=group,
+        # Filtering pages are open beyond the safeguarding team: name no incident here.
+        reason=f"Internet access withdrawn{until} (e-safety sanction)",
+        ends=ends,
+        source=AssignmentSource.SANCTION,
+    )
+    sanction.filter_assignment = assignment
+    sanction.save(update_fields=["filter_assignment"])
+    _note(
+        sanction.incident,
+        actor,
+        f"{sanction.person} moved to the {group.name} filter group{until}.",
+    )
+
+
+def _ungroup(sanction: Sanction, actor: User | None) -> bool:
+    """Take the person out of the "No internet" group, back to their rule-based group,
+    unless another sanction in force holds the same assignment; True when done."""
+    from warden.monitoring.services.filtering import filter_group_unassign
+
+    assignment = sanction.filter_assignment
+    if assignment is None:
+        return False
+    others = Sanction.objects.filter(
+        filter_assignment=assignment, state=SanctionState.ACTIVE
+    ).exclude(pk=sanction.pk)
+    if others.exists():
+        return False
+    assignment.refresh_from_db()
+    if assignment.removed_at is None:
+        filter_group_unassign(
+            actor=actor,
+            assignment=assignment,
+            reason="The e-safety sanction's period is over",
+        )
+    _note(
+        sanction.incident,
+        actor,
+        f"{sanction.person} back in the filter group their rules give them.",
+    )
+    return True
+
+
 def _sanction_create(
     *,
     actor: User,
@@ -818,8 +881,11 @@ def _sanction_create(
             {}, snapshot(sanction, ["incident", "person", "kind", "starts_on", "ends_on"])
         ),
     )
-    if rules.suspends_accounts(kind) and starts_on <= _today(incident.school):
-        _withdraw(sanction, actor)
+    if starts_on <= _today(incident.school):
+        if rules.suspends_accounts(kind):
+            _withdraw(sanction, actor)
+        if rules.regroups(kind):
+            _regroup(sanction, actor)
     return sanction
 
 
@@ -837,7 +903,9 @@ def sanction_add(
     """Record a sanction for a subject of the incident; withdrawals suspend their accounts.
 
     A withdrawal "for a period" suspends the accounts it covers on its first day and the
-    daily ``warden incidents sanctions`` run restores them on ``ends_on``.
+    daily ``warden incidents sanctions`` run restores them on ``ends_on``. Withdrawing
+    internet access also moves the person into the school's "No internet" filter group for
+    the period, and the same run puts them back in their rule-based group at the end.
     """
     if kind not in SanctionKind.values:
         raise ServiceError("Choose a sanction.", field_errors={"kind": ["Required."]})
@@ -880,6 +948,8 @@ def _sanction_finish(sanction: Sanction, actor: User | None, state: str, why: st
     )
     if sanction.suspended_accounts:
         _restore(sanction, actor)
+    if sanction.filter_assignment_id is not None:
+        _ungroup(sanction, actor)
 
 
 @transaction.atomic
@@ -905,6 +975,7 @@ class SanctionsRun:
     lapsed: int = 0
     accounts_suspended: int = 0
     accounts_restored: int = 0
+    regrouped: int = 0
     problems: list[str] = field(default_factory=list)
 
 
@@ -913,8 +984,9 @@ def sanctions_process(
 ) -> SanctionsRun:
     """The daily run: start withdrawals due today, end those due, lapse verbal warnings.
 
-    A withdrawal "for a period" ends on its ``ends_on`` day and its accounts come back;
-    a verbal warning stops counting after 12 months (seed 004 Appendix C).
+    A withdrawal "for a period" ends on its ``ends_on`` day and its accounts come back (an
+    internet withdrawal's person leaves the "No internet" filter group); a verbal warning
+    stops counting after 12 months (seed 004 Appendix C).
     """
     run = SanctionsRun()
     active = Sanction.objects.filter(state=SanctionState.ACTIVE).select_related(
@@ -939,16 +1011,19 @@ def sanctions_process(
                     for pk in set(sanction.suspended_accounts) - set(sanction.restored_accounts)
                 ]
                 continue
-            if (
-                rules.suspends_accounts(sanction.kind)
-                and sanction.starts_on <= day
-                and not sanction.suspended_accounts
-            ):
-                before = len(sanction.suspended_accounts)
+            if sanction.starts_on > day:
+                continue
+            started = False
+            if rules.suspends_accounts(sanction.kind) and not sanction.suspended_accounts:
                 _withdraw(sanction, None)
                 if sanction.suspended_accounts:
-                    run.started += 1
-                    run.accounts_suspended += len(sanction.suspended_accounts) - before
+                    started = True
+                    run.accounts_suspended += len(sanction.suspended_accounts)
+            if rules.regroups(sanction.kind) and sanction.filter_assignment_id is None:
+                _regroup(sanction, None)
+                started = True
+                run.regrouped += 1
+            run.started += started
     return run
 
 

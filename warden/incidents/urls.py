@@ -1,6 +1,6 @@
 from django.urls import path
 
-from warden.incidents import views
+from warden.incidents import views, views_reports
 
 app_name = "incidents"
 
@@ -35,3 +35,57 @@ urlpatterns = [
     path("triage/act/", views.triage_bulk, name="triage_act"),
     path("triage/<int:violation_pk>/", views.triage_detail, name="triage_detail"),
 ]
+
+# --- reports: the termly report for governors and the weekly digest (views_reports.py) ---
+urlpatterns += [
+    path("reports/termly/", views_reports.termly_report, name="termly_report"),
+    path("reports/weekly/", views_reports.weekly_digest, name="weekly_digest"),
+]
+# --- end of reports ---
+
+# --- staff monitoring authorisations (views_authorisations.py, seed 004 §2) ---
+from warden.incidents import views_authorisations  # noqa: E402
+
+urlpatterns += [
+    path(
+        "authorisations/",
+        views_authorisations.authorisation_list,
+        name="authorisation_list",
+    ),
+    path(
+        "authorisations/new/",
+        views_authorisations.authorisation_request,
+        name="authorisation_request",
+    ),
+    path(
+        "authorisations/<int:authorisation_pk>/",
+        views_authorisations.authorisation_detail,
+        name="authorisation_detail",
+    ),
+    path(
+        "authorisations/<int:authorisation_pk>/approve/",
+        views_authorisations.authorisation_approve,
+        name="authorisation_approve",
+    ),
+    path(
+        "authorisations/<int:authorisation_pk>/refuse/",
+        views_authorisations.authorisation_refuse,
+        name="authorisation_refuse",
+    ),
+    path(
+        "authorisations/<int:authorisation_pk>/review/",
+        views_authorisations.authorisation_review,
+        name="authorisation_review",
+    ),
+    path(
+        "authorisations/<int:authorisation_pk>/end/",
+        views_authorisations.authorisation_end,
+        name="authorisation_end",
+    ),
+    path(
+        "authorisations/<int:authorisation_pk>/search/",
+        views_authorisations.authorisation_search,
+        name="authorisation_search",
+    ),
+]
+# --- end of staff monitoring authorisations ---

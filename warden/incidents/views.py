@@ -223,7 +223,9 @@ def incident_detail(request: HttpRequest, incident_pk: int) -> HttpResponse:
         "open_mandatory": [s for s in steps if s.mandatory and not s.is_done],
         "evidence": evidence,
         "replaced": replaced,
-        "sanctions": incident.sanctions.select_related("person", "created_by"),
+        "sanctions": incident.sanctions.select_related(
+            "person", "created_by", "filter_assignment__group"
+        ),
         "proposals": selectors.escalation_proposals(incident),
         "access_list": incident.access_list.select_related("user", "added_by"),
         "violations": incident.violations.select_related("person").order_by("-ts")[:50],

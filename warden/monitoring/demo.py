@@ -159,6 +159,9 @@ def load_filter_groups(*, school: School, today: dt.date, seed: int) -> dict[str
             actor=None, group=group, cidr=f"10.{100 + position}.0.0/16", label=spec["name"]
         )
         created["filter groups"] += 1
+    if not FilterGroup.objects.filter(school=school, slug=services.NO_INTERNET_SLUG).exists():
+        services.no_internet_group(school)  # where internet-withdrawal sanctions put pupils
+        created["filter groups"] += 1
     if not FilterEntry.objects.filter(school=school).exists():
         services.entry_add(
             actor=None,

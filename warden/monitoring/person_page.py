@@ -39,3 +39,37 @@ def _violations_section(request: HttpRequest, person: Person) -> list[Panel]:
 
 SECTIONS += [(Perm.VIOLATIONS_VIEW, _violations_section)]
 # --- end of monitoring --------------------------------------------------------------------------
+
+
+# --- filtering (the person's filter group, assignments by name) -------------------------------
+def _filtering_section(request: HttpRequest, person: Person) -> list[Panel]:
+    from warden.core.access import has_perm
+    from warden.monitoring.forms.filtering import AssignForm
+    from warden.monitoring.models.filtering import FilterGroup
+    from warden.monitoring.selectors.filtering import assignments_in_force, assignments_of
+    from warden.monitoring.services.filtering_snapshot import first_group
+
+    groups = list(FilterGroup.objects.filter(school=person.school).order_by("position", "pk"))
+    by_rule = first_group(groups, person.person_type, person.year_group) or next(
+        (g for g in groups if g.is_default), None
+    )
+    can_manage = has_perm(request.user, Perm.FILTERING_MANAGE, person.school)
+    return [
+        Panel(
+            "Web filtering",
+            "monitoring/filtering/_person_section.html",
+            {
+                "person": person,
+                "by_rule": by_rule,
+                "in_force": assignments_in_force(person=person).first(),
+                "assignments": assignments_of(person),
+                "can_manage": can_manage,
+                "form": AssignForm(school=person.school) if can_manage and groups else None,
+            },
+            order=54,
+        )
+    ]
+
+
+SECTIONS += [(Perm.FILTERING_VIEW, _filtering_section)]
+# --- end of filtering ---------------------------------------------------------------------------

@@ -50,6 +50,16 @@ urlpatterns += [
         filtering_views.filter_network_remove,
         name="filter_network_remove",
     ),
+    path(
+        "people/<int:person_pk>/assign/",
+        filtering_views.filter_assignment_add,
+        name="filter_assignment_add",
+    ),
+    path(
+        "assignments/<int:filter_assignment_pk>/remove/",
+        filtering_views.filter_assignment_remove,
+        name="filter_assignment_remove",
+    ),
     path("categories/", filtering_views.filter_category_list, name="filter_category_list"),
     path("lists/", filtering_views.filter_list_list, name="filter_list_list"),
     path("lists/import/", filtering_views.filter_list_import, name="filter_list_import"),

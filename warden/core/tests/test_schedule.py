@@ -11,6 +11,8 @@ from warden.core.schedule import all_jobs, schedule_tick
 def test_every_area_offers_its_recurring_jobs(db):
     names = {job.name for job in all_jobs()}
     assert {"accounts.deadlines", "accounts.enforce_agreements", "agreements.reminders"} <= names
+    assert {"incidents.sanctions", "incidents.digest", "incidents.weekly_report"} <= names
+    assert "monitoring.filter_assignments" in names
 
 
 def test_each_job_is_queued_once_a_period(db):
@@ -20,7 +22,9 @@ def test_each_job_is_queued_once_a_period(db):
     assert schedule_tick(now=start + dt.timedelta(minutes=1)) == []
     hourly = {job.name for job in all_jobs() if job.every <= dt.timedelta(hours=1)}
     assert set(schedule_tick(now=start + dt.timedelta(hours=1))) == hourly
-    assert set(schedule_tick(now=start + dt.timedelta(days=1))) == {j.name for j in all_jobs()}
+    daily = {job.name for job in all_jobs() if job.every <= dt.timedelta(days=1)}
+    assert set(schedule_tick(now=start + dt.timedelta(days=1))) == daily
+    assert set(schedule_tick(now=start + dt.timedelta(days=7))) == {j.name for j in all_jobs()}
 
 
 def test_warden_schedule_lists_jobs_and_runs_those_due(db, capsys):

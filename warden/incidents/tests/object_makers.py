@@ -132,7 +132,33 @@ def _violation(b: School) -> Any:
     return violation_at(b).pk
 
 
+def _authorisation(b: School) -> Any:
+    from warden.incidents.models import AuthorisationScope, MonitoringAuthorisation
+    from warden.people.models import PersonType
+
+    n = MonitoringAuthorisation.objects.count()
+    requester = UserFactory.create(username=f"b-auth-requester-{n}", first_name=MARKER)
+    member(requester, b, Role.DSL)
+    staff = PersonFactory.create(
+        school=b, first_name=MARKER, last_name="Staff", person_type=PersonType.TEACHING_STAFF
+    )
+    today = timezone.localdate()
+    return MonitoringAuthorisation.objects.create(
+        school=b,
+        subject=staff,
+        investigator=requester,
+        scope=AuthorisationScope.INTERNET,
+        reason=MARKER,
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=14),
+        status="approved",
+        requested_by=requester,
+        requested_at=timezone.now(),
+    ).pk
+
+
 OBJECT_MAKERS: list[tuple[str, Callable[[School], Any]]] = [
+    ("authorisation_pk", _authorisation),
     ("incident_pk", _incident),
     ("involvement_pk", _involvement),
     ("evidence_pk", _evidence),

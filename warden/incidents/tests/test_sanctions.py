@@ -1,4 +1,5 @@
-"""Sanctions: withdrawals suspend accounts through the accounts area and restore them."""
+"""Sanctions: withdrawals suspend accounts through the accounts area, or move the person to
+the "No internet" filter group, and restore them at the end."""
 
 from __future__ import annotations
 
@@ -12,8 +13,12 @@ from warden.accounts.models import AccountState, SystemKind
 from warden.cli import main as warden
 from warden.core.errors import ServiceError
 from warden.core.models import AuditEntry
+from warden.engine.snapshot import read_snapshot
 from warden.incidents import services
 from warden.incidents.models import IncidentKind, Part, SanctionKind, SanctionState, Severity
+from warden.monitoring.conf import snapshot_path
+from warden.monitoring.models import FilterGroup
+from warden.monitoring.services.filtering import NO_INTERNET_SLUG
 
 from .conftest import active_account, may_have_access
 
@@ -34,13 +39,32 @@ def incident(school, dsl, pupil):
         )
 
 
-def test_withdrawing_internet_for_5_days_suspends_the_accounts_and_restores_them_after(
-    incident, dsl, pupil, client_for, capsys
+@pytest.fixture
+def groups(school, settings, tmp_path, django_capture_on_commit_callbacks):
+    """The school filters with Warden: key stage 3 (years 7-9), staff and guests."""
+    from warden.monitoring.tests.filtering_helpers import make_groups
+
+    settings.WARDEN_FILTER_DIR = str(tmp_path / "filtering")
+    with django_capture_on_commit_callbacks(execute=True):
+        return make_groups(school)
+
+
+def _users_in_snapshot(school) -> dict[str, str]:
+    return read_snapshot(snapshot_path(school.slug)).users
+
+
+def test_withdrawing_internet_for_5_days_moves_the_pupil_to_no_internet_and_back_after(
+    incident, dsl, pupil, groups, client_for, capsys, django_capture_on_commit_callbacks
 ):
-    cloud = active_account(pupil, SystemKind.CLOUD)
+    with django_capture_on_commit_callbacks(execute=True):
+        network = active_account(pupil, SystemKind.DIRECTORY)
     wifi = active_account(pupil, SystemKind.GUEST_WIFI)
-    network = active_account(pupil, SystemKind.DIRECTORY)
-    with time_machine.travel(MONDAY, tick=False):
+    cloud = active_account(pupil, SystemKind.CLOUD)
+    assert _users_in_snapshot(incident.school)[network.username] == "ks3"
+    with (
+        time_machine.travel(MONDAY, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         response = client_for(dsl).post(
             reverse("incidents:sanction_add", kwargs={"incident_pk": incident.pk}),
             {
@@ -52,27 +76,105 @@ def test_withdrawing_internet_for_5_days_suspends_the_accounts_and_restores_them
         )
     assert response.status_code == 302
     sanction = incident.sanctions.get()
-    for account in (cloud, wifi, network):
+    assert _users_in_snapshot(incident.school)[network.username] == NO_INTERNET_SLUG
+    group = FilterGroup.objects.get(school=incident.school, slug=NO_INTERNET_SLUG)
+    assert group.default_action == "block" and group.safe_search
+    assert sanction.filter_assignment is not None
+    assert sanction.filter_assignment.group == group
+    for account in (network, wifi, cloud):
         account.refresh_from_db()
-    assert cloud.state == wifi.state == AccountState.SUSPENDED
-    assert network.state == AccountState.ACTIVE  # internet only, not all ICT
-    assert "INC-0001" in cloud.suspension_reason
-    assert sorted(sanction.suspended_accounts) == sorted([cloud.pk, wifi.pk])
+    # The pupil keeps their sign-in and work; only the guest Wi-Fi way round is suspended.
+    assert network.state == cloud.state == AccountState.ACTIVE
+    assert wifi.state == AccountState.SUSPENDED
+    assert AuditEntry.objects.filter(action="filtering.assignment_added").count() == 1
 
-    with time_machine.travel(dt.datetime(2026, 3, 6, 7, tzinfo=dt.UTC), tick=False):
+    with (
+        time_machine.travel(dt.datetime(2026, 3, 6, 7, tzinfo=dt.UTC), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         warden(["incidents", "sanctions"])
-    cloud.refresh_from_db()
-    assert cloud.state == AccountState.SUSPENDED  # day 5: still withdrawn
+    assert _users_in_snapshot(incident.school)[network.username] == NO_INTERNET_SLUG  # day 5
 
-    with time_machine.travel(dt.datetime(2026, 3, 7, 6, tzinfo=dt.UTC), tick=False):
+    with (
+        time_machine.travel(dt.datetime(2026, 3, 7, 6, tzinfo=dt.UTC), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         warden(["incidents", "sanctions"])
-    assert "1 ended (2 accounts restored)" in capsys.readouterr().out
-    for account in (cloud, wifi):
-        account.refresh_from_db()
-        assert account.state == AccountState.ACTIVE
+    assert "1 ended (1 accounts restored)" in capsys.readouterr().out
+    assert _users_in_snapshot(incident.school)[network.username] == "ks3"
     sanction.refresh_from_db()
+    wifi.refresh_from_db()
     assert sanction.state == SanctionState.ENDED
-    assert AuditEntry.objects.filter(action="account.reenabled").count() == 2
+    assert wifi.state == AccountState.ACTIVE
+    assert sanction.filter_assignment is not None
+    assert sanction.filter_assignment.removed_at is not None
+    changes = AuditEntry.objects.filter(action__startswith="filtering.assignment_")
+    assert list(changes.values_list("action", flat=True).order_by("seq")) == [
+        "filtering.assignment_added",
+        "filtering.assignment_removed",
+    ]
+
+
+def test_two_internet_withdrawals_share_the_group_until_the_later_ends(
+    incident, dsl, pupil, groups, django_capture_on_commit_callbacks
+):
+    network = active_account(pupil, SystemKind.DIRECTORY)
+    with (
+        time_machine.travel(MONDAY, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        first = services.sanction_add(
+            actor=dsl,
+            incident=incident,
+            person=pupil,
+            kind=SanctionKind.WITHDRAW_INTERNET,
+            starts_on=dt.date(2026, 3, 2),
+            ends_on=dt.date(2026, 3, 4),
+        )
+        second = services.sanction_add(
+            actor=dsl,
+            incident=incident,
+            person=pupil,
+            kind=SanctionKind.WITHDRAW_INTERNET,
+            starts_on=dt.date(2026, 3, 2),
+            ends_on=dt.date(2026, 3, 9),
+        )
+    assert first.filter_assignment_id == second.filter_assignment_id
+    with (
+        time_machine.travel(dt.datetime(2026, 3, 4, 6, tzinfo=dt.UTC), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.sanctions_process()
+    assert _users_in_snapshot(incident.school)[network.username] == NO_INTERNET_SLUG
+    with (
+        time_machine.travel(dt.datetime(2026, 3, 9, 6, tzinfo=dt.UTC), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.sanctions_process()
+    assert _users_in_snapshot(incident.school)[network.username] == "ks3"
+
+
+def test_an_internet_withdrawal_starting_later_regroups_on_its_first_day(
+    incident, dsl, pupil, groups, django_capture_on_commit_callbacks
+):
+    network = active_account(pupil, SystemKind.DIRECTORY)
+    with time_machine.travel(MONDAY, tick=False):
+        sanction = services.sanction_add(
+            actor=dsl,
+            incident=incident,
+            person=pupil,
+            kind=SanctionKind.WITHDRAW_INTERNET,
+            starts_on=dt.date(2026, 3, 9),
+            ends_on=dt.date(2026, 3, 11),
+        )
+    assert sanction.filter_assignment is None
+    with (
+        time_machine.travel(dt.datetime(2026, 3, 9, 6, tzinfo=dt.UTC), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        run = services.sanctions_process()
+    assert run.started == 1 and run.regrouped == 1
+    assert _users_in_snapshot(incident.school)[network.username] == NO_INTERNET_SLUG
 
 
 def test_a_withdrawal_needs_the_day_access_comes_back(incident, dsl, pupil):

@@ -12,11 +12,13 @@ from warden.monitoring.models.filtering import (
     FilterEntry,
     FilterException,
     FilterGroup,
+    FilterGroupAssignment,
     GroupNetwork,
     GroupSchedule,
     ListSource,
     UnblockRequest,
 )
+from warden.people.models import Person
 
 
 def filter_group_for_user(user: AnyUser, pk: int, *, write: bool = False) -> FilterGroup:
@@ -93,3 +95,20 @@ def filter_request_for_user(user: AnyUser, pk: int, *, decide: bool = False) -> 
     if request.requested_by_id != getattr(user, "pk", None):
         raise PermissionDenied("You can see the requests you made yourself.")
     return request
+
+
+def filter_assignment_for_user(user: AnyUser, pk: int) -> FilterGroupAssignment:
+    """An assignment by name, to remove (``FILTERING_MANAGE``)."""
+    return object_for_user(
+        FilterGroupAssignment.objects.select_related("school__trust", "group", "person"),
+        user,
+        Perm.FILTERING_MANAGE,
+        pk=pk,
+    )
+
+
+def assignable_person_for_user(user: AnyUser, pk: int) -> Person:
+    """A person of the register to put in a filter group by name (``FILTERING_MANAGE``)."""
+    return object_for_user(
+        Person.objects.select_related("school__trust"), user, Perm.FILTERING_MANAGE, pk=pk
+    )

@@ -252,3 +252,23 @@ class BlockReportForm(forms.Form):
         coerce=int,
         initial=24,
     )
+
+
+class AssignForm(forms.Form):
+    group = forms.ModelChoiceField(
+        label="Filter group", queryset=FilterGroup.objects.none(), empty_label=None
+    )
+    reason = forms.CharField(max_length=300, help_text="Recorded in the filtering change log.")
+    ends = forms.DateTimeField(
+        label="Until",
+        required=False,
+        widget=DATETIME,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text="Empty: until someone removes it.",
+    )
+
+    def __init__(self, *args: Any, school: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["group"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = FilterGroup.objects.filter(school=school).order_by("position", "pk")

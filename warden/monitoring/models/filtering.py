@@ -17,6 +17,7 @@ from warden.core.models import School, User
 
 __all__ = [
     "DAY_CHOICES",
+    "AssignmentSource",
     "CategoryAction",
     "EntryAction",
     "EntryKind",
@@ -24,6 +25,7 @@ __all__ = [
     "FilterEntry",
     "FilterException",
     "FilterGroup",
+    "FilterGroupAssignment",
     "FilterSnapshot",
     "GroupCategoryAction",
     "GroupNetwork",
@@ -189,6 +191,66 @@ class FilterGroup(models.Model):
             names = dict(YEAR_GROUP_CHOICES)
             text += ": " + ", ".join(str(names.get(y, y)) for y in self.year_groups)
         return text
+
+
+class AssignmentSource(models.TextChoices):
+    MANUAL = "manual", "Set by hand"
+    SANCTION = "sanction", "E-safety sanction"
+
+
+class FilterGroupAssignment(models.Model):
+    """A person put in a group by name, ahead of the membership rules, for a while.
+
+    In force from ``starts_at`` until ``ends_at`` (empty: until removed) unless
+    ``removed_at`` is set. While in force the person's directory usernames go to ``group``
+    in the snapshot; a person with several assignments in force is in the most recent one.
+    Removing it (by hand, at its end, or when a sanction ends) puts them back in the group
+    their rules give them. Rows are kept after removal as the record of who was moved when.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="filter_assignments"
+    )
+    group = models.ForeignKey(FilterGroup, on_delete=models.CASCADE, related_name="assignments")
+    reason = models.CharField(max_length=300)
+    source = models.CharField(
+        max_length=20, choices=AssignmentSource.choices, default=AssignmentSource.MANUAL
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-starts_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "group"],
+                condition=Q(removed_at__isnull=True),
+                name="monitoring_assignment_open",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["school", "removed_at"], name="monitoring_assignment_open_q"),
+            models.Index(fields=["group", "removed_at"], name="monitoring_assignment_group"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} in {self.group}"
+
+    def in_force_at(self, now: dt.datetime) -> bool:
+        return (
+            self.removed_at is None
+            and self.starts_at <= now
+            and (self.ends_at is None or now < self.ends_at)
+        )
 
 
 class GroupCategoryAction(models.Model):

@@ -16,6 +16,7 @@ from warden.monitoring.models.filtering import (
     FilterEntry,
     FilterException,
     FilterGroup,
+    FilterGroupAssignment,
     FilterSnapshot,
     ListSource,
     RequestStatus,
@@ -143,4 +144,25 @@ def filtering_summary(school: School) -> FilteringSummary:
         pending_count=pending.count(),
         active_exceptions=exceptions_at(school, current_only=True).count(),
         status=snapshot_status(school),
+    )
+
+
+def assignments_in_force(**lookup: Any) -> QuerySet[FilterGroupAssignment]:
+    """Assignments by name not yet removed whose end has not passed (``group=...`` or
+    ``person=...``), latest first."""
+    now = timezone.now()
+    return (
+        FilterGroupAssignment.objects.filter(removed_at__isnull=True, **lookup)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .select_related("person", "group", "created_by")
+        .order_by("-starts_at", "-pk")
+    )
+
+
+def assignments_of(person: Any, limit: int = 10) -> list[FilterGroupAssignment]:
+    """A person's assignments by name, latest first, the ended ones too."""
+    return list(
+        FilterGroupAssignment.objects.filter(person=person)
+        .select_related("group", "created_by", "removed_by")
+        .order_by("-starts_at", "-pk")[:limit]
     )

@@ -40,12 +40,14 @@ from warden.monitoring.filtering_rules import (
     known_category,
 )
 from warden.monitoring.models.filtering import (
+    AssignmentSource,
     CategoryAction,
     EntryAction,
     EntryKind,
     FilterEntry,
     FilterException,
     FilterGroup,
+    FilterGroupAssignment,
     GroupCategoryAction,
     GroupNetwork,
     GroupSchedule,
@@ -60,13 +62,17 @@ from warden.monitoring.services.filtering_snapshot import (
     site_categories,
     snapshot_publish,
 )
-from warden.people.models import YEAR_GROUP_CHOICES, PersonType
+from warden.people.models import YEAR_GROUP_CHOICES, Person, PersonType
 
 __all__ = [
+    "NO_INTERNET_SLUG",
+    "assignments_lapse",
     "entry_add",
     "entry_remove",
     "exception_create",
     "exception_revoke",
+    "filter_group_assign",
+    "filter_group_unassign",
     "group_create",
     "group_delete",
     "group_set_categories",
@@ -75,6 +81,7 @@ __all__ = [
     "list_remove",
     "network_add",
     "network_remove",
+    "no_internet_group",
     "normalise_site",
     "request_approve",
     "request_create",
@@ -524,6 +531,12 @@ def group_delete(*, actor: User | None, group: FilterGroup, reason: str) -> None
             f"{group.name} has {live} exception(s) in force; end them on the exceptions page "
             "first, so the change log shows when each ended."
         )
+    assigned = group.assignments.filter(removed_at__isnull=True).count()
+    if assigned:
+        raise ServiceError(
+            f"{assigned} person(s) are assigned to {group.name} by name; remove them from the "
+            "group's page first (a sanction's assignment ends with the sanction)."
+        )
     audit_log(
         actor=actor,
         action="filtering.group_deleted",
@@ -928,3 +941,185 @@ def request_refuse(*, actor: User, request: UnblockRequest, note: str) -> Unbloc
         changes={"status": [RequestStatus.PENDING, RequestStatus.REFUSED], "note": [None, note]},
     )
     return request
+
+
+# --- assignments by name ---------------------------------------------------------------------
+
+NO_INTERNET_SLUG = "no-internet"
+NO_INTERNET_NAME = "No internet"
+
+
+def _assignment_fields(assignment: FilterGroupAssignment) -> dict[str, Any]:
+    return {
+        "person": str(assignment.person),
+        "group": assignment.group.slug,
+        "reason": assignment.reason,
+        "source": assignment.source,
+        "starts_at": assignment.starts_at,
+        "ends_at": assignment.ends_at,
+    }
+
+
+@transaction.atomic
+def filter_group_assign(
+    *,
+    actor: User | None,
+    person: Person,
+    group: FilterGroup,
+    reason: str,
+    ends: dt.datetime | None = None,
+    source: str = AssignmentSource.MANUAL,
+) -> FilterGroupAssignment:
+    """Put ``person`` in ``group`` by name, ahead of the membership rules, until ``ends``
+    (empty: until removed).
+
+    Their directory usernames move to the group in the next snapshot, published when the
+    transaction commits. A person already assigned to the same group keeps that assignment,
+    lengthened to the later end, so two overlapping sanctions hold one assignment. Of
+    several assignments to different groups, the latest is the one in force.
+    """
+    reason = _require_reason(reason)
+    if source not in AssignmentSource.values:
+        raise ServiceError(f"Unknown assignment source {source!r}.")
+    if person.school_id != group.school_id:
+        raise ServiceError("That person and that group belong to different schools.")
+    now = timezone.now()
+    if ends is not None and ends <= now:
+        message = "The assignment must end in the future (or leave the end empty)."
+        raise ServiceError(message, field_errors={"ends": [message]})
+    current = (
+        FilterGroupAssignment.objects.select_for_update()
+        .select_related("group", "person")
+        .filter(person=person, group=group, removed_at__isnull=True)
+        .first()
+    )
+    if current is not None:
+        longer = current.ends_at is not None and (ends is None or ends > current.ends_at)
+        if longer:
+            before = current.ends_at
+            current.ends_at = ends
+            current.save(update_fields=["ends_at"])
+            audit_log(
+                actor=actor,
+                action="filtering.assignment_extended",
+                obj=current,
+                changes={"ends_at": [before, ends], "reason": [None, reason]},
+            )
+            schedule_publish(group.school_id, f"{person} kept in {group.slug} for longer")
+        return current
+    assignment = FilterGroupAssignment.objects.create(
+        school_id=group.school_id,
+        person=person,
+        group=group,
+        reason=reason[:300],
+        source=source,
+        starts_at=now,
+        ends_at=ends,
+        created_by=actor,
+    )
+    audit_log(
+        actor=actor,
+        action="filtering.assignment_added",
+        obj=assignment,
+        changes=diff({}, _assignment_fields(assignment)),
+    )
+    schedule_publish(group.school_id, f"{person} assigned to {group.slug}")
+    return assignment
+
+
+@transaction.atomic
+def filter_group_unassign(
+    *, actor: User | None, assignment: FilterGroupAssignment, reason: str
+) -> FilterGroupAssignment:
+    """End an assignment: the person goes back to the group their rules give them (or to
+    another assignment still in force) in the next snapshot."""
+    reason = _require_reason(reason)
+    assignment = (
+        FilterGroupAssignment.objects.select_for_update()
+        .select_related("group", "person")
+        .get(pk=assignment.pk)
+    )
+    if assignment.removed_at is not None:
+        raise ServiceError(f"{assignment.person} is no longer assigned to {assignment.group}.")
+    assignment.removed_at = timezone.now()
+    assignment.removed_by = actor
+    assignment.save(update_fields=["removed_at", "removed_by"])
+    audit_log(
+        actor=actor,
+        action="filtering.assignment_removed",
+        obj=assignment,
+        changes={"removed_at": [None, assignment.removed_at], "reason": [None, reason]},
+    )
+    schedule_publish(
+        assignment.school_id, f"{assignment.person} no longer assigned to {assignment.group.slug}"
+    )
+    return assignment
+
+
+def assignments_lapse(*, now: dt.datetime | None = None) -> int:
+    """Close every assignment whose end has passed and republish those schools, so the
+    snapshot (which holds no end times for people) lets them go; returns how many."""
+    now = now or timezone.now()
+    due = (
+        FilterGroupAssignment.objects.filter(removed_at__isnull=True, ends_at__lte=now)
+        .select_related("group", "person")
+        .order_by("pk")
+    )
+    count = 0
+    for assignment in due:
+        with transaction.atomic():
+            locked = FilterGroupAssignment.objects.select_for_update().get(pk=assignment.pk)
+            if locked.removed_at is not None:
+                continue
+            locked.removed_at = locked.ends_at
+            locked.save(update_fields=["removed_at"])
+            audit_log(
+                actor=None,
+                action="filtering.assignment_lapsed",
+                obj=locked,
+                changes={"removed_at": [None, locked.removed_at]},
+            )
+            schedule_publish(
+                locked.school_id, f"{assignment.person}'s assignment to {assignment.group.slug}"
+            )
+            count += 1
+    return count
+
+
+@transaction.atomic
+def no_internet_group(school: School) -> FilterGroup:
+    """The school's "No internet" group, made the first time it is needed.
+
+    A walled garden with every category blocked and safe search on; nobody joins it by
+    rule, only by assignment (an internet-withdrawal sanction). The school's own allow list
+    still applies to every group, this one included.
+    """
+    group = FilterGroup.objects.filter(school=school, slug=NO_INTERNET_SLUG).first()
+    if group is not None:
+        return group
+    name = NO_INTERNET_NAME
+    if FilterGroup.objects.filter(school=school, name=name).exists():
+        name = f"{NO_INTERNET_NAME} (withdrawn access)"
+    group = group_create(
+        actor=None,
+        school=school,
+        fields={
+            "name": name,
+            "slug": NO_INTERNET_SLUG,
+            "description": "Internet access withdrawn: people are put here by name (e-safety "
+            "sanctions); nobody joins by rule.",
+            "position": 900,
+            "default_action": "block",
+            "safe_search": True,
+            "person_types": [],
+            "year_groups": [],
+            "is_default": False,
+        },
+    )
+    group_set_categories(
+        actor=None,
+        group=group,
+        actions=dict.fromkeys(BY_SLUG, CategoryAction.BLOCK),
+        reason="Standard group for withdrawn internet access",
+    )
+    return group

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from warden.core.errors import ServiceError
@@ -43,6 +44,7 @@ from warden.monitoring.models.filtering import (
     FilterEntry,
     FilterException,
     FilterGroup,
+    FilterGroupAssignment,
     FilterSnapshot,
     GroupNetwork,
     ListSource,
@@ -235,19 +237,40 @@ def _usernames(school: School, groups: list[FilterGroup]) -> dict[str, str]:
 
     today = timezone.localdate()
     users: dict[str, str] = {}
+    assigned = assigned_groups(school, groups)
     accounts = (
         Account.objects.filter(
             school=school, state=AccountState.ACTIVE, system__kind=SystemKind.DIRECTORY
         )
         .exclude(person__leaving_date__lt=today)
-        .values_list("username", "person__person_type", "person__year_group")
+        .values_list("username", "person_id", "person__person_type", "person__year_group")
         .order_by("username")
     )
-    for username, person_type, year_group in accounts:
-        group = first_group(groups, person_type, year_group)
+    for username, person_id, person_type, year_group in accounts:
+        group = assigned.get(person_id) or first_group(groups, person_type, year_group)
         if group is not None and username:
             users[username] = group.slug
     return users
+
+
+def assigned_groups(school: School, groups: list[FilterGroup]) -> dict[int, FilterGroup]:
+    """``{person id: group}`` for the assignments in force now, ahead of the rules; a
+    person with several is in the one that started last."""
+    by_pk = {group.pk: group for group in groups}
+    now = timezone.now()
+    result: dict[int, FilterGroup] = {}
+    in_force = (
+        FilterGroupAssignment.objects.filter(
+            school=school, removed_at__isnull=True, starts_at__lte=now
+        )
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .order_by("starts_at", "pk")
+        .values_list("person_id", "group_id")
+    )
+    for person_id, group_id in in_force:
+        if group_id in by_pk:
+            result[person_id] = by_pk[group_id]  # later rows overwrite earlier ones
+    return result
 
 
 def build_header(school: School, index: CategoryIndex) -> tuple[dict[str, Any], dict[str, int]]:

@@ -6,7 +6,7 @@ from django_tasks import task
 
 from warden.core.audit import audit_context
 from warden.core.models import School
-from warden.monitoring.services.filtering import snapshot_publish
+from warden.monitoring.services.filtering import assignments_lapse, snapshot_publish
 
 
 @task()
@@ -16,3 +16,10 @@ def publish_filter_snapshot(*, school_id: int, reason: str = "scheduled") -> dic
     school = School.objects.select_related("trust").get(pk=school_id)
     with audit_context(via="task", acting_school=school):
         return snapshot_publish(school=school, reason=reason).counts
+
+
+@task()
+def lapse_filter_assignments() -> int:
+    """End assignments by name whose time is up and republish their schools."""
+    with audit_context(via="task"):
+        return assignments_lapse()

@@ -190,8 +190,22 @@ def _filter_request(b: School) -> Any:
     ).pk
 
 
+def _filter_assignment(b: School) -> Any:
+    from django.utils import timezone
+
+    from warden.monitoring.models import FilterGroup, FilterGroupAssignment
+    from warden.testing.factories import PupilFactory
+
+    group = FilterGroup.objects.get(pk=_filter_group(b))
+    pupil = PupilFactory.create(school=b, first_name=MARKER, last_name="Assigned")
+    return FilterGroupAssignment.objects.create(
+        school=b, person=pupil, group=group, reason=MARKER, starts_at=timezone.now()
+    ).pk
+
+
 OBJECT_MAKERS += [
     ("filter_group_pk", _filter_group),
+    ("filter_assignment_pk", _filter_assignment),
     ("filter_schedule_pk", _filter_schedule),
     ("filter_network_pk", _filter_network),
     ("list_source_pk", _list_source),

@@ -134,9 +134,9 @@ def test_demo_loader_creates_the_standard_groups_once(school, filtering_dir):
     school.phase = "secondary"
     school.save()
     first = load_filter_groups(school=school, today=dt.date.today(), seed=1)
-    assert first["filter groups"] == 5
+    assert first["filter groups"] == 6
     slugs = list(FilterGroup.objects.filter(school=school).values_list("slug", flat=True))
-    assert slugs == ["ks3", "ks4", "sixth-form", "staff", "guests"]
+    assert slugs == ["ks3", "ks4", "sixth-form", "staff", "guests", "no-internet"]
     again = load_filter_groups(school=school, today=dt.date.today(), seed=1)
     assert again == {"filter groups": 0, "filter entries": 0}
     services.snapshot_publish(school=school, reason="demo")

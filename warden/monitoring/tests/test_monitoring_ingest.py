@@ -28,6 +28,9 @@ from warden.testing.factories import PupilFactory
 @pytest.fixture(autouse=True)
 def _var_dir(settings, tmp_path):
     settings.VAR_DIR = tmp_path / "var"
+    # The filtering folder is read from settings at start-up: point it here too, so a test
+    # that writes a snapshot never writes into the real var/.
+    settings.WARDEN_FILTER_DIR = str(tmp_path / "var" / "filtering")
 
 
 def _rows(school) -> list[tuple]:

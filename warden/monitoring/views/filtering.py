@@ -29,7 +29,9 @@ from warden.engine.lists import split_url
 from warden.engine.policy import NO_POLICY_REASON
 from warden.monitoring import conf
 from warden.monitoring.access.filtering import (
+    assignable_person_for_user,
     can_see_all_requests,
+    filter_assignment_for_user,
     filter_entry_for_user,
     filter_exception_for_user,
     filter_group_for_user,
@@ -41,6 +43,7 @@ from warden.monitoring.access.filtering import (
 from warden.monitoring.filtering_rules import category_label
 from warden.monitoring.forms.filtering import (
     ApproveForm,
+    AssignForm,
     BlockReportForm,
     CategoryActionsForm,
     EntryForm,
@@ -56,6 +59,7 @@ from warden.monitoring.forms.filtering import (
 )
 from warden.monitoring.models.filtering import FilterGroup, ListFormat, RequestStatus
 from warden.monitoring.selectors.filtering import (
+    assignments_in_force,
     category_table,
     changelog_at,
     entries_at,
@@ -133,6 +137,7 @@ def filter_group_detail(request: HttpRequest, filter_group_pk: int) -> HttpRespo
             "rows": rows,
             "schedules": group.schedules.all(),
             "networks": group.networks.all(),
+            "assignments": assignments_in_force(group=group),
             "can_manage": can_manage,
             "categories_form": CategoryActionsForm(current=current) if can_manage else None,
             "schedule_form": ScheduleForm() if can_manage else None,
@@ -260,6 +265,56 @@ def filter_network_remove(request: HttpRequest, filter_network_pk: int) -> HttpR
     services.network_remove(actor=request_user(request), network=network)
     messages.success(request, "Address range removed.")
     return redirect("monitoring:filter_group_detail", filter_group_pk=group_pk)
+
+
+@login_required
+@require_POST
+def filter_assignment_add(request: HttpRequest, person_pk: int) -> HttpResponse:
+    """Put a person in a filter group by name (from the filtering section of their page)."""
+    person = assignable_person_for_user(request.user, person_pk)
+    form = AssignForm(request.POST, school=person.school)
+    if not form.is_valid():
+        messages.error(request, f"The person was not moved: {_form_problem(form)}")
+    else:
+        try:
+            assignment = services.filter_group_assign(
+                actor=request_user(request),
+                person=person,
+                group=form.cleaned_data["group"],
+                reason=form.cleaned_data["reason"],
+                ends=form.cleaned_data["ends"],
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{person} is now in {assignment.group.name}.")
+    return redirect("people:detail", person_pk=person.pk)
+
+
+@login_required
+@require_POST
+def filter_assignment_remove(request: HttpRequest, filter_assignment_pk: int) -> HttpResponse:
+    assignment = filter_assignment_for_user(request.user, filter_assignment_pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a reason for taking the person out of the group.")
+    else:
+        try:
+            services.filter_group_unassign(
+                actor=request_user(request),
+                assignment=assignment,
+                reason=form.cleaned_data["reason"],
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                f"{assignment.person} is back in the group their rules give them.",
+            )
+    if request.POST.get("next") == "person":
+        return redirect("people:detail", person_pk=assignment.person_id)
+    return redirect("monitoring:filter_group_detail", filter_group_pk=assignment.group_id)
 
 
 def _form_problem(form: Any) -> str:

@@ -49,7 +49,7 @@ class Command(BaseCommand):
                     self.stdout.write(
                         f"Sanctions: {run.started} started, {run.ended} ended "
                         f"({run.accounts_restored} accounts restored), {run.lapsed} warnings "
-                        "lapsed."
+                        f"lapsed; {run.regrouped} moved to the No internet filter group."
                     )
                     for problem in run.problems:
                         self.stderr.write(problem)

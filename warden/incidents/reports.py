@@ -1,0 +1,521 @@
+"""The figures of the termly report for governors, in a few aggregate queries.
+
+Seed 002 §3.1: governors monitor the incident logs and the filtering change-control logs.
+Incidents are confidential (seed 004 Appendix B, point 10), so everything here is a count
+or a label of the school's own choosing (a filter group, a site); no person is named. The
+weekly safeguarding digest (Appendix B, point 9) is ``selectors.weekly_report``, which
+both the e-mail and its page read.
+
+Terms follow the English school year: autumn from 1 September to 31 December, spring from
+1 January to Easter and summer from then to 31 August. Easter moves, and Warden does not
+know the school's term dates yet, so spring is taken to end on 31 March.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models.functions import Coalesce
+
+from warden.core.models import AuditEntry, School
+from warden.incidents import rules
+from warden.incidents.models import (
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+    Involvement,
+    Part,
+    Sanction,
+    SanctionKind,
+    Severity,
+)
+from warden.incidents.selectors import triage_overdue
+from warden.monitoring.models import Violation
+from warden.monitoring.models.filtering import ExceptionState, FilterException
+from warden.people.models import STAFF_TYPES, YEAR_GROUP_CHOICES, PersonType
+
+# --- periods --------------------------------------------------------------------------------
+
+# (key, label, first (month, day), last (month, day)), in the order of the school year.
+TERMS = (
+    ("autumn", "Autumn term", (9, 1), (12, 31)),
+    ("spring", "Spring term", (1, 1), (3, 31)),
+    ("summer", "Summer term", (4, 1), (8, 31)),
+)
+_TERM = {key: (label, first, last) for key, label, first, last in TERMS}
+# The longest custom range a report covers: a school year and a little.
+MAX_CUSTOM_DAYS = 400
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days ``first`` to ``last`` (both included); ``key`` is ``autumn-2026`` or ``custom``."""
+
+    key: str
+    label: str
+    first: dt.date
+    last: dt.date
+
+    @property
+    def term(self) -> str:
+        return self.key.split("-")[0] if self.key != "custom" else ""
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def bounds(self, tz: str) -> tuple[dt.datetime, dt.datetime]:
+        """The period as [start, end) in the school's time zone."""
+        zone = ZoneInfo(tz)
+        start = dt.datetime.combine(self.first, dt.time(0), tzinfo=zone)
+        end = dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
+        return start, end
+
+    def contains(self, day: dt.date) -> bool:
+        return self.first <= day <= self.last
+
+    @property
+    def dates(self) -> str:
+        return f"{_day(self.first)} to {_day(self.last)}"
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def term(key: str, year: int) -> Period:
+    label, (m1, d1), (m2, d2) = _TERM[key]
+    return Period(
+        key=f"{key}-{year}",
+        label=f"{label} {year}",
+        first=dt.date(year, m1, d1),
+        last=dt.date(year, m2, d2),
+    )
+
+
+def term_containing(day: dt.date) -> Period:
+    for key, _label, (m1, d1), (m2, d2) in TERMS:
+        if dt.date(day.year, m1, d1) <= day <= dt.date(day.year, m2, d2):
+            return term(key, day.year)
+    raise AssertionError("the terms cover the whole year")  # pragma: no cover
+
+
+def term_from_key(key: str) -> Period | None:
+    """``autumn-2026`` as a period, or None when the key is not a term."""
+    name, _, year = key.partition("-")
+    if name not in _TERM or not year.isdigit() or not 2000 <= int(year) <= 2100:
+        return None
+    return term(name, int(year))
+
+
+def custom_period(first: dt.date, last: dt.date) -> Period:
+    return Period(key="custom", label=f"{_day(first)} to {_day(last)}", first=first, last=last)
+
+
+def previous_period(period: Period) -> Period:
+    """The term before (summer before autumn), or the same number of days before a range."""
+    if period.term:
+        return term_containing(period.first - dt.timedelta(days=1))
+    last = period.first - dt.timedelta(days=1)
+    return custom_period(last - dt.timedelta(days=period.days - 1), last)
+
+
+def a_year_before(period: Period) -> Period:
+    if period.term:
+        return term(period.term, period.first.year - 1)
+    return custom_period(rules.add_months(period.first, -12), rules.add_months(period.last, -12))
+
+
+def recent_terms(today: dt.date, count: int = 9) -> list[Period]:
+    """The term containing ``today`` and the ones before it, newest first."""
+    found = [term_containing(today)]
+    while len(found) < count:
+        found.append(previous_period(found[-1]))
+    return found
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    """A count for the period, the one before, and the same period a year before."""
+
+    label: str
+    now: int
+    previous: int
+    year_before: int
+
+    @property
+    def change(self) -> int:
+        return self.now - self.previous
+
+    @property
+    def change_on_year(self) -> int:
+        return self.now - self.year_before
+
+    @property
+    def change_words(self) -> str:
+        return signed(self.change)
+
+    @property
+    def change_on_year_words(self) -> str:
+        return signed(self.change_on_year)
+
+
+def signed(n: int) -> str:
+    return "no change" if n == 0 else f"+{n}" if n > 0 else f"−{-n}"
+
+
+@dataclass(frozen=True)
+class ExceptionRow:
+    """A temporary unblock granted in the period; who asked and who approved stay out."""
+
+    site: str
+    group: str
+    reason: str
+    approved_on: dt.date
+    expires_on: dt.date
+    state: str
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    """How promptly violations found in a period were triaged (Appendix B, point 1).
+
+    On time: first viewed within one school day (``rules.triage_due_at``). Late: viewed after
+    that, or still unviewed past it. Not yet due: unviewed and found less than a school day
+    ago, which counts neither way.
+    """
+
+    received: int
+    unviewed: int
+    on_time: int
+    late: int
+    not_yet_due: int
+    median: dt.timedelta | None
+
+    @property
+    def triaged(self) -> int:
+        return self.received - self.unviewed
+
+    @property
+    def on_time_percent(self) -> int | None:
+        due = self.on_time + self.late
+        return round(100 * self.on_time / due) if due else None
+
+    @property
+    def median_words(self) -> str:
+        return duration_words(self.median) if self.median is not None else "–"
+
+
+@dataclass(frozen=True)
+class TermlyReport:
+    school: School
+    period: Period
+    previous: Period
+    year_before: Period
+    ongoing: bool
+    incidents: TrendRow
+    closed_in_period: int
+    open_now: int
+    by_kind: list[TrendRow]
+    by_severity: list[TrendRow]
+    by_year_group: list[TrendRow]
+    sanctions: list[TrendRow]
+    filtering_changes: list[TrendRow]
+    filtering_total: TrendRow
+    exceptions: list[ExceptionRow]
+    triage: Timeliness
+    triage_previous: Timeliness
+    overdue_now: int
+
+
+def duration_words(span: dt.timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} day{'s' if days != 1 else ''} {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
+
+
+class _Windows:
+    """The three periods' [start, end) bounds, and conditional counts over them."""
+
+    NAMES = ("now", "previous", "year_before")
+
+    def __init__(self, school: School, periods: Iterable[Period]) -> None:
+        self.bounds = [p.bounds(school.timezone) for p in periods]
+        self.dates = [(p.first, p.last) for p in periods]
+
+    def q(self, field: str, i: int, *, dates: bool = False) -> Q:
+        if dates:
+            first, last = self.dates[i]
+            return Q(**{f"{field}__gte": first, f"{field}__lte": last})
+        start, end = self.bounds[i]
+        return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+
+    def any(self, field: str, *, dates: bool = False) -> Q:
+        found = Q()
+        for i in range(len(self.NAMES)):
+            found |= self.q(field, i, dates=dates)
+        return found
+
+    def counts(
+        self, field: str, *, of: str = "pk", distinct: bool = False, dates: bool = False
+    ) -> dict[str, Count]:
+        return {
+            name: Count(of, filter=self.q(field, i, dates=dates), distinct=distinct)
+            for i, name in enumerate(self.NAMES)
+        }
+
+
+def _trend_rows(
+    rows: Iterable[Mapping[str, Any]], key: str, labels: Iterable[tuple[object, str]]
+) -> list[TrendRow]:
+    by_key: dict[object, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in rows:
+        counts = by_key[row[key]]
+        for i, name in enumerate(_Windows.NAMES):
+            counts[i] += int(row[name])
+    return [TrendRow(label, *by_key.get(value, [0, 0, 0])) for value, label in labels]
+
+
+def _total(rows: list[TrendRow], label: str) -> TrendRow:
+    return TrendRow(
+        label,
+        sum(r.now for r in rows),
+        sum(r.previous for r in rows),
+        sum(r.year_before for r in rows),
+    )
+
+
+# Year-group buckets of an incident's subjects: pupils by year, then everyone else.
+PUPIL_NO_YEAR = -100
+STAFF = -200
+OTHERS = -300
+NO_SUBJECT = -400
+YEAR_GROUP_ROWS: list[tuple[object, str]] = [
+    *YEAR_GROUP_CHOICES,
+    (PUPIL_NO_YEAR, "Pupils, year group not recorded"),
+    (STAFF, "Staff"),
+    (OTHERS, "Others (visitors, contractors, parents, governors…)"),
+    (NO_SUBJECT, "No subject recorded"),
+]
+
+
+def _by_year_group(school: School, w: _Windows) -> list[TrendRow]:
+    """Incidents by the year group of their subjects: one incident counts once per group."""
+    bucket = Case(
+        When(
+            person__person_type=PersonType.PUPIL,
+            person__year_group__isnull=False,
+            then="person__year_group",
+        ),
+        When(person__person_type=PersonType.PUPIL, then=Value(PUPIL_NO_YEAR)),
+        When(person__person_type__in=sorted(STAFF_TYPES), then=Value(STAFF)),
+        default=Value(OTHERS),
+        output_field=IntegerField(),
+    )
+    rows = list(
+        Involvement.objects.filter(school=school, part=Part.SUBJECT)
+        .filter(w.any("incident__reported_at"))
+        .annotate(bucket=bucket)
+        .values("bucket")
+        .annotate(**w.counts("incident__reported_at", of="incident_id", distinct=True))
+    )
+    subject = Involvement.objects.filter(incident=OuterRef("pk"), part=Part.SUBJECT)
+    nobody = (
+        Incident.objects.filter(school=school)
+        .filter(w.any("reported_at"))
+        .filter(~Exists(subject))
+        .aggregate(**w.counts("reported_at"))
+    )
+    rows.append({"bucket": NO_SUBJECT, **nobody})
+    found = _trend_rows(rows, "bucket", YEAR_GROUP_ROWS)
+    return [r for r in found if r.now or r.previous or r.year_before]
+
+
+# Plain words for the change log's actions (``filtering.<what>`` in the audit trail).
+FILTERING_ACTIONS = {
+    "filtering.list_imported": "Block or allow lists imported",
+    "filtering.list_updated": "Block or allow lists updated",
+    "filtering.list_removed": "Block or allow lists removed",
+    "filtering.entry_added": "Sites added to a list",
+    "filtering.entry_removed": "Sites removed from a list",
+    "filtering.group_created": "Filter groups created",
+    "filtering.group_updated": "Filter groups changed",
+    "filtering.group_deleted": "Filter groups removed",
+    "filtering.group_categories_changed": "Categories blocked or allowed changed",
+    "filtering.schedule_added": "Schedules added",
+    "filtering.schedule_removed": "Schedules removed",
+    "filtering.network_added": "Networks added to a group",
+    "filtering.network_removed": "Networks removed from a group",
+    "filtering.request_created": "Unblock requests made",
+    "filtering.request_approved": "Unblock requests approved",
+    "filtering.request_refused": "Unblock requests refused",
+    "filtering.exception_created": "Exceptions granted (sites unblocked)",
+    "filtering.exception_revoked": "Exceptions revoked",
+}
+
+
+def _action_label(action: str) -> str:
+    return (
+        FILTERING_ACTIONS.get(action)
+        or action.removeprefix("filtering.").replace("_", " ").capitalize()
+    )
+
+
+def _filtering_changes(school: School, w: _Windows) -> list[TrendRow]:
+    rows = list(
+        AuditEntry.objects.filter(school=school, action__startswith="filtering.")
+        .filter(w.any("at"))
+        .values("action")
+        .annotate(**w.counts("at"))
+    )
+    seen = {str(r["action"]) for r in rows}
+    known = [(a, label) for a, label in FILTERING_ACTIONS.items() if a in seen]
+    others = sorted((a, _action_label(a)) for a in seen - set(FILTERING_ACTIONS))
+    return _trend_rows(rows, "action", [*known, *others])
+
+
+def _exceptions(
+    school: School, start: dt.datetime, end: dt.datetime, now: dt.datetime
+) -> list[ExceptionRow]:
+    zone = ZoneInfo(school.timezone)
+    found = FilterException.objects.filter(
+        school=school, approved_at__gte=start, approved_at__lt=end
+    ).select_related("group")
+    return [
+        ExceptionRow(
+            site=e.site,
+            group=e.group.name if e.group is not None else "Every group",
+            reason=e.reason,
+            approved_on=e.approved_at.astimezone(zone).date(),
+            expires_on=e.expires_at.astimezone(zone).date(),
+            state=ExceptionState(e.state_at(now)).label,
+        )
+        for e in found.order_by("approved_at", "pk")
+    ]
+
+
+def triage_timeliness(
+    rows: Iterable[tuple[dt.datetime, dt.datetime | None]], *, tz: str, now: dt.datetime
+) -> Timeliness:
+    """Timeliness of (found at, first viewed at) pairs; see ``Timeliness``."""
+    on_time = late = not_yet_due = unviewed = received = 0
+    waits: list[float] = []
+    for found_at, seen_at in rows:
+        received += 1
+        due = rules.triage_due_at(found_at, tz)
+        if seen_at is None:
+            unviewed += 1
+            if due < now:
+                late += 1
+            else:
+                not_yet_due += 1
+            continue
+        waits.append((seen_at - found_at).total_seconds())
+        if seen_at <= due:
+            on_time += 1
+        else:
+            late += 1
+    median = dt.timedelta(seconds=statistics.median(waits)) if waits else None
+    return Timeliness(
+        received=received,
+        unviewed=unviewed,
+        on_time=on_time,
+        late=late,
+        not_yet_due=not_yet_due,
+        median=median,
+    )
+
+
+def _triage(school: School, w: _Windows, now: dt.datetime) -> tuple[Timeliness, Timeliness]:
+    # The school-day rule is calendar arithmetic in the school's time zone, so the pairs
+    # come back in one query of two columns and are judged here.
+    start_prev, end_prev = w.bounds[1]
+    start_now, end_now = w.bounds[0]
+    pairs = (
+        Violation.objects.filter(school=school)
+        .filter(w.q("created_at", 0) | w.q("created_at", 1))
+        .annotate(seen_at=Coalesce("triage__viewed_at", "triage__decided_at"))
+        .values_list("created_at", "seen_at")
+    )
+    this: list[tuple[dt.datetime, dt.datetime | None]] = []
+    before: list[tuple[dt.datetime, dt.datetime | None]] = []
+    for found_at, seen_at in pairs:
+        if start_now <= found_at < end_now:
+            this.append((found_at, seen_at))
+        if start_prev <= found_at < end_prev:
+            before.append((found_at, seen_at))
+    return (
+        triage_timeliness(this, tz=school.timezone, now=now),
+        triage_timeliness(before, tz=school.timezone, now=now),
+    )
+
+
+def termly_report(school: School, period: Period, *, now: dt.datetime) -> TermlyReport:
+    """The report for ``period``, compared with the period before and a year before.
+
+    Incidents count by the day they were reported; year groups are as the register records
+    them now; sanctions by the day they start; filtering changes by the day they were made.
+    """
+    previous, year_before = previous_period(period), a_year_before(period)
+    w = _Windows(school, [period, previous, year_before])
+    kind_severity = list(
+        Incident.objects.filter(school=school)
+        .filter(w.any("reported_at"))
+        .values("kind", "severity")
+        .annotate(**w.counts("reported_at"))
+    )
+    by_kind = _trend_rows(kind_severity, "kind", IncidentKind.choices)
+    by_severity = _trend_rows(
+        kind_severity, "severity", [*Severity.choices, ("", "Not yet assessed")]
+    )
+    start, end = w.bounds[0]
+    states = Incident.objects.filter(school=school).aggregate(
+        closed=Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end)),
+        open=Count("pk", filter=~Q(status=IncidentStatus.CLOSED)),
+    )
+    sanctions = _trend_rows(
+        Sanction.objects.filter(school=school)
+        .filter(w.any("starts_on", dates=True))
+        .values("kind")
+        .annotate(**w.counts("starts_on", dates=True)),
+        "kind",
+        SanctionKind.choices,
+    )
+    changes = _filtering_changes(school, w)
+    triage, triage_previous = _triage(school, w, now)
+    local_now = now.astimezone(ZoneInfo(school.timezone)).date()
+    return TermlyReport(
+        school=school,
+        period=period,
+        previous=previous,
+        year_before=year_before,
+        ongoing=period.contains(local_now),
+        incidents=_total(by_kind, "Incidents reported"),
+        closed_in_period=states["closed"],
+        open_now=states["open"],
+        by_kind=by_kind,
+        by_severity=by_severity,
+        by_year_group=_by_year_group(school, w),
+        sanctions=sanctions,
+        filtering_changes=changes,
+        filtering_total=_total(changes, "All filtering changes"),
+        exceptions=_exceptions(school, start, end, now),
+        triage=triage,
+        triage_previous=triage_previous,
+        overdue_now=triage_overdue(school, now=now).count(),
+    )
