@@ -10,9 +10,7 @@ same file imported twice changes nothing the second time. Any bad row rejects th
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,11 +35,10 @@ from warden.equipment.rules import default_holds_personal_data
 from warden.people.importing import (
     RowError,
     Table,
-    decode,
     normalise,
     parse_date,
     parse_yes_no,
-    sniff_delimiter,
+    read_csv_table,
 )
 
 PREVIEW_ROWS = 10
@@ -170,32 +167,12 @@ INSTALL_LABELS = {
 
 def read_table(data: bytes, known: Mapping[str, list[str]]) -> Table:
     """Rows of a CSV file, the header being the opening line naming most known columns."""
-    if not data.strip():
-        raise ServiceError("The file is empty; export it again.")
-    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise ServiceError(
-            "This is an Excel workbook, not a CSV file. In Excel choose File → Save As → "
-            "“CSV UTF-8 (comma delimited)” and upload that."
-        )
-    text, encoding = decode(data)
-    delimiter = sniff_delimiter(text)
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise ServiceError(f"The file cannot be read as CSV ({exc}); export it again.") from None
     names = {normalise(name) for names in known.values() for name in names}
-    header_index, best = 0, 0
-    for index, cells in enumerate(records[:10]):
-        score = sum(1 for cell in cells if normalise(cell) in names)
-        if score > best:
-            header_index, best = index, score
-    header = [cell.strip() for cell in records[header_index]] if records else []
-    rows = [
-        (index + 1, cells)
-        for index, cells in enumerate(records)
-        if index > header_index and any(cell.strip() for cell in cells)
-    ]
-    return Table(header, header_index + 1, rows, delimiter, encoding)
+    return read_csv_table(
+        data,
+        lambda cells: sum(1 for cell in cells if normalise(cell) in names),
+        empty="The file is empty; export it again.",
+    )
 
 
 def default_mapping(header: list[str], known: Mapping[str, list[str]]) -> dict[str, str]:

@@ -14,7 +14,7 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core import signing
 from django.core.files.base import ContentFile
@@ -1431,12 +1431,15 @@ def install_request_create(
     return request
 
 
-@transaction.atomic
-def install_request_decide(
-    *, actor: User | None, request: InstallRequest, approve: bool, note: str = ""
-) -> InstallRequest:
-    """The ICT manager approves or refuses an installation request (a refusal says why)."""
-    request = InstallRequest.objects.select_for_update().get(pk=request.pk)
+_Decided = TypeVar("_Decided", InstallRequest, DeviceRequest, PhoneRequest)
+
+
+def _request_decide(
+    *, actor: User | None, request: _Decided, approve: bool, note: str, action: str
+) -> _Decided:
+    """Approve or refuse a pending request of any kind; a refusal must say why, so the
+    requester knows. ``action`` names it in the audit trail (``<action>.approved``)."""
+    request = type(request).objects.select_for_update().get(pk=request.pk)
     if request.state != RequestState.PENDING:
         raise ServiceError("This request has already been decided.")
     if not approve and len(_words(note)) < 3:
@@ -1450,11 +1453,21 @@ def install_request_decide(
     request.save()
     audit_log(
         actor=actor,
-        action="install_request.approved" if approve else "install_request.refused",
+        action=f"{action}.approved" if approve else f"{action}.refused",
         obj=request,
         changes={"state": ["pending", request.state], "note": [None, request.decision_note]},
     )
     return request
+
+
+@transaction.atomic
+def install_request_decide(
+    *, actor: User | None, request: InstallRequest, approve: bool, note: str = ""
+) -> InstallRequest:
+    """The ICT manager approves or refuses an installation request (a refusal says why)."""
+    return _request_decide(
+        actor=actor, request=request, approve=approve, note=note, action="install_request"
+    )
 
 
 @transaction.atomic
@@ -1538,22 +1551,9 @@ def device_request_decide(
     *, actor: User | None, request: DeviceRequest, approve: bool, note: str = ""
 ) -> DeviceRequest:
     """SLT approve or refuse a personal device request (a refusal says why)."""
-    request = DeviceRequest.objects.select_for_update().get(pk=request.pk)
-    if request.state != DeviceRequest.State.PENDING:
-        raise ServiceError("This request has already been decided.")
-    if not approve and len(_words(note)) < 3:
-        raise ServiceError("Say why it is refused.", field_errors={"note": ["Give the reason."]})
-    request.state = DeviceRequest.State.APPROVED if approve else DeviceRequest.State.REFUSED
-    request.decided_by, request.decided_at = actor, timezone.now()
-    request.decision_note = _words(note)[:300]
-    request.save()
-    audit_log(
-        actor=actor,
-        action="device_request.approved" if approve else "device_request.refused",
-        obj=request,
-        changes={"state": ["pending", request.state], "note": [None, request.decision_note]},
+    return _request_decide(
+        actor=actor, request=request, approve=approve, note=note, action="device_request"
     )
-    return request
 
 
 @transaction.atomic
@@ -1647,22 +1647,9 @@ def phone_request_decide(
     *, actor: User | None, request: PhoneRequest, approve: bool, note: str = ""
 ) -> PhoneRequest:
     """The school approves or refuses a parent's phone request (a refusal says why)."""
-    request = PhoneRequest.objects.select_for_update().get(pk=request.pk)
-    if request.state != PhoneRequest.State.PENDING:
-        raise ServiceError("This request has already been decided.")
-    if not approve and len(_words(note)) < 3:
-        raise ServiceError("Say why it is refused.", field_errors={"note": ["Give the reason."]})
-    request.state = PhoneRequest.State.APPROVED if approve else PhoneRequest.State.REFUSED
-    request.decided_by, request.decided_at = actor, timezone.now()
-    request.decision_note = _words(note)[:300]
-    request.save()
-    audit_log(
-        actor=actor,
-        action="phone_request.approved" if approve else "phone_request.refused",
-        obj=request,
-        changes={"state": ["pending", request.state], "note": [None, request.decision_note]},
+    return _request_decide(
+        actor=actor, request=request, approve=approve, note=note, action="phone_request"
     )
-    return request
 
 
 @transaction.atomic

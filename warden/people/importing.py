@@ -503,8 +503,20 @@ def read_table(data: bytes) -> Table:
     Some MIS reports put a title and a blank line above the header; the header is the
     opening line naming the most columns Warden knows (at least two), else the first line.
     """
+    return read_csv_table(
+        data, _header_score, empty="The file is empty; export the people from the MIS again."
+    )
+
+
+def read_csv_table(data: bytes, header_score: Callable[[list[str]], int], *, empty: str) -> Table:
+    """Rows of any CSV export Warden imports (people, assets, installations...).
+
+    The header is the one of the opening ten lines that ``header_score`` rates highest (two
+    known columns at least), else the first non-blank line; ``empty`` is the message for an
+    empty file. Excel workbooks and unreadable files are refused with what to do instead.
+    """
     if not data.strip():
-        raise ServiceError("The file is empty; export the people from the MIS again.")
+        raise ServiceError(empty)
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise ServiceError(
             "This is an Excel workbook, not a CSV file. In Excel choose File → Save As → "
@@ -519,14 +531,14 @@ def read_table(data: bytes) -> Table:
     header_index = 0
     best = 1
     for index, cells in enumerate(records[:10]):
-        score = _header_score(cells)
+        score = header_score(cells)
         if score > best:
             header_index, best = index, score
     if best <= 1:
         header_index = next(
             (i for i, cells in enumerate(records) if any(c.strip() for c in cells)), 0
         )
-    header = [cell.strip() for cell in records[header_index]]
+    header = [cell.strip() for cell in records[header_index]] if records else []
     rows = [
         (index + 1, cells)
         for index, cells in enumerate(records)
