@@ -68,6 +68,7 @@ import itertools
 import logging
 import os
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -345,6 +346,9 @@ class KeywordMatcher:
         self._spaced_id = self._pattern_count
         self._stretch_base = self._pattern_count + 1
         self._db = database
+        # Hyperscan needs scratch space per concurrent scan; each thread gets its own, so
+        # one matcher can serve a threaded web server or worker safely.
+        self._local = threading.local()
 
     def __len__(self) -> int:
         return len(self.phrases)
@@ -487,7 +491,10 @@ class KeywordMatcher:
             else:
                 stretch_ends.append(end)
 
-        self._db.scan(translated, match_event_handler=on_match)
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = hyperscan.Scratch(self._db)
+        self._db.scan(translated, match_event_handler=on_match, scratch=scratch)
         return term_hits, spaced_ends, stretch_ends
 
     def _scan(self, data: bytes) -> list[_Hit]:

@@ -303,3 +303,16 @@ def test_compiled_database_is_cached_and_reused(tmp_path: Path):
     second = KeywordMatcher.compile(phrases, cache_dir=tmp_path)
     assert list(tmp_path.glob("keywords-*.hsdb")) == [cached]
     assert phrases_found(first, "where to buy weed") == phrases_found(second, "where to buy weed")
+
+
+def test_one_matcher_serves_many_threads_with_the_same_results():
+    from concurrent.futures import ThreadPoolExecutor
+
+    matcher = KeywordMatcher.compile(
+        [Phrase("buy weed", "drugs", 3), Phrase("kill myself", "suicide", 5)]
+    )
+    texts = [f"line {i}: where to buy weed, or k1ll mys3lf {i}" * 200 for i in range(40)]
+    one_by_one = [matcher.find(text) for text in texts]
+    assert all(len(found) == 400 for found in one_by_one)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(matcher.find, texts)) == one_by_one
