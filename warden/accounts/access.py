@@ -5,10 +5,18 @@ from __future__ import annotations
 from warden.accounts.models import AccessReview, Account, ApiToken, DirectorySync, System
 from warden.core.access import AnyUser, object_for_user
 from warden.core.roles import Perm
+from warden.people.models import Person
 
 
 def system_for_user(user: AnyUser, pk: int, *, perm: str = Perm.ACCOUNTS_VIEW) -> System:
     return object_for_user(System.objects.select_related("school", "owner"), user, perm, pk=pk)
+
+
+def leaver_for_user(user: AnyUser, pk: int) -> Person:
+    """A leaver to complete: someone whose accounts this user may remove."""
+    return object_for_user(
+        Person.objects.select_related("school"), user, Perm.ACCOUNTS_PROVISION, pk=pk
+    )
 
 
 def account_for_user(user: AnyUser, pk: int, *, perm: str = Perm.ACCOUNTS_VIEW) -> Account:

@@ -212,6 +212,27 @@ class SupplyPasswordChange(models.Model):
         return f"{self.system} password changed {self.changed_at:%d/%m/%Y}"
 
 
+class LeaverCompletion(models.Model):
+    """The sign-off that a leaver has nothing left: every account removed, every item back.
+
+    Seed 000 "ICT Access Control" (access removed when people leave), 001 §8g (within 48
+    hours) and §3g (equipment returned); ``rules.leaver_completion_refusal`` decides.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    person = models.OneToOneField(
+        Person, on_delete=models.PROTECT, related_name="leaver_completion"
+    )
+    completed_at = models.DateTimeField()
+    completed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.person} completed {self.completed_at:%d/%m/%Y}"
+
+
 class ReviewOutcome(models.TextChoices):
     CONFIRMED = "confirmed", "Access confirmed as right"
     CHANGES = "changes", "Changes needed (listed in the notes)"

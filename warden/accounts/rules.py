@@ -126,3 +126,18 @@ def agreement_refusal(person: Person, *, at: dt.datetime | None = None) -> str |
     from warden.agreements.rules import access_refusal
 
     return access_refusal(person, at=at)
+
+
+def leaver_completion_refusal(person: Person, outstanding: list[str]) -> str | None:
+    """A leaver is completed only when nothing is left to take back (seed 000 "ICT Access
+    Control": access removed when people leave; 001 §8g: user IDs removed within 48 hours;
+    001 §3g: all ICT equipment returned). ``outstanding`` names what is still open."""
+    if person.leaving_date is None:
+        return f"{person} cannot be completed as a leaver: no leaving date is recorded."
+    if outstanding:
+        return (
+            f"{person} cannot be completed as a leaver yet; still open: "
+            f"{'; '.join(outstanding)}. Remove each account and check each item in (or "
+            "write it off with a reason) first."
+        )
+    return None

@@ -12,7 +12,14 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from warden.accounts import rules
-from warden.accounts.models import LIVE_STATES, AccessReview, Account, AccountState, System
+from warden.accounts.models import (
+    LIVE_STATES,
+    AccessReview,
+    Account,
+    AccountState,
+    LeaverCompletion,
+    System,
+)
 from warden.core.models import School
 from warden.core.registry import collect
 from warden.people.models import Person
@@ -116,6 +123,7 @@ class LeaverItem:
 class Leaver:
     person: Person
     items: list[LeaverItem] = field(default_factory=list)
+    completion: LeaverCompletion | None = None
 
     @property
     def overdue(self) -> bool:
@@ -172,6 +180,15 @@ def leaver_providers() -> list[LeaverProvider]:
     return [account_leaver_items, *collect("leavers", "ITEMS")]
 
 
+def leaver_items(person: Person, *, now: dt.datetime | None = None) -> list[LeaverItem]:
+    """Everything every area lists for this leaver, done or not."""
+    now = now or timezone.now()
+    items: list[LeaverItem] = []
+    for provider in leaver_providers():
+        items.extend(provider(person.school, [person], now).get(person.pk, []))
+    return items
+
+
 def leavers_board(
     school: School, *, now: dt.datetime | None = None, include_done: bool = False
 ) -> list[Leaver]:
@@ -189,6 +206,9 @@ def leavers_board(
         .order_by("leaving_date", "last_name", "pk")
     )
     board = {p.pk: Leaver(person=p) for p in people}
+    completed = LeaverCompletion.objects.filter(person__in=people).select_related("completed_by")
+    for completion in completed:
+        board[completion.person_id].completion = completion
     for provider in leaver_providers():
         for person_pk, items in provider(school, people, now).items():
             if person_pk in board:

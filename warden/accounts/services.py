@@ -30,6 +30,7 @@ from warden.accounts.models import (
     AccountState,
     ApiToken,
     DirectorySync,
+    LeaverCompletion,
     SupplyPasswordChange,
     SyncState,
     System,
@@ -579,6 +580,40 @@ def leaver_deadlines_set(*, actor: User | None, person: Person, leaving_date: dt
         _log(actor, "account.removal_deadline_set", account, before)
         changed += 1
     return changed
+
+
+@transaction.atomic
+def leaver_complete(*, actor: User | None, person: Person, note: str = "") -> LeaverCompletion:
+    """Sign a leaver off once every area has nothing left open for them (accounts disabled or
+    deleted, equipment checked in or written off); refused in the rule's words otherwise."""
+    from warden.accounts.selectors import leaver_items
+
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if LeaverCompletion.objects.filter(person=person).exists():
+        raise ServiceError(f"{person} has already been completed as a leaver.")
+    outstanding = [
+        f"{item.label} ({item.state_label.lower()})"
+        for item in leaver_items(person)
+        if not item.done
+    ]
+    refusal = rules.leaver_completion_refusal(person, outstanding)
+    if refusal:
+        raise ServiceError(refusal)
+    completion = LeaverCompletion.objects.create(
+        school=person.school,
+        person=person,
+        completed_at=timezone.now(),
+        completed_by=actor,
+        note=note.strip()[:300],
+    )
+    audit_log(
+        actor=actor,
+        action="leaver.completed",
+        obj=person,
+        school=person.school,
+        changes={"completed_at": [None, completion.completed_at.isoformat()]},
+    )
+    return completion
 
 
 @dataclass

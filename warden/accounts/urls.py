@@ -35,6 +35,7 @@ urlpatterns = [
     path("syncs/<int:sync_pk>/", views.sync_detail, name="sync_detail"),
     path("syncs/<int:sync_pk>/apply/", views.sync_apply, name="sync_apply"),
     path("leavers/", views.leavers, name="leavers"),
+    path("leavers/<int:person_pk>/complete/", views.leaver_complete, name="leaver_complete"),
     path("suspensions/", views.suspensions, name="suspensions"),
     path("suspensions/suspend/", views.suspensions_apply, name="suspensions_apply"),
     path("reviews/", views.review_list, name="review_list"),

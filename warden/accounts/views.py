@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from warden.accounts import services
 from warden.accounts.access import (
     account_for_user,
+    leaver_for_user,
     review_for_user,
     sync_for_user,
     system_for_user,
@@ -507,6 +508,21 @@ def leavers(request: HttpRequest) -> HttpResponse:
             "now": timezone.now(),
         },
     )
+
+
+@login_required
+@require_POST
+def leaver_complete(request: HttpRequest, person_pk: int) -> HttpResponse:
+    person = leaver_for_user(request.user, person_pk)
+    try:
+        services.leaver_complete(
+            actor=request_user(request), person=person, note=request.POST.get("note", "")
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{person} is completed as a leaver.")
+    return redirect("accounts:leavers")
 
 
 @login_required

@@ -216,3 +216,36 @@ def test_enforce_needs_a_school(db):
 
     with pytest.raises(CommandError, match="--school"):
         call_command("accounts", "enforce")
+
+
+def test_a_leaver_is_completed_only_once_every_account_is_removed(
+    leaver_accounts, headteacher, technician, client_for
+):
+    person, accounts = leaver_accounts
+    person_set_leaving(actor=headteacher, person=person, leaving_date=LEAVING, reason="Moving")
+    client = client_for(technician)
+    url = reverse("accounts:leaver_complete", kwargs={"person_pk": person.pk})
+    refused = client.post(url, follow=True)
+    assert b"cannot be completed as a leaver yet" in refused.content
+    assert accounts[0].username.encode() in refused.content
+    assert not AuditEntry.objects.filter(action="leaver.completed").exists()
+    for account in accounts:
+        services.account_disable(actor=technician, account=account, reason="Leaver")
+    done = client.post(url, follow=True)
+    assert b"is completed as a leaver" in done.content
+    entry = AuditEntry.objects.get(action="leaver.completed")
+    assert entry.actor == technician
+    with pytest.raises(services.ServiceError, match="already been completed"):
+        services.leaver_complete(actor=technician, person=person)
+
+
+def test_someone_without_a_leaving_date_cannot_be_completed(school, technician):
+    person = PersonFactory.create(school=school)
+    with pytest.raises(services.ServiceError, match="no leaving date"):
+        services.leaver_complete(actor=technician, person=person)
+
+
+def test_teachers_cannot_complete_leavers(leaver_accounts, teacher, client_for):
+    person, _ = leaver_accounts
+    url = reverse("accounts:leaver_complete", kwargs={"person_pk": person.pk})
+    assert client_for(teacher).post(url).status_code == 403

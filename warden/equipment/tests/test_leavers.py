@@ -81,3 +81,14 @@ def test_the_leavers_board_checks_the_laptop_in_and_comes_back(
     response = client.post(check_in, {"next": reverse("accounts:leavers"), "reason": "Leaver"})
     assert response["Location"] == reverse("accounts:leavers")
     assert leaver_equipment_clear(leaver) is None
+
+
+def test_the_leaver_cannot_be_completed_until_the_laptop_is_back(school, office, technician):
+    from warden.accounts.services import leaver_complete
+
+    leaver, laptop, loan = _leaver_with_laptop(school, office)
+    with pytest.raises(ServiceError, match="cannot be completed as a leaver yet") as refused:
+        leaver_complete(actor=technician, person=leaver)
+    assert laptop.asset_tag in refused.value.message
+    services.loan_check_in(actor=office, loan=loan)
+    assert leaver_complete(actor=technician, person=leaver).completed_by == technician
