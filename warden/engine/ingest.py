@@ -424,7 +424,13 @@ class Ingestor:
     classifier: UrlClassifier | None = None
     matcher: KeywordMatcher | None = None
     alert_categories: Mapping[str, int] = field(default_factory=dict)
-    """Categories whose visits are violations, with the severity to report."""
+    """Categories whose visits are violations, with the severity to report: for everyone, or,
+    with ``group_alerts``, the union over the groups (a quick first filter)."""
+    group_alerts: Mapping[str, Mapping[str, int]] | None = None
+    """Per filter group, its own alert categories and severities; a visit is a violation
+    only when the category alerts for the group of whoever made the request."""
+    group_for: Callable[[str | None, str | None], str] | None = None
+    """The filter group of a request from (user name, client IP), as the helper decides it."""
     attributor: Attributor | None = None
     chunk_bytes: int = DEFAULT_CHUNK_BYTES
     tz: str = "UTC"
@@ -643,7 +649,7 @@ class Ingestor:
             return [], enriched
         found: dict[int, list[tuple[str, str, int, Match | None, str | None, str | None]]] = {}
         if self.alert_categories:
-            self._category_hits(codes, found)
+            self._category_hits(codes, found, table)
         if self.matcher is not None and len(self.matcher):
             searchable = pc.take(self._facts_column(2), codes)
             self._keyword_hits(urls, searchable, found)
@@ -750,14 +756,30 @@ class Ingestor:
         self,
         codes: pa.Array,
         found: dict[int, list[tuple[str, str, int, Match | None, str | None, str | None]]],
+        table: pa.Table,
     ) -> None:
         alerting = pc.take(self._facts_column(3), codes)
         if not pc.any(alerting).as_py():
             return
         rows = pc.indices_nonzero(alerting)
         facts = self._facts
-        alerts = self.alert_categories
+        row_alerts: Callable[[int], Mapping[str, int]] = lambda _row: self.alert_categories  # noqa: E731
+        if self.group_alerts is not None and self.group_for is not None:
+            # Few rows get this far (visits to alert categories), so the group is looked up
+            # row by row, cached per (user, address) as the helper's own lookup is.
+            group_for, by_group = self.group_for, self.group_alerts
+            users = pc.take(table.column("username"), rows).to_pylist()
+            ips = pc.take(table.column("client_ip"), rows).to_pylist()
+            cache: dict[tuple[str | None, str | None], Mapping[str, int]] = {}
+            picked: dict[int, Mapping[str, int]] = {}
+            for row, user, ip in zip(rows.to_pylist(), users, ips, strict=True):
+                key = (user, ip)
+                if key not in cache:
+                    cache[key] = by_group.get(group_for(user, ip), {})
+                picked[row] = cache[key]
+            row_alerts = picked.__getitem__
         for row, code in zip(rows.to_pylist(), pc.take(codes, rows).to_pylist(), strict=True):
+            alerts = row_alerts(row)
             for name in facts[code][0]:
                 severity = alerts.get(name)
                 if severity is not None:

@@ -19,7 +19,7 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +40,7 @@ from warden.engine.ingest import (
     Violation as EngineViolation,
 )
 from warden.engine.keywords import Exclusion, KeywordMatcher, Phrase, Term
+from warden.engine.policy import Policy
 from warden.engine.snapshot import PolicySnapshot, SnapshotError, read_snapshot
 from warden.monitoring.conf import snapshot_path
 from warden.monitoring.models.monitoring import (
@@ -250,18 +251,43 @@ ATTEMPT_CATEGORIES = frozenset(
 )
 
 
-def school_alert_categories(snapshot: PolicySnapshot | None) -> dict[str, int]:
-    """Categories whose visits are violations, with their severity: every category some
-    filter group of the school marks "allowed but alerted", and the safeguarding categories
-    of ``ATTEMPT_CATEGORIES`` that a group blocks. The engine reports per run, not per
-    group, so the union over the groups is used; each violation keeps the filter's decision
-    (allowed or denied) from the log line."""
+def group_alert_categories(snapshot: PolicySnapshot | None) -> dict[str, dict[str, int]]:
+    """Per filter group, the categories whose visits are violations, with their severity:
+    those the group marks "allowed but alerted", and the safeguarding categories of
+    ``ATTEMPT_CATEGORIES`` that it blocks (a blocked attempt still needs a DSL's look).
+    Each violation keeps the filter's decision (allowed or denied) from the log line."""
     if snapshot is None:
         return {}
-    names: set[str] = set()
-    for group in snapshot.groups.values():
-        names |= set(group.alert) | (set(group.block) & ATTEMPT_CATEGORIES)
-    return {name: ALERT_SEVERITY.get(name, DEFAULT_CATEGORY_SEVERITY) for name in sorted(names)}
+    return {
+        slug: {
+            name: ALERT_SEVERITY.get(name, DEFAULT_CATEGORY_SEVERITY)
+            for name in sorted(set(group.alert) | (set(group.block) & ATTEMPT_CATEGORIES))
+        }
+        for slug, group in snapshot.groups.items()
+    }
+
+
+def school_alert_categories(snapshot: PolicySnapshot | None) -> dict[str, int]:
+    """Every category that alerts for some group of the school: the engine's first filter,
+    before each request is checked against its own group (:func:`group_alert_categories`)."""
+    merged: dict[str, int] = {}
+    for alerts in group_alert_categories(snapshot).values():
+        merged |= alerts
+    return dict(sorted(merged.items()))
+
+
+def group_lookup(snapshot: PolicySnapshot | None) -> Callable[[str | None, str | None], str] | None:
+    """The filter group of a request by user name and client address, decided by the same
+    code the Squid helper uses, so a violation follows the group the request was filtered
+    for."""
+    if snapshot is None:
+        return None
+    policy = Policy(snapshot)
+
+    def group_for(user: str | None, ip: str | None) -> str:
+        return policy.group_slug(user or "", ip or "")
+
+    return group_for
 
 
 # -- sink and checkpoints ----------------------------------------------------------------

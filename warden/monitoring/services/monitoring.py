@@ -858,6 +858,8 @@ def logs_ingest(
         classifier=ingestion.school_classifier(policy),
         matcher=matcher,
         alert_categories=alerts,
+        group_alerts=ingestion.group_alert_categories(policy),
+        group_for=ingestion.group_lookup(policy),
         attributor=ingestion.school_attributor(school, leases),
         tz=school.timezone or "UTC",
         **({"chunk_bytes": chunk_bytes} if chunk_bytes else {}),

@@ -297,6 +297,48 @@ def test_sites_are_classified_with_the_schools_snapshot_and_alert_categories_rep
     assert visit.person is not None
 
 
+def test_a_category_alerts_only_for_the_groups_that_alert_on_it(school, tmp_path):
+    """Staff may visit gambling sites with an alert; for pupils they are simply blocked, so a
+    pupil's blocked attempt at one is not a violation (it is no safeguarding category)."""
+    from warden.engine.lists import ListBuilder
+    from warden.engine.snapshot import write_snapshot
+    from warden.monitoring.conf import snapshot_path
+
+    pupil_with_account(school, "pupil.one")
+    builder = ListBuilder()
+    builder.add_domains(["casino.example"], "gambling")
+    group = {"default": "allow", "safe_search": True, "allow": [], "schedules": []}
+    header = {
+        "timezone": "Europe/London",
+        "block_page": "http://127.0.0.1:8000/blocked",
+        "default_group": "ks3",
+        "groups": [
+            {**group, "slug": "ks3", "label": "Key stage 3", "block": ["gambling"], "alert": []},
+            {**group, "slug": "staff", "label": "Staff", "block": [], "alert": ["gambling"]},
+        ],
+        "users": {"pupil.one": "ks3", "a.teacher": "staff"},
+        "networks": [{"cidr": "10.2.0.0/16", "group": "staff"}],
+        "exceptions": [],
+    }
+    path = snapshot_path(school.slug)
+    path.parent.mkdir(parents=True)
+    write_snapshot(path, header, builder.build())
+    log = write_log(
+        tmp_path / "access.log",
+        [
+            squid_line(START, "10.0.0.5", "https://casino.example/slots", "pupil.one"),
+            squid_line(START, "10.0.0.6", "https://casino.example/poker", "a.teacher"),
+            squid_line(START, "10.2.0.9", "https://casino.example/bingo"),
+        ],
+    )
+    call_command("ingest", "--format", "squid", "--school", school.slug, str(log))
+    visits = Violation.objects.filter(school=school, category="gambling").order_by("url")
+    assert [v.url for v in visits] == [
+        "https://casino.example/bingo",
+        "https://casino.example/poker",
+    ]
+
+
 def test_the_command_reads_standard_input(school, tmp_path, monkeypatch):
     pupil_with_account(school, "pupil.one")
     data = squid_line(
