@@ -12,6 +12,7 @@ import random
 import zoneinfo
 
 from django.db import transaction
+from django.utils import timezone
 
 from warden.agreements import services
 from warden.agreements.models import (
@@ -75,6 +76,9 @@ def _sign(school: School, today: dt.date, seed: int) -> int:
     tz = zoneinfo.ZoneInfo(school.timezone or "Europe/London")
     now = dt.datetime(today.year, today.month, today.day, 15, tzinfo=tz)
     span = max(int((now - start).total_seconds()), 3600)
+    # Nothing is signed later than the moment the demo is loaded: a signature "from this
+    # afternoon" would not count yet, and would confuse the reminders until then.
+    cap = timezone.now()
     versions = {
         v.agreement.audience: v
         for v in AgreementVersion.objects.filter(
@@ -101,7 +105,7 @@ def _sign(school: School, today: dt.date, seed: int) -> int:
             agreement=version.agreement,
             text_sha256=version.sha256,
             typed_name=person.full_name,
-            signed_at=at,
+            signed_at=min(at, cap),
             method=rng.choice([Method.LINK, Method.LINK, Method.DESK]),
             ip="192.0.2.10" if rng.random() < 0.5 else None,
             user_agent="Demo browser",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
 import secrets
 from collections.abc import Iterable, Mapping
@@ -41,6 +42,8 @@ from warden.people.models import Guardianship, Person, Status
 LINK_SALT = "warden.agreements.signing-link"
 SCAN_TYPES = {".pdf", ".png", ".jpg", ".jpeg"}
 SCAN_MAX_BYTES = 10 * 1024 * 1024
+
+logger = logging.getLogger(__name__)
 
 
 def base_url() -> str:
@@ -408,6 +411,13 @@ def responsible_parents(pupil: Person) -> list[Person]:
     return [link.parent for link in links.select_related("parent", "parent__school")]
 
 
+def parents_to_countersign(signature: Signature) -> list[Person]:
+    """The pupil's parents and carers with parental responsibility who have not yet
+    counter-signed ``signature`` (whom a counter-signing link may go to)."""
+    done = set(signature.counter_signatures.values_list("person_id", flat=True))
+    return [parent for parent in responsible_parents(signature.person) if parent.pk not in done]
+
+
 def _check_countersignable(signature: Signature, parent: Person) -> None:
     if signature.is_counter_signature or not signature.agreement.is_pupil:
         raise ServiceError("Only a pupil's own signature is counter-signed by a parent or carer.")
@@ -647,6 +657,7 @@ class SendResult:
     sent: int = 0
     without_email: int = 0
     already_current: int = 0
+    refused: int = 0
 
 
 @transaction.atomic
@@ -695,7 +706,7 @@ def countersign_links_send(
     for standing in audience_standings(agreement, SignerFilter()):
         if standing.state != State.COUNTERSIGN or standing.signature is None:
             continue
-        for parent in responsible_parents(standing.person):
+        for parent in parents_to_countersign(standing.signature):
             if not parent.email:
                 result.without_email += 1
                 continue
@@ -792,7 +803,7 @@ def reminders_send(
         if standing.state == State.COUNTERSIGN and standing.signature is not None:
             targets = [
                 (parent, standing.signature.version, standing.signature)
-                for parent in responsible_parents(person)
+                for parent in parents_to_countersign(standing.signature)
             ]
         else:
             targets = [(person, standing.latest, None)]
@@ -802,13 +813,21 @@ def reminders_send(
             if not target.email:
                 result.without_email += 1
                 continue
-            link, token = signing_link_create(
-                actor=None,
-                person=target,
-                version=version,
-                counter_signs=counter,
-                sent_to=target.email,
-            )
+            try:
+                # One person's records (say a link broken since) must not hold up everyone
+                # else's reminders; the refusal is logged and the run goes on.
+                with transaction.atomic():
+                    link, token = signing_link_create(
+                        actor=None,
+                        person=target,
+                        version=version,
+                        counter_signs=counter,
+                        sent_to=target.email,
+                    )
+            except ServiceError as exc:
+                logger.warning("No reminder for %s: %s", target, exc.message)
+                result.refused += 1
+                continue
             _email_link(
                 person=target,
                 version=version,

@@ -316,3 +316,29 @@ def test_the_daily_task_and_the_past_grace_command(school, capsys):
     assert "Duesigner" in out and "1 past the grace period" in out
     entry = AuditEntry.objects.filter(action="agreement_reminder.sent").get()
     assert entry.via == "task"
+
+
+def test_reminders_skip_a_parent_who_has_counter_signed_and_go_on_for_everyone_else(school):
+    """A pupil still awaiting a counter-signature at the moment of the run (one recorded
+    later) sends no link to the parent who gave it, and nobody else's reminder is lost."""
+    first = PupilFactory.create(school=school)
+    waiting = PupilFactory.create(school=school, year_group=first.year_group)
+    with time_machine.travel(_at(2026, 10, 1, 9), tick=False):
+        signature = sign_current(first, countersign=False)
+        sign_current(waiting, countersign=False)
+    first_parent, waiting_parent = parent_of(first), parent_of(waiting)
+    with time_machine.travel(_at(2026, 10, 5, 9), tick=False):
+        services.countersignature_record(
+            actor=None,
+            signature=signature,
+            parent=first_parent,
+            typed_name=first_parent.full_name,
+            confirmed=True,
+            method=Method.DESK,
+        )
+    # The run looks at 8:00 on 5 October, an hour before that counter-signature.
+    result = services.reminders_send(school=school, at=_at(2026, 10, 5, 8))
+    sent_to = {address for message in mail.outbox for address in message.to}
+    assert first_parent.email not in sent_to
+    assert waiting_parent.email in sent_to
+    assert result.sent == 1
