@@ -6,7 +6,14 @@ from typing import Any
 from django import forms
 from django.db.models import Q, QuerySet
 
-from warden.accounts.models import AccountState, Connector, ReviewOutcome, System, SystemKind
+from warden.accounts.models import (
+    REMOVAL_WINDOW_HOURS,
+    AccountState,
+    Connector,
+    ReviewOutcome,
+    System,
+    SystemKind,
+)
 from warden.accounts.services import BULK_ACTIONS
 from warden.core.models import School, User
 from warden.people.models import YEAR_GROUP_CHOICES, Person, PersonType
@@ -213,8 +220,9 @@ class SettingsForm(forms.Form):
     removal_window_hours = forms.IntegerField(
         label="Hours to remove a leaver's accounts",
         min_value=1,
-        max_value=48,
-        help_text="Counted from the end of the leaving day; the policy (§8g) says 48 at most.",
+        max_value=REMOVAL_WINDOW_HOURS,
+        help_text="Counted from the end of the leaving day; the policy (§8g) says "
+        f"{REMOVAL_WINDOW_HOURS} at most.",
     )
     auto_suspend = forms.BooleanField(
         label="Suspend automatically after the agreement grace period",

@@ -167,14 +167,18 @@ class Account(models.Model):
         return self.state in LIVE_STATES
 
 
+# Seed 001 §8g: a leaver's user IDs are removed within 48 hours. The default window, and the
+# longest a school may set (``rules.removal_window_refusal``).
+REMOVAL_WINDOW_HOURS = 48
+
+
 class AccountsSettings(models.Model):
     """A school's settings for accounts (one row per school, made on first use)."""
 
     school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="+")
-    # Seed 001 §8g: leavers' user IDs are removed within 48 hours.
     removal_window_hours = models.PositiveSmallIntegerField(
         "Hours to remove a leaver's accounts",
-        default=48,
+        default=REMOVAL_WINDOW_HOURS,
         help_text="Counted from the end of the leaving day. The policy (§8g) says 48 at most.",
     )
     auto_suspend = models.BooleanField(

@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from warden.accounts.models import System
+from warden.accounts.models import REMOVAL_WINDOW_HOURS, System
 from warden.core.access import AnyUser, has_perm
 from warden.core.models import School
 from warden.core.roles import Perm
@@ -139,5 +139,16 @@ def leaver_completion_refusal(person: Person, outstanding: list[str]) -> str | N
             f"{person} cannot be completed as a leaver yet; still open: "
             f"{'; '.join(outstanding)}. Remove each account and check each item in (or "
             "write it off with a reason) first."
+        )
+    return None
+
+
+def removal_window_refusal(hours: int) -> str | None:
+    """A school may remove leavers' accounts sooner, never later, than seed 001 §8g allows
+    (user IDs removed within 48 hours)."""
+    if not 1 <= hours <= REMOVAL_WINDOW_HOURS:
+        return (
+            f"The removal window must be between 1 and {REMOVAL_WINDOW_HOURS} hours: the "
+            f"policy (§8g) asks for leavers' accounts to go within {REMOVAL_WINDOW_HOURS} hours."
         )
     return None

@@ -24,6 +24,7 @@ from django.utils import timezone
 from warden.accounts import rules
 from warden.accounts.models import (
     LIVE_STATES,
+    REMOVAL_WINDOW_HOURS,
     AccessReview,
     Account,
     AccountsSettings,
@@ -76,11 +77,11 @@ def accounts_settings_update(
     *, actor: User | None, school: School, removal_window_hours: int, auto_suspend: bool
 ) -> AccountsSettings:
     """Change the leavers' removal window and automatic suspension for one school."""
-    if not 1 <= removal_window_hours <= 48:
+    refusal = rules.removal_window_refusal(removal_window_hours)
+    if refusal:
         raise ServiceError(
-            "The removal window must be between 1 and 48 hours: the policy (§8g) asks for "
-            "leavers' accounts to go within 48 hours.",
-            field_errors={"removal_window_hours": ["Choose 1 to 48 hours."]},
+            refusal,
+            field_errors={"removal_window_hours": [f"Choose 1 to {REMOVAL_WINDOW_HOURS} hours."]},
         )
     current, _ = AccountsSettings.objects.select_for_update().get_or_create(school=school)
     before = snapshot(current)

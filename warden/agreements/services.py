@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings as django_settings
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -35,6 +34,7 @@ from warden.agreements.models import (
 from warden.agreements.rules import State, audience_for, school_settings, standings
 from warden.core.audit import audit_log, audit_log_many, diff, snapshot
 from warden.core.errors import ServiceError
+from warden.core.links import absolute_url
 from warden.core.models import School, User
 from warden.core.tasks import send_email
 from warden.people.models import Guardianship, Person, Status
@@ -44,14 +44,6 @@ SCAN_TYPES = {".pdf", ".png", ".jpg", ".jpeg"}
 SCAN_MAX_BYTES = 10 * 1024 * 1024
 
 logger = logging.getLogger(__name__)
-
-
-def base_url() -> str:
-    """Where Warden is reached from outside, for links in e-mails sent by the worker."""
-    configured = getattr(django_settings, "WARDEN_BASE_URL", "") or os.environ.get(
-        "WARDEN_BASE_URL", ""
-    )
-    return (configured or "http://localhost:8000").rstrip("/")
 
 
 # --- agreements and versions -------------------------------------------------------------
@@ -479,7 +471,8 @@ def _token_hash(raw: str) -> str:
 
 
 def link_url(token: str, *, root: str | None = None) -> str:
-    return f"{root or base_url()}{reverse('agreements:public_sign', kwargs={'token': token})}"
+    path = reverse("agreements:public_sign", kwargs={"token": token})
+    return f"{root}{path}" if root else absolute_url(path)
 
 
 @transaction.atomic

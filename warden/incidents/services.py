@@ -33,6 +33,7 @@ from warden.accounts.services import account_reenable, account_suspend
 from warden.core.access import has_perm, visible_school_ids
 from warden.core.audit import audit_log, audit_log_many, diff, snapshot
 from warden.core.errors import ServiceError
+from warden.core.links import absolute_url
 from warden.core.models import School, User
 from warden.core.roles import Perm
 from warden.core.tasks import send_email
@@ -74,11 +75,7 @@ def _today(school: School) -> dt.date:
 
 
 def _link(path: str) -> str:
-    # The one reading of WARDEN_BASE_URL lives with the signing links; it would sit better
-    # in core.
-    from warden.agreements.services import base_url
-
-    return f"{base_url()}{path}"
+    return absolute_url(path)
 
 
 def _note(

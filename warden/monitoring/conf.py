@@ -1,12 +1,8 @@
-"""Filtering settings, read from Django settings first and the environment second.
-
-``warden/settings.py`` may set any of these; otherwise the environment variable of the same
-name is used, then the default:
+"""Filtering settings, as ``warden/settings.py`` reads them from the environment:
 
 * ``WARDEN_FILTER_DIR``: where each school's snapshot and compiled lists live
   (default ``VAR_DIR/filtering``; one folder per school slug).
-* ``WARDEN_BASE_URL``: how browsers reach Warden, for the block page the helpers redirect
-  to (default ``http://127.0.0.1:8000``).
+* ``WARDEN_BASE_URL``: how browsers reach Warden, for the block page the helpers redirect to.
 * ``WARDEN_FILTER_FAIL_OPEN``: the helper allows everything while it has no valid snapshot.
   Off unless a school sets it on purpose: a filter that fails open stops filtering exactly
   when something has gone wrong.
@@ -22,15 +18,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
+from django.urls import reverse
 
-from warden.lib.env import env_bool, env_list, env_str
+from warden.core.links import absolute_url
 
 SNAPSHOT_NAME = "policy.wps"
 
 
 def filter_dir() -> Path:
-    configured = getattr(settings, "WARDEN_FILTER_DIR", None) or env_str("WARDEN_FILTER_DIR")
-    return Path(configured) if configured else Path(settings.VAR_DIR) / "filtering"
+    return Path(settings.WARDEN_FILTER_DIR)
 
 
 def school_dir(slug: str) -> Path:
@@ -42,37 +38,22 @@ def snapshot_path(slug: str) -> Path:
     return school_dir(slug) / SNAPSHOT_NAME
 
 
-def base_url() -> str:
-    configured = getattr(settings, "WARDEN_BASE_URL", None) or env_str("WARDEN_BASE_URL")
-    return str(configured or "http://127.0.0.1:8000").rstrip("/")
-
-
 def fail_open() -> bool:
-    configured = getattr(settings, "WARDEN_FILTER_FAIL_OPEN", None)
-    if configured is not None:
-        return bool(configured)
-    return env_bool("WARDEN_FILTER_FAIL_OPEN", False)
+    return bool(settings.WARDEN_FILTER_FAIL_OPEN)
 
 
 def check_interval() -> float:
-    configured = getattr(settings, "WARDEN_FILTER_CHECK_INTERVAL", None)
-    if configured is None:
-        configured = env_str("WARDEN_FILTER_CHECK_INTERVAL") or "2"
-    return float(configured)
+    return float(settings.WARDEN_FILTER_CHECK_INTERVAL)
 
 
 def block_page_url(slug: str) -> str:
     """The block page the helpers redirect school ``slug``'s blocked requests to."""
-    from django.urls import reverse
-
-    return base_url() + reverse("monitoring:filter_blocked", kwargs={"school_slug": slug})
+    return absolute_url(reverse("monitoring:filter_blocked", kwargs={"school_slug": slug}))
 
 
 def import_roots() -> list[Path]:
-    configured = getattr(settings, "WARDEN_FILTER_IMPORT_ROOTS", None)
-    if configured is None:
-        configured = env_list("WARDEN_FILTER_IMPORT_ROOTS", [])
-    return [Path(root).resolve() for root in configured if str(root).strip()]
+    roots = settings.WARDEN_FILTER_IMPORT_ROOTS
+    return [Path(root).resolve() for root in roots if str(root).strip()]
 
 
 def import_path_allowed(path: Path) -> bool:

@@ -128,10 +128,6 @@ def violation_at(school: School, *, severity: int = 3, **fields: Any) -> Violati
     return Violation.objects.create(school=school, **values)
 
 
-def _violation(b: School) -> Any:
-    return violation_at(b).pk
-
-
 def _authorisation(b: School) -> Any:
     from warden.incidents.models import AuthorisationScope, MonitoringAuthorisation
     from warden.people.models import PersonType
@@ -165,5 +161,5 @@ OBJECT_MAKERS: list[tuple[str, Callable[[School], Any]]] = [
     ("step_pk", _step),
     ("sanction_pk", _sanction),
     ("access_pk", _access),
-    ("violation_pk", _violation),
+    # violation_pk: the monitoring area's maker (the violation is its object).
 ]
