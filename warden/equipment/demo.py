@@ -12,6 +12,7 @@ import random
 
 from django.db import transaction
 
+from warden.core.audit import audit_log
 from warden.core.models import School
 from warden.equipment import services
 from warden.equipment.importing import assets_import
@@ -91,8 +92,17 @@ def load(*, school: School, today: dt.date, seed: int) -> dict[str, int]:
                 acceptance=None if index == 5 else accept,
             )
             if index == 4:
-                # One loan back-dated so the overdue list has something to show.
-                Loan.objects.filter(pk=loan.pk).update(due_on=today - dt.timedelta(days=5))
+                # One loan back-dated so the overdue list has something to show (the service
+                # refuses a due date in the past); audited like any change.
+                overdue = today - dt.timedelta(days=5)
+                Loan.objects.filter(pk=loan.pk).update(due_on=overdue)
+                audit_log(
+                    actor=None,
+                    action="loan.due_date_changed",
+                    obj=loan,
+                    school=school,
+                    changes={"due_on": [str(loan.due_on), str(overdue)]},
+                )
             created["loans"] += 1
         class_set = services.class_set_create(actor=None, school=school, name="Year 5 iPad trolley")
         services.class_set_assign(actor=None, class_set=class_set, assets=tablets)
