@@ -8,7 +8,7 @@ PORT ?= 8000
 
 .PHONY: install run test test-deps lint typecheck pytest assets clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py warden/engine/_native.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)

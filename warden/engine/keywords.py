@@ -13,21 +13,26 @@ phrase:
   ``k i l l``;
 * letters stretched out: ``kiiiill``, ``killlll``.
 
-How it stays fast: the text goes through one ``bytes.translate`` pass (C speed, offsets kept)
-that lower-cases ASCII, turns punctuation (and the UTF-8 lead bytes of emoji, curly quotes
-and the like) into spaces, and turns l33t digits into *upper-case* letters (``4`` -> ``A``).
-Every phrase is then a fixed-length caseless pattern such as ``[ \\n]ki[lI][lI][ \\n]``,
-which Hyperscan compiles into a literal-driven automaton: thousands of phrases are searched
-in one vectorised pass, and a fixed length means a match starts at its end minus its
-length, with no costly start-of-match tracking. Because digits become upper-case while real
-letters are lower-case, two cheap detector patterns can look for the rare spaced-out runs
-(``[a-z] [a-z] [a-z] [a-z]``) and stretched letters (``aaa``, ``bbb``... but not ``www``,
-and not ``000``) without firing on every number; only the few places they fire are
-rewritten (run collapsed, stretch shortened) and scanned again, all in one more call.
+How it stays fast: the text goes through one translation pass (compiled, offsets kept, a
+space added at each end) that lower-cases ASCII, turns punctuation, line breaks and the UTF-8
+lead bytes of emoji, curly quotes and the like into spaces, and turns l33t digits into
+*upper-case* letters (``4`` -> ``A``). Every phrase is then a fixed-length caseless literal
+such as `` ki[lI][lI] ``, with a plain space as its word boundary, which Hyperscan compiles
+into a literal-driven automaton: thousands of phrases are searched in one vectorised pass,
+and a fixed length means a match starts at its end minus its length, with no costly
+start-of-match tracking. Detectors in the same pass find the rare places worth a second
+look: a library word spelled out letter by letter (`` k i l l ``) and stretched letters
+(``aaa``, ``bbb``... but not ``www``, and not ``000``, as digits became upper-case). Only
+where they fire is the text rewritten (run closed up, stretch shortened) and scanned again,
+all in one more call. Phrases with letters beyond ASCII have a database of their own,
+scanned only over text that has such bytes (never over a URL). A long text is cut into
+overlapping pieces scanned side by side on :attr:`KeywordMatcher.threads` threads: the
+translation and the Hyperscan scan both run without the interpreter lock.
 
-What counts as a word boundary: a space or any ASCII punctuation, a line break, the start or
-end of the text, an emoji or typographic punctuation after the word (not before it). An
-accented letter next to a word makes it part of a longer word. "!" ends a word; it is not
+What counts as a word boundary: a space or any ASCII punctuation, a line break (a phrase
+may run from one line of a text to the next), the start or end of the text, an emoji or
+typographic punctuation after the word (not before it). An accented letter next to a word
+makes it part of a longer word. "!" ends a word; it is not
 read as an i. Because "1" and "|" may mean i or l, a phrase's l also accepts i.
 
 Non-ASCII phrases (LDNOOBW ships 27 other languages) are matched as UTF-8 with Unicode
@@ -70,11 +75,15 @@ import os
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import hyperscan
+
+from warden.engine import _native as native
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +130,7 @@ def _build_translation() -> bytes:
         table[code] = code + 32
     for code in range(0x80):
         char = chr(code)
-        if not char.isalnum() and char != "\n":
+        if not char.isalnum():
             table[code] = ord(" ")
     for src, dst in {**_LEET_TO_UPPER, **_LEET_TO_LOWER}.items():
         table[ord(src)] = ord(dst)
@@ -134,7 +143,7 @@ TRANSLATION = _build_translation()
 """The ``bytes.translate`` table applied to text before matching (exposed for benchmarks)."""
 
 # Patterns want a separator before and after a word; this goes around the text.
-_PAD = b"\n"
+_PAD = b" "
 
 
 def _is_unspaced_script(char: str) -> bool:
@@ -264,7 +273,7 @@ def _core_pattern(translated: bytes) -> tuple[bytes, int]:
 # Letters whose stand-ins are not simply their upper-case form.
 _LETTER_PATTERNS = {"l": "[lI]"}
 # What may stand before and after a word once the text is translated.
-_BOUNDARY = b"[ \\n]"
+_BOUNDARY = b" "
 
 
 def _wants_boundary(char: str) -> bool:
@@ -275,12 +284,13 @@ def _term_patterns(term: Term) -> list[tuple[bytes, int, int, int]]:
     """Hyperscan patterns for a term: (pattern, flags, fixed core length in bytes, bytes the
     pattern consumes after the core).
 
-    Word boundaries are literal separator bytes, ``[ \\n]kill[ \\n]``, rather than ``\\b``:
-    after translation every non-word ASCII byte is a space or a line break, and Hyperscan
-    runs half again as fast without an assertion to check at each occurrence of a short
-    word. Scans put a line break around the text so the first and last words have one too.
-    The separator in front is not part of the fixed length, so a match starts at its end
-    minus the length and the separator after it.
+    Word boundaries are a literal space, `` kill ``, rather than ``\\b``: after translation
+    every non-word ASCII byte (line breaks too) is a space, and Hyperscan runs half again as
+    fast without an assertion to check at each occurrence of a short word, and faster again
+    with one literal a word rather than one for each kind of separator around it. Scans put
+    a space around the text so the first and last words have one too. The separator in
+    front is not part of the fixed length, so a match starts at its end minus the length
+    and the separator after it.
 
     A multi-word term also gets a variant with the words run together, so that
     ``killmyself`` in a domain name or hashtag still matches ``kill myself``.
@@ -312,6 +322,29 @@ def _term_patterns(term: Term) -> list[tuple[bytes, int, int, int]]:
     return out
 
 
+def _spelled_out_detectors(terms: Iterable[Term]) -> list[bytes]:
+    """Patterns that find a word of a term spelled out letter by letter: `` k i l l `` for
+    "kill". It matches ``k.i.l.l`` and ``k-i-l-l`` too: every separator is a space once
+    translated. A term of several words gives one for each word of three letters or more
+    and one for its words run together (``k.i.l.l.m.y.s.e.l.f``). Where one fires, the whole
+    run of single letters around it is closed up and scanned again, so "k i l l myself"
+    matches "kill myself"."""
+    words: set[bytes] = set()
+    for term in terms:
+        text = normalise_phrase(term.text)
+        if not (text.isascii() and term.word_start and term.word_end):
+            continue
+        parts = text.encode().translate(TRANSLATION).split()
+        for word in [*parts, b"".join(parts)] if len(parts) > 1 else parts:
+            if len(word) >= 3 and word.isalpha():
+                words.add(word)
+    out = []
+    for word in sorted(words):
+        core, _ = _core_pattern(b" ".join(word[i : i + 1] for i in range(len(word))))
+        out.append(_BOUNDARY + core + _BOUNDARY)
+    return out
+
+
 class KeywordMatcher:
     """Compiled phrases and exclusions; build one with :meth:`compile` and reuse it."""
 
@@ -325,6 +358,8 @@ class KeywordMatcher:
         exclusion_terms: list[int],
         pattern_terms: list[tuple[int, int, int]],
         database: hyperscan.Database | None,
+        wide_database: hyperscan.Database | None = None,
+        spelled_detectors: int = 0,
     ) -> None:
         self.phrases = phrases
         self.exclusions = exclusions
@@ -343,12 +378,18 @@ class KeywordMatcher:
         self._pattern_count = len(pattern_terms)
         # Context kept either side of a rewritten spot: room for the longest phrase.
         self._margin = max((length for _, length, _ in pattern_terms), default=0) + 2
-        self._spaced_id = self._pattern_count
-        self._stretch_base = self._pattern_count + 1
+        # Detector ids follow the patterns': the spelled-out words, then the stretches.
+        self._stretch_base = self._pattern_count + spelled_detectors
         self._db = database
+        # Phrases with letters outside ASCII (27 of LDNOOBW's languages) are kept in a
+        # database of their own: they need bytes above 0x7f to match, so text without any,
+        # such as every URL, is not scanned for them.
+        self._wide_db = wide_database
         # Hyperscan needs scratch space per concurrent scan; each thread gets its own, so
         # one matcher can serve a threaded web server or worker safely.
         self._local = threading.local()
+        self.threads = default_threads()
+        """How many threads one long text or batch of records is scanned on."""
 
     def __len__(self) -> int:
         return len(self.phrases)
@@ -394,19 +435,44 @@ class KeywordMatcher:
         while len(term_phrases) < len(terms):
             term_phrases.append([])
 
+        # ASCII terms first, then the others: a pattern's id is its index in pattern_terms,
+        # and the detectors' ids follow the last pattern's.
         compiled = _Compiled()
-        for index, term in enumerate(terms):
-            for pattern, flags, length, after in _term_patterns(term):
-                compiled.patterns.append(pattern)
-                compiled.flags.append(flags)
-                compiled.pattern_terms.append((index, length, after))
-        database = None
+        wide_from = 0
+        for wide in (False, True):
+            if wide:
+                wide_from = len(compiled.patterns)
+            for index, term in enumerate(terms):
+                if normalise_phrase(term.text).isascii() == wide:
+                    continue
+                for pattern, flags, length, after in _term_patterns(term):
+                    compiled.patterns.append(pattern)
+                    compiled.flags.append(flags)
+                    compiled.pattern_terms.append((index, length, after))
+        database = wide_database = None
         if compiled.patterns:
-            spaced = b"[a-z] [a-z] [a-z] [a-z]"
+            count = len(compiled.patterns)
+            spelled = _spelled_out_detectors(terms)
             stretched = [(letter * 3).encode() for letter in _STRETCHABLE]
-            expressions = [*compiled.patterns, spaced, *stretched]
-            pattern_flags = [*compiled.flags, 0, *([0] * len(stretched))]
-            database = _compile_database(expressions, pattern_flags, cache_dir)
+            detectors = [*spelled, *stretched]
+            narrow_ids = [*range(wide_from), *range(count, count + len(detectors))]
+            database = _compile_database(
+                [*compiled.patterns[:wide_from], *detectors],
+                [
+                    *compiled.flags[:wide_from],
+                    *([hyperscan.HS_FLAG_CASELESS] * len(spelled)),
+                    *([0] * len(stretched)),
+                ],
+                narrow_ids,
+                cache_dir,
+            )
+            if wide_from < count:
+                wide_database = _compile_database(
+                    compiled.patterns[wide_from:],
+                    compiled.flags[wide_from:],
+                    list(range(wide_from, count)),
+                    cache_dir,
+                )
         return cls(
             phrase_list,
             exclusion_list,
@@ -416,6 +482,8 @@ class KeywordMatcher:
             exclusion_terms,
             compiled.pattern_terms,
             database,
+            wide_database,
+            len(spelled) if compiled.patterns else 0,
         )
 
     # -- scanning ------------------------------------------------------------------------
@@ -429,7 +497,7 @@ class KeywordMatcher:
             data = bytes(text)
         if self._db is None or not data:
             return []
-        matches = self._resolve(self._scan(data), data, 0, len(data))
+        matches = self._resolve(self._scan_pieces(data), data, 0, len(data))
         if isinstance(text, str) and not text.isascii():
             matches = [_to_char_offsets(match, data, text) for match in matches]
         return matches
@@ -448,17 +516,24 @@ class KeywordMatcher:
         first = 0
         # Slices of a few megabytes keep the translated copy in reused memory; one copy of a
         # 64 MB batch costs more in page faults than the translation itself.
+        view = memoryview(data)
+        slices: list[tuple[int, int]] = []
         while first < last:
             lo = bounds[first]
             stop = bisect.bisect_left(bounds, lo + _SLICE, first + 1, last)
             stop = max(stop, first + 1)
-            hi = bounds[stop]
-            for hit in self._scan(bytes(data[lo:hi])):
+            slices.append((first, stop))
+            first = stop
+        scanned = self._map(
+            lambda piece: self._scan(view[bounds[piece[0]] : bounds[piece[1]]]), slices
+        )
+        for (first, stop), hits in zip(slices, scanned, strict=True):
+            lo = bounds[first]
+            for hit in hits:
                 start, end = hit.start + lo, hit.end + lo
                 record = bisect.bisect_right(bounds, start, first, stop + 1) - 1
                 if first <= record < stop and end <= bounds[record + 1]:
                     by_record.setdefault(record, []).append(_Hit(hit.term, start, end))
-            first = stop
         out: list[tuple[int, Match]] = []
         for record, record_hits in sorted(by_record.items()):
             base = bounds[record]
@@ -475,57 +550,93 @@ class KeywordMatcher:
                 out.append((record, shifted))
         return out
 
-    def _raw_scan(self, translated: bytes) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    def _map(self, scan: Callable[[_T], list[_Hit]], pieces: list[_T]) -> list[list[_Hit]]:
+        """``scan`` over ``pieces``, on :attr:`threads` threads when there are several: the
+        Hyperscan scan releases the interpreter lock, so pieces scan side by side."""
+        if self.threads < 2 or len(pieces) < 2:
+            return [scan(piece) for piece in pieces]
+        return list(_pool(self.threads).map(scan, pieces))
+
+    def _scan_pieces(self, data: bytes) -> list[_Hit]:
+        """:meth:`_scan` over ``data``, in one piece a thread when it is long.
+
+        Pieces start and end at separators, and each starts well before the previous one
+        ends: a phrase that runs across a cut lies wholly in the next piece, so the pieces
+        together give exactly the hits of the whole (those found twice are the same hit).
+        """
+        size = len(data)
+        count = min(self.threads, size // _PIECE_MIN)
+        overlap = max(_OVERLAP_MIN, 8 * self._margin)
+        spans: list[tuple[int, int]] = []
+        lo = 0
+        for index in range(1, count):
+            cut = _separator_at_or_after(data, size * index // count)
+            start = _separator_at_or_before(data, cut - overlap) if cut is not None else None
+            if cut is None or start is None or start <= lo:
+                continue
+            spans.append((lo, cut))
+            lo = start
+        if not spans:
+            return self._scan(data)
+        spans.append((lo, size))
+        view = memoryview(data)
+        scanned = self._map(lambda span: self._scan(view[span[0] : span[1]]), spans)
+        hits = {
+            _Hit(hit.term, hit.start + lo, hit.end + lo)
+            for (lo, _), piece in zip(spans, scanned, strict=True)
+            for hit in piece
+        }
+        return sorted(hits, key=_hit_order)
+
+    def _raw_scan(self, translated: bytes) -> tuple[list[_Hit], list[int], list[int]]:
+        """Term hits in translated text, and where the spelled-out and stretch detectors
+        fired (the end of each hit)."""
         assert self._db is not None
         term_hits: list[tuple[int, int]] = []
-        spaced_ends: list[int] = []
+        spelled_ends: list[int] = []
         stretch_ends: list[int] = []
         pattern_count = self._pattern_count
-        spaced_id = self._spaced_id
+        stretch_base = self._stretch_base
 
         def on_match(pattern: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
             if pattern < pattern_count:
                 term_hits.append((pattern, end))
-            elif pattern == spaced_id:
-                spaced_ends.append(end)
+            elif pattern < stretch_base:
+                spelled_ends.append(end)
             else:
                 stretch_ends.append(end)
 
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:
             scratch = self._local.scratch = hyperscan.Scratch(self._db)
+            if self._wide_db is not None:
+                self._local.wide_scratch = hyperscan.Scratch(self._wide_db)
         self._db.scan(translated, match_event_handler=on_match, scratch=scratch)
-        return term_hits, spaced_ends, stretch_ends
+        if self._wide_db is not None and not translated.isascii():
+            self._wide_db.scan(
+                translated, match_event_handler=on_match, scratch=self._local.wide_scratch
+            )
+        return [self._hit(pattern, end) for pattern, end in term_hits], spelled_ends, stretch_ends
 
-    def _scan(self, data: bytes) -> list[_Hit]:
+    def _scan(self, data: bytes | memoryview) -> list[_Hit]:
         """Term hits in ``data``, with offsets into ``data``."""
         margin = self._margin
-        if len(data) <= _PAD_LIMIT:
-            # Short texts get the separator in front by copying, which is cheap here.
-            shift = len(_PAD)
-            translated = (_PAD + data + _PAD).translate(TRANSLATION)
-            windows: list[_Window] = []
-        else:
-            # Copying megabytes only to put one byte in front would cost more than the scan
-            # of a short head window that gives the first phrase its separator.
-            shift = 0
-            translated = data.translate(TRANSLATION)
-            windows = [_Window.at_start(translated, margin), _Window.at_end(translated, margin)]
-        term_hits, spaced_ends, stretch_ends = self._raw_scan(translated)
-        hits = {self._hit(pattern, end) for pattern, end in term_hits}
-        if spaced_ends or stretch_ends:
-            windows.extend(_rewrites(translated, spaced_ends, stretch_ends, margin))
-        if windows:
+        # A space either side gives the first and last words their separators. The compiled
+        # translation adds them in the same copy and releases the interpreter lock (unlike
+        # bytes.translate), so pieces on other threads go on meanwhile.
+        shift = len(_PAD)
+        translated = native.translate(data, TRANSLATION, _PAD)
+        term_hits, spelled_ends, stretch_ends = self._raw_scan(translated)
+        hits = set(term_hits)
+        if spelled_ends or stretch_ends:
+            windows = list(_rewrites(translated, spelled_ends, stretch_ends, margin))
             hits.update(self._scan_windows(translated, windows))
         size = len(data)
-        if shift:
-            kept = [
-                _Hit(hit.term, hit.start - shift, hit.end - shift)
-                for hit in hits
-                if hit.start >= shift and hit.end - shift <= size
-            ]
-        else:
-            kept = [hit for hit in hits if hit.start >= 0 and hit.end <= size]
+        kept = [
+            _Hit(hit.term, hit.start - shift, hit.end - shift)
+            for hit in hits
+            if hit.start >= shift and hit.end - shift <= size
+        ]
         kept.sort(key=_hit_order)
         return kept
 
@@ -540,12 +651,11 @@ class KeywordMatcher:
         for window in windows:
             starts.append(len(batch))
             batch += window.data
-            batch += b"\n"
+            batch += _PAD
         scanned = bytes(batch)
         term_hits, _, _ = self._raw_scan(scanned)
         out = []
-        for pattern, end in term_hits:
-            hit = self._hit(pattern, end)
+        for hit in term_hits:
             index = bisect.bisect_right(starts, hit.start) - 1
             window = windows[index]
             local_start = hit.start - starts[index]
@@ -631,28 +741,11 @@ class _Window:
 
     ``segments`` lists (window start, window end, original start, original end, edited):
     unedited bytes map one to one, the bytes of an edit spread over the span they replace.
-    An edge window (the first or last bytes with a separator added) keeps only hits at that
-    edge of the text; other windows keep only hits that touch an edit.
+    A window keeps only hits that touch an edit.
     """
 
     data: bytes
     segments: list[tuple[int, int, int, int, bool]]
-    edge: int | None = None
-    """For a window at the start or end of the text: the original offset (0 or the text's
-    length) that a hit must start or end at."""
-
-    @classmethod
-    def at_start(cls, translated: bytes, margin: int) -> _Window:
-        size = min(len(translated), margin)
-        return cls(_PAD + translated[:size], [(len(_PAD), len(_PAD) + size, 0, size, False)], 0)
-
-    @classmethod
-    def at_end(cls, translated: bytes, margin: int) -> _Window:
-        total = len(translated)
-        size = min(total, margin)
-        return cls(
-            translated[total - size :] + _PAD, [(0, size, total - size, total, False)], total
-        )
 
     @classmethod
     def rewrite(
@@ -707,9 +800,6 @@ class _Window:
         last_position, last = self._locate(end - 1)
         # A hit ending on an edit's last byte ends where the edited span ends.
         original_end = last[3] if last[4] else last_position + 1
-        if self.edge is not None:
-            at_edge = self.edge in (original_start, original_end)
-            return (original_start, original_end) if at_edge else None
         touched = any(
             edited and original_start < o_end and original_end > o_start
             for _, _, o_start, o_end, edited in self.segments
@@ -724,8 +814,60 @@ def _hit_order(hit: _Hit) -> tuple[int, int, int]:
 # find_in_records() scans this many bytes of records at a time.
 _SLICE = 1 << 22
 
-# Texts up to this size are copied with a separator in front rather than given a head window.
-_PAD_LIMIT = 1 << 16
+# find() cuts a text into pieces of at least this size, one a thread, each starting at
+# least this far before the previous one ends.
+_PIECE_MIN = 1 << 19
+_OVERLAP_MIN = 1 << 12
+# How far to look for a separator to cut at; text without one that long is not cut there.
+_CUT_SEARCH = 1 << 12
+_SEPARATORS = re.compile(
+    b"[" + re.escape(bytes(b for b in range(256) if TRANSLATION[b] == 32)) + b"]"
+)
+
+
+def _separator_at_or_after(data: bytes, position: int) -> int | None:
+    found = _SEPARATORS.search(data, position, position + _CUT_SEARCH)
+    return found.start() if found else None
+
+
+def _separator_at_or_before(data: bytes, position: int) -> int | None:
+    if position <= 0:
+        return None
+    for index in range(position, max(-1, position - _CUT_SEARCH), -1):
+        if TRANSLATION[data[index]] == 32:
+            return index
+    return None
+
+
+_T = TypeVar("_T")
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def default_threads() -> int:
+    """Scanning threads: ``WARDEN_KEYWORD_THREADS``, or one a CPU this process may use."""
+    configured = os.environ.get("WARDEN_KEYWORD_THREADS", "").strip()
+    if configured:
+        try:
+            return max(1, int(configured))
+        except ValueError:
+            raise ValueError(
+                f"WARDEN_KEYWORD_THREADS must be a whole number, not {configured!r}"
+            ) from None
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+# A pool's threads do not survive fork(): a forked worker starts its own.
+os.register_at_fork(after_in_child=_POOLS.clear)
+
+
+def _pool(threads: int) -> ThreadPoolExecutor:
+    with _POOLS_LOCK:
+        pool = _POOLS.get(threads)
+        if pool is None:
+            pool = _POOLS[threads] = ThreadPoolExecutor(threads, "warden-keywords")
+        return pool
+
 
 # Typographic punctuation that str input is folded to before matching, keeping character
 # offsets: "I’m" must match like "I'm".
@@ -742,22 +884,25 @@ _TYPOGRAPHY = str.maketrans(
     }
 )
 
-_RUN_CHAR = frozenset(b"abcdefghijklmnopqrstuvwxyz")
+# Letters once translated: upper-case ones are l33t stand-ins ("4" became "A").
+_LETTERS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _rewrites(
-    translated: bytes, spaced_ends: list[int], stretch_ends: list[int], margin: int
+    translated: bytes, spelled_ends: list[int], stretch_ends: list[int], margin: int
 ) -> Iterator[_Window]:
-    """Windows to rescan: spaced-out runs collapsed, stretched letters shortened to one and
-    to two letters (``killll`` needs two, ``kiiiill`` needs one)."""
+    """Windows to rescan: runs of spelled-out letters closed up, stretched letters shortened
+    to one and to two letters (``killll`` needs two, ``kiiiill`` needs one)."""
     covered = -1
-    for end in sorted(spaced_ends):
+    for end in sorted(spelled_ends):
         if end <= covered:
             continue
-        start, stop = _spaced_run(translated, end)
-        covered = max(covered, stop)
-        if stop - start < 5:
+        # A detector hit is " k i l l ", ending after the space that follows the last letter.
+        run = _spaced_run(translated, end - 2)
+        if run is None:
             continue
+        start, stop = run
+        covered = max(covered, stop)
         yield _Window.rewrite(translated, [(start, stop, translated[start:stop:2])], margin)
     stretches: list[tuple[int, int]] = []
     covered = -1
@@ -810,26 +955,21 @@ def _stretch_windows(
         yield _Window.rewrite(translated, edits, margin)
 
 
-def _spaced_run(translated: bytes, end: int) -> tuple[int, int]:
-    """The run of single letters separated by single spaces around a detector hit that
-    ends at ``end`` (the detector saw four such letters)."""
+def _spaced_run(translated: bytes, last: int) -> tuple[int, int] | None:
+    """The run of single letters, one space apart, through the letter at ``last``, or None
+    if that letter is part of a word."""
     size = len(translated)
 
     def single(pos: int) -> bool:
         return (
-            translated[pos] in _RUN_CHAR
-            and (pos == 0 or translated[pos - 1] not in _RUN_CHAR)
-            and (pos + 1 >= size or translated[pos + 1] not in _RUN_CHAR)
+            translated[pos] in _LETTERS
+            and (pos == 0 or translated[pos - 1] not in _LETTERS)
+            and (pos + 1 >= size or translated[pos + 1] not in _LETTERS)
         )
 
-    start = end - 7
-    # The detector has no word boundaries: "ab c d e" fires on "b c d e", whose first
-    # letter belongs to a word and is not part of the run.
-    while start < end and not single(start):
-        start += 2
-    stop = end
-    while stop > start and not single(stop - 1):
-        stop -= 2
+    if not single(last):
+        return None
+    start, stop = last, last + 1
     while start >= 2 and translated[start - 1] == 32 and single(start - 2):
         start -= 2
     while stop + 1 < size and translated[stop] == 32 and single(stop + 1):
@@ -857,15 +997,15 @@ def _dedupe_phrases(phrases: Iterable[Phrase]) -> Iterator[Phrase]:
 
 
 def _compile_database(
-    expressions: list[bytes], flags: list[int], cache_dir: Path | None
+    expressions: list[bytes], flags: list[int], ids: list[int], cache_dir: Path | None
 ) -> hyperscan.Database:
     key = None
     if cache_dir is not None:
         digest = hashlib.sha256()
         digest.update(str(getattr(hyperscan, "__version__", "")).encode())
-        for expression, flag in zip(expressions, flags, strict=True):
+        for expression, flag, pattern_id in zip(expressions, flags, ids, strict=True):
             digest.update(expression)
-            digest.update(b"\0%d\n" % flag)
+            digest.update(b"\0%d\0%d\n" % (flag, pattern_id))
         key = Path(cache_dir) / f"keywords-{digest.hexdigest()[:32]}.hsdb"
         if key.exists():
             try:
@@ -877,7 +1017,7 @@ def _compile_database(
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     database.compile(
         expressions=expressions,
-        ids=list(range(len(expressions))),
+        ids=ids,
         elements=len(expressions),
         flags=flags,
     )

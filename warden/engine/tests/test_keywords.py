@@ -316,3 +316,57 @@ def test_one_matcher_serves_many_threads_with_the_same_results():
     assert all(len(found) == 400 for found in one_by_one)
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(matcher.find, texts)) == one_by_one
+
+
+def test_a_phrase_broken_over_two_lines_of_one_text_is_found():
+    matcher = KeywordMatcher.compile([Phrase("kill myself", "suicide", 5)])
+    [match] = matcher.find("i want to kill\nmyself")
+    assert (match.start, match.end, match.text) == (10, 21, "kill\nmyself")
+
+
+def test_a_long_text_scanned_in_pieces_on_several_threads_gives_the_hits_of_one_scan():
+    phrases = [
+        Phrase("kill myself", "suicide", 5),
+        Phrase("kys", "bullying", 4),
+        Phrase("suicide", "suicide", 4),
+        Phrase("bomb, instructions", "weapons", 4, terms=(Term("bomb"), Term("instructions"))),
+    ]
+    filler = b"ordinary words about the school trip and homework "
+    plants = [b"kill myself", b"k1ll mys3lf", b"s.u.i.c.i.d.e", b"kiiiill myself", b"kys"]
+    parts = []
+    for index in range(400):
+        # Long stretches without a phrase, then a phrase, sometimes across a line break.
+        parts.append(filler * (97 + index % 13))
+        parts.append(plants[index % len(plants)].replace(b" ", b"\n" if index % 3 else b" "))
+        parts.append(b" ")
+    parts.append(b"bomb at the very end, far from its instructions at the start")
+    data = b"instructions " + b"".join(parts)
+    assert len(data) > 2_000_000
+
+    matcher = KeywordMatcher.compile(phrases)
+    matcher.threads = 1
+    one = matcher.find(data)
+    for threads in (2, 3, 8):
+        matcher.threads = threads
+        assert matcher.find(data) == one
+    assert len([m for m in one if m.phrase != "bomb, instructions"]) == 400
+    assert any(m.phrase == "bomb, instructions" for m in one)
+
+
+def test_phrases_in_text_beyond_ascii_are_found_and_ascii_text_is_not_scanned_for_them():
+    matcher = KeywordMatcher.compile(
+        [Phrase("gros mot", "profanity", 2, "fr"), Phrase("сука", "profanity", 2, "ru")]
+    )
+    assert phrases_found(matcher, "un gros mot ici") == ["gros mot"]
+    assert phrases_found(matcher, "ты СУКА!") == ["сука"]
+    assert phrases_found(matcher, "cyka written in latin letters") == []
+
+
+def test_keyword_threads_setting_must_be_a_number(monkeypatch):
+    from warden.engine.keywords import default_threads
+
+    monkeypatch.setenv("WARDEN_KEYWORD_THREADS", "3")
+    assert default_threads() == 3
+    monkeypatch.setenv("WARDEN_KEYWORD_THREADS", "many")
+    with pytest.raises(ValueError, match="WARDEN_KEYWORD_THREADS must be a whole number"):
+        default_threads()

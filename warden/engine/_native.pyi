@@ -1,0 +1,3 @@
+from typing_extensions import Buffer
+
+def translate(data: Buffer, table: Buffer, pad: bytes = b"", /) -> bytes: ...
