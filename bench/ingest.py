@@ -160,7 +160,10 @@ def keyword_matcher() -> KeywordMatcher:
     ldnoobw = shared_data_dir() / "keywords" / "ldnoobw"
     if ldnoobw.is_dir():
         phrases += load_ldnoobw(ldnoobw)
-    return KeywordMatcher.compile(phrases, exclusions)
+    matcher = KeywordMatcher.compile(phrases, exclusions)
+    # One core for everything, like Arrow: the keyword scan would otherwise use them all.
+    matcher.threads = 1
+    return matcher
 
 
 def timed(run: Callable[[], Any]) -> tuple[float, float, Any]:

@@ -636,9 +636,16 @@ class Ingestor:
         url_level = pc.take(self._facts_column(1), codes)
         if self.classifier is not None and size and pc.any(url_level).as_py():
             rows = pc.indices_nonzero(url_level)
-            searchable_rows = pc.take(pc.take(self._facts_column(2), codes), rows).to_pylist()
-            looked_up = self._url_facts(pc.take(urls, rows).to_pylist(), searchable_rows)
-            codes = pc.replace_with_mask(codes, url_level, pa.array(looked_up, pa.int32()))
+            # A page's images, scripts and styles repeat its URLs: each is classified once.
+            level_urls = cast(pa.DictionaryArray, pc.dictionary_encode(pc.take(urls, rows)))
+            distinct = level_urls.dictionary.to_pylist()
+            # A URL's host decides whether it is a search engine; any row of it will do.
+            first_rows = pc.take(rows, _first_positions(level_urls.indices, len(distinct)))
+            searchable_distinct = pc.take(
+                pc.take(self._facts_column(2), codes), first_rows
+            ).to_pylist()
+            looked_up = pa.array(self._url_facts(distinct, searchable_distinct), pa.int32())
+            codes = pc.replace_with_mask(codes, url_level, pc.take(looked_up, level_urls.indices))
         categories = pc.take(self._facts_column(0), codes)
         enriched = (
             table.append_column("source_id", pa.repeat(pa.scalar(source_id), size))
@@ -889,6 +896,18 @@ class Ingestor:
                     )
                 )
         return out
+
+
+def _first_positions(indices: pa.Array, count: int) -> pa.Array:
+    """For each of ``count`` dictionary values, the position of a row that holds it."""
+    positions = pa.array(range(len(indices)), pa.int64())
+    # Scattering every row's position to its value leaves some row of each value.
+    table = pa.table({"value": indices, "row": positions})
+    grouped = table.group_by("value", use_threads=False).aggregate([("row", "min")])
+    order = pc.sort_indices(grouped.column("value"))
+    found = pc.take(grouped.column("row_min"), order)
+    assert len(found) == count
+    return found
 
 
 def _cut(data: bytes, limit: int, *, final: bool) -> int:
