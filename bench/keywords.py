@@ -155,6 +155,13 @@ def measure(
         run()
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
+    return report(label, size, walls, cpus, figures)
+
+
+def report(
+    label: str, size: int, walls: list[float], cpus: list[float], figures: dict[str, object]
+) -> float:
+    """Print and keep the median throughput of the runs by wall and CPU time."""
     wall_mb = size / statistics.median(walls) / 1e6
     cpu_mb = size / statistics.median(cpus) / 1e6
     figures[label] = {"wall_mb_s": round(wall_mb), "cpu_mb_s": round(cpu_mb)}
@@ -216,14 +223,7 @@ def main() -> None:
     matcher.threads = threads
     for count, (walls, cpus) in timings.items():
         label = f"find() over 4 MB blocks, {count} thread{'s' if count > 1 else ''}"
-        wall_mb = size / statistics.median(walls) / 1e6
-        cpu_mb = size / statistics.median(cpus) / 1e6
-        figures[label] = {"wall_mb_s": round(wall_mb), "cpu_mb_s": round(cpu_mb)}
-        print(
-            f"{label:<40} {cpu_mb:6.0f} MB/s per CPU second  {wall_mb:6.0f} MB/s wall  "
-            f"(best wall {size / min(walls) / 1e6:.0f})",
-            flush=True,
-        )
+        report(label, size, walls, cpus, figures)
     one_core = size / statistics.median(timings[1][1]) / 1e6
     headline = size / statistics.median(timings[threads][0]) / 1e6
     measure(
