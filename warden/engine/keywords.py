@@ -113,8 +113,6 @@ _LEET_TO_LOWER = {"@": "a", "$": "s"}
 # Stretched letters are only looked for in lower-case runs: "www" is everywhere in URLs and
 # nobody stretches a w to hide a word.
 _STRETCHABLE = "abcdefghijklmnopqrstuvxyz"
-# Characters that may separate spaced-out letters, before translation.
-_SPACERS = " .-_*"
 
 
 # Lead bytes of UTF-8 sequences that never spell a word in a library language: C2 starts
@@ -582,8 +580,8 @@ class KeywordMatcher:
         view = memoryview(data)
         scanned = self._map(lambda span: self._scan(view[span[0] : span[1]]), spans)
         hits = {
-            _Hit(hit.term, hit.start + lo, hit.end + lo)
-            for (lo, _), piece in zip(spans, scanned, strict=True)
+            _Hit(hit.term, hit.start + begin, hit.end + begin)
+            for (begin, _), piece in zip(spans, scanned, strict=True)
             for hit in piece
         }
         return sorted(hits, key=_hit_order)
