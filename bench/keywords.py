@@ -147,7 +147,7 @@ GOAL_MB_S = 300
 
 def measure(
     label: str, size: int, repeat: int, run: Callable[[], object], figures: dict[str, object]
-) -> float:
+) -> None:
     """Run ``repeat`` times; print and keep the median throughput by wall and CPU time."""
     walls, cpus = [], []
     for _ in range(repeat):
@@ -155,12 +155,12 @@ def measure(
         run()
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
-    return report(label, size, walls, cpus, figures)
+    report(label, size, walls, cpus, figures)
 
 
 def report(
     label: str, size: int, walls: list[float], cpus: list[float], figures: dict[str, object]
-) -> float:
+) -> None:
     """Print and keep the median throughput of the runs by wall and CPU time."""
     wall_mb = size / statistics.median(walls) / 1e6
     cpu_mb = size / statistics.median(cpus) / 1e6
@@ -170,7 +170,6 @@ def report(
         f"(best wall {size / min(walls) / 1e6:.0f})",
         flush=True,
     )
-    return cpu_mb
 
 
 def main() -> None:
