@@ -7,6 +7,9 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Below this size releasing and taking back the lock costs more than it lets run. */
 #define UNLOCKED_FROM 65536
@@ -76,10 +79,1045 @@ native_translate(PyObject *module, PyObject *args)
     return result;
 }
 
+/* -- growable buffers ------------------------------------------------------------------ */
+
+typedef struct {
+    char *data;
+    Py_ssize_t len, cap;
+} Buf;
+
+static int
+buf_reserve(Buf *b, Py_ssize_t extra)
+{
+    if (b->len + extra <= b->cap) {
+        return 0;
+    }
+    Py_ssize_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + extra) {
+        cap *= 2;
+    }
+    char *grown = realloc(b->data, (size_t)cap);
+    if (grown == NULL) {
+        return -1;
+    }
+    b->data = grown;
+    b->cap = cap;
+    return 0;
+}
+
+static void
+buf_free(Buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+/* -- UTF-8 ------------------------------------------------------------------------------- */
+
+/* The UTF-8 sequence at s[0]: its length (1 to 4) if it is well-formed; otherwise minus
+ * the length of its maximal subpart (the lead byte and the continuation bytes that fit it),
+ * which Python's "replace" error handler turns into one U+FFFD. */
+static inline int
+utf8_sequence(const unsigned char *s, Py_ssize_t n)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+    int need;
+    if (c < 0x80) {
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+    }
+    else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        lo = c == 0xE0 ? 0xA0 : 0x80;
+        hi = c == 0xED ? 0x9F : 0xBF;
+    }
+    else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF;
+    }
+    else {
+        return -1;
+    }
+    for (int k = 1; k <= need; k++) {
+        if (k >= n || s[k] < lo || s[k] > hi) {
+            return -k;
+        }
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    return need + 1;
+}
+
+/* Copy text, replacing each ill-formed sequence by U+FFFD as Python's "replace" error
+ * handler does (one replacement per maximal subpart). dst must have room for 3 * n. */
+static Py_ssize_t
+copy_utf8(char *dst, const unsigned char *s, Py_ssize_t n)
+{
+    static const char REPLACEMENT[3] = {'\xef', '\xbf', '\xbd'};
+    Py_ssize_t i = 0, out = 0;
+    while (i < n) {
+        int got = utf8_sequence(s + i, n - i);
+        if (got > 0) {
+            memcpy(dst + out, s + i, (size_t)got);
+            out += got;
+            i += got;
+        }
+        else {
+            memcpy(dst + out, REPLACEMENT, 3);
+            out += 3;
+            i -= got;
+        }
+    }
+    return out;
+}
+
+/* -- string columns -------------------------------------------------------------------- */
+
+typedef struct {
+    int32_t *offsets; /* rows + 1 */
+    unsigned char *valid; /* a bit a row */
+    Buf data;
+    Py_ssize_t rows, nulls;
+} StrColumn;
+
+static int
+strcol_init(StrColumn *col, Py_ssize_t capacity)
+{
+    memset(col, 0, sizeof(*col));
+    col->offsets = malloc(sizeof(int32_t) * (size_t)(capacity + 1));
+    col->valid = calloc((size_t)(capacity / 8 + 1), 1);
+    if (col->offsets == NULL || col->valid == NULL) {
+        return -1;
+    }
+    col->offsets[0] = 0;
+    return 0;
+}
+
+static void
+strcol_free(StrColumn *col)
+{
+    free(col->offsets);
+    free(col->valid);
+    buf_free(&col->data);
+}
+
+/* Append a value (NULL text: a null). ascii says the text needs no UTF-8 checking. */
+static int
+strcol_put(StrColumn *col, const unsigned char *text, Py_ssize_t n, int ascii)
+{
+    Py_ssize_t row = col->rows;
+    if (text != NULL) {
+        if (buf_reserve(&col->data, ascii ? n : 3 * n) < 0) {
+            return -1;
+        }
+        if (ascii) {
+            memcpy(col->data.data + col->data.len, text, (size_t)n);
+            col->data.len += n;
+        }
+        else {
+            col->data.len += copy_utf8(col->data.data + col->data.len, text, n);
+        }
+        if (col->data.len > INT32_MAX) {
+            return -1;
+        }
+        col->valid[row >> 3] |= (unsigned char)(1u << (row & 7));
+    }
+    else {
+        col->nulls++;
+    }
+    col->rows = row + 1;
+    col->offsets[row + 1] = (int32_t)col->data.len;
+    return 0;
+}
+
+/* (offsets, data, validity or None, null count) for pyarrow's from_buffers. */
+static PyObject *
+strcol_result(StrColumn *col)
+{
+    PyObject *offsets = PyBytes_FromStringAndSize(
+        (const char *)col->offsets, (Py_ssize_t)sizeof(int32_t) * (col->rows + 1));
+    PyObject *data = PyBytes_FromStringAndSize(col->data.data, col->data.len);
+    PyObject *valid;
+    if (col->nulls) {
+        valid = PyBytes_FromStringAndSize((const char *)col->valid, col->rows / 8 + 1);
+    }
+    else {
+        valid = Py_NewRef(Py_None);
+    }
+    if (offsets == NULL || data == NULL || valid == NULL) {
+        Py_XDECREF(offsets);
+        Py_XDECREF(data);
+        Py_XDECREF(valid);
+        return NULL;
+    }
+    return Py_BuildValue("(NNNn)", offsets, data, valid, col->nulls);
+}
+
+/* -- hosts --------------------------------------------------------------------------------- */
+
+static inline int
+is_scheme_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '+' || c == '.' || c == '-';
+}
+
+/* The host of a URL, or of host:port as CONNECT logs it:
+ *   ^(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)
+ * Sets *start and *len to the host within url. */
+static void
+find_host(const unsigned char *url, Py_ssize_t n, Py_ssize_t *start, Py_ssize_t *len)
+{
+    Py_ssize_t i = 0;
+    if (n && ((url[0] >= 'a' && url[0] <= 'z') || (url[0] >= 'A' && url[0] <= 'Z'))) {
+        Py_ssize_t j = 1;
+        while (j < n && is_scheme_char(url[j])) {
+            j++;
+        }
+        if (j + 3 <= n && url[j] == ':' && url[j + 1] == '/' && url[j + 2] == '/') {
+            i = j + 3;
+        }
+    }
+    Py_ssize_t j = i;
+    while (j < n && url[j] != '@' && url[j] != '/' && url[j] != '?' && url[j] != '#') {
+        j++;
+    }
+    if (j < n && url[j] == '@') {
+        i = j + 1;
+    }
+    if (i < n && url[i] == '[') {
+        const unsigned char *close = memchr(url + i, ']', (size_t)(n - i));
+        if (close != NULL) {
+            *start = i;
+            *len = close - (url + i) + 1;
+            return;
+        }
+    }
+    j = i;
+    while (j < n && url[j] != ':' && url[j] != '/' && url[j] != '?' && url[j] != '#') {
+        j++;
+    }
+    *start = i;
+    *len = j - i;
+}
+
+/* Append the lower-case host of url to col (a null when it is empty). Returns 1 when the
+ * host has characters beyond ASCII (which the caller lower-cases), 0, or -1 on error. */
+static int
+put_host(StrColumn *col, const unsigned char *url, Py_ssize_t n)
+{
+    Py_ssize_t start, len;
+    find_host(url, n, &start, &len);
+    while (len && url[start + len - 1] == '.') {
+        len--;
+    }
+    if (len == 0) {
+        return strcol_put(col, NULL, 0, 1);
+    }
+    if (buf_reserve(&col->data, len) < 0) {
+        return -1;
+    }
+    char *dst = col->data.data + col->data.len;
+    int wide = 0;
+    for (Py_ssize_t k = 0; k < len; k++) {
+        unsigned char c = url[start + k];
+        wide |= c >> 7;
+        dst[k] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+    }
+    Py_ssize_t row = col->rows;
+    col->data.len += len;
+    col->valid[row >> 3] |= (unsigned char)(1u << (row & 7));
+    col->rows = row + 1;
+    col->offsets[row + 1] = (int32_t)col->data.len;
+    return wide;
+}
+
+static PyObject *
+native_hosts(PyObject *module, PyObject *args)
+{
+    Py_buffer offsets, data;
+    Py_ssize_t count;
+    if (!PyArg_ParseTuple(args, "y*y*n:hosts", &offsets, &data, &count)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    StrColumn col;
+    if (count < 0 || offsets.len < (Py_ssize_t)sizeof(int32_t) * (count + 1)) {
+        PyErr_SetString(PyExc_ValueError, "offsets must hold count + 1 int32 values");
+        goto done;
+    }
+    const int32_t *at = (const int32_t *)offsets.buf;
+    for (Py_ssize_t i = 0; i <= count; i++) {
+        if (at[i] < at[0] || at[i] > data.len || (i && at[i] < at[i - 1])) {
+            PyErr_SetString(PyExc_ValueError, "offsets do not fit the data");
+            goto done;
+        }
+    }
+    if (strcol_init(&col, count) < 0) {
+        strcol_free(&col);
+        PyErr_NoMemory();
+        goto done;
+    }
+    int wide = 0, failed = 0;
+    const unsigned char *text = (const unsigned char *)data.buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < count; i++) {
+        int got = put_host(&col, text + at[i], at[i + 1] - at[i]);
+        if (got < 0) {
+            failed = 1;
+            break;
+        }
+        wide |= got;
+    }
+    Py_END_ALLOW_THREADS
+    if (failed) {
+        PyErr_NoMemory();
+    }
+    else {
+        PyObject *column = strcol_result(&col);
+        if (column != NULL) {
+            result = Py_BuildValue("(NO)", column, wide ? Py_True : Py_False);
+        }
+    }
+    strcol_free(&col);
+done:
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&data);
+    return result;
+}
+
+/* -- Squid's native access.log ------------------------------------------------------------ */
+
+enum { SQUID_FIELDS = 10 };
+enum { BAD_FIELDS, BAD_TIME, BAD_ELAPSED, BAD_SIZE };
+
+typedef struct {
+    Py_ssize_t line, start, len;
+    int reason;
+} Reject;
+
+static inline int
+is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+/* The first ASCII white space at or after p, or end. Eight bytes at a time: every white
+ * space byte is below 0x21, and (x - 0x21..) & ~x & 0x80.. marks bytes below 0x21, the
+ * lowest mark exactly (a borrow can only add marks above it). */
+static inline const unsigned char *
+next_space(const unsigned char *p, const unsigned char *end)
+{
+    while (end - p >= 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        uint64_t low = (x - 0x2121212121212121ULL) & ~x & 0x8080808080808080ULL;
+        if (low == 0) {
+            p += 8;
+            continue;
+        }
+        p += __builtin_ctzll(low) >> 3;
+        if (is_space(*p)) {
+            return p;
+        }
+        p++;
+    }
+    while (p < end && !is_space(*p)) {
+        p++;
+    }
+    return p;
+}
+
+/* Whether data is well-formed UTF-8 (then its fields can be copied as they are). */
+static int
+valid_utf8(const unsigned char *data, Py_ssize_t size)
+{
+    Py_ssize_t i = 0;
+    while (i < size) {
+        if (i + 8 <= size) {
+            uint64_t x;
+            memcpy(&x, data + i, 8);
+            if ((x & 0x8080808080808080ULL) == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        int got = utf8_sequence(data + i, size - i);
+        if (got < 0) {
+            return 0;
+        }
+        i += got;
+    }
+    return 1;
+}
+
+/* ^[0-9]{1,12}(\.[0-9]*)?$ as milliseconds, rounding half up; -1 if it is not. */
+static int64_t
+epoch_millis(const unsigned char *s, Py_ssize_t n)
+{
+    Py_ssize_t i = 0;
+    int64_t seconds = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9') {
+        seconds = seconds * 10 + (s[i] - '0');
+        i++;
+    }
+    if (i == 0 || i > 12) {
+        return -1;
+    }
+    int64_t millis = seconds * 1000;
+    if (i < n) {
+        if (s[i] != '.') {
+            return -1;
+        }
+        i++;
+        int64_t scale = 100;
+        int round_up = 0;
+        for (Py_ssize_t k = 0; i < n; i++, k++) {
+            if (s[i] < '0' || s[i] > '9') {
+                return -1;
+            }
+            if (k < 3) {
+                millis += (s[i] - '0') * scale;
+                scale /= 10;
+            }
+            else if (k == 3) {
+                round_up = s[i] >= '5';
+            }
+        }
+        millis += round_up;
+    }
+    return millis;
+}
+
+/* ^-?[0-9]{1,18}$; returns 0 and sets *value, or -1. */
+static int
+integer(const unsigned char *s, Py_ssize_t n, int64_t *value)
+{
+    Py_ssize_t i = 0;
+    int negative = n && s[0] == '-';
+    i = negative;
+    if (n - i < 1 || n - i > 18) {
+        return -1;
+    }
+    int64_t v = 0;
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    *value = negative ? -v : v;
+    return 0;
+}
+
+/* Columns of the access.log, in the order parse_squid returns them. */
+enum { C_CLIENT, C_RESULT, C_METHOD, C_URL, C_USER, C_PEER, C_TYPE, C_HOST, STR_COLUMNS };
+
+static PyObject *
+native_parse_squid(PyObject *module, PyObject *args)
+{
+    Py_buffer view;
+    long long base_offset, first_line_no;
+    if (!PyArg_ParseTuple(args, "y*LL:parse_squid", &view, &base_offset, &first_line_no)) {
+        return NULL;
+    }
+    const unsigned char *data = (const unsigned char *)view.buf;
+    Py_ssize_t size = view.len;
+    Py_ssize_t capacity = 1;
+    for (const unsigned char *p = data; (p = memchr(p, '\n', (size_t)(data + size - p)));
+         p++) {
+        capacity++;
+    }
+    StrColumn cols[STR_COLUMNS];
+    int64_t *ints[5] = {NULL}; /* offset, line_no, ts, elapsed, size */
+    Reject *rejects = malloc(sizeof(Reject) * 16);
+    Py_ssize_t reject_count = 0, reject_cap = 16;
+    int ok = rejects != NULL;
+    for (int c = 0; c < STR_COLUMNS; c++) {
+        ok &= strcol_init(&cols[c], capacity) == 0;
+    }
+    for (int c = 0; c < 5; c++) {
+        ints[c] = malloc(sizeof(int64_t) * (size_t)capacity);
+        ok &= ints[c] != NULL;
+    }
+    Py_ssize_t lines = 0, blank = 0, rows = 0;
+    int wide_hosts = 0, failed = !ok;
+    int ascii;
+    Py_BEGIN_ALLOW_THREADS
+    ascii = valid_utf8(data, size);
+    Py_ssize_t at = 0;
+    while (!failed && at < size) {
+        const unsigned char *line = data + at;
+        const unsigned char *newline = memchr(line, '\n', (size_t)(size - at));
+        Py_ssize_t len = newline ? newline - line : size - at;
+        Py_ssize_t next = at + len + 1;
+        Py_ssize_t start = at;
+        at = next;
+        Py_ssize_t index = lines++;
+        while (len && line[len - 1] == '\r') {
+            len--;
+        }
+        if (len == 0) {
+            blank++;
+            continue;
+        }
+        const unsigned char *field[SQUID_FIELDS];
+        Py_ssize_t flen[SQUID_FIELDS];
+        int count = 0;
+        Py_ssize_t k = 0;
+        while (k < len) {
+            while (k < len && is_space(line[k])) {
+                k++;
+            }
+            if (k == len) {
+                break;
+            }
+            Py_ssize_t begin = k;
+            k = next_space(line + k, line + len) - line;
+            if (count < SQUID_FIELDS) {
+                field[count] = line + begin;
+                flen[count] = k - begin;
+            }
+            count++;
+        }
+        int reasons[4], bad = 0;
+        int64_t ts = 0, elapsed = 0, bytes = 0;
+        if (count != SQUID_FIELDS) {
+            reasons[bad++] = BAD_FIELDS;
+        }
+        else {
+            ts = epoch_millis(field[0], flen[0]);
+            if (ts < 0) {
+                reasons[bad++] = BAD_TIME;
+            }
+            if (integer(field[1], flen[1], &elapsed) < 0) {
+                reasons[bad++] = BAD_ELAPSED;
+            }
+            if (integer(field[4], flen[4], &bytes) < 0) {
+                reasons[bad++] = BAD_SIZE;
+            }
+        }
+        if (bad) {
+            if (reject_count + bad > reject_cap) {
+                reject_cap *= 2;
+                Reject *grown = realloc(rejects, sizeof(Reject) * (size_t)reject_cap);
+                if (grown == NULL) {
+                    failed = 1;
+                    break;
+                }
+                rejects = grown;
+            }
+            for (int r = 0; r < bad; r++) {
+                rejects[reject_count++] = (Reject){index, start, len, reasons[r]};
+            }
+            continue;
+        }
+        ints[0][rows] = base_offset + start;
+        ints[1][rows] = first_line_no + index;
+        ints[2][rows] = ts;
+        ints[3][rows] = elapsed;
+        ints[4][rows] = bytes;
+        static const int source[C_HOST] = {2, 3, 5, 6, 7, 8, 9};
+        for (int c = 0; c < C_HOST && !failed; c++) {
+            const unsigned char *text = field[source[c]];
+            Py_ssize_t n = flen[source[c]];
+            /* "-" is Squid's "none" for the user, peer and type. */
+            if (c >= C_USER && n == 1 && text[0] == '-') {
+                text = NULL;
+            }
+            failed = strcol_put(&cols[c], text, n, ascii) < 0;
+        }
+        if (!failed) {
+            StrColumn *url = &cols[C_URL];
+            int got = put_host(&cols[C_HOST],
+                               (const unsigned char *)url->data.data + url->offsets[rows],
+                               url->offsets[rows + 1] - url->offsets[rows]);
+            failed = got < 0;
+            wide_hosts |= got > 0;
+        }
+        rows++;
+    }
+    Py_END_ALLOW_THREADS
+    PyObject *result = NULL;
+    if (failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    PyObject *numbers = PyTuple_New(5);
+    PyObject *strings = PyTuple_New(STR_COLUMNS);
+    PyObject *found = PyList_New(reject_count);
+    if (numbers == NULL || strings == NULL || found == NULL) {
+        goto fail;
+    }
+    for (int c = 0; c < 5; c++) {
+        PyObject *column = PyBytes_FromStringAndSize(
+            (const char *)ints[c], (Py_ssize_t)sizeof(int64_t) * rows);
+        if (column == NULL) {
+            goto fail;
+        }
+        PyTuple_SET_ITEM(numbers, c, column);
+    }
+    for (int c = 0; c < STR_COLUMNS; c++) {
+        PyObject *column = strcol_result(&cols[c]);
+        if (column == NULL) {
+            goto fail;
+        }
+        PyTuple_SET_ITEM(strings, c, column);
+    }
+    for (Py_ssize_t r = 0; r < reject_count; r++) {
+        PyObject *item = Py_BuildValue("(nnni)", rejects[r].line, rejects[r].start,
+                                       rejects[r].len, rejects[r].reason);
+        if (item == NULL) {
+            goto fail;
+        }
+        PyList_SET_ITEM(found, r, item);
+    }
+    result = Py_BuildValue("(nnnNNNO)", lines, blank, rows, numbers, strings, found,
+                           wide_hosts ? Py_True : Py_False);
+    goto done;
+fail:
+    Py_XDECREF(numbers);
+    Py_XDECREF(strings);
+    Py_XDECREF(found);
+done:
+    for (int c = 0; c < STR_COLUMNS; c++) {
+        strcol_free(&cols[c]);
+    }
+    for (int c = 0; c < 5; c++) {
+        free(ints[c]);
+    }
+    free(rejects);
+    PyBuffer_Release(&view);
+    return result;
+}
+
+/* -- StringTable: text -> int32, looked up a whole Arrow string column at a time ----------- */
+
+typedef struct {
+    uint64_t hash; /* 0: an empty slot */
+    Py_ssize_t key; /* offset of the key in the arena */
+    int32_t len;
+    int32_t value;
+} Slot;
+
+typedef struct {
+    PyObject_HEAD
+    Slot *slots;
+    size_t mask; /* capacity - 1; capacity is a power of two */
+    Py_ssize_t used;
+    Buf arena;
+} StringTable;
+
+static inline uint64_t
+hash_bytes(const unsigned char *s, Py_ssize_t n)
+{
+    /* FNV-1a, eight bytes at a time, then mixed; never 0 (0 marks an empty slot). */
+    uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)n;
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        h = (h ^ x) * 0x100000001b3ULL;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++) {
+        h = (h ^ s[i]) * 0x100000001b3ULL;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h ? h : 1;
+}
+
+static inline Slot *
+table_find(StringTable *t, const unsigned char *s, Py_ssize_t n, uint64_t h)
+{
+    size_t i = (size_t)h & t->mask;
+    for (;;) {
+        Slot *slot = &t->slots[i];
+        if (slot->hash == 0) {
+            return slot;
+        }
+        if (slot->hash == h && slot->len == n &&
+            memcmp(t->arena.data + slot->key, s, (size_t)n) == 0) {
+            return slot;
+        }
+        i = (i + 1) & t->mask;
+    }
+}
+
+static int
+table_grow(StringTable *t)
+{
+    size_t capacity = (t->mask + 1) * 2;
+    Slot *slots = calloc(capacity, sizeof(Slot));
+    if (slots == NULL) {
+        return -1;
+    }
+    for (size_t i = 0; i <= t->mask; i++) {
+        Slot *old = &t->slots[i];
+        if (old->hash) {
+            size_t j = (size_t)old->hash & (capacity - 1);
+            while (slots[j].hash) {
+                j = (j + 1) & (capacity - 1);
+            }
+            slots[j] = *old;
+        }
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->mask = capacity - 1;
+    return 0;
+}
+
+static int
+table_reset(StringTable *t, size_t capacity)
+{
+    Slot *slots = calloc(capacity, sizeof(Slot));
+    if (slots == NULL) {
+        return -1;
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->mask = capacity - 1;
+    t->used = 0;
+    t->arena.len = 0;
+    return 0;
+}
+
+static PyObject *
+StringTable_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *keywords[] = {NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, ":StringTable", keywords)) {
+        return NULL;
+    }
+    StringTable *t = (StringTable *)type->tp_alloc(type, 0);
+    if (t == NULL) {
+        return NULL;
+    }
+    if (table_reset(t, 1024) < 0) {
+        Py_DECREF(t);
+        return PyErr_NoMemory();
+    }
+    return (PyObject *)t;
+}
+
+static void
+StringTable_dealloc(StringTable *t)
+{
+    free(t->slots);
+    buf_free(&t->arena);
+    Py_TYPE(t)->tp_free((PyObject *)t);
+}
+
+static Py_ssize_t
+StringTable_len(StringTable *t)
+{
+    return t->used;
+}
+
+/* The UTF-8 bytes of a str, or the bytes of a bytes-like key. */
+static int
+key_bytes(PyObject *key, Py_buffer *view)
+{
+    if (PyUnicode_Check(key)) {
+        Py_ssize_t n;
+        const char *s = PyUnicode_AsUTF8AndSize(key, &n);
+        if (s == NULL) {
+            return -1;
+        }
+        view->obj = NULL;
+        view->buf = (void *)s;
+        view->len = n;
+        return 0;
+    }
+    return PyObject_GetBuffer(key, view, PyBUF_SIMPLE);
+}
+
+static void
+key_release(Py_buffer *view)
+{
+    if (view->obj != NULL) {
+        PyBuffer_Release(view);
+    }
+}
+
+static PyObject *
+StringTable_set(StringTable *t, PyObject *args)
+{
+    PyObject *key;
+    int value;
+    if (!PyArg_ParseTuple(args, "Oi:set", &key, &value)) {
+        return NULL;
+    }
+    Py_buffer view;
+    if (key_bytes(key, &view) < 0) {
+        return NULL;
+    }
+    const unsigned char *s = view.buf;
+    Py_ssize_t n = view.len;
+    PyObject *result = NULL;
+    if (n > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "key too long");
+        goto done;
+    }
+    uint64_t h = hash_bytes(s, n);
+    Slot *slot = table_find(t, s, n, h);
+    if (slot->hash == 0) {
+        if ((size_t)(t->used + 1) * 2 > t->mask + 1) {
+            if (table_grow(t) < 0) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            slot = table_find(t, s, n, h);
+        }
+        if (buf_reserve(&t->arena, n) < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        memcpy(t->arena.data + t->arena.len, s, (size_t)n);
+        slot->hash = h;
+        slot->key = t->arena.len;
+        slot->len = (int32_t)n;
+        t->arena.len += n;
+        t->used++;
+    }
+    slot->value = value;
+    result = Py_NewRef(Py_None);
+done:
+    key_release(&view);
+    return result;
+}
+
+static PyObject *
+StringTable_get(StringTable *t, PyObject *args)
+{
+    PyObject *key, *fallback = Py_None;
+    if (!PyArg_ParseTuple(args, "O|O:get", &key, &fallback)) {
+        return NULL;
+    }
+    Py_buffer view;
+    if (key_bytes(key, &view) < 0) {
+        return NULL;
+    }
+    Slot *slot = table_find(t, view.buf, view.len, hash_bytes(view.buf, view.len));
+    key_release(&view);
+    if (slot->hash == 0) {
+        return Py_NewRef(fallback);
+    }
+    return PyLong_FromLong(slot->value);
+}
+
+static PyObject *
+StringTable_clear(StringTable *t, PyObject *unused)
+{
+    if (table_reset(t, 1024) < 0) {
+        return PyErr_NoMemory();
+    }
+    return Py_NewRef(Py_None);
+}
+
+/* Checked views of an Arrow string column's buffers: validity (or None), offsets, data. */
+typedef struct {
+    Py_buffer valid, offsets, data;
+    int has_valid;
+    Py_ssize_t count, first; /* rows, and the array's offset (in rows) */
+} Column;
+
+static void
+column_release(Column *c)
+{
+    if (c->has_valid) {
+        PyBuffer_Release(&c->valid);
+    }
+    PyBuffer_Release(&c->offsets);
+    PyBuffer_Release(&c->data);
+}
+
+static int
+column_parse(PyObject *args, const char *format, Column *c)
+{
+    PyObject *valid;
+    if (!PyArg_ParseTuple(args, format, &valid, &c->offsets, &c->data, &c->count, &c->first)) {
+        return -1;
+    }
+    c->has_valid = valid != Py_None;
+    if (c->has_valid && PyObject_GetBuffer(valid, &c->valid, PyBUF_SIMPLE) < 0) {
+        PyBuffer_Release(&c->offsets);
+        PyBuffer_Release(&c->data);
+        return -1;
+    }
+    int bad = c->count < 0 || c->first < 0 ||
+              c->offsets.len < (Py_ssize_t)sizeof(int32_t) * (c->first + c->count + 1) ||
+              (c->has_valid && c->valid.len * 8 < c->first + c->count);
+    const int32_t *at = (const int32_t *)c->offsets.buf + c->first;
+    for (Py_ssize_t i = 0; !bad && i <= c->count; i++) {
+        bad = at[i] < 0 || at[i] > c->data.len || (i && at[i] < at[i - 1]);
+    }
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "the buffers do not hold a string column that size");
+        column_release(c);
+        return -1;
+    }
+    return 0;
+}
+
+static inline int
+column_null(const Column *c, Py_ssize_t i)
+{
+    Py_ssize_t bit = c->first + i;
+    return c->has_valid && !(((const unsigned char *)c->valid.buf)[bit >> 3] & (1u << (bit & 7)));
+}
+
+/* (values, validity or None, nulls) of an int32 column from values where -1 is null. */
+static PyObject *
+int32_result(int32_t *values, Py_ssize_t count)
+{
+    Py_ssize_t nulls = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        nulls += values[i] < 0;
+    }
+    PyObject *valid = Py_NewRef(Py_None);
+    if (nulls) {
+        Py_DECREF(valid);
+        valid = PyBytes_FromStringAndSize(NULL, count / 8 + 1);
+        if (valid == NULL) {
+            return NULL;
+        }
+        unsigned char *bits = (unsigned char *)PyBytes_AS_STRING(valid);
+        memset(bits, 0, (size_t)(count / 8 + 1));
+        for (Py_ssize_t i = 0; i < count; i++) {
+            if (values[i] >= 0) {
+                bits[i >> 3] |= (unsigned char)(1u << (i & 7));
+            }
+            else {
+                values[i] = 0;
+            }
+        }
+    }
+    PyObject *data =
+        PyBytes_FromStringAndSize((const char *)values, (Py_ssize_t)sizeof(int32_t) * count);
+    if (data == NULL) {
+        Py_DECREF(valid);
+        return NULL;
+    }
+    return Py_BuildValue("(NNn)", data, valid, nulls);
+}
+
+/* The value of each string of a column, null when the string is null or not in the table;
+ * with domains, that of the most specific of it and its parent domains the table holds,
+ * and how many of them it holds. */
+static PyObject *
+lookup_column(StringTable *t, PyObject *args, const char *format, int domains)
+{
+    Column c;
+    if (column_parse(args, format, &c) < 0) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    int32_t *values = malloc(sizeof(int32_t) * (size_t)(c.count + 1));
+    int32_t *matches = malloc(sizeof(int32_t) * (size_t)(c.count + 1));
+    if (values == NULL || matches == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const int32_t *at = (const int32_t *)c.offsets.buf + c.first;
+    const unsigned char *text = c.data.buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < c.count; i++) {
+        values[i] = -1;
+        matches[i] = 0;
+        if (column_null(&c, i)) {
+            continue;
+        }
+        const unsigned char *s = text + at[i];
+        Py_ssize_t n = at[i + 1] - at[i];
+        Py_ssize_t from = 0;
+        do {
+            Slot *slot = table_find(t, s + from, n - from, hash_bytes(s + from, n - from));
+            if (slot->hash && matches[i]++ == 0) {
+                values[i] = slot->value;
+            }
+            const unsigned char *dot =
+                domains ? memchr(s + from, '.', (size_t)(n - from)) : NULL;
+            from = dot == NULL ? n : dot - s + 1;
+        } while (from < n);
+    }
+    Py_END_ALLOW_THREADS
+    PyObject *first = int32_result(values, c.count);
+    if (first == NULL || !domains) {
+        result = first;
+        goto done;
+    }
+    PyObject *count = PyBytes_FromStringAndSize((const char *)matches,
+                                                (Py_ssize_t)sizeof(int32_t) * c.count);
+    if (count == NULL) {
+        Py_DECREF(first);
+        goto done;
+    }
+    result = Py_BuildValue("(NN)", first, count);
+done:
+    free(values);
+    free(matches);
+    column_release(&c);
+    return result;
+}
+
+static PyObject *
+StringTable_lookup(StringTable *t, PyObject *args)
+{
+    return lookup_column(t, args, "Oy*y*nn:lookup", 0);
+}
+
+static PyObject *
+StringTable_lookup_domains(StringTable *t, PyObject *args)
+{
+    return lookup_column(t, args, "Oy*y*nn:lookup_domains", 1);
+}
+
+static PyMethodDef StringTable_methods[] = {
+    {"set", (PyCFunction)StringTable_set, METH_VARARGS, "set(key, value): key (str or bytes) -> int32."},
+    {"get", (PyCFunction)StringTable_get, METH_VARARGS, "get(key, default=None)."},
+    {"clear", (PyCFunction)StringTable_clear, METH_NOARGS, "Forget every key."},
+    {"lookup", (PyCFunction)StringTable_lookup, METH_VARARGS,
+     "lookup(validity, offsets, data, count, first) -> (values, validity, nulls)."},
+    {"lookup_domains", (PyCFunction)StringTable_lookup_domains, METH_VARARGS,
+     "lookup_domains(validity, offsets, data, count, first) -> ((values, validity, nulls), "
+     "matches)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PySequenceMethods StringTable_sequence = {
+    .sq_length = (lenfunc)StringTable_len,
+};
+
+static PyTypeObject StringTableType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "warden.engine._native.StringTable",
+    .tp_doc = "Text keys to int32 values, looked up a whole Arrow string column at a time.",
+    .tp_basicsize = sizeof(StringTable),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = StringTable_new,
+    .tp_dealloc = (destructor)StringTable_dealloc,
+    .tp_methods = StringTable_methods,
+    .tp_as_sequence = &StringTable_sequence,
+};
+
 static PyMethodDef native_methods[] = {
     {"translate", native_translate, METH_VARARGS,
      "translate(data, table, pad=b'') -> bytes: pad + data mapped through a 256-byte "
      "table + pad."},
+    {"hosts", native_hosts, METH_VARARGS,
+     "hosts(offsets, data, count) -> ((offsets, data, validity, nulls), wide): the "
+     "lower-case host of each of count URLs in Arrow string buffers."},
+    {"parse_squid", native_parse_squid, METH_VARARGS,
+     "parse_squid(data, base_offset, first_line_no) -> (lines, blank, rows, numbers, "
+     "strings, rejects, wide_hosts): Squid access.log lines as column buffers."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -91,5 +1129,16 @@ static struct PyModuleDef native_module = {
 PyMODINIT_FUNC
 PyInit__native(void)
 {
-    return PyModule_Create(&native_module);
+    if (PyType_Ready(&StringTableType) < 0) {
+        return NULL;
+    }
+    PyObject *module = PyModule_Create(&native_module);
+    if (module == NULL) {
+        return NULL;
+    }
+    if (PyModule_AddObjectRef(module, "StringTable", (PyObject *)&StringTableType) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
 }

@@ -47,9 +47,10 @@ import pyarrow.compute as pc
 
 from warden.engine import archive
 from warden.engine.keywords import KeywordMatcher, Match, load_starter_library
-from warden.engine.lists import PLAIN_HOST_PATTERN, CategoryIndex
+from warden.engine.lists import CategoryIndex
 from warden.engine.logs import LogFormat, Malformed, parse_chunk
 from warden.engine.searchterms import QUERY_HINT, SEARCH_HOST_PATTERN, extract_search
+from warden.engine.strings import StringTable, lookup
 
 __all__ = [
     "Checkpoint",
@@ -307,7 +308,9 @@ class IntervalAttributor:
         # row by row with person_at.
         addresses = list(by_ip)
         single = [by_ip[ip][0] if len(by_ip[ip]) == 1 else (1 << 62, 0, "") for ip in addresses]
-        self._ip_values = pa.array(addresses, pa.string())
+        self._ip_rows = StringTable()
+        for row, ip in enumerate(addresses):
+            self._ip_rows.set(ip, row)
         self._ip_start = pa.array([span[0] for span in single], pa.int64())
         self._ip_end = pa.array([span[1] for span in single], pa.int64())
         self._ip_person = pa.array([span[2] or None for span in single], pa.string())
@@ -344,7 +347,7 @@ class IntervalAttributor:
             return from_names
         # Addresses: one hash lookup per row, then the lease's times compared in bulk.
         millis = pc.cast(ts, pa.int64())
-        position = pc.index_in(client_ips, value_set=self._ip_values)
+        position = lookup(self._ip_rows, client_ips)
         covered = pc.and_(
             pc.less_equal(pc.take(self._ip_start, position), millis),
             pc.less(millis, pc.take(self._ip_end, position)),
@@ -435,7 +438,7 @@ class Ingestor:
     chunk_bytes: int = DEFAULT_CHUNK_BYTES
     tz: str = "UTC"
     year: int | None = None
-    _host_cache: dict[str, int] = field(default_factory=dict, repr=False, init=False)
+    _host_codes: StringTable = field(default_factory=StringTable, repr=False, init=False)
     _facts: list[_Facts] = field(default_factory=list, repr=False, init=False)
     _facts_index: dict[_Facts, int] = field(default_factory=dict, repr=False, init=False)
     _mask_facts: dict[tuple[int, bool, bool], int] = field(
@@ -626,11 +629,7 @@ class Ingestor:
         # What is known about each host (categories, URL entries, search engine) is worked
         # out once per distinct host and kept across chunks as a small "facts" id; rows
         # carry the id, and every per-row column is one take from a per-id array.
-        hosts = cast(
-            pa.DictionaryArray, pc.dictionary_encode(table.column("host").combine_chunks())
-        )
-        host_codes = pa.array(self._facts_ids(hosts.dictionary), pa.int32())
-        codes = pc.fill_null(pc.take(host_codes, hosts.indices), 0)
+        codes = self._facts_codes(table.column("host").combine_chunks())
         urls = table.column("url").combine_chunks()
         # URL entries exist for few hosts; only their rows are classified URL by URL.
         url_level = pc.take(self._facts_column(1), codes)
@@ -688,54 +687,51 @@ class Ingestor:
             )
         return self._facts_arrays[which]
 
-    def _facts_ids(self, hosts: pa.Array) -> list[int]:
-        """The facts id of each host, cached across chunks."""
+    def _facts_codes(self, hosts: pa.Array) -> pa.Array:
+        """The facts id of each row's host (0 for none), kept across chunks in a compiled
+        table: only hosts it has not seen yet are worked out, once each."""
         if not self._facts:
             self._intern_facts(((), False, False))
-        cache = self._host_cache
-        names = hosts.to_pylist()
-        ids = [cache.get(h, -1) if h is not None else 0 for h in names]
-        missing = [i for i, found in enumerate(ids) if found < 0]
-        if not missing:
-            return ids
-        if len(cache) + len(missing) > 500_000:
-            cache.clear()
-        fresh = [names[i] for i in missing]
+        codes = lookup(self._host_codes, hosts)
+        if codes.null_count > hosts.null_count:
+            fresh = pc.unique(pc.filter(hosts, pc.and_(pc.is_null(codes), pc.is_valid(hosts))))
+            if len(self._host_codes) + len(fresh) > 500_000:
+                self._host_codes.clear()
+            table = self._host_codes
+            for host, code in zip(fresh.to_pylist(), self._facts_ids(fresh), strict=True):
+                table.set(host, code)
+            codes = lookup(table, hosts)
+        return pc.fill_null(codes, 0)
+
+    def _facts_ids(self, fresh_array: pa.Array) -> list[int]:
+        """The facts id of each of some distinct hosts."""
+        fresh = fresh_array.to_pylist()
         # Which are search engines: one vectorised pass over the new hosts.
-        fresh_array = pa.array(fresh, pa.string())
         folded = pc.utf8_rtrim(pc.utf8_lower(fresh_array), characters=".")
         search = pc.match_substring_regex(folded, SEARCH_HOST_PATTERN).to_pylist()
         classifier = self.classifier
         intern = self._intern_facts
+        ids = []
         if isinstance(classifier, CategoryIndex):
             # Interned by mask: building the category tuple once per distinct mask.
             by_mask = self._mask_facts
             slugs = classifier.slugs
-            for i, host, (mask, url_rules), is_search in zip(
-                missing,
-                fresh,
-                classifier.host_facts_many(
-                    fresh, pc.match_substring_regex(fresh_array, PLAIN_HOST_PATTERN).to_pylist()
-                ),
-                search,
-                strict=True,
+            for (mask, url_rules), is_search in zip(
+                classifier.host_facts_column(fresh_array), search, strict=True
             ):
                 key = (mask, url_rules, bool(is_search))
                 code = by_mask.get(key)
                 if code is None:
                     code = by_mask[key] = intern((slugs(mask), url_rules, bool(is_search)))
-                cache[host] = code
-                ids[i] = code
+                ids.append(code)
             return ids
-        for i, host, is_search in zip(missing, fresh, search, strict=True):
+        for host, is_search in zip(fresh, search, strict=True):
             if classifier is None:
                 facts: _Facts = ((), False, bool(is_search))
             else:
                 # Any other classifier is asked about every URL.
                 facts = (classifier.categories_for_host(host), True, bool(is_search))
-            code = intern(facts)
-            cache[host] = code
-            ids[i] = code
+            ids.append(intern(facts))
         return ids
 
     def _url_facts(self, urls: list[str | None], searchable: list[bool]) -> list[int]:

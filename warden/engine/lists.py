@@ -49,6 +49,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from warden.engine.categories import (
     PRIORITY,
     UT1_ALIASES,
@@ -56,6 +59,7 @@ from warden.engine.categories import (
     resolve_slug,
     ut1_category,
 )
+from warden.engine.strings import StringTable, lookup, lookup_domains
 
 LISTS_MAGIC = b"WARDEN-LISTS 1\n"
 FORMAT_VERSION = 1
@@ -83,6 +87,8 @@ LOCAL_HOST_NAMES = frozenset(
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _COMMON_LABELS = frozenset({"www", "web", "ftp"})
 PLAIN_HOST_PATTERN = r"^(?:[a-z0-9_-]+\.)*[a-z_-][a-z0-9_-]*$"
+# strip_common_host_label as a pattern: the label and its dot go when something follows.
+_COMMON_LABEL_PREFIX = r"^(?:www|web|ftp)[0-9]*\.(.)"
 """Host names that :func:`normalise_host` leaves as they are and that are not IP addresses:
 lower-case ASCII labels, the last starting with a letter (RE2 and Python alike)."""
 _IPV4_ISH = re.compile(r"^[0-9a-fx.]+$")
@@ -327,6 +333,7 @@ class CategoryIndex:
     __slots__ = (
         "_cache",
         "_cache_size",
+        "_columns",
         "_domains",
         "_mask_info",
         "_networks",
@@ -354,6 +361,7 @@ class CategoryIndex:
         self._cache_size = cache_size
         self._slug_cache: dict[int, tuple[str, ...]] = {0: _EMPTY}
         self._mask_info: dict[int, tuple[int, UrlTable | None]] = {}
+        self._columns: tuple[StringTable, StringTable, list[int]] | None = None
 
     # The two calls the rest of the engine (ingestion, policy) relies on.
 
@@ -448,6 +456,36 @@ class CategoryIndex:
                 dot = host.find(".", dot + 1)
             key = strip_common_host_label(host) if host[:3] in common else host
             append((mask, key in urls))
+        return out
+
+    def host_facts_column(self, hosts: pa.Array) -> list[tuple[int, bool]]:
+        """:meth:`host_facts_many` for a string column of lower-case host names without
+        trailing dots (as the log parsers give them). Plain names are looked up in compiled
+        tables, the whole column at once; IP addresses, ports, IDNs and the rare host with
+        entries for more than one of its domains take :meth:`host_facts_many`."""
+        if self._columns is None:
+            domains, url_hosts = StringTable(), StringTable()
+            masks: dict[int, int] = {}
+            for domain, mask in self._domains.items():
+                domains.set(domain, masks.setdefault(mask, len(masks)))
+            for host in self._urls:
+                url_hosts.set(host, 1)
+            self._columns = (domains, url_hosts, list(masks))
+        domains, url_hosts, mask_values = self._columns
+        first, matches = lookup_domains(domains, hosts)
+        keys = pc.replace_substring_regex(hosts, _COMMON_LABEL_PREFIX, r"\1")
+        has_urls = pc.is_valid(lookup(url_hosts, keys)).to_pylist()
+        out = [
+            (0 if found is None else mask_values[found], urls)
+            for found, urls in zip(first.to_pylist(), has_urls, strict=True)
+        ]
+        plain = pc.fill_null(pc.match_substring_regex(hosts, PLAIN_HOST_PATTERN), False)
+        simple = pc.and_(plain, pc.less_equal(matches, pa.scalar(1, pa.int32())))
+        if not pc.all(simple).as_py():
+            rows = pc.indices_nonzero(pc.invert(simple))
+            odd = [host or "" for host in pc.take(hosts, rows).to_pylist()]
+            for row, facts in zip(rows.to_pylist(), self.host_facts_many(odd), strict=True):
+                out[row] = facts
         return out
 
     def _host_info(self, authority: str) -> tuple[int, UrlTable | None]:

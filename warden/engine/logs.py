@@ -32,6 +32,7 @@ reported with their line number, offset and reason; blank lines are skipped sile
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,6 +42,9 @@ from urllib.parse import unquote
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+
+from warden.engine import _native as native
+from warden.engine.strings import string_column
 
 __all__ = [
     "FORMATS",
@@ -89,17 +93,14 @@ the log does not say); ``reason`` e2guardian's explanation; ``log_category`` the
 e2guardian names; ``peer`` Squid's hierarchy/from field."""
 
 _STR = pa.string()
+_INT64 = pa.int64()
 _NULL_STR = pa.scalar(None, _STR)
 # Typed constants: a bare Python value handed to a compute function is type-inferred on
 # every call, which costs more than some of the kernels it is handed to.
 _EMPTY_STR = pa.scalar("", _STR)
 _DASH = pa.scalar("-", _STR)
-_FALSE = pa.scalar(False, pa.bool_())
 _ONE = pa.scalar(1, pa.int64())
 _ZERO_I32 = pa.scalar(0, pa.int32())
-_TWO_I32 = pa.scalar(2, pa.int32())
-_THREE_I32 = pa.scalar(3, pa.int32())
-_TEN_I32 = pa.scalar(10, pa.int32())
 _THOUSAND = pa.scalar(1000.0, pa.float64())
 _STATUS_TEXT = re.compile(r"-?[0-9]{1,9}")
 
@@ -225,43 +226,24 @@ def split_lines(data: bytes) -> tuple[pa.StringArray, pa.Int64Array]:
 
 # -- shared conversions -----------------------------------------------------------------
 
-_HOST_PATTERN = r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*://)?(?:[^@/?#]*@)?(?P<host>\[[^\]]*\]|[^:/?#]*)"
-
 
 def host_of(urls: pa.Array) -> pa.Array:
-    """Lower-case host names of URLs, or of ``host:port`` as CONNECT logs them.
-
-    Splitting on "/" and ":" costs a quarter of a regular expression per row; the rare
-    URL with user info, an IPv6 literal or no path takes the regular expression. A chunk
-    has far fewer distinct hosts than rows, so after the split the work is done once per
-    distinct ``host:port``.
+    """Lower-case host names of URLs, or of ``host:port`` as CONNECT logs them: what
+    ``^(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?(?:[^@/?#]*@)?(\\[[^\\]]*\\]|[^:/?#]*)`` captures,
+    without trailing dots; null where that is empty. Done in compiled code, a URL at a time.
     """
     urls = urls.combine_chunks() if isinstance(urls, pa.ChunkedArray) else urls
-    parts = cast(pa.ListArray, pc.split_pattern(urls, "/", max_splits=3))
-    count = pc.list_value_length(parts)
-    # "scheme://host/path" splits into [scheme:, "", host, path]; "host:port" stays whole.
-    first = parts.offsets.slice(0, len(parts))
-    hostport = pc.take(
-        parts.values,
-        pc.add(first, pc.if_else(pc.greater_equal(count, _THREE_I32), _TWO_I32, _ZERO_I32)),
-    )
-    encoded = cast(pa.DictionaryArray, pc.dictionary_encode(hostport))
-    distinct = encoded.dictionary
-    host = pc.take(
-        _tidy_host(pc.list_element(pc.split_pattern(distinct, ":", max_splits=1), 0)),
-        encoded.indices,
-    )
-    odd_distinct = pc.match_substring_regex(distinct, r"[@\[?#]")
-    if pc.any(odd_distinct).as_py():
-        odd = pc.fill_null(pc.take(odd_distinct, encoded.indices), _FALSE)
-        exact = _tidy_host(pc.struct_field(pc.extract_regex(urls, _HOST_PATTERN), [0]))
-        host = pc.if_else(odd, exact, host)
-    return host
-
-
-def _tidy_host(host: pa.Array) -> pa.Array:
-    host = pc.utf8_rtrim(pc.utf8_lower(host), characters=".")
-    return pc.if_else(pc.equal(host, _EMPTY_STR), _NULL_STR, host)
+    count = len(urls)
+    if count == 0:
+        return pa.array([], _STR)
+    if urls.null_count:
+        urls = pc.fill_null(urls, _EMPTY_STR)
+    _valid, offsets, data = urls.buffers()
+    assert offsets is not None
+    window = memoryview(offsets)[urls.offset * 4 : (urls.offset + count + 1) * 4]
+    column, wide = native.hosts(window, b"" if data is None else data, count)
+    host = string_column(count, column)
+    return pc.utf8_lower(host) if wide else host
 
 
 def _dash_to_null(values: pa.Array) -> pa.Array:
@@ -342,15 +324,15 @@ def parse_chunk(
     numbers in the result are the file's. ``tz``, ``year`` and ``now`` only matter for DNS
     logs with local, year-less timestamps.
     """
+    if fmt == "squid":
+        return _parse_squid_chunk(data, base_offset, first_line_no)
     lines, starts = split_lines(data)
     total = len(lines)
     if total == 0:
         return ParsedChunk(_empty(), [], 0)
     blank = pc.equal(pc.binary_length(lines), _ZERO_I32)
     blank_count = pc.sum(blank).as_py() or 0
-    if fmt == "squid":
-        table, malformed, ignored = _parse_squid(lines, starts, blank)
-    elif fmt == "e2guardian":
+    if fmt == "e2guardian":
         table, malformed, ignored = _parse_e2guardian(lines, starts, blank)
     elif fmt == "dns":
         table, malformed, ignored = _parse_dns(lines, starts, blank, tz, year, now)
@@ -418,24 +400,42 @@ def _finish(
     return table, rejects
 
 
-def _parse_squid(lines: pa.Array, starts: pa.Array, blank: pa.Array) -> _Parsed:
-    fields = pc.ascii_split_whitespace(lines)
-    count = pc.list_value_length(fields)
-    good = pc.and_(pc.equal(count, _TEN_I32), pc.invert(blank))
-    kept = pc.indices_nonzero(good)
-    rejects: list[tuple[int, str]] = []
-    if len(kept) != len(lines):
-        rejects = _flag(
-            pc.and_(pc.not_equal(count, _TEN_I32), pc.invert(blank)), "expected 10 fields"
+_SQUID_REJECTS = (
+    "expected 10 fields",
+    "time is not a number",
+    "elapsed time is not a number",
+    "size is not a number",
+)
+_SQUID_STRINGS = ("client_ip", "result", "method", "url", "username", "peer", "content_type")
+
+
+def _int64_array(count: int, data: bytes) -> pa.Array:
+    return pa.Array.from_buffers(_INT64, count, [None, pa.py_buffer(data)], null_count=0)
+
+
+def _parse_squid_chunk(data: bytes, base_offset: int, first_line_no: int) -> ParsedChunk:
+    """Squid's lines are split into fields and converted in compiled code, a line at a
+    time; the few dozen distinct results ("TCP_MISS/200") are then split here once each."""
+    lines, blank, size, numbers, strings, found, wide_hosts = native.parse_squid(
+        data, base_offset, first_line_no
+    )
+    reports = [
+        Malformed(
+            first_line_no + index,
+            base_offset + start,
+            _SQUID_REJECTS[reason],
+            _clip(data[start : start + length].decode("utf-8", "replace")),
         )
-        fields = fields.filter(good)
-    if len(kept) == 0:
-        return _empty(), rejects, 0
-    part = [pc.list_element(fields, index) for index in range(10)]
-    ts, bad_ts = _epoch_ms(part[0])
-    elapsed, bad_elapsed = _integers(part[1], pa.int64())
-    # "TCP_MISS/200": a log has a few dozen distinct results, so each is split once.
-    results = cast(pa.DictionaryArray, pc.dictionary_encode(part[3]))
+        for index, start, length, reason in found
+    ]
+    if size == 0:
+        return ParsedChunk(_empty(), reports, lines, blank)
+    text = {name: string_column(size, strings[i]) for i, name in enumerate(_SQUID_STRINGS)}
+    host = string_column(size, strings[len(_SQUID_STRINGS)])
+    if wide_hosts:
+        host = pc.utf8_lower(host)
+    offset, line_no, ts, elapsed, size_bytes = (_int64_array(size, n) for n in numbers)
+    results = cast(pa.DictionaryArray, pc.dictionary_encode(text["result"]))
     actions: list[str] = []
     statuses: list[int | None] = []
     bad_statuses: list[bool] = []
@@ -448,42 +448,49 @@ def _parse_squid(lines: pa.Array, starts: pa.Array, blank: pa.Array) -> _Parsed:
         statuses.append(number)
         bad_statuses.append(bool(status) and number is None)
     codes = results.indices
-    action_array = pa.array(actions, _STR)
-    action = pc.take(action_array, codes)
     denied = pa.array(["denied" if "DENIED" in a else "allowed" for a in actions], _STR)
-    bad_status = pc.take(pa.array(bad_statuses, pa.bool_()), codes) if any(bad_statuses) else None
-    no_slash = pc.take(pa.array(slashless, pa.bool_()), codes) if any(slashless) else None
-    size, bad_size = _integers(part[4], pa.int64())
-    url = part[6]
-    columns = {
-        "ts": ts,
-        "elapsed_ms": elapsed,
-        "client_ip": part[2],
-        "action": action,
-        "status": pc.take(pa.array(statuses, pa.int32()), codes),
-        "bytes": size,
-        "method": part[5],
-        "url": url,
-        "host": host_of(url),
-        "username": _decode_usernames(_dash_to_null(part[7])),
-        "peer": _dash_to_null(part[8]),
-        "content_type": _dash_to_null(part[9]),
-        "decision": pc.take(denied, codes),
-    }
-    table, rejects = _finish(
-        columns,
-        kept,
-        starts,
-        rejects,
-        [
-            (bad_ts, "time is not a number"),
-            (bad_elapsed, "elapsed time is not a number"),
-            (bad_status, "status code is not a number"),
-            (bad_size, "size is not a number"),
-            (no_slash, "result is not action/code"),
-        ],
+    table = _assemble(
+        {
+            "offset": offset,
+            "line_no": line_no,
+            "ts": ts.view(TIMESTAMP),
+            "elapsed_ms": elapsed,
+            "client_ip": text["client_ip"],
+            "action": pc.take(pa.array(actions, _STR), codes),
+            "status": pc.take(pa.array(statuses, pa.int32()), codes),
+            "bytes": size_bytes,
+            "method": text["method"],
+            "url": text["url"],
+            "host": host,
+            "username": _decode_usernames(text["username"]),
+            "peer": text["peer"],
+            "content_type": text["content_type"],
+            "decision": pc.take(denied, codes),
+        },
+        size,
     )
-    return table, rejects, 0
+    bad = [
+        (pc.take(pa.array(flags, pa.bool_()), codes), reason)
+        for flags, reason in (
+            (bad_statuses, "status code is not a number"),
+            (slashless, "result is not action/code"),
+        )
+        if any(flags)
+    ]
+    if bad:
+        for mask, reason in bad:
+            rows = pc.indices_nonzero(mask)
+            for start, number in zip(
+                pc.take(offset, rows).to_pylist(), pc.take(line_no, rows).to_pylist(), strict=True
+            ):
+                line = data[start - base_offset :].partition(b"\n")[0].rstrip(b"\r")
+                reports.append(
+                    Malformed(number, start, reason, _clip(line.decode("utf-8", "replace")))
+                )
+        keep = pc.invert(functools.reduce(pc.or_, (mask for mask, _ in bad)))
+        table = table.filter(keep)
+    reports.sort(key=lambda item: item.line_no)
+    return ParsedChunk(table, reports, lines, blank)
 
 
 # Column positions of the e2guardian fields after "who", by column count. Formats 5 and 6

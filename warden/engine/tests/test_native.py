@@ -1,0 +1,172 @@
+"""The compiled parts of the engine agree with the plain definitions they stand in for."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pyarrow as pa
+import pytest
+
+from warden.engine.lists import ListBuilder
+from warden.engine.logs import host_of, parse_chunk, parse_text
+from warden.engine.strings import StringTable, lookup, lookup_domains
+
+HOST = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*://)?(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)")
+
+
+def reference_host(url: str) -> str | None:
+    match = HOST.match(url)
+    assert match is not None
+    host = match.group(1).lower().rstrip(".")
+    return host or None
+
+
+TRICKY_URLS = [
+    "https://www.Google.co.uk/search?q=x",
+    "http://user:secret@Example.org:8080/path",
+    "www.bbc.co.uk:443",
+    "http://[2001:DB8::1]:443/x",
+    "http://[unclosed/x",
+    "HTTP://EXAMPLE.COM./",
+    "example.com",
+    "example.com/a/b",
+    "ftp://files.example.net",
+    "http://host?query@x",
+    "http://host#frag",
+    "1a://notascheme.example/",
+    "a+b.c-d://weird.example/",
+    "mailto:someone@example.com",
+    "http://",
+    "",
+    "http://ÉCOLE.example/",
+    "http://münchen.de/",
+    "//no-scheme.example/path",
+    "http://a@b@c.example/",
+    "-",
+]
+
+
+def test_hosts_follow_the_documented_pattern():
+    assert host_of(pa.array(TRICKY_URLS)).to_pylist() == [reference_host(u) for u in TRICKY_URLS]
+
+
+def test_hosts_of_a_sliced_column_with_nulls():
+    urls = pa.array([None, *TRICKY_URLS, None])[1:]
+    assert host_of(urls).to_pylist() == [reference_host(u) for u in TRICKY_URLS] + [None]
+
+
+def squid_line(method: bytes) -> bytes:
+    return b"1700000000.5 1 10.0.0.1 TCP_MISS/200 5 " + method + b" http://h.example/ - - -\n"
+
+
+def test_invalid_utf8_is_replaced_as_python_replaces_it():
+    rng = random.Random(4)
+    pieces = [
+        b"a",
+        b"\xc3\xa9",
+        b"\xe2\x82\xac",
+        b"\xf0\x9f\x98\x80",
+        b"\xff",
+        b"\xc0",
+        b"\xe2\x82",
+        b"\xed\xa0\x80",
+        b"\xf4\x90\x80\x80",
+        b"\x80",
+        b"\xf0\x9f",
+        b"\xe0\x80\xaf",
+    ]
+    methods = [b"".join(rng.choices(pieces, k=rng.randrange(1, 6))) for _ in range(400)]
+    records, malformed = parse_text("squid", b"".join(squid_line(m) for m in methods))
+    assert malformed == []
+    assert [r.method for r in records] == [m.decode("utf-8", "replace") for m in methods]
+
+
+def test_squid_fields_times_and_rejects():
+    data = (
+        b"1700000000.1235\t 7 10.0.0.1 TCP_MISS/200 5 GET http://a.example/ - - -\r\r\n"
+        b"   \n"
+        b"1700000000 7 10.0.0.1 TCP_MISS/200 -5 GET http://b.example/ u - text/html\n"
+        b"17000000000000 7 10.0.0.1 TCP_MISS/200 5 GET http://c.example/ - - -\n"
+        b"1700000000.x x 10.0.0.1 TCP_MISS/200 y GET http://d.example/ - - -\n"
+        b"1700000001 0 10.0.0.2 TCP_MISS/abc 5 GET http://e.example/ - - -\n"
+        b"1700000002 0 10.0.0.2 TCP_MISS/200 5 GET http://f.example/ - - -"
+    )
+    chunk = parse_chunk("squid", data, base_offset=100, first_line_no=10)
+    rows = chunk.table.to_pylist()
+    assert [(r["line_no"], r["host"]) for r in rows] == [
+        (10, "a.example"),
+        (12, "b.example"),
+        (16, "f.example"),
+    ]
+    assert rows[0]["ts"].timestamp() == pytest.approx(1700000000.124)
+    assert rows[0]["offset"] == 100
+    assert rows[1]["bytes"] == -5 and rows[1]["username"] == "u"
+    assert rows[1]["content_type"] == "text/html" and rows[0]["content_type"] is None
+    assert [(m.line_no, m.reason) for m in chunk.malformed] == [
+        (11, "expected 10 fields"),
+        (13, "time is not a number"),
+        (14, "time is not a number"),
+        (14, "elapsed time is not a number"),
+        (14, "size is not a number"),
+        (15, "status code is not a number"),
+    ]
+    assert chunk.malformed[-1].offset == 100 + data.index(b"1700000001")
+    assert chunk.malformed[-1].text.endswith("http://e.example/ - - -")
+    assert (chunk.lines, chunk.blank) == (7, 0)
+
+
+def test_string_table_keeps_every_key_through_growth():
+    table = StringTable()
+    for i in range(20_000):
+        table.set(f"10.{i // 256}.{i % 256}.1", i)
+    table.set(b"10.0.0.1", -7)
+    assert len(table) == 20_000
+    assert table.get("10.0.0.1") == -7
+    assert table.get("10.78.31.1") == 78 * 256 + 31
+    assert table.get("10.0.0.2", 5) == 5
+    column = pa.array(["x", "10.1.2.1", None, "10.0.3.1", "10.0.3.1.", ""])[1:]
+    assert lookup(table, column).to_pylist() == [258, None, 3, None, None]
+    table.clear()
+    assert len(table) == 0
+    assert lookup(table, column).null_count == 5
+
+
+def test_domain_lookup_counts_every_listed_parent():
+    table = StringTable()
+    table.set("example.com", 1)
+    table.set("ads.example.com", 2)
+    table.set("uk", 3)
+    first, matches = lookup_domains(
+        table, pa.array(["x.ads.example.com", "example.com", "bbc.co.uk", "other.org", None])
+    )
+    assert first.to_pylist() == [2, 1, 3, None, None]
+    assert matches.to_pylist() == [2, 1, 1, 0, 0]
+
+
+def test_host_facts_of_a_column_equal_those_of_the_plain_lookup():
+    builder = ListBuilder()
+    builder.add_domains(
+        ["casino.example", "ads.casino.example", "10.9.9.9", "bücher.de"], "gambling"
+    )
+    builder.add_domains(["casino.example", "news.example"], "news")
+    builder.add_urls(["www.news.example/sport/", "video.example/watch"], "news")
+    index = builder.build()
+    hosts = [
+        "casino.example",
+        "www.casino.example",
+        "x.ads.casino.example",
+        "news.example",
+        "www.news.example",
+        "www2.news.example",
+        "www.",
+        "video.example",
+        "www.video.example",
+        "10.9.9.9",
+        "xn--bcher-kva.de",
+        "bücher.de",
+        "host.example:8080",
+        "unlisted.example",
+        "_dmarc.news.example",
+    ]
+    assert index.host_facts_column(pa.array(hosts)) == index.host_facts_many(hosts)
