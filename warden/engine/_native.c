@@ -774,6 +774,33 @@ table_grow(StringTable *t)
     return 0;
 }
 
+/* The slot of a key, added (with value -1) if it is not there; NULL when out of memory. */
+static Slot *
+table_insert(StringTable *t, const unsigned char *s, Py_ssize_t n, uint64_t h)
+{
+    Slot *slot = table_find(t, s, n, h);
+    if (slot->hash) {
+        return slot;
+    }
+    if ((size_t)(t->used + 1) * 2 > t->mask + 1) {
+        if (table_grow(t) < 0) {
+            return NULL;
+        }
+        slot = table_find(t, s, n, h);
+    }
+    if (buf_reserve(&t->arena, n) < 0) {
+        return NULL;
+    }
+    memcpy(t->arena.data + t->arena.len, s, (size_t)n);
+    slot->hash = h;
+    slot->key = t->arena.len;
+    slot->len = (int32_t)n;
+    slot->value = -1;
+    t->arena.len += n;
+    t->used++;
+    return slot;
+}
+
 static int
 table_reset(StringTable *t, size_t capacity)
 {
@@ -866,26 +893,10 @@ StringTable_set(StringTable *t, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "key too long");
         goto done;
     }
-    uint64_t h = hash_bytes(s, n);
-    Slot *slot = table_find(t, s, n, h);
-    if (slot->hash == 0) {
-        if ((size_t)(t->used + 1) * 2 > t->mask + 1) {
-            if (table_grow(t) < 0) {
-                PyErr_NoMemory();
-                goto done;
-            }
-            slot = table_find(t, s, n, h);
-        }
-        if (buf_reserve(&t->arena, n) < 0) {
-            PyErr_NoMemory();
-            goto done;
-        }
-        memcpy(t->arena.data + t->arena.len, s, (size_t)n);
-        slot->hash = h;
-        slot->key = t->arena.len;
-        slot->len = (int32_t)n;
-        t->arena.len += n;
-        t->used++;
+    Slot *slot = table_insert(t, s, n, hash_bytes(s, n));
+    if (slot == NULL) {
+        PyErr_NoMemory();
+        goto done;
     }
     slot->value = value;
     result = Py_NewRef(Py_None);
@@ -939,6 +950,24 @@ column_release(Column *c)
     PyBuffer_Release(&c->data);
 }
 
+/* Whether the buffers hold count strings from row first on; sets an error if not. */
+static int
+column_check(const Column *c)
+{
+    int bad = c->count < 0 || c->first < 0 ||
+              c->offsets.len < (Py_ssize_t)sizeof(int32_t) * (c->first + c->count + 1) ||
+              (c->has_valid && c->valid.len * 8 < c->first + c->count);
+    const int32_t *at = (const int32_t *)c->offsets.buf + c->first;
+    for (Py_ssize_t i = 0; !bad && i <= c->count; i++) {
+        bad = at[i] < 0 || at[i] > c->data.len || (i && at[i] < at[i - 1]);
+    }
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "the buffers do not hold a string column that size");
+        return -1;
+    }
+    return 0;
+}
+
 static int
 column_parse(PyObject *args, const char *format, Column *c)
 {
@@ -952,15 +981,7 @@ column_parse(PyObject *args, const char *format, Column *c)
         PyBuffer_Release(&c->data);
         return -1;
     }
-    int bad = c->count < 0 || c->first < 0 ||
-              c->offsets.len < (Py_ssize_t)sizeof(int32_t) * (c->first + c->count + 1) ||
-              (c->has_valid && c->valid.len * 8 < c->first + c->count);
-    const int32_t *at = (const int32_t *)c->offsets.buf + c->first;
-    for (Py_ssize_t i = 0; !bad && i <= c->count; i++) {
-        bad = at[i] < 0 || at[i] > c->data.len || (i && at[i] < at[i - 1]);
-    }
-    if (bad) {
-        PyErr_SetString(PyExc_ValueError, "the buffers do not hold a string column that size");
+    if (column_check(c) < 0) {
         column_release(c);
         return -1;
     }
@@ -1009,11 +1030,15 @@ int32_result(int32_t *values, Py_ssize_t count)
     return Py_BuildValue("(NNn)", data, valid, nulls);
 }
 
-/* The value of each string of a column, null when the string is null or not in the table;
- * with domains, that of the most specific of it and its parent domains the table holds,
- * and how many of them it holds. */
+enum { LOOK_UP, LOOK_UP_DOMAINS, LOOK_UP_OR_ADD };
+
+/* The value of each string of a column, null when the string is null or not in the table.
+ * LOOK_UP_DOMAINS: that of the most specific of it and its parent domains the table holds,
+ * and how many of them it holds. LOOK_UP_OR_ADD: a string not in the table is added with
+ * the next serial number (the table's size) as its value; also returns the rows where
+ * strings were added, in the order they were. */
 static PyObject *
-lookup_column(StringTable *t, PyObject *args, const char *format, int domains)
+lookup_column(StringTable *t, PyObject *args, const char *format, int mode)
 {
     Column c;
     if (column_parse(args, format, &c) < 0) {
@@ -1021,49 +1046,69 @@ lookup_column(StringTable *t, PyObject *args, const char *format, int domains)
     }
     PyObject *result = NULL;
     int32_t *values = malloc(sizeof(int32_t) * (size_t)(c.count + 1));
-    int32_t *matches = malloc(sizeof(int32_t) * (size_t)(c.count + 1));
-    if (values == NULL || matches == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
+    int32_t *extra = malloc(sizeof(int32_t) * (size_t)(c.count + 1));
+    Py_ssize_t added = 0;
+    int failed = values == NULL || extra == NULL;
     const int32_t *at = (const int32_t *)c.offsets.buf + c.first;
     const unsigned char *text = c.data.buf;
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; i < c.count; i++) {
+    /* Adding changes the table: other threads must not see it halfway. */
+    PyThreadState *state = mode == LOOK_UP_OR_ADD ? NULL : PyEval_SaveThread();
+    for (Py_ssize_t i = 0; i < c.count && !failed; i++) {
         values[i] = -1;
-        matches[i] = 0;
+        extra[i] = 0;
         if (column_null(&c, i)) {
             continue;
         }
         const unsigned char *s = text + at[i];
         Py_ssize_t n = at[i + 1] - at[i];
+        if (mode == LOOK_UP_OR_ADD) {
+            Slot *slot = table_insert(t, s, n, hash_bytes(s, n));
+            if (slot == NULL) {
+                failed = 1;
+            }
+            else {
+                if (slot->value < 0) {
+                    slot->value = (int32_t)(t->used - 1);
+                    extra[added++] = (int32_t)i;
+                }
+                values[i] = slot->value;
+            }
+            continue;
+        }
         Py_ssize_t from = 0;
         do {
             Slot *slot = table_find(t, s + from, n - from, hash_bytes(s + from, n - from));
-            if (slot->hash && matches[i]++ == 0) {
+            if (slot->hash && extra[i]++ == 0) {
                 values[i] = slot->value;
             }
             const unsigned char *dot =
-                domains ? memchr(s + from, '.', (size_t)(n - from)) : NULL;
+                mode == LOOK_UP_DOMAINS ? memchr(s + from, '.', (size_t)(n - from)) : NULL;
             from = dot == NULL ? n : dot - s + 1;
         } while (from < n);
     }
-    Py_END_ALLOW_THREADS
+    if (state != NULL) {
+        PyEval_RestoreThread(state);
+    }
+    if (failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
     PyObject *first = int32_result(values, c.count);
-    if (first == NULL || !domains) {
+    if (first == NULL || mode == LOOK_UP) {
         result = first;
         goto done;
     }
-    PyObject *count = PyBytes_FromStringAndSize((const char *)matches,
-                                                (Py_ssize_t)sizeof(int32_t) * c.count);
-    if (count == NULL) {
+    Py_ssize_t extra_count = mode == LOOK_UP_OR_ADD ? added : c.count;
+    PyObject *more = PyBytes_FromStringAndSize((const char *)extra,
+                                               (Py_ssize_t)sizeof(int32_t) * extra_count);
+    if (more == NULL) {
         Py_DECREF(first);
         goto done;
     }
-    result = Py_BuildValue("(NN)", first, count);
+    result = Py_BuildValue("(NN)", first, more);
 done:
     free(values);
-    free(matches);
+    free(extra);
     column_release(&c);
     return result;
 }
@@ -1071,13 +1116,19 @@ done:
 static PyObject *
 StringTable_lookup(StringTable *t, PyObject *args)
 {
-    return lookup_column(t, args, "Oy*y*nn:lookup", 0);
+    return lookup_column(t, args, "Oy*y*nn:lookup", LOOK_UP);
 }
 
 static PyObject *
 StringTable_lookup_domains(StringTable *t, PyObject *args)
 {
-    return lookup_column(t, args, "Oy*y*nn:lookup_domains", 1);
+    return lookup_column(t, args, "Oy*y*nn:lookup_domains", LOOK_UP_DOMAINS);
+}
+
+static PyObject *
+StringTable_serials(StringTable *t, PyObject *args)
+{
+    return lookup_column(t, args, "Oy*y*nn:serials", LOOK_UP_OR_ADD);
 }
 
 static PyMethodDef StringTable_methods[] = {
@@ -1086,6 +1137,9 @@ static PyMethodDef StringTable_methods[] = {
     {"clear", (PyCFunction)StringTable_clear, METH_NOARGS, "Forget every key."},
     {"lookup", (PyCFunction)StringTable_lookup, METH_VARARGS,
      "lookup(validity, offsets, data, count, first) -> (values, validity, nulls)."},
+    {"serials", (PyCFunction)StringTable_serials, METH_VARARGS,
+     "serials(validity, offsets, data, count, first) -> ((values, validity, nulls), added): "
+     "each string's value, strings not there added with the next serial number."},
     {"lookup_domains", (PyCFunction)StringTable_lookup_domains, METH_VARARGS,
      "lookup_domains(validity, offsets, data, count, first) -> ((values, validity, nulls), "
      "matches)."},
@@ -1108,6 +1162,201 @@ static PyTypeObject StringTableType = {
     .tp_as_sequence = &StringTable_sequence,
 };
 
+/* -- URL list entries: prefixes of a URL's path ------------------------------------------ */
+
+/* The part of a URL after its host, as URL entries compare with it (lists.normalise_path):
+ * from the first '/', '?' or '#' after "://" (or the start), lower-cased, without the
+ * fragment, the path without leading slashes and with runs of slashes made one; the query
+ * as it is. Returns the length written to out, or -1 when the URL needs Python (it has
+ * percent escapes or characters beyond ASCII). out has room for n bytes. */
+static Py_ssize_t
+url_rest(const unsigned char *url, Py_ssize_t n, unsigned char *out)
+{
+    Py_ssize_t start = 0;
+    for (Py_ssize_t i = 0; i + 3 <= n; i++) {
+        if (url[i] == ':' && url[i + 1] == '/' && url[i + 2] == '/') {
+            start = i + 3;
+            break;
+        }
+    }
+    Py_ssize_t i = start;
+    while (i < n && url[i] != '/' && url[i] != '?' && url[i] != '#') {
+        i++;
+    }
+    Py_ssize_t len = 0;
+    int in_query = 0, leading = 1;
+    for (; i < n; i++) {
+        unsigned char c = url[i];
+        if (c >= 0x80 || c == '%') {
+            return -1;
+        }
+        if (c == '#') {
+            break;
+        }
+        if (!in_query) {
+            if (c == '?') {
+                in_query = 1;
+            }
+            else if (c == '/') {
+                if (leading || (len && out[len - 1] == '/')) {
+                    continue;
+                }
+            }
+            leading = 0;
+        }
+        out[len++] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
+    }
+    return len;
+}
+
+static inline int
+bytes_compare(const unsigned char *a, Py_ssize_t an, const unsigned char *b, Py_ssize_t bn)
+{
+    int c = memcmp(a, b, (size_t)(an < bn ? an : bn));
+    return c ? c : (an > bn) - (an < bn);
+}
+
+/* url_prefixes(url validity, url offsets, url data, count, first, tables, entry offsets,
+ *              entry data, entry values, ranges) -> (values, matches, odd)
+ * tables[i] is the entry table of row i's host (-1: none); table t holds entries
+ * ranges[2t] to ranges[2t + 1], sorted. For each row: the value of the longest entry that is
+ * a prefix of its URL's rest (-1 if none), how many entries are, and whether the row needs
+ * Python (see url_rest). */
+static PyObject *
+native_url_prefixes(PyObject *module, PyObject *args)
+{
+    Column urls;
+    Py_buffer tables, entry_offsets, entry_data, entry_values, ranges;
+    PyObject *valid;
+    if (!PyArg_ParseTuple(args, "Oy*y*nny*y*y*y*y*:url_prefixes", &valid, &urls.offsets,
+                          &urls.data, &urls.count, &urls.first, &tables, &entry_offsets,
+                          &entry_data, &entry_values, &ranges)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    int32_t *values = NULL, *matches = NULL;
+    unsigned char *odd = NULL, *scratch = NULL;
+    urls.has_valid = valid != Py_None;
+    if (urls.has_valid && PyObject_GetBuffer(valid, &urls.valid, PyBUF_SIMPLE) < 0) {
+        urls.has_valid = 0;
+        goto done;
+    }
+    if (column_check(&urls) < 0) {
+        goto done;
+    }
+    Py_ssize_t entries = entry_values.len / (Py_ssize_t)sizeof(int32_t);
+    Py_ssize_t table_count = ranges.len / (Py_ssize_t)(2 * sizeof(int32_t));
+    const int32_t *table_of = tables.buf, *range = ranges.buf, *value_of = entry_values.buf;
+    const int32_t *entry_at = entry_offsets.buf;
+    const unsigned char *entry_text = entry_data.buf;
+    if (tables.len < (Py_ssize_t)sizeof(int32_t) * urls.count ||
+        entry_offsets.len < (Py_ssize_t)sizeof(int32_t) * (entries + 1) ||
+        (entries && (entry_at[0] < 0 || entry_at[entries] > entry_data.len))) {
+        PyErr_SetString(PyExc_ValueError, "url_prefixes: buffers of the wrong size");
+        goto done;
+    }
+    for (Py_ssize_t t = 0; t < table_count; t++) {
+        if (range[2 * t] < 0 || range[2 * t] > range[2 * t + 1] || range[2 * t + 1] > entries) {
+            PyErr_SetString(PyExc_ValueError, "url_prefixes: a range beyond the entries");
+            goto done;
+        }
+    }
+    for (Py_ssize_t e = 0; e < entries; e++) {
+        if (entry_at[e] > entry_at[e + 1]) {
+            PyErr_SetString(PyExc_ValueError, "url_prefixes: entry offsets out of order");
+            goto done;
+        }
+    }
+    const int32_t *at = (const int32_t *)urls.offsets.buf + urls.first;
+    Py_ssize_t longest = 0;
+    for (Py_ssize_t i = 0; i < urls.count; i++) {
+        if (at[i + 1] - at[i] > longest) {
+            longest = at[i + 1] - at[i];
+        }
+    }
+    values = malloc(sizeof(int32_t) * (size_t)(urls.count + 1));
+    matches = malloc(sizeof(int32_t) * (size_t)(urls.count + 1));
+    odd = malloc((size_t)(urls.count + 1));
+    scratch = malloc((size_t)(longest + 1));
+    if (values == NULL || matches == NULL || odd == NULL || scratch == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const unsigned char *text = urls.data.buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < urls.count; i++) {
+        values[i] = -1;
+        matches[i] = 0;
+        odd[i] = 0;
+        int32_t t = table_of[i];
+        if (t < 0 || t >= table_count || column_null(&urls, i)) {
+            continue;
+        }
+        Py_ssize_t len = url_rest(text + at[i], at[i + 1] - at[i], scratch);
+        if (len < 0) {
+            odd[i] = 1;
+            continue;
+        }
+        /* lists.UrlTable.match: the entry sorting last at or before the path is either a
+         * prefix of it (take it, and look for shorter ones before it) or shares some start
+         * with it (look again for that common start). */
+        Py_ssize_t lo = range[2 * t], hi = range[2 * t + 1];
+        while (hi > lo) {
+            Py_ssize_t a = lo, b = hi;
+            while (a < b) {
+                Py_ssize_t mid = a + (b - a) / 2;
+                const unsigned char *key = entry_text + entry_at[mid];
+                if (bytes_compare(scratch, len, key, entry_at[mid + 1] - entry_at[mid]) < 0) {
+                    b = mid;
+                }
+                else {
+                    a = mid + 1;
+                }
+            }
+            Py_ssize_t k = a - 1;
+            if (k < lo) {
+                break;
+            }
+            const unsigned char *key = entry_text + entry_at[k];
+            Py_ssize_t key_len = entry_at[k + 1] - entry_at[k];
+            if (key_len <= len && memcmp(key, scratch, (size_t)key_len) == 0) {
+                if (matches[i]++ == 0) {
+                    values[i] = value_of[k];
+                }
+                len = key_len;
+                hi = k;
+                continue;
+            }
+            Py_ssize_t common = 0;
+            while (common < len && common < key_len && key[common] == scratch[common]) {
+                common++;
+            }
+            if (common == len) {
+                break;
+            }
+            len = common;
+            hi = k;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_BuildValue(
+        "(y#y#y#)", (const char *)values, (Py_ssize_t)sizeof(int32_t) * urls.count,
+        (const char *)matches, (Py_ssize_t)sizeof(int32_t) * urls.count, (const char *)odd,
+        urls.count);
+done:
+    free(values);
+    free(matches);
+    free(odd);
+    free(scratch);
+    column_release(&urls);
+    PyBuffer_Release(&tables);
+    PyBuffer_Release(&entry_offsets);
+    PyBuffer_Release(&entry_data);
+    PyBuffer_Release(&entry_values);
+    PyBuffer_Release(&ranges);
+    return result;
+}
+
 static PyMethodDef native_methods[] = {
     {"translate", native_translate, METH_VARARGS,
      "translate(data, table, pad=b'') -> bytes: pad + data mapped through a 256-byte "
@@ -1115,6 +1364,10 @@ static PyMethodDef native_methods[] = {
     {"hosts", native_hosts, METH_VARARGS,
      "hosts(offsets, data, count) -> ((offsets, data, validity, nulls), wide): the "
      "lower-case host of each of count URLs in Arrow string buffers."},
+    {"url_prefixes", native_url_prefixes, METH_VARARGS,
+     "url_prefixes(validity, offsets, data, count, first, tables, entry_offsets, entry_data, "
+     "entry_values, ranges) -> (values, matches, odd): URL list entries that are prefixes "
+     "of each URL's path."},
     {"parse_squid", native_parse_squid, METH_VARARGS,
      "parse_squid(data, base_offset, first_line_no) -> (lines, blank, rows, numbers, "
      "strings, rejects, wide_hosts): Squid access.log lines as column buffers."},

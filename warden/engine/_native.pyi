@@ -15,6 +15,19 @@ def parse_squid(
     list[tuple[int, int, int, int]],
     bool,
 ]: ...
+def url_prefixes(
+    validity: object,
+    offsets: object,
+    data: object,
+    count: int,
+    first: int,
+    tables: Buffer,
+    entry_offsets: object,
+    entry_data: object,
+    entry_values: Buffer,
+    ranges: Buffer,
+    /,
+) -> tuple[bytes, bytes, bytes]: ...
 
 class StringTable:
     def __init__(self) -> None: ...
@@ -25,6 +38,9 @@ class StringTable:
     def lookup(
         self, validity: object, offsets: object, data: object, count: int, first: int, /
     ) -> tuple[bytes, bytes | None, int]: ...
+    def serials(
+        self, validity: object, offsets: object, data: object, count: int, first: int, /
+    ) -> tuple[tuple[bytes, bytes | None, int], bytes]: ...
     def lookup_domains(
         self, validity: object, offsets: object, data: object, count: int, first: int, /
     ) -> tuple[tuple[bytes, bytes | None, int], bytes]: ...

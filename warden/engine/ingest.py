@@ -50,7 +50,7 @@ from warden.engine.keywords import KeywordMatcher, Match, load_starter_library
 from warden.engine.lists import CategoryIndex
 from warden.engine.logs import LogFormat, Malformed, parse_chunk
 from warden.engine.searchterms import QUERY_HINT, SEARCH_HOST_PATTERN, extract_search
-from warden.engine.strings import StringTable, lookup
+from warden.engine.strings import StringTable, lookup, serials
 
 __all__ = [
     "Checkpoint",
@@ -365,6 +365,8 @@ class IntervalAttributor:
 
 
 _NO_PERSON = pa.scalar(None, pa.string())
+_TWO = pa.scalar(2, pa.int64())
+_FOUR = pa.scalar(4, pa.int64())
 _FALSE = pa.scalar(False, pa.bool_())
 _EMPTY = pa.scalar("", pa.string())
 _NEWLINE = pa.scalar("\n", pa.string())
@@ -438,7 +440,10 @@ class Ingestor:
     chunk_bytes: int = DEFAULT_CHUNK_BYTES
     tz: str = "UTC"
     year: int | None = None
-    _host_codes: StringTable = field(default_factory=StringTable, repr=False, init=False)
+    _host_serials: StringTable = field(default_factory=StringTable, repr=False, init=False)
+    _serial_codes: pa.Array = field(
+        default_factory=lambda: pa.array([], pa.int32()), repr=False, init=False
+    )
     _facts: list[_Facts] = field(default_factory=list, repr=False, init=False)
     _facts_index: dict[_Facts, int] = field(default_factory=dict, repr=False, init=False)
     _mask_facts: dict[tuple[int, bool, bool], int] = field(
@@ -629,22 +634,16 @@ class Ingestor:
         # What is known about each host (categories, URL entries, search engine) is worked
         # out once per distinct host and kept across chunks as a small "facts" id; rows
         # carry the id, and every per-row column is one take from a per-id array.
-        codes = self._facts_codes(table.column("host").combine_chunks())
+        hosts = table.column("host").combine_chunks()
+        codes = self._facts_codes(hosts)
         urls = table.column("url").combine_chunks()
         # URL entries exist for few hosts; only their rows are classified URL by URL.
         url_level = pc.take(self._facts_column(1), codes)
         if self.classifier is not None and size and pc.any(url_level).as_py():
             rows = pc.indices_nonzero(url_level)
-            # A page's images, scripts and styles repeat its URLs: each is classified once.
-            level_urls = cast(pa.DictionaryArray, pc.dictionary_encode(pc.take(urls, rows)))
-            distinct = level_urls.dictionary.to_pylist()
-            # A URL's host decides whether it is a search engine; any row of it will do.
-            first_rows = pc.take(rows, _first_positions(level_urls.indices, len(distinct)))
-            searchable_distinct = pc.take(
-                pc.take(self._facts_column(2), codes), first_rows
-            ).to_pylist()
-            looked_up = pa.array(self._url_facts(distinct, searchable_distinct), pa.int32())
-            codes = pc.replace_with_mask(codes, url_level, pc.take(looked_up, level_urls.indices))
+            searchable = pc.take(pc.take(self._facts_column(2), codes), rows)
+            looked_up = self._url_facts(pc.take(urls, rows), pc.take(hosts, rows), searchable)
+            codes = pc.replace_with_mask(codes, url_level, looked_up)
         categories = pc.take(self._facts_column(0), codes)
         enriched = (
             table.append_column("source_id", pa.repeat(pa.scalar(source_id), size))
@@ -688,72 +687,89 @@ class Ingestor:
         return self._facts_arrays[which]
 
     def _facts_codes(self, hosts: pa.Array) -> pa.Array:
-        """The facts id of each row's host (0 for none), kept across chunks in a compiled
-        table: only hosts it has not seen yet are worked out, once each."""
+        """The facts id of each row's host (0 for none). Hosts get serial numbers in a
+        compiled table kept across chunks, and serial numbers their facts ids: only hosts
+        the table has not seen yet are worked out, once each."""
         if not self._facts:
             self._intern_facts(((), False, False))
-        codes = lookup(self._host_codes, hosts)
-        if codes.null_count > hosts.null_count:
-            fresh = pc.unique(pc.filter(hosts, pc.and_(pc.is_null(codes), pc.is_valid(hosts))))
-            if len(self._host_codes) + len(fresh) > 500_000:
-                self._host_codes.clear()
-            table = self._host_codes
-            for host, code in zip(fresh.to_pylist(), self._facts_ids(fresh), strict=True):
-                table.set(host, code)
-            codes = lookup(table, hosts)
-        return pc.fill_null(codes, 0)
+        if len(self._host_serials) > 500_000:
+            self._host_serials.clear()
+            self._serial_codes = pa.array([], pa.int32())
+        numbers, added = serials(self._host_serials, hosts)
+        if len(added):
+            fresh = self._facts_ids(pc.take(hosts, added))
+            self._serial_codes = pa.concat_arrays([self._serial_codes, fresh])
+        return pc.fill_null(pc.take(self._serial_codes, numbers), 0)
 
-    def _facts_ids(self, fresh_array: pa.Array) -> list[int]:
-        """The facts id of each of some distinct hosts."""
-        fresh = fresh_array.to_pylist()
+    def _facts_ids(self, hosts: pa.Array) -> pa.Array:
+        """The facts id of each of some distinct hosts (int32)."""
         # Which are search engines: one vectorised pass over the new hosts.
-        folded = pc.utf8_rtrim(pc.utf8_lower(fresh_array), characters=".")
-        search = pc.match_substring_regex(folded, SEARCH_HOST_PATTERN).to_pylist()
+        folded = pc.utf8_rtrim(pc.utf8_lower(hosts), characters=".")
+        search = pc.fill_null(pc.match_substring_regex(folded, SEARCH_HOST_PATTERN), False)
         classifier = self.classifier
         intern = self._intern_facts
-        ids = []
         if isinstance(classifier, CategoryIndex):
-            # Interned by mask: building the category tuple once per distinct mask.
+            # A few distinct (mask, URL entries, search engine) triples cover every host:
+            # each is interned once, with its category tuple built once.
+            numbers, url_rules, masks = classifier.host_facts_column(hosts)
+            triple = pc.add(
+                pc.multiply(pc.cast(numbers, pa.int64()), _FOUR),
+                pc.add(
+                    pc.multiply(pc.cast(url_rules, pa.int64()), _TWO),
+                    pc.cast(search, pa.int64()),
+                ),
+            )
+            encoded = cast(pa.DictionaryArray, pc.dictionary_encode(triple))
             by_mask = self._mask_facts
             slugs = classifier.slugs
-            for (mask, url_rules), is_search in zip(
-                classifier.host_facts_column(fresh_array), search, strict=True
-            ):
-                key = (mask, url_rules, bool(is_search))
+            ids = []
+            for value in encoded.dictionary.to_pylist():
+                key = (masks[value >> 2], bool(value & 2), bool(value & 1))
                 code = by_mask.get(key)
                 if code is None:
-                    code = by_mask[key] = intern((slugs(mask), url_rules, bool(is_search)))
+                    code = by_mask[key] = intern((slugs(key[0]), key[1], key[2]))
                 ids.append(code)
-            return ids
-        for host, is_search in zip(fresh, search, strict=True):
+            return pc.take(pa.array(ids, pa.int32()), encoded.indices)
+        out = []
+        for host, is_search in zip(hosts.to_pylist(), search.to_pylist(), strict=True):
             if classifier is None:
                 facts: _Facts = ((), False, bool(is_search))
             else:
                 # Any other classifier is asked about every URL.
                 facts = (classifier.categories_for_host(host), True, bool(is_search))
-            ids.append(intern(facts))
-        return ids
+            out.append(intern(facts))
+        return pa.array(out, pa.int32())
 
-    def _url_facts(self, urls: list[str | None], searchable: list[bool]) -> list[int]:
-        """Facts ids for URLs classified one by one (their hosts have URL entries)."""
+    def _url_facts(self, urls: pa.Array, hosts: pa.Array, searchable: pa.Array) -> pa.Array:
+        """Facts ids (int32) for URLs classified one by one (their hosts have URL entries)."""
         classifier = self.classifier
         assert classifier is not None
         intern = self._intern_facts
         if isinstance(classifier, CategoryIndex):
+            numbers, masks = classifier.url_masks_column(urls, hosts)
+            pair = pc.add(
+                pc.multiply(pc.cast(numbers, pa.int64()), _TWO),
+                pc.cast(pc.fill_null(searchable, False), pa.int64()),
+            )
+            encoded = cast(pa.DictionaryArray, pc.dictionary_encode(pair))
             by_mask = self._mask_facts
             slugs = classifier.slugs
-            out = []
-            for mask, search in zip(classifier.masks_for_urls(urls), searchable, strict=True):
-                key = (mask, True, search)
+            ids = []
+            for value in encoded.dictionary.to_pylist():
+                key = (masks[value >> 1], True, bool(value & 1))
                 code = by_mask.get(key)
                 if code is None:
-                    code = by_mask[key] = intern((slugs(mask), True, search))
-                out.append(code)
-            return out
-        return [
-            intern((classifier.categories_for_url(u) if u else (), True, search))
-            for u, search in zip(urls, searchable, strict=True)
+                    code = by_mask[key] = intern((slugs(key[0]), True, key[2]))
+                ids.append(code)
+            return pc.take(pa.array(ids, pa.int32()), encoded.indices)
+        # A page's images, scripts and styles repeat its URLs: each is classified once.
+        distinct = cast(pa.DictionaryArray, pc.dictionary_encode(urls))
+        search_of = dict(zip(urls.to_pylist(), searchable.to_pylist(), strict=True))
+        ids = [
+            intern((classifier.categories_for_url(u) if u else (), True, bool(search_of[u])))
+            for u in distinct.dictionary.to_pylist()
         ]
+        return pc.take(pa.array(ids, pa.int32()), distinct.indices)
 
     def _category_hits(
         self,
@@ -892,18 +908,6 @@ class Ingestor:
                     )
                 )
         return out
-
-
-def _first_positions(indices: pa.Array, count: int) -> pa.Array:
-    """For each of ``count`` dictionary values, the position of a row that holds it."""
-    positions = pa.array(range(len(indices)), pa.int64())
-    # Scattering every row's position to its value leaves some row of each value.
-    table = pa.table({"value": indices, "row": positions})
-    grouped = table.group_by("value", use_threads=False).aggregate([("row", "min")])
-    order = pc.sort_indices(grouped.column("value"))
-    found = pc.take(grouped.column("row_min"), order)
-    assert len(found) == count
-    return found
 
 
 def _cut(data: bytes, limit: int, *, final: bool) -> int:

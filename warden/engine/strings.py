@@ -8,13 +8,26 @@ row. These are the two directions, and the lookups of a :class:`StringTable` by 
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from warden.engine import _native as native
 from warden.engine._native import StringTable
 
-__all__ = ["StringTable", "int32_column", "lookup", "lookup_domains", "string_column"]
+__all__ = [
+    "StringTable",
+    "int32_column",
+    "lookup",
+    "lookup_domains",
+    "prefix_matches",
+    "serials",
+    "string_column",
+]
 
 _STR = pa.string()
 _INT32 = pa.int32()
+_ZERO = pa.scalar(0, _INT32)
+_ZERO_U8 = pa.scalar(0, pa.uint8())
+_NULL_INT32 = pa.scalar(None, _INT32)
 
 Buffers = tuple[bytes, bytes | None, int]
 StringBuffers = tuple[bytes, bytes, bytes | None, int]
@@ -60,6 +73,56 @@ def _arguments(strings: pa.Array) -> tuple[object, object, object, int, int]:
 def lookup(table: StringTable, strings: pa.Array) -> pa.Array:
     """The value of each string in ``table``; null where it is null or not there."""
     return int32_column(len(strings), table.lookup(*_arguments(strings)))
+
+
+def serials(table: StringTable, strings: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Each string's value in ``table`` (null for null strings), where strings not there yet
+    are added first with the next serial number (the table's size then) as their value; and
+    the rows at which strings were added, in the order they were (int32)."""
+    values, added = table.serials(*_arguments(strings))
+    return int32_column(len(strings), values), pa.Array.from_buffers(
+        _INT32, len(added) // 4, [None, pa.py_buffer(added)], null_count=0
+    )
+
+
+def prefix_matches(
+    urls: pa.Array, tables: pa.Array, entries: pa.Array, values: pa.Array, ranges: pa.Array
+) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """URL list entries that are prefixes of each URL's path (see ``lists.UrlTable``).
+
+    ``tables`` gives each URL's entry table (int32, -1 for none); table ``t`` is rows
+    ``ranges[2t]`` to ``ranges[2t + 1]`` of ``entries`` (sorted paths) and ``values`` (their
+    int32 values). Returns, per URL, the value of its longest matching entry (null if none),
+    how many entries match, and whether the URL has percent escapes or characters beyond
+    ASCII, so that it was left for :func:`lists.normalise_path`."""
+    found, matches, odd = native.url_prefixes(
+        *_arguments(urls),
+        _int32_bytes(tables),
+        *_arguments(entries)[1:3],
+        _int32_bytes(values),
+        _int32_bytes(ranges),
+    )
+    count = len(urls)
+    first = pa.Array.from_buffers(_INT32, count, [None, pa.py_buffer(found)], null_count=0)
+    return (
+        pc.if_else(pc.less(first, _ZERO), _NULL_INT32, first),
+        pa.Array.from_buffers(_INT32, count, [None, pa.py_buffer(matches)], null_count=0),
+        pc.not_equal(
+            pa.Array.from_buffers(pa.uint8(), count, [None, pa.py_buffer(odd)], null_count=0),
+            _ZERO_U8,
+        ),
+    )
+
+
+def _int32_bytes(values: pa.Array) -> memoryview | bytes:
+    if values.null_count:
+        raise ValueError("int32 values must not be null here")
+    if values.type != _INT32:
+        values = values.cast(_INT32)
+    data = values.buffers()[1]
+    if data is None or len(values) == 0:
+        return b""
+    return memoryview(data)[values.offset * 4 : (values.offset + len(values)) * 4]
 
 
 def lookup_domains(table: StringTable, hosts: pa.Array) -> tuple[pa.Array, pa.Array]:

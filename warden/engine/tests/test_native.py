@@ -8,9 +8,15 @@ import re
 import pyarrow as pa
 import pytest
 
-from warden.engine.lists import ListBuilder
+from warden.engine.lists import CategoryIndex, ListBuilder
 from warden.engine.logs import host_of, parse_chunk, parse_text
-from warden.engine.strings import StringTable, lookup, lookup_domains
+from warden.engine.strings import (
+    StringTable,
+    lookup,
+    lookup_domains,
+    prefix_matches,
+    serials,
+)
 
 HOST = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*://)?(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)")
 
@@ -144,14 +150,23 @@ def test_domain_lookup_counts_every_listed_parent():
     assert matches.to_pylist() == [2, 1, 1, 0, 0]
 
 
-def test_host_facts_of_a_column_equal_those_of_the_plain_lookup():
+def index_of(domains: dict[str, list[str]], urls: dict[str, list[str]]) -> CategoryIndex:
     builder = ListBuilder()
-    builder.add_domains(
-        ["casino.example", "ads.casino.example", "10.9.9.9", "bücher.de"], "gambling"
+    for category, entries in domains.items():
+        builder.add_domains(entries, category)
+    for category, entries in urls.items():
+        builder.add_urls(entries, category)
+    return builder.build()
+
+
+def test_host_facts_of_a_column_equal_those_of_the_plain_lookup():
+    index = index_of(
+        {
+            "gambling": ["casino.example", "ads.casino.example", "10.9.9.9", "bücher.de"],
+            "news": ["casino.example", "news.example"],
+        },
+        {"news": ["www.news.example/sport/", "video.example/watch"]},
     )
-    builder.add_domains(["casino.example", "news.example"], "news")
-    builder.add_urls(["www.news.example/sport/", "video.example/watch"], "news")
-    index = builder.build()
     hosts = [
         "casino.example",
         "www.casino.example",
@@ -169,4 +184,75 @@ def test_host_facts_of_a_column_equal_those_of_the_plain_lookup():
         "unlisted.example",
         "_dmarc.news.example",
     ]
-    assert index.host_facts_column(pa.array(hosts)) == index.host_facts_many(hosts)
+    numbers, url_rules, masks = index.host_facts_column(pa.array(hosts))
+    column = [
+        (masks[n], u) for n, u in zip(numbers.to_pylist(), url_rules.to_pylist(), strict=True)
+    ]
+    assert column == index.host_facts_many(hosts)
+
+
+def test_serials_number_new_strings_in_the_order_they_come():
+    table = StringTable()
+    numbers, added = serials(table, pa.array(["b", "a", None, "b", "c"]))
+    assert numbers.to_pylist() == [0, 1, None, 0, 2]
+    assert added.to_pylist() == [0, 1, 4]
+    numbers, added = serials(table, pa.array(["c", "d", "a", "d"])[1:])
+    assert numbers.to_pylist() == [3, 1, 3]
+    assert added.to_pylist() == [0]
+    assert len(table) == 4 and table.get("d") == 3
+
+
+def test_url_masks_of_a_column_equal_those_of_the_plain_lookup():
+    index = index_of(
+        {"gambling": ["casino.example"]},
+        {
+            "news": [
+                "www.video.example/watch",
+                "video.example/watch?v=bad",
+                "video.example/Sport/",
+                "video.example/a//b",
+                "casino.example/poker",
+                "10.1.1.1/admin",
+                "docs.example/é",
+            ],
+            "weapons": ["video.example/watch?v=bad&list", "video.example/sport/extreme"],
+        },
+    )
+    urls = [
+        "https://video.example/watch?v=bad&list=1",
+        "https://www.video.example/watch?v=fine",
+        "http://VIDEO.example//sport/extreme/x",
+        "http://video.example/sport",
+        "http://video.example/a/b/c",
+        "http://video.example/a//b",
+        "http://video.example/watch#top",
+        "http://video.example/watch%3Fv=bad",
+        "https://casino.example/poker/room",
+        "https://casino.example/",
+        "http://10.1.1.1/admin/x",
+        "http://docs.example/%C3%A9t%C3%A9",
+        "http://docs.example/é",
+        "video.example:443",
+        "http://video.example?x=/watch",
+        "http://other.example/watch",
+        None,
+    ]
+    column = pa.array(urls, pa.string())
+    numbers, masks = index.url_masks_column(column, host_of(column))
+    assert [masks[n] if n is not None else None for n in numbers.to_pylist()][:-1] == (
+        index.masks_for_urls(urls[:-1])
+    )
+
+
+def test_prefix_matches_find_every_entry_that_starts_the_path():
+    entries = pa.array(["", "a/", "a/b", "a/bc?x", "b"])  # table 0: rows 1-4; table 1: row 0
+    values = pa.array([9, 1, 2, 3, 4], pa.int32())
+    ranges = pa.array([1, 5, 0, 1], pa.int32())
+    urls = pa.array(
+        ["http://h/a/bc?x=1", "http://h//A/B", "http://h/a/", "http://h/c", "h:443", "http://h/%61"]
+    )
+    tables = pa.array([0, 0, 0, 0, 1, 0], pa.int32())
+    found, matches, odd = prefix_matches(urls, tables, entries, values, ranges)
+    assert found.to_pylist() == [3, 2, 1, None, 9, None]
+    assert matches.to_pylist() == [3, 2, 1, 0, 1, 0]
+    assert odd.to_pylist() == [False, False, False, False, False, True]
