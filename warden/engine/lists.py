@@ -496,13 +496,10 @@ class CategoryIndex:
             append((mask, key in urls))
         return out
 
-    def host_facts_column(self, hosts: pa.Array) -> tuple[pa.Array, pa.Array, list[int]]:
-        """:meth:`host_facts_many` for a string column of lower-case host names without
-        trailing dots (as the log parsers give them), as columns: ``(mask numbers, URL
-        entries)``, where mask number ``i`` stands for ``masks[i]`` of the list returned with
-        them. Plain names are looked up in compiled tables, the whole column at once; IP
-        addresses, ports, IDNs and the rare host with entries for more than one of its
-        domains take :meth:`host_facts_many`."""
+    def prepare_columns(self) -> None:
+        """Build the compiled tables :meth:`host_facts_column` and :meth:`url_masks_column`
+        look up in (their first call does it otherwise): a fraction of a second for half a
+        million entries, once a process."""
         if self._columns is None:
             domains, url_hosts = StringTable(), StringTable()
             numbers: dict[int, int] = {0: 0}
@@ -511,6 +508,19 @@ class CategoryIndex:
             for host in self._urls:
                 url_hosts.set(host, 1)
             self._columns = (domains, url_hosts, list(numbers))
+        if self._url_columns is None:
+            self._url_columns = _UrlColumns.of(self._urls)
+
+    def host_facts_column(self, hosts: pa.Array) -> tuple[pa.Array, pa.Array, list[int]]:
+        """:meth:`host_facts_many` for a string column of lower-case host names without
+        trailing dots (as the log parsers give them), as columns: ``(mask numbers, URL
+        entries)``, where mask number ``i`` stands for ``masks[i]`` of the list returned with
+        them. Plain names are looked up in compiled tables, the whole column at once; IP
+        addresses, ports, IDNs and the rare host with entries for more than one of its
+        domains take :meth:`host_facts_many`."""
+        if self._columns is None:
+            self.prepare_columns()
+        assert self._columns is not None
         domains, url_hosts, known = self._columns
         first, matches = lookup_domains(domains, hosts)
         mask_numbers = pc.fill_null(first, 0)
@@ -539,8 +549,9 @@ class CategoryIndex:
         more than one entry matches take :meth:`masks_for_urls`."""
         numbers, _has_urls, masks = self.host_facts_column(hosts)
         if self._url_columns is None:
-            self._url_columns = _UrlColumns.of(self._urls)
+            self.prepare_columns()
         tables = self._url_columns
+        assert tables is not None
         keys = pc.replace_substring_regex(hosts, _COMMON_LABEL_PREFIX, r"\1")
         table_of = pc.fill_null(lookup(tables.hosts, keys), pa.scalar(-1, pa.int32()))
         found, matches, odd = prefix_matches(
