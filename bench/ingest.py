@@ -190,9 +190,9 @@ def parse_file(log: Path, chunk: int) -> int:
     return rows
 
 
-def write_parts(root: Path, parts: list[tuple[Path, pa.Table]], source_id: str) -> int:
+def write_parts(root: Path, parts: list[pa.Table], source_id: str) -> int:
     rows = 0
-    for index, (_path, table) in enumerate(parts):
+    for index, table in enumerate(parts):
         archive.write_chunk(root, "bench-school", table, source_id, index)
         rows += table.num_rows
     return rows
@@ -351,10 +351,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{archived / 1e6:.1f} MB zstd Parquet ({size / max(archived, 1):.1f}x smaller "
         f"than the log); peak RSS {rss_mb():.0f} MB"
     )
-    parts = [
-        (path, pq.read_table(path)) for path in sorted((out / "archive").rglob("*.parquet"))
-    ]
-    source_id = str(parts[0][1].column("source_id")[0].as_py())
+    parts = [pq.read_table(path) for path in sorted((out / "archive").rglob("*.parquet"))]
+    source_id = str(parts[0].column("source_id")[0].as_py())
     runs = []
     for _ in range(args.repeat):
         copy = workdir / "archive-copy"

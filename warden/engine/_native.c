@@ -1357,6 +1357,83 @@ done:
     return result;
 }
 
+/* -- intervals: who held an address at a moment ------------------------------------------- */
+
+/* covering(keys, moments, first, count, starts, ends, values) -> values
+ * For each row: key k (int32; one out of range, such as -1, gives -1) owns spans
+ * first[k] to first[k] + count[k] - 1, sorted by start; the row's value is that of the last
+ * span in that order with start <= moment < end, or -1 if none covers the moment. */
+static PyObject *
+native_covering(PyObject *module, PyObject *args)
+{
+    Py_buffer keys, moments, first, count, starts, ends, values;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*:covering", &keys, &moments, &first, &count,
+                          &starts, &ends, &values)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    int32_t *out = NULL;
+    Py_ssize_t rows = keys.len / (Py_ssize_t)sizeof(int32_t);
+    Py_ssize_t owners = first.len / (Py_ssize_t)sizeof(int32_t);
+    Py_ssize_t spans = starts.len / (Py_ssize_t)sizeof(int64_t);
+    const int32_t *key = keys.buf, *from = first.buf, *many = count.buf, *value = values.buf;
+    const int64_t *when = moments.buf, *start = starts.buf, *end = ends.buf;
+    int bad = moments.len < rows * (Py_ssize_t)sizeof(int64_t) ||
+              count.len < owners * (Py_ssize_t)sizeof(int32_t) ||
+              ends.len < spans * (Py_ssize_t)sizeof(int64_t) ||
+              values.len < spans * (Py_ssize_t)sizeof(int32_t);
+    for (Py_ssize_t k = 0; !bad && k < owners; k++) {
+        bad = from[k] < 0 || many[k] < 0 || (Py_ssize_t)from[k] + many[k] > spans;
+    }
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "covering: buffers of the wrong size");
+        goto done;
+    }
+    out = malloc(sizeof(int32_t) * (size_t)(rows + 1));
+    if (out == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < rows; i++) {
+        out[i] = -1;
+        int32_t k = key[i];
+        if (k < 0 || k >= owners) {
+            continue;
+        }
+        int64_t t = when[i];
+        /* The last span starting at or before t, then back to the first that lasts past t. */
+        Py_ssize_t lo = from[k], hi = (Py_ssize_t)from[k] + many[k];
+        while (lo < hi) {
+            Py_ssize_t mid = lo + (hi - lo) / 2;
+            if (start[mid] <= t) {
+                lo = mid + 1;
+            }
+            else {
+                hi = mid;
+            }
+        }
+        for (Py_ssize_t s = lo - 1; s >= from[k]; s--) {
+            if (t < end[s]) {
+                out[i] = value[s];
+                break;
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = int32_result(out, rows);
+done:
+    free(out);
+    PyBuffer_Release(&keys);
+    PyBuffer_Release(&moments);
+    PyBuffer_Release(&first);
+    PyBuffer_Release(&count);
+    PyBuffer_Release(&starts);
+    PyBuffer_Release(&ends);
+    PyBuffer_Release(&values);
+    return result;
+}
+
 static PyMethodDef native_methods[] = {
     {"translate", native_translate, METH_VARARGS,
      "translate(data, table, pad=b'') -> bytes: pad + data mapped through a 256-byte "
@@ -1368,6 +1445,10 @@ static PyMethodDef native_methods[] = {
      "url_prefixes(validity, offsets, data, count, first, tables, entry_offsets, entry_data, "
      "entry_values, ranges) -> (values, matches, odd): URL list entries that are prefixes "
      "of each URL's path."},
+    {"covering", native_covering, METH_VARARGS,
+     "covering(keys, moments, first, count, starts, ends, values) -> (values, "
+     "validity, nulls): the value of the latest-starting span of each row's key that covers "
+     "its moment."},
     {"parse_squid", native_parse_squid, METH_VARARGS,
      "parse_squid(data, base_offset, first_line_no) -> (lines, blank, rows, numbers, "
      "strings, rejects, wide_hosts): Squid access.log lines as column buffers."},

@@ -28,6 +28,16 @@ def url_prefixes(
     ranges: Buffer,
     /,
 ) -> tuple[bytes, bytes, bytes]: ...
+def covering(
+    keys: Buffer,
+    moments: Buffer,
+    first: Buffer,
+    count: Buffer,
+    starts: Buffer,
+    ends: Buffer,
+    values: Buffer,
+    /,
+) -> tuple[bytes, bytes | None, int]: ...
 
 class StringTable:
     def __init__(self) -> None: ...

@@ -45,12 +45,13 @@ from typing import BinaryIO, Protocol, cast
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from warden.engine import _native as native
 from warden.engine import archive
 from warden.engine.keywords import KeywordMatcher, Match, load_starter_library
 from warden.engine.lists import CategoryIndex
 from warden.engine.logs import LogFormat, Malformed, parse_chunk
 from warden.engine.searchterms import QUERY_HINT, SEARCH_HOST_PATTERN, extract_search
-from warden.engine.strings import StringTable, lookup, serials
+from warden.engine.strings import StringTable, int32_column, lookup, serials, values_buffer
 
 __all__ = [
     "Checkpoint",
@@ -303,19 +304,31 @@ class IntervalAttributor:
         for spans in by_ip.values():
             spans.sort()
         self._leases = by_ip
-        # Column form for the vectorised lookup: one row per leased address. An address
-        # with one lease is decided by comparing times; one with several (its rows only)
-        # row by row with person_at.
-        addresses = list(by_ip)
-        single = [by_ip[ip][0] if len(by_ip[ip]) == 1 else (1 << 62, 0, "") for ip in addresses]
+        # Column form for the compiled lookup: each address numbered in a string table, its
+        # leases a run of rows sorted by start, and each lease's person a number.
         self._ip_rows = StringTable()
-        for row, ip in enumerate(addresses):
+        people: dict[str, int] = {}
+        first: list[int] = []
+        count: list[int] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        holders: list[int] = []
+        for row, (ip, spans) in enumerate(by_ip.items()):
             self._ip_rows.set(ip, row)
-        self._ip_start = pa.array([span[0] for span in single], pa.int64())
-        self._ip_end = pa.array([span[1] for span in single], pa.int64())
-        self._ip_person = pa.array([span[2] or None for span in single], pa.string())
-        self._ip_multi = pa.array([len(by_ip[ip]) > 1 for ip in addresses], pa.bool_())
-        self._any_multi = any(len(spans) > 1 for spans in by_ip.values())
+            first.append(len(starts))
+            count.append(len(spans))
+            for start, end, person in spans:
+                starts.append(start)
+                ends.append(end)
+                holders.append(people.setdefault(person, len(people)))
+        self._spans = (
+            pa.array(first, pa.int32()),
+            pa.array(count, pa.int32()),
+            pa.array(starts, pa.int64()),
+            pa.array(ends, pa.int64()),
+            pa.array(holders, pa.int32()),
+        )
+        self._people = pa.array(list(people), pa.string())
 
     def person_for_name(self, name: str | None) -> str | None:
         if not name:
@@ -345,27 +358,28 @@ class IntervalAttributor:
         from_names = pc.take(by_name, names.indices)
         if not self._leases or len(client_ips) == 0:
             return from_names
-        # Addresses: one hash lookup per row, then the lease's times compared in bulk.
-        millis = pc.cast(ts, pa.int64())
+        # Addresses: a hash lookup and a search of the address's leases, a row at a time.
         position = lookup(self._ip_rows, client_ips)
-        covered = pc.and_(
-            pc.less_equal(pc.take(self._ip_start, position), millis),
-            pc.less(millis, pc.take(self._ip_end, position)),
+        first, count, starts, ends, holders = self._spans
+        holder = int32_column(
+            len(position),
+            native.covering(
+                values_buffer(pc.fill_null(position, _MINUS_ONE)),
+                values_buffer(pc.cast(ts, pa.int64()), pa.int64()),
+                values_buffer(first),
+                values_buffer(count),
+                values_buffer(starts, pa.int64()),
+                values_buffer(ends, pa.int64()),
+                values_buffer(holders),
+            ),
         )
-        from_ips = pc.if_else(covered, pc.take(self._ip_person, position), _NO_PERSON)
-        if self._any_multi:
-            multi = pc.fill_null(pc.take(self._ip_multi, position), False)
-            if pc.any(multi).as_py():
-                rows = pc.indices_nonzero(multi)
-                when = pc.take(millis, rows).to_pylist()
-                addresses = pc.take(client_ips, rows).to_pylist()
-                people = [self.person_at(a, w) for a, w in zip(addresses, when, strict=True)]
-                from_ips = pc.replace_with_mask(from_ips, multi, pa.array(people, pa.string()))
+        from_ips = pc.take(self._people, holder)
         return pc.coalesce(from_names, from_ips)
 
 
 _NO_PERSON = pa.scalar(None, pa.string())
 _TWO = pa.scalar(2, pa.int64())
+_MINUS_ONE = pa.scalar(-1, pa.int32())
 _FOUR = pa.scalar(4, pa.int64())
 _FALSE = pa.scalar(False, pa.bool_())
 _EMPTY = pa.scalar("", pa.string())

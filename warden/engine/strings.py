@@ -21,6 +21,7 @@ __all__ = [
     "prefix_matches",
     "serials",
     "string_column",
+    "values_buffer",
 ]
 
 _STR = pa.string()
@@ -97,10 +98,10 @@ def prefix_matches(
     ASCII, so that it was left for :func:`lists.normalise_path`."""
     found, matches, odd = native.url_prefixes(
         *_arguments(urls),
-        _int32_bytes(tables),
+        values_buffer(tables),
         *_arguments(entries)[1:3],
-        _int32_bytes(values),
-        _int32_bytes(ranges),
+        values_buffer(values),
+        values_buffer(ranges),
     )
     count = len(urls)
     first = pa.Array.from_buffers(_INT32, count, [None, pa.py_buffer(found)], null_count=0)
@@ -114,15 +115,17 @@ def prefix_matches(
     )
 
 
-def _int32_bytes(values: pa.Array) -> memoryview | bytes:
+def values_buffer(values: pa.Array, type_: pa.DataType = _INT32) -> memoryview | bytes:
+    """The values of a fixed-width array without nulls, cast to ``type_``, as bytes."""
     if values.null_count:
-        raise ValueError("int32 values must not be null here")
-    if values.type != _INT32:
-        values = values.cast(_INT32)
+        raise ValueError("the values must not be null here")
+    if values.type != type_:
+        values = values.cast(type_)
     data = values.buffers()[1]
     if data is None or len(values) == 0:
         return b""
-    return memoryview(data)[values.offset * 4 : (values.offset + len(values)) * 4]
+    width = type_.bit_width // 8
+    return memoryview(data)[values.offset * width : (values.offset + len(values)) * width]
 
 
 def lookup_domains(table: StringTable, hosts: pa.Array) -> tuple[pa.Array, pa.Array]:

@@ -211,6 +211,30 @@ def test_attribution_prefers_a_known_username_then_the_lease_at_that_moment():
     assert people.to_pylist() == ["morning", "afternoon", "pupil-42", "other", None]
 
 
+def test_overlapping_leases_give_the_latest_starting_one_that_covers_the_moment():
+    rng = random.Random(8)
+    leases = []
+    for n in range(300):
+        start = START + dt.timedelta(minutes=rng.randrange(0, 600))
+        end = None if rng.random() < 0.2 else start + dt.timedelta(minutes=rng.randrange(1, 240))
+        leases.append(Lease(f"10.0.0.{rng.randrange(1, 12)}", start, end, f"device-{n}"))
+    attributor = IntervalAttributor(leases)
+    minutes = [rng.randrange(-30, 900) for _ in range(2000)]
+    addresses = [f"10.0.0.{rng.randrange(1, 14)}" for _ in minutes]
+    moments = [START + dt.timedelta(minutes=m, seconds=rng.randrange(60)) for m in minutes]
+    people = attributor.person_ids(
+        pa.nulls(len(moments), pa.string()),
+        pa.array(addresses),
+        pa.array(moments, pa.timestamp("ms", tz="UTC")),
+    )
+    expected = [
+        attributor.person_at(ip, int(when.timestamp() * 1000))
+        for ip, when in zip(addresses, moments, strict=True)
+    ]
+    assert people.to_pylist() == expected
+    assert 0 < people.null_count < len(expected)
+
+
 def test_malformed_lines_are_counted_with_line_numbers(tmp_path, matcher):
     log = write_log(
         tmp_path / "access.log",
