@@ -31,6 +31,7 @@ Each figure is the median of ``--repeat`` runs, as lines per CPU second of this 
 at a time, to show what each part costs.
 
 Run: .venv/bin/python bench/ingest.py [--lines 1000000] [--repeat 3] [--stages]
+     [--archive-variants]
 """
 
 from __future__ import annotations
@@ -198,6 +199,27 @@ def write_parts(root: Path, parts: list[pa.Table], source_id: str) -> int:
     return rows
 
 
+ARCHIVE_VARIANTS: list[tuple[str, dict[str, object]]] = [
+    ("as archived, without fsync", {}),
+    ("no statistics", {"write_statistics": False}),
+    ("a dictionary for every column", {"use_dictionary": True}),
+    ("zstd level -1", {"compression_level": -1}),
+    ("zstd level -5", {"compression_level": -5}),
+    ("lz4", {"compression": "lz4"}),
+    ("no compression", {"compression": "none"}),
+]
+
+
+def write_variant(target: Path, parts: list[pa.Table], options: dict[str, Any]) -> tuple[int, int]:
+    """Every archived chunk written with ``options``; (rows, bytes written)."""
+    rows = size = 0
+    for table in parts:
+        pq.write_table(table, target, **options)
+        rows += table.num_rows
+        size += target.stat().st_size
+    return rows, size
+
+
 def make_ingestor(
     out: Path,
     chunk: int,
@@ -237,6 +259,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
     parser.add_argument("--chunk-mb", type=int, default=8, help="chunk size in MiB")
     parser.add_argument("--stages", action="store_true", help="also time each part left out")
+    parser.add_argument(
+        "--archive-variants", action="store_true", help="also time other Parquet settings"
+    )
     parser.add_argument("--workdir", type=Path, help="where to put lists, log and archive")
     parser.add_argument("--ut1", type=Path, default=None, help="UT1 folder (shared data)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -360,6 +385,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs.append(timed(functools.partial(write_parts, copy, parts, source_id)))
     report("archive writing alone", runs)
     shutil.rmtree(workdir / "archive-copy", ignore_errors=True)
+    if args.archive_variants:
+        for label, changes in ARCHIVE_VARIANTS:
+            options = {**archive.PARQUET_OPTIONS, **changes}
+            target = workdir / "variant.parquet"
+            runs = [
+                timed(functools.partial(write_variant, target, parts, options))
+                for _ in range(args.repeat)
+            ]
+            report(f"  {label}", [(cpu, wall, rows) for cpu, wall, (rows, _size) in runs])
+            size = runs[0][2][1]
+            say(f"    {size / 1e6:.1f} MB ({size / max(archived, 1):.2f}x the archive)")
+        (workdir / "variant.parquet").unlink(missing_ok=True)
     # The same file again, into the same folder: everything is already committed.
     again = make_ingestor(out, chunk, index, matcher, attributor)
     _cpu, wall, repeat_result = timed(lambda: again.ingest_path(log))

@@ -32,6 +32,7 @@ from warden.engine.logs import LOG_SCHEMA
 
 __all__ = [
     "ARCHIVE_SCHEMA",
+    "PARQUET_OPTIONS",
     "drop_before",
     "part_name",
     "partitions",
@@ -67,6 +68,17 @@ _DICTIONARY_COLUMNS = [
     "categories",
 ]
 _STATISTICS_COLUMNS = ["offset", "ts", "client_ip", "username", "host", "person_id"]
+
+PARQUET_OPTIONS: dict[str, object] = {
+    "compression": "zstd",
+    "row_group_size": 1 << 20,
+    # Dictionaries pay off for repetitive columns only; URLs and offsets are nearly unique.
+    # Statistics are kept for the columns queries filter on. Together they make writing a
+    # third faster and files smaller.
+    "use_dictionary": _DICTIONARY_COLUMNS,
+    "write_statistics": _STATISTICS_COLUMNS,
+}
+"""How :func:`write_chunk` writes each file (``pyarrow.parquet.write_table`` options)."""
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 _DATE_DIR = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
@@ -127,16 +139,7 @@ def write_chunk(
         try:
             with pa.OSFile(str(temporary), "wb") as sink:
                 pq.write_table(
-                    rows,
-                    sink,
-                    compression="zstd",
-                    compression_level=compression_level,
-                    row_group_size=1 << 20,
-                    # Dictionaries pay off for repetitive columns only; URLs and offsets
-                    # are nearly unique. Statistics are kept for the columns queries filter
-                    # on. Together they make writing a third faster and files smaller.
-                    use_dictionary=_DICTIONARY_COLUMNS,
-                    write_statistics=_STATISTICS_COLUMNS,
+                    rows, sink, compression_level=compression_level, **PARQUET_OPTIONS
                 )
             with open(temporary, "rb+") as handle:
                 os.fsync(handle.fileno())

@@ -5,8 +5,11 @@ One chunk of whole lines at a time (a few megabytes, as Arrow arrays):
 1. parse the lines (:mod:`warden.engine.logs`);
 2. attribute each request to a person: a known user name gives that person, otherwise the
    client IP address gives whoever held it at that moment (:class:`IntervalAttributor`);
-3. classify each URL with the category lists (``categories_for_host`` once per distinct
-   host, ``categories_for_url`` only where the lists have URL entries for the host);
+3. classify each URL with the category lists: each host once, the first time a run sees
+   it, and a URL only where the lists have URL entries for its host (with a
+   :class:`~warden.engine.lists.CategoryIndex`, whole columns at a time through compiled
+   tables; any other classifier through ``categories_for_host`` and
+   ``categories_for_url``);
 4. match the keyword library against every URL and against the decoded query of every
    search page (:mod:`warden.engine.searchterms`);
 5. hand the violations (alert categories and keyword matches) to a :class:`ViolationSink`;

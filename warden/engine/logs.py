@@ -22,11 +22,14 @@ Formats:
     and no zone: give ``year`` (default: this year, or last year for a date still ahead)
     and ``tz``, the zone the DNS server writes local times in.
 
-Everything is done on Arrow arrays, a chunk at a time, because a Python object per line
-cannot keep up with a school's proxy: a chunk's lines become one string array, fields are
-split out with Arrow's vectorised string kernels and converted in bulk. Each row keeps the
-byte offset and line number of its line. Lines that cannot be parsed are skipped and
-reported with their line number, offset and reason; blank lines are skipped silently.
+Everything is done a chunk at a time into Arrow arrays, because a Python object per line
+cannot keep up with a school's proxy. Squid's lines are split and converted in compiled
+code (:func:`warden.engine._native.parse_squid`), a line at a time straight into Arrow
+buffers; the other formats become one string array whose fields are split out with Arrow's
+vectorised string kernels and converted in bulk. Each row keeps the byte offset and line
+number of its line. Lines that cannot be parsed are skipped and reported with their line
+number, offset and reason; blank lines are skipped silently; bytes that are not UTF-8 are
+replaced as Python's ``"replace"`` error handler does, keeping offsets exact.
 """
 
 from __future__ import annotations
