@@ -27,8 +27,11 @@ Measured in one process with Arrow limited to one thread (``pa.set_cpu_count(1)`
   nothing).
 
 Each figure is the median of ``--repeat`` runs, as lines per CPU second of this process
-(per core) and per wall second. ``--stages`` adds end-to-end runs with one part left out
-at a time, to show what each part costs.
+(per core) and per wall second; the runs go in rounds of every measurement in turn, so a
+slow spell of the machine falls on all of them alike. ``--stages`` adds end-to-end runs
+with one part left out at a time, to show what each part costs; ``--archive-variants``
+writes the archived rows again with other Parquet settings (no statistics, more
+dictionaries, faster compression, none), to show what the archive's settings cost.
 
 Run: .venv/bin/python bench/ingest.py [--lines 1000000] [--repeat 3] [--stages]
      [--archive-variants]
@@ -312,11 +315,88 @@ def main(argv: Sequence[str] | None = None) -> int:
     chunk = args.chunk_mb * 1024 * 1024
 
     figures: dict[str, dict[str, float]] = {}
+    out = workdir / "run"
 
-    def report(label: str, runs: list[tuple[float, float, int]]) -> None:
-        cpu = statistics.median(r[0] for r in runs)
-        wall = statistics.median(r[1] for r in runs)
-        rows = runs[0][2]
+    def ingest(
+        *,
+        use_index: bool = True,
+        use_matcher: bool = True,
+        use_attributor: bool = True,
+        use_archive: bool = True,
+    ) -> int:
+        shutil.rmtree(out, ignore_errors=True)
+        ingestor = make_ingestor(
+            out,
+            chunk,
+            index if use_index else None,
+            matcher if use_matcher else None,
+            attributor if use_attributor else None,
+            archive=use_archive,
+        )
+        return ingestor.ingest_path(log).records
+
+    # One untimed run leaves the archive the archive measurements write again, and the
+    # output checked below (every timed run produces the same).
+    result = make_ingestor(out, chunk, index, matcher, attributor).ingest_path(log)
+    archived = sum(p.stat().st_size for p in (out / "archive").rglob("*.parquet"))
+    violations = (out / "violations.jsonl").read_text().splitlines()
+    kinds: dict[str, int] = {}
+    for line in violations:
+        kind = json.loads(line)["kind"]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    say(
+        f"end to end: {result.records:,} records in {result.chunks} chunks, "
+        f"{result.malformed_count} malformed; {len(violations):,} violations "
+        f"({', '.join(f'{n:,} {k}' for k, n in sorted(kinds.items()))}); archive "
+        f"{archived / 1e6:.1f} MB zstd Parquet ({size / max(archived, 1):.1f}x smaller "
+        f"than the log)"
+    )
+    # The same file again, into the same folder: everything is already committed.
+    again = make_ingestor(out, chunk, index, matcher, attributor)
+    _cpu, wall, repeat_result = timed(lambda: again.ingest_path(log))
+    if repeat_result.records or repeat_result.violations:
+        raise SystemExit(f"re-ingesting added {repeat_result.records} records")
+    say(f"again (same file, same folder): 0 records, 0 violations added, {wall:.3f} s wall")
+    parts = [pq.read_table(path) for path in sorted((out / "archive").rglob("*.parquet"))]
+    source_id = str(parts[0].column("source_id")[0].as_py())
+    copy = workdir / "archive-copy"
+    variant = workdir / "variant.parquet"
+    sizes: dict[str, int] = {}
+
+    def write_copy() -> int:
+        shutil.rmtree(copy, ignore_errors=True)
+        return write_parts(copy, parts, source_id)
+
+    def write_with(label: str, options: dict[str, Any]) -> int:
+        rows, sizes[label] = write_variant(variant, parts, options)
+        return rows
+
+    measurements: list[tuple[str, Callable[[], int]]] = [
+        ("bare parsing floor", functools.partial(parse_file, log, chunk)),
+        ("end to end", ingest),
+        ("archive writing alone", write_copy),
+    ]
+    if args.archive_variants:
+        for label, changes in ARCHIVE_VARIANTS:
+            options = {**archive.PARQUET_OPTIONS, **changes}
+            measurements.append((f"  {label}", functools.partial(write_with, label, options)))
+    if args.stages:
+        measurements += [
+            ("  without the archive", functools.partial(ingest, use_archive=False)),
+            ("  without keywords", functools.partial(ingest, use_matcher=False)),
+            ("  without classification", functools.partial(ingest, use_index=False)),
+            ("  without attribution", functools.partial(ingest, use_attributor=False)),
+        ]
+    # Round after round of every measurement, so that a slow spell of the machine falls
+    # on all of them alike rather than on whichever ran then.
+    runs: dict[str, list[tuple[float, float, int]]] = {label: [] for label, _ in measurements}
+    for _ in range(args.repeat):
+        for label, run in measurements:
+            runs[label].append(timed(run))
+    for label, _ in measurements:
+        cpu = statistics.median(r[0] for r in runs[label])
+        wall = statistics.median(r[1] for r in runs[label])
+        rows = runs[label][0][2]
         figures[label] = {
             "lines": rows,
             "cpu_s": round(cpu, 3),
@@ -329,85 +409,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{rows / wall:>10,.0f} lines/s wall ({wall:.2f} s)  "
             f"{rows / cpu / GOAL:.2f}x goal"
         )
-
-    runs = []
-    for _ in range(args.repeat):
-        runs.append(timed(lambda: parse_file(log, chunk)))
-    report("bare parsing floor", runs)
-
-    def end_to_end(
-        label: str,
-        *,
-        use_index: bool = True,
-        use_matcher: bool = True,
-        use_attributor: bool = True,
-        use_archive: bool = True,
-    ) -> Any:
-        runs = []
-        result = None
-        for _ in range(args.repeat):
-            out = workdir / "run"
-            shutil.rmtree(out, ignore_errors=True)
-            ingestor = make_ingestor(
-                out,
-                chunk,
-                index if use_index else None,
-                matcher if use_matcher else None,
-                attributor if use_attributor else None,
-                archive=use_archive,
-            )
-            cpu, wall, result = timed(functools.partial(ingestor.ingest_path, log))
-            runs.append((cpu, wall, result.records))
-        report(label, runs)
-        return result
-
-    result = end_to_end("end to end")
-    out = workdir / "run"
-    archived = sum(p.stat().st_size for p in (out / "archive").rglob("*.parquet"))
-    violations = (out / "violations.jsonl").read_text().splitlines()
-    kinds: dict[str, int] = {}
-    for line in violations:
-        kind = json.loads(line)["kind"]
-        kinds[kind] = kinds.get(kind, 0) + 1
-    say(
-        f"  {result.records:,} records in {result.chunks} chunks, {result.malformed_count} "
-        f"malformed; {len(violations):,} violations "
-        f"({', '.join(f'{n:,} {k}' for k, n in sorted(kinds.items()))}); archive "
-        f"{archived / 1e6:.1f} MB zstd Parquet ({size / max(archived, 1):.1f}x smaller "
-        f"than the log); peak RSS {rss_mb():.0f} MB"
-    )
-    parts = [pq.read_table(path) for path in sorted((out / "archive").rglob("*.parquet"))]
-    source_id = str(parts[0].column("source_id")[0].as_py())
-    runs = []
-    for _ in range(args.repeat):
-        copy = workdir / "archive-copy"
-        shutil.rmtree(copy, ignore_errors=True)
-        runs.append(timed(functools.partial(write_parts, copy, parts, source_id)))
-    report("archive writing alone", runs)
-    shutil.rmtree(workdir / "archive-copy", ignore_errors=True)
-    if args.archive_variants:
-        for label, changes in ARCHIVE_VARIANTS:
-            options = {**archive.PARQUET_OPTIONS, **changes}
-            target = workdir / "variant.parquet"
-            runs = [
-                timed(functools.partial(write_variant, target, parts, options))
-                for _ in range(args.repeat)
-            ]
-            report(f"  {label}", [(cpu, wall, rows) for cpu, wall, (rows, _size) in runs])
-            size = runs[0][2][1]
-            say(f"    {size / 1e6:.1f} MB ({size / max(archived, 1):.2f}x the archive)")
-        (workdir / "variant.parquet").unlink(missing_ok=True)
-    # The same file again, into the same folder: everything is already committed.
-    again = make_ingestor(out, chunk, index, matcher, attributor)
-    _cpu, wall, repeat_result = timed(lambda: again.ingest_path(log))
-    if repeat_result.records or repeat_result.violations:
-        raise SystemExit(f"re-ingesting added {repeat_result.records} records")
-    say(f"again (same file, same folder): 0 records, 0 violations added, {wall:.3f} s wall")
-    if args.stages:
-        end_to_end("  without the archive", use_archive=False)
-        end_to_end("  without keywords", use_matcher=False)
-        end_to_end("  without classification", use_index=False)
-        end_to_end("  without attribution", use_attributor=False)
+        name = label.strip()
+        if name in sizes:
+            share = sizes[name] / max(archived, 1)
+            say(f"    {sizes[name] / 1e6:.1f} MB ({share:.2f}x the archive)")
+    shutil.rmtree(copy, ignore_errors=True)
+    variant.unlink(missing_ok=True)
+    say(f"peak RSS {rss_mb():.0f} MB")
     rate = figures["end to end"]["lines_per_cpu_s"]
     floor = figures["bare parsing floor"]["lines_per_cpu_s"]
     archiving = figures["archive writing alone"]["lines_per_cpu_s"]
