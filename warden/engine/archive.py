@@ -138,9 +138,7 @@ def write_chunk(
         temporary = directory / f".{name}.{uuid.uuid4().hex}.tmp"
         try:
             with pa.OSFile(str(temporary), "wb") as sink:
-                pq.write_table(
-                    rows, sink, compression_level=compression_level, **PARQUET_OPTIONS
-                )
+                pq.write_table(rows, sink, compression_level=compression_level, **PARQUET_OPTIONS)
             with open(temporary, "rb+") as handle:
                 os.fsync(handle.fileno())
             os.replace(temporary, final)
