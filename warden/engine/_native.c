@@ -893,6 +893,11 @@ StringTable_set(StringTable *t, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "key too long");
         goto done;
     }
+    if (value < 0) {
+        /* Column lookups give -1 for "not there", so values are 0 or more. */
+        PyErr_SetString(PyExc_ValueError, "a StringTable value must be 0 or more");
+        goto done;
+    }
     Slot *slot = table_insert(t, s, n, hash_bytes(s, n));
     if (slot == NULL) {
         PyErr_NoMemory();
@@ -1132,7 +1137,8 @@ StringTable_serials(StringTable *t, PyObject *args)
 }
 
 static PyMethodDef StringTable_methods[] = {
-    {"set", (PyCFunction)StringTable_set, METH_VARARGS, "set(key, value): key (str or bytes) -> int32."},
+    {"set", (PyCFunction)StringTable_set, METH_VARARGS,
+     "set(key, value): key (str or bytes) -> value (an int32, 0 or more)."},
     {"get", (PyCFunction)StringTable_get, METH_VARARGS, "get(key, default=None)."},
     {"clear", (PyCFunction)StringTable_clear, METH_NOARGS, "Forget every key."},
     {"lookup", (PyCFunction)StringTable_lookup, METH_VARARGS,

@@ -126,9 +126,11 @@ def test_string_table_keeps_every_key_through_growth():
     table = StringTable()
     for i in range(20_000):
         table.set(f"10.{i // 256}.{i % 256}.1", i)
-    table.set(b"10.0.0.1", -7)
+    table.set(b"10.0.0.1", 7)
+    with pytest.raises(ValueError, match="0 or more"):
+        table.set("10.0.0.2", -1)
     assert len(table) == 20_000
-    assert table.get("10.0.0.1") == -7
+    assert table.get("10.0.0.1") == 7
     assert table.get("10.78.31.1") == 78 * 256 + 31
     assert table.get("10.0.0.2", 5) == 5
     column = pa.array(["x", "10.1.2.1", None, "10.0.3.1", "10.0.3.1.", ""])[1:]
