@@ -73,6 +73,7 @@ from traffic import (  # noqa: E402
 )
 
 from warden.engine import archive  # noqa: E402
+from warden.engine.columns import ColumnIndex  # noqa: E402
 from warden.engine.ingest import (  # noqa: E402
     FileCheckpointStore,
     Ingestor,
@@ -85,7 +86,7 @@ from warden.engine.keywords import (  # noqa: E402
     load_ldnoobw,
     load_starter_library,
 )
-from warden.engine.lists import CategoryIndex, ListBuilder, shared_data_dir  # noqa: E402
+from warden.engine.lists import ListBuilder, shared_data_dir  # noqa: E402
 from warden.engine.logs import parse_chunk  # noqa: E402
 
 GOAL = 1_000_000
@@ -226,7 +227,7 @@ def write_variant(target: Path, parts: list[pa.Table], options: dict[str, Any]) 
 def make_ingestor(
     out: Path,
     chunk: int,
-    index: CategoryIndex | None,
+    index: ColumnIndex | None,
     matcher: KeywordMatcher | None,
     attributor: IntervalAttributor | None,
     *,
@@ -290,8 +291,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     builder = ListBuilder()
     builder.add_ut1(lists, names)
     index = builder.build()
-    # The compiled lookups ingestion runs the lists through, built once a process.
-    index.prepare_columns()
+    # The compiled tables ingestion looks the lists up in, built once for every run.
+    columns = ColumnIndex(index)
     matcher = keyword_matcher()
     attributor = IntervalAttributor(
         leases(),
@@ -328,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ingestor = make_ingestor(
             out,
             chunk,
-            index if use_index else None,
+            columns if use_index else None,
             matcher if use_matcher else None,
             attributor if use_attributor else None,
             archive=use_archive,
@@ -338,7 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # One untimed run leaves the archive the archive measurements write again, and the
     # output checked below (every timed run produces the same).
     shutil.rmtree(out, ignore_errors=True)
-    result = make_ingestor(out, chunk, index, matcher, attributor).ingest_path(log)
+    result = make_ingestor(out, chunk, columns, matcher, attributor).ingest_path(log)
     archived = sum(p.stat().st_size for p in (out / "archive").rglob("*.parquet"))
     violations = (out / "violations.jsonl").read_text().splitlines()
     kinds: dict[str, int] = {}
@@ -353,7 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"than the log)"
     )
     # The same file again, into the same folder: everything is already committed.
-    again = make_ingestor(out, chunk, index, matcher, attributor)
+    again = make_ingestor(out, chunk, columns, matcher, attributor)
     _cpu, wall, repeat_result = timed(lambda: again.ingest_path(log))
     if repeat_result.records or repeat_result.violations:
         raise SystemExit(f"re-ingesting added {repeat_result.records} records")

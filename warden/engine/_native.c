@@ -527,6 +527,16 @@ native_parse_squid(PyObject *module, PyObject *args)
     }
     const unsigned char *data = (const unsigned char *)view.buf;
     Py_ssize_t size = view.len;
+    if (size > INT32_MAX / 3) {
+        /* Each column's text is at most three times the chunk (bytes that are not UTF-8
+         * become three-byte replacements), and Arrow's offsets are 32-bit. */
+        PyBuffer_Release(&view);
+        PyErr_Format(PyExc_ValueError,
+                     "parse_squid takes chunks of at most %d bytes; this one has %zd (no "
+                     "access.log line is that long)",
+                     INT32_MAX / 3, size);
+        return NULL;
+    }
     Py_ssize_t capacity = 1;
     for (const unsigned char *p = data; (p = memchr(p, '\n', (size_t)(data + size - p)));
          p++) {

@@ -6,10 +6,10 @@ One chunk of whole lines at a time (a few megabytes, as Arrow arrays):
 2. attribute each request to a person: a known user name gives that person, otherwise the
    client IP address gives whoever held it at that moment (:class:`IntervalAttributor`);
 3. classify each URL with the category lists: each host once, the first time a run sees
-   it, and a URL only where the lists have URL entries for its host (with a
-   :class:`~warden.engine.lists.CategoryIndex`, whole columns at a time through compiled
-   tables; any other classifier through ``categories_for_host`` and
-   ``categories_for_url``);
+   it, and a URL only where the lists have URL entries for its host (a
+   :class:`~warden.engine.lists.CategoryIndex` whole columns at a time, through its
+   compiled :class:`~warden.engine.columns.ColumnIndex`; any other classifier through
+   ``categories_for_host`` and ``categories_for_url``);
 4. match the keyword library against every URL and against the decoded query of every
    search page (:mod:`warden.engine.searchterms`);
 5. hand the violations (alert categories and keyword matches) to a :class:`ViolationSink`;
@@ -50,6 +50,7 @@ import pyarrow.compute as pc
 
 from warden.engine import _native as native
 from warden.engine import archive
+from warden.engine.columns import ColumnIndex
 from warden.engine.keywords import KeywordMatcher, Match, load_starter_library
 from warden.engine.lists import CategoryIndex
 from warden.engine.logs import LogFormat, Malformed, parse_chunk
@@ -444,6 +445,8 @@ class Ingestor:
     sink: ViolationSink
     archive_root: Path | None = None
     classifier: UrlClassifier | None = None
+    """A :class:`CategoryIndex` is turned into its :class:`ColumnIndex` (built once per
+    ingestor; pass a ColumnIndex to share one between ingestors)."""
     matcher: KeywordMatcher | None = None
     alert_categories: Mapping[str, int] = field(default_factory=dict)
     """Categories whose visits are violations, with the severity to report: for everyone, or,
@@ -469,6 +472,10 @@ class Ingestor:
     _facts_arrays: tuple[pa.Array, pa.Array, pa.Array, pa.Array] | None = field(
         default=None, repr=False, init=False
     )
+
+    def __post_init__(self) -> None:
+        if isinstance(self.classifier, CategoryIndex):
+            self.classifier = ColumnIndex(self.classifier)
 
     # -- sources ---------------------------------------------------------------------
 
@@ -725,10 +732,10 @@ class Ingestor:
         search = pc.fill_null(pc.match_substring_regex(folded, SEARCH_HOST_PATTERN), False)
         classifier = self.classifier
         intern = self._intern_facts
-        if isinstance(classifier, CategoryIndex):
+        if isinstance(classifier, ColumnIndex):
             # A few distinct (mask, URL entries, search engine) triples cover every host:
             # each is interned once, with its category tuple built once.
-            numbers, url_rules, masks = classifier.host_facts_column(hosts)
+            numbers, url_rules, masks = classifier.host_facts(hosts)
             triple = pc.add(
                 pc.multiply(pc.cast(numbers, pa.int64()), _FOUR),
                 pc.add(
@@ -738,7 +745,7 @@ class Ingestor:
             )
             encoded = cast(pa.DictionaryArray, pc.dictionary_encode(triple))
             by_mask = self._mask_facts
-            slugs = classifier.slugs
+            slugs = classifier.index.slugs
             ids = []
             for value in encoded.dictionary.to_pylist():
                 key = (masks[value >> 2], bool(value & 2), bool(value & 1))
@@ -762,15 +769,15 @@ class Ingestor:
         classifier = self.classifier
         assert classifier is not None
         intern = self._intern_facts
-        if isinstance(classifier, CategoryIndex):
-            numbers, masks = classifier.url_masks_column(urls, hosts)
+        if isinstance(classifier, ColumnIndex):
+            numbers, masks = classifier.url_masks(urls, hosts)
             pair = pc.add(
                 pc.multiply(pc.cast(numbers, pa.int64()), _TWO),
                 pc.cast(pc.fill_null(searchable, False), pa.int64()),
             )
             encoded = cast(pa.DictionaryArray, pc.dictionary_encode(pair))
             by_mask = self._mask_facts
-            slugs = classifier.slugs
+            slugs = classifier.index.slugs
             ids = []
             for value in encoded.dictionary.to_pylist():
                 key = (masks[value >> 1], True, bool(value & 1))

@@ -44,14 +44,10 @@ import re
 import socket
 import zlib
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 from urllib.parse import unquote
-
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from warden.engine.categories import (
     PRIORITY,
@@ -60,7 +56,6 @@ from warden.engine.categories import (
     resolve_slug,
     ut1_category,
 )
-from warden.engine.strings import StringTable, lookup, lookup_domains, prefix_matches
 
 LISTS_MAGIC = b"WARDEN-LISTS 1\n"
 FORMAT_VERSION = 1
@@ -88,8 +83,9 @@ LOCAL_HOST_NAMES = frozenset(
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _COMMON_LABELS = frozenset({"www", "web", "ftp"})
 PLAIN_HOST_PATTERN = r"^(?:[a-z0-9_-]+\.)*[a-z_-][a-z0-9_-]*$"
-# strip_common_host_label as a pattern: the label and its dot go when something follows.
-_COMMON_LABEL_PREFIX = r"^(?:www|web|ftp)[0-9]*\.(.)"
+COMMON_LABEL_PATTERN = r"^(?:www|web|ftp)[0-9]*\.(.)"
+""":func:`strip_common_host_label` as a pattern: the label and its dot go (replaced by the
+group) when something follows them."""
 """Host names that :func:`normalise_host` leaves as they are and that are not IP addresses:
 lower-case ASCII labels, the last starting with a letter (RE2 and Python alike)."""
 _IPV4_ISH = re.compile(r"^[0-9a-fx.]+$")
@@ -312,41 +308,6 @@ class UrlTable:
         return mask
 
 
-@dataclass(frozen=True)
-class _UrlColumns:
-    """Every host's URL entries in the columns :func:`strings.prefix_matches` reads."""
-
-    hosts: StringTable
-    """host key -> its table number"""
-    paths: pa.Array
-    values: pa.Array
-    """each path's mask number (into ``masks``)"""
-    ranges: pa.Array
-    """table ``t`` is rows ``ranges[2t]`` to ``ranges[2t + 1]`` of paths and values"""
-    masks: list[int]
-
-    @classmethod
-    def of(cls, urls: dict[str, UrlTable]) -> _UrlColumns:
-        hosts = StringTable()
-        paths: list[str] = []
-        values: list[int] = []
-        ranges: list[int] = []
-        numbers: dict[int, int] = {}
-        for number, (host, table) in enumerate(urls.items()):
-            hosts.set(host, number)
-            ranges.append(len(paths))
-            paths.extend(table.paths)
-            values.extend(numbers.setdefault(mask, len(numbers)) for mask in table.masks)
-            ranges.append(len(paths))
-        return cls(
-            hosts,
-            pa.array(paths, pa.string()),
-            pa.array(values, pa.int32()),
-            pa.array(ranges, pa.int32()),
-            list(numbers),
-        )
-
-
 def _common_prefix(a: str, b: str) -> str:
     n = 0
     limit = min(len(a), len(b))
@@ -398,8 +359,6 @@ class CategoryIndex:
         self._cache_size = cache_size
         self._slug_cache: dict[int, tuple[str, ...]] = {0: _EMPTY}
         self._mask_info: dict[int, tuple[int, UrlTable | None]] = {}
-        self._columns: tuple[StringTable, StringTable, list[int]] | None = None
-        self._url_columns: _UrlColumns | None = None
 
     # The two calls the rest of the engine (ingestion, policy) relies on.
 
@@ -496,94 +455,15 @@ class CategoryIndex:
             append((mask, key in urls))
         return out
 
-    def prepare_columns(self) -> None:
-        """Build the compiled tables :meth:`host_facts_column` and :meth:`url_masks_column`
-        look up in (their first call does it otherwise): a fraction of a second for half a
-        million entries, once a process."""
-        if self._columns is None:
-            domains, url_hosts = StringTable(), StringTable()
-            numbers: dict[int, int] = {0: 0}
-            for domain, mask in self._domains.items():
-                domains.set(domain, numbers.setdefault(mask, len(numbers)))
-            for host in self._urls:
-                url_hosts.set(host, 1)
-            self._columns = (domains, url_hosts, list(numbers))
-        if self._url_columns is None:
-            self._url_columns = _UrlColumns.of(self._urls)
+    @property
+    def domain_masks(self) -> Mapping[str, int]:
+        """Every domain entry (normalised) and its category mask."""
+        return self._domains
 
-    def host_facts_column(self, hosts: pa.Array) -> tuple[pa.Array, pa.Array, list[int]]:
-        """:meth:`host_facts_many` for a string column of lower-case host names without
-        trailing dots (as the log parsers give them), as columns: ``(mask numbers, URL
-        entries)``, where mask number ``i`` stands for ``masks[i]`` of the list returned with
-        them. Plain names are looked up in compiled tables, the whole column at once; IP
-        addresses, ports, IDNs and the rare host with entries for more than one of its
-        domains take :meth:`host_facts_many`."""
-        if self._columns is None:
-            self.prepare_columns()
-        assert self._columns is not None
-        domains, url_hosts, known = self._columns
-        first, matches = lookup_domains(domains, hosts)
-        mask_numbers = pc.fill_null(first, 0)
-        keys = pc.replace_substring_regex(hosts, _COMMON_LABEL_PREFIX, r"\1")
-        has_urls = pc.is_valid(lookup(url_hosts, keys))
-        plain = pc.fill_null(pc.match_substring_regex(hosts, PLAIN_HOST_PATTERN), False)
-        simple = pc.and_(plain, pc.less_equal(matches, pa.scalar(1, pa.int32())))
-        if pc.all(simple).as_py():
-            return mask_numbers, has_urls, known
-        odd = pc.invert(simple)
-        names = [host or "" for host in pc.filter(hosts, odd).to_pylist()]
-        facts = self.host_facts_many(names)
-        masks = known + [mask for mask, _urls in facts]
-        numbers_array = pa.array(range(len(known), len(masks)), pa.int32())
-        return (
-            pc.replace_with_mask(mask_numbers, odd, numbers_array),
-            pc.replace_with_mask(has_urls, odd, pa.array([urls for _m, urls in facts])),
-            masks,
-        )
-
-    def url_masks_column(self, urls: pa.Array, hosts: pa.Array) -> tuple[pa.Array, list[int]]:
-        """:meth:`mask_for_url` for a column of URLs and their hosts (as the log parsers
-        give them), as mask numbers: number ``i`` stands for ``masks[i]`` of the list
-        returned with them. URL entries are matched in compiled code; URLs with percent
-        escapes or characters beyond ASCII, hosts that are not plain names and URLs that
-        more than one entry matches take :meth:`masks_for_urls`."""
-        numbers, _has_urls, masks = self.host_facts_column(hosts)
-        if self._url_columns is None:
-            self.prepare_columns()
-        tables = self._url_columns
-        assert tables is not None
-        keys = pc.replace_substring_regex(hosts, _COMMON_LABEL_PREFIX, r"\1")
-        table_of = pc.fill_null(lookup(tables.hosts, keys), pa.scalar(-1, pa.int32()))
-        found, matches, odd = prefix_matches(
-            urls, table_of, tables.paths, tables.values, tables.ranges
-        )
-        plain = pc.fill_null(pc.match_substring_regex(hosts, PLAIN_HOST_PATTERN), False)
-        python = pc.or_(
-            pc.or_(odd, pc.invert(plain)), pc.greater(matches, pa.scalar(1, pa.int32()))
-        )
-        python = pc.and_(python, pc.is_valid(urls))
-        # Rows pair a domain mask with at most one URL entry's: each pair is ORed once.
-        stride = pa.scalar(len(tables.masks) + 1, pa.int64())
-        pair = pc.add(
-            pc.multiply(pc.cast(numbers, pa.int64()), stride),
-            pc.cast(pc.fill_null(pc.add(found, pa.scalar(1, pa.int32())), 0), pa.int64()),
-        )
-        encoded = cast(pa.DictionaryArray, pc.dictionary_encode(pair))
-        out = []
-        for value in encoded.dictionary.to_pylist():
-            domain, entry = divmod(value, len(tables.masks) + 1)
-            out.append(masks[domain] | (tables.masks[entry - 1] if entry else 0))
-        result = pc.cast(encoded.indices, pa.int32())
-        if pc.any(python).as_py():
-            odd_urls = cast(pa.DictionaryArray, pc.dictionary_encode(pc.filter(urls, python)))
-            base = len(out)
-            out.extend(self.masks_for_urls(odd_urls.dictionary.to_pylist()))
-            result = pc.replace_with_mask(
-                result,
-                python,
-                pc.add(pc.cast(odd_urls.indices, pa.int32()), pa.scalar(base, pa.int32())),
-            )
-        return result, out
+    @property
+    def url_tables(self) -> Mapping[str, UrlTable]:
+        """The URL entries of each host key (see :func:`strip_common_host_label`)."""
+        return self._urls
 
     def _host_info(self, authority: str) -> tuple[int, UrlTable | None]:
         host = normalise_host(authority)

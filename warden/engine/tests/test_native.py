@@ -8,6 +8,7 @@ import re
 import pyarrow as pa
 import pytest
 
+from warden.engine.columns import ColumnIndex
 from warden.engine.lists import CategoryIndex, ListBuilder
 from warden.engine.logs import host_of, parse_chunk, parse_text
 from warden.engine.strings import (
@@ -186,7 +187,7 @@ def test_host_facts_of_a_column_equal_those_of_the_plain_lookup():
         "unlisted.example",
         "_dmarc.news.example",
     ]
-    numbers, url_rules, masks = index.host_facts_column(pa.array(hosts))
+    numbers, url_rules, masks = ColumnIndex(index).host_facts(pa.array(hosts))
     column = [
         (masks[n], u) for n, u in zip(numbers.to_pylist(), url_rules.to_pylist(), strict=True)
     ]
@@ -240,7 +241,7 @@ def test_url_masks_of_a_column_equal_those_of_the_plain_lookup():
         None,
     ]
     column = pa.array(urls, pa.string())
-    numbers, masks = index.url_masks_column(column, host_of(column))
+    numbers, masks = ColumnIndex(index).url_masks(column, host_of(column))
     assert [masks[n] if n is not None else None for n in numbers.to_pylist()][:-1] == (
         index.masks_for_urls(urls[:-1])
     )
