@@ -886,40 +886,31 @@ class Ingestor:
         found: dict[int, list[tuple[str, str, int, Match | None, str | None, str | None]]],
     ) -> list[Violation]:
         rows = sorted(found)
-        picked = (
-            enriched.select(
-                [
-                    "offset",
-                    "line_no",
-                    "ts",
-                    "person_id",
-                    "username",
-                    "client_ip",
-                    "url",
-                    "host",
-                    "decision",
-                ]
-            )
-            .take(pa.array(rows, pa.int64()))
-            .to_pylist()
+        # Column by column: a table's to_pylist builds a dictionary a row, which costs more
+        # than the violations themselves.
+        picked = enriched.select(_VIOLATION_COLUMNS).take(pa.array(rows, pa.int64()))
+        offsets, line_nos, moments, people, users, ips, urls, hosts, decisions = (
+            column.to_pylist() for column in picked.columns
         )
+        school = self.school
         out = []
-        for row, values in zip(rows, picked, strict=True):
+        for i, row in enumerate(rows):
+            offset = offsets[i]
             for kind, category, severity, match, engine, term in found[row]:
                 what = match.phrase if match is not None else category
                 out.append(
                     Violation(
-                        id=violation_id(source_id, values["offset"], kind, f"{category}\0{what}"),
-                        school=self.school,
+                        id=violation_id(source_id, offset, kind, f"{category}\0{what}"),
+                        school=school,
                         source_id=source_id,
-                        offset=values["offset"],
-                        line_no=values["line_no"],
-                        ts=values["ts"],
-                        person_id=values["person_id"],
-                        username=values["username"],
-                        client_ip=values["client_ip"],
-                        url=values["url"],
-                        host=values["host"],
+                        offset=offset,
+                        line_no=line_nos[i],
+                        ts=moments[i],
+                        person_id=people[i],
+                        username=users[i],
+                        client_ip=ips[i],
+                        url=urls[i],
+                        host=hosts[i],
                         kind=kind,
                         category=category,
                         severity=severity,
@@ -928,10 +919,23 @@ class Ingestor:
                         matched_text=match.text if match is not None else None,
                         search_engine=engine,
                         search_term=term,
-                        decision=values["decision"],
+                        decision=decisions[i],
                     )
                 )
         return out
+
+
+_VIOLATION_COLUMNS = [
+    "offset",
+    "line_no",
+    "ts",
+    "person_id",
+    "username",
+    "client_ip",
+    "url",
+    "host",
+    "decision",
+]
 
 
 def _cut(data: bytes, limit: int, *, final: bool) -> int:
