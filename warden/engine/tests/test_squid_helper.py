@@ -60,12 +60,12 @@ def test_channel_id_is_echoed_on_the_answer():
 
 
 def test_key_value_extras_name_the_client_and_user():
-    answer = helper().answer("3 http://play.example/ ip=10.2.0.1 user=alice")
+    answer = helper().answer("3 http://chat.example/ ip=10.2.0.1 user=alice")
     assert answer.startswith("3 OK status=302") and "group=ks2" in answer
 
 
 def test_percent_encoded_user_names_are_decoded():
-    answer = helper().answer("http://play.example/ 192.168.0.1/- SCHOOL%5Calice GET")
+    answer = helper().answer("http://chat.example/ 192.168.0.1/- SCHOOL%5Calice GET")
     assert "group=ks2" in answer
 
 
@@ -145,7 +145,7 @@ def test_helper_process_speaks_url_rewrite_without_channel_ids(snapshot: Path):
         [
             "http://casino.example/ 10.1.0.9/- - GET",
             "https://www.bbc.co.uk/news 10.2.0.9/- - GET myip=10.0.0.1 myport=3128",
-            "play.example:443 10.2.0.9/- alice CONNECT",
+            "chat.example:443 10.2.0.9/- alice CONNECT",
             "",
         ],
     )
