@@ -227,7 +227,7 @@ def write_variant(target: Path, parts: list[pa.Table], options: dict[str, Any]) 
 def make_ingestor(
     out: Path,
     chunk: int,
-    index: ColumnIndex | None,
+    classifier: ColumnIndex | None,
     matcher: KeywordMatcher | None,
     attributor: IntervalAttributor | None,
     *,
@@ -240,9 +240,9 @@ def make_ingestor(
         checkpoints=FileCheckpointStore(out / "checkpoints.json"),
         sink=JsonlViolationSink(out / "violations.jsonl"),
         archive_root=out / "archive" if archive else None,
-        classifier=index,
+        classifier=classifier,
         matcher=matcher,
-        alert_categories=ALERT_CATEGORIES if index is not None else {},
+        alert_categories=ALERT_CATEGORIES if classifier is not None else {},
         attributor=attributor,
         chunk_bytes=chunk,
     )
@@ -294,13 +294,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The compiled tables ingestion looks the lists up in, built once for every run.
     columns = ColumnIndex(index)
     matcher = keyword_matcher()
+    lease_list = leases()
+    addresses = len({lease.ip for lease in lease_list})
     attributor = IntervalAttributor(
-        leases(),
+        lease_list,
         {name: f"person-{name}" for name in (*PUPIL_USERS, *STAFF_USERS)},
     )
     say(
         f"set-up (not timed): {len(names)} UT1 categories, {len(index):,} entries; "
-        f"{len(matcher):,} keyword phrases; {len(attributor._leases):,} leased addresses; "
+        f"{len(matcher):,} keyword phrases; {addresses:,} leased addresses; "
         f"{time.perf_counter() - started:.1f} s"
     )
 

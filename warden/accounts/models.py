@@ -179,7 +179,8 @@ class AccountsSettings(models.Model):
     removal_window_hours = models.PositiveSmallIntegerField(
         "Hours to remove a leaver's accounts",
         default=REMOVAL_WINDOW_HOURS,
-        help_text="Counted from the end of the leaving day. The policy (§8g) says 48 at most.",
+        help_text="Counted from the end of the leaving day. The policy (§8g) says "
+        f"{REMOVAL_WINDOW_HOURS} at most.",
     )
     auto_suspend = models.BooleanField(
         "Suspend automatically after the agreement grace period",

@@ -44,16 +44,22 @@ def sign_current(
         method=Method.DESK,
     )
     if person.person_type == PersonType.PUPIL and countersign:
-        parent = parent_of(person)
-        services.countersignature_record(
-            actor=actor,
-            signature=signature,
-            parent=parent,
-            typed_name=parent.full_name,
-            confirmed=True,
-            method=Method.DESK,
-        )
+        countersign_at_desk(signature, parent_of(person), actor=actor)
     return signature
+
+
+def countersign_at_desk(
+    signature: Signature, parent: Person, *, actor: User | None = None
+) -> Signature:
+    """``parent`` counter-signs a pupil's ``signature`` at the desk."""
+    return services.countersignature_record(
+        actor=actor,
+        signature=signature,
+        parent=parent,
+        typed_name=parent.full_name,
+        confirmed=True,
+        method=Method.DESK,
+    )
 
 
 def parent_of(pupil: Person) -> Person:

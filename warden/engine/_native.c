@@ -257,6 +257,68 @@ strcol_result(StrColumn *col)
     return Py_BuildValue("(NNNn)", offsets, data, valid, col->nulls);
 }
 
+/* Checked views of an Arrow string column's buffers: validity (or None), offsets, data. */
+typedef struct {
+    Py_buffer valid, offsets, data;
+    int has_valid;
+    Py_ssize_t count, first; /* rows, and the array's offset (in rows) */
+} Column;
+
+static void
+column_release(Column *c)
+{
+    if (c->has_valid) {
+        PyBuffer_Release(&c->valid);
+    }
+    PyBuffer_Release(&c->offsets);
+    PyBuffer_Release(&c->data);
+}
+
+/* Whether the buffers hold count strings from row first on; sets an error if not. */
+static int
+column_check(const Column *c)
+{
+    int bad = c->count < 0 || c->first < 0 ||
+              c->offsets.len < (Py_ssize_t)sizeof(int32_t) * (c->first + c->count + 1) ||
+              (c->has_valid && c->valid.len * 8 < c->first + c->count);
+    const int32_t *at = (const int32_t *)c->offsets.buf + c->first;
+    for (Py_ssize_t i = 0; !bad && i <= c->count; i++) {
+        bad = at[i] < 0 || at[i] > c->data.len || (i && at[i] < at[i - 1]);
+    }
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "the buffers do not hold a string column that size");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+column_parse(PyObject *args, const char *format, Column *c)
+{
+    PyObject *valid;
+    if (!PyArg_ParseTuple(args, format, &valid, &c->offsets, &c->data, &c->count, &c->first)) {
+        return -1;
+    }
+    c->has_valid = valid != Py_None;
+    if (c->has_valid && PyObject_GetBuffer(valid, &c->valid, PyBUF_SIMPLE) < 0) {
+        PyBuffer_Release(&c->offsets);
+        PyBuffer_Release(&c->data);
+        return -1;
+    }
+    if (column_check(c) < 0) {
+        column_release(c);
+        return -1;
+    }
+    return 0;
+}
+
+static inline int
+column_null(const Column *c, Py_ssize_t i)
+{
+    Py_ssize_t bit = c->first + i;
+    return c->has_valid && !(((const unsigned char *)c->valid.buf)[bit >> 3] & (1u << (bit & 7)));
+}
+
 /* -- hosts --------------------------------------------------------------------------------- */
 
 static inline int
@@ -336,42 +398,26 @@ put_host(StrColumn *col, const unsigned char *url, Py_ssize_t n)
     return wide;
 }
 
+/* hosts(validity, offsets, data, count, first) -> ((offsets, data, validity, nulls), wide):
+ * put_host for each URL of a string column (a null URL gives a null host). */
 static PyObject *
 native_hosts(PyObject *module, PyObject *args)
 {
-    Py_buffer offsets, data;
-    Py_ssize_t count;
-    if (!PyArg_ParseTuple(args, "y*y*n:hosts", &offsets, &data, &count)) {
+    Column c;
+    if (column_parse(args, "Oy*y*nn:hosts", &c) < 0) {
         return NULL;
     }
     PyObject *result = NULL;
     StrColumn col;
-    if (count < 0 || offsets.len < (Py_ssize_t)sizeof(int32_t) * (count + 1)) {
-        PyErr_SetString(PyExc_ValueError, "offsets must hold count + 1 int32 values");
-        goto done;
-    }
-    const int32_t *at = (const int32_t *)offsets.buf;
-    for (Py_ssize_t i = 0; i <= count; i++) {
-        if (at[i] < at[0] || at[i] > data.len || (i && at[i] < at[i - 1])) {
-            PyErr_SetString(PyExc_ValueError, "offsets do not fit the data");
-            goto done;
-        }
-    }
-    if (strcol_init(&col, count) < 0) {
-        strcol_free(&col);
-        PyErr_NoMemory();
-        goto done;
-    }
-    int wide = 0, failed = 0;
-    const unsigned char *text = (const unsigned char *)data.buf;
+    int wide = 0, failed = strcol_init(&col, c.count) < 0;
+    const int32_t *at = (const int32_t *)c.offsets.buf + c.first;
+    const unsigned char *text = (const unsigned char *)c.data.buf;
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; i < count; i++) {
-        int got = put_host(&col, text + at[i], at[i + 1] - at[i]);
-        if (got < 0) {
-            failed = 1;
-            break;
-        }
-        wide |= got;
+    for (Py_ssize_t i = 0; i < c.count && !failed; i++) {
+        int got = column_null(&c, i) ? strcol_put(&col, NULL, 0, 1)
+                                     : put_host(&col, text + at[i], at[i + 1] - at[i]);
+        failed = got < 0;
+        wide |= got > 0;
     }
     Py_END_ALLOW_THREADS
     if (failed) {
@@ -384,9 +430,7 @@ native_hosts(PyObject *module, PyObject *args)
         }
     }
     strcol_free(&col);
-done:
-    PyBuffer_Release(&offsets);
-    PyBuffer_Release(&data);
+    column_release(&c);
     return result;
 }
 
@@ -948,68 +992,6 @@ StringTable_clear(StringTable *t, PyObject *unused)
     return Py_NewRef(Py_None);
 }
 
-/* Checked views of an Arrow string column's buffers: validity (or None), offsets, data. */
-typedef struct {
-    Py_buffer valid, offsets, data;
-    int has_valid;
-    Py_ssize_t count, first; /* rows, and the array's offset (in rows) */
-} Column;
-
-static void
-column_release(Column *c)
-{
-    if (c->has_valid) {
-        PyBuffer_Release(&c->valid);
-    }
-    PyBuffer_Release(&c->offsets);
-    PyBuffer_Release(&c->data);
-}
-
-/* Whether the buffers hold count strings from row first on; sets an error if not. */
-static int
-column_check(const Column *c)
-{
-    int bad = c->count < 0 || c->first < 0 ||
-              c->offsets.len < (Py_ssize_t)sizeof(int32_t) * (c->first + c->count + 1) ||
-              (c->has_valid && c->valid.len * 8 < c->first + c->count);
-    const int32_t *at = (const int32_t *)c->offsets.buf + c->first;
-    for (Py_ssize_t i = 0; !bad && i <= c->count; i++) {
-        bad = at[i] < 0 || at[i] > c->data.len || (i && at[i] < at[i - 1]);
-    }
-    if (bad) {
-        PyErr_SetString(PyExc_ValueError, "the buffers do not hold a string column that size");
-        return -1;
-    }
-    return 0;
-}
-
-static int
-column_parse(PyObject *args, const char *format, Column *c)
-{
-    PyObject *valid;
-    if (!PyArg_ParseTuple(args, format, &valid, &c->offsets, &c->data, &c->count, &c->first)) {
-        return -1;
-    }
-    c->has_valid = valid != Py_None;
-    if (c->has_valid && PyObject_GetBuffer(valid, &c->valid, PyBUF_SIMPLE) < 0) {
-        PyBuffer_Release(&c->offsets);
-        PyBuffer_Release(&c->data);
-        return -1;
-    }
-    if (column_check(c) < 0) {
-        column_release(c);
-        return -1;
-    }
-    return 0;
-}
-
-static inline int
-column_null(const Column *c, Py_ssize_t i)
-{
-    Py_ssize_t bit = c->first + i;
-    return c->has_valid && !(((const unsigned char *)c->valid.buf)[bit >> 3] & (1u << (bit & 7)));
-}
-
 /* (values, validity or None, nulls) of an int32 column from values where -1 is null. */
 static PyObject *
 int32_result(int32_t *values, Py_ssize_t count)
@@ -1236,7 +1218,7 @@ bytes_compare(const unsigned char *a, Py_ssize_t an, const unsigned char *b, Py_
  *              entry data, entry values, ranges) -> (values, matches, odd)
  * tables[i] is the entry table of row i's host (-1: none); table t holds entries
  * ranges[2t] to ranges[2t + 1], sorted. For each row: the value of the longest entry that is
- * a prefix of its URL's rest (-1 if none), how many entries are, and whether the row needs
+ * a prefix of its URL's rest (null if none), how many entries are, and whether the row needs
  * Python (see url_rest). */
 static PyObject *
 native_url_prefixes(PyObject *module, PyObject *args)
@@ -1355,10 +1337,12 @@ native_url_prefixes(PyObject *module, PyObject *args)
         }
     }
     Py_END_ALLOW_THREADS
-    result = Py_BuildValue(
-        "(y#y#y#)", (const char *)values, (Py_ssize_t)sizeof(int32_t) * urls.count,
-        (const char *)matches, (Py_ssize_t)sizeof(int32_t) * urls.count, (const char *)odd,
-        urls.count);
+    PyObject *first_values = int32_result(values, urls.count);
+    if (first_values != NULL) {
+        result = Py_BuildValue("(Ny#y#)", first_values, (const char *)matches,
+                               (Py_ssize_t)sizeof(int32_t) * urls.count, (const char *)odd,
+                               urls.count);
+    }
 done:
     free(values);
     free(matches);
@@ -1378,7 +1362,7 @@ done:
 /* covering(keys, moments, first, count, starts, ends, values) -> values
  * For each row: key k (int32; one out of range, such as -1, gives -1) owns spans
  * first[k] to first[k] + count[k] - 1, sorted by start; the row's value is that of the last
- * span in that order with start <= moment < end, or -1 if none covers the moment. */
+ * span in that order with start <= moment < end, null if none covers the moment. */
 static PyObject *
 native_covering(PyObject *module, PyObject *args)
 {
@@ -1455,8 +1439,8 @@ static PyMethodDef native_methods[] = {
      "translate(data, table, pad=b'') -> bytes: pad + data mapped through a 256-byte "
      "table + pad."},
     {"hosts", native_hosts, METH_VARARGS,
-     "hosts(offsets, data, count) -> ((offsets, data, validity, nulls), wide): the "
-     "lower-case host of each of count URLs in Arrow string buffers."},
+     "hosts(validity, offsets, data, count, first) -> ((offsets, data, validity, nulls), "
+     "wide): the lower-case host of each URL of an Arrow string column."},
     {"url_prefixes", native_url_prefixes, METH_VARARGS,
      "url_prefixes(validity, offsets, data, count, first, tables, entry_offsets, entry_data, "
      "entry_values, ranges) -> (values, matches, odd): URL list entries that are prefixes "

@@ -2,7 +2,7 @@ from typing_extensions import Buffer
 
 def translate(data: Buffer, table: Buffer, pad: bytes = b"", /) -> bytes: ...
 def hosts(
-    offsets: Buffer, data: Buffer, count: int, /
+    validity: object, offsets: object, data: object, count: int, first: int, /
 ) -> tuple[tuple[bytes, bytes, bytes | None, int], bool]: ...
 def parse_squid(
     data: Buffer, base_offset: int, first_line_no: int, /
@@ -27,7 +27,7 @@ def url_prefixes(
     entry_values: Buffer,
     ranges: Buffer,
     /,
-) -> tuple[bytes, bytes, bytes]: ...
+) -> tuple[tuple[bytes, bytes | None, int], bytes, bytes]: ...
 def covering(
     keys: Buffer,
     moments: Buffer,

@@ -307,7 +307,6 @@ class IntervalAttributor:
             by_ip.setdefault(lease.ip, []).append((_millis(lease.start), end, lease.person_id))
         for spans in by_ip.values():
             spans.sort()
-        self._leases = by_ip
         # Column form for the compiled lookup: each address numbered in a string table, its
         # leases a run of rows sorted by start, and each lease's person a number.
         self._ip_rows = StringTable()
@@ -344,15 +343,6 @@ class IntervalAttributor:
                 return person
         return None
 
-    def person_at(self, ip: str | None, when_ms: int) -> str | None:
-        found = None
-        for start, end, person in self._leases.get(ip or "", ()):
-            if start > when_ms:
-                break
-            if when_ms < end:
-                found = person
-        return found
-
     def person_ids(self, usernames: pa.Array, client_ips: pa.Array, ts: pa.Array) -> pa.Array:
         # Names: once per distinct name.
         names = cast(pa.DictionaryArray, pc.dictionary_encode(usernames))
@@ -360,7 +350,7 @@ class IntervalAttributor:
             [self.person_for_name(n) for n in names.dictionary.to_pylist()], pa.string()
         )
         from_names = pc.take(by_name, names.indices)
-        if not self._leases or len(client_ips) == 0:
+        if len(self._ip_rows) == 0 or len(client_ips) == 0:
             return from_names
         # Addresses: a hash lookup and a search of the address's leases, a row at a time.
         position = lookup(self._ip_rows, client_ips)
@@ -381,11 +371,11 @@ class IntervalAttributor:
         return pc.coalesce(from_names, from_ips)
 
 
-_NO_PERSON = pa.scalar(None, pa.string())
 _TWO = pa.scalar(2, pa.int64())
 _MINUS_ONE = pa.scalar(-1, pa.int32())
 _FOUR = pa.scalar(4, pa.int64())
 _FALSE = pa.scalar(False, pa.bool_())
+_TRUE = pa.scalar(True, pa.bool_())
 _EMPTY = pa.scalar("", pa.string())
 _NEWLINE = pa.scalar("\n", pa.string())
 
@@ -733,27 +723,8 @@ class Ingestor:
         classifier = self.classifier
         intern = self._intern_facts
         if isinstance(classifier, ColumnIndex):
-            # A few distinct (mask, URL entries, search engine) triples cover every host:
-            # each is interned once, with its category tuple built once.
             numbers, url_rules, masks = classifier.host_facts(hosts)
-            triple = pc.add(
-                pc.multiply(pc.cast(numbers, pa.int64()), _FOUR),
-                pc.add(
-                    pc.multiply(pc.cast(url_rules, pa.int64()), _TWO),
-                    pc.cast(search, pa.int64()),
-                ),
-            )
-            encoded = cast(pa.DictionaryArray, pc.dictionary_encode(triple))
-            by_mask = self._mask_facts
-            slugs = classifier.index.slugs
-            ids = []
-            for value in encoded.dictionary.to_pylist():
-                key = (masks[value >> 2], bool(value & 2), bool(value & 1))
-                code = by_mask.get(key)
-                if code is None:
-                    code = by_mask[key] = intern((slugs(key[0]), key[1], key[2]))
-                ids.append(code)
-            return pc.take(pa.array(ids, pa.int32()), encoded.indices)
+            return self._mask_facts_ids(numbers, masks, url_rules, search)
         out = []
         for host, is_search in zip(hosts.to_pylist(), search.to_pylist(), strict=True):
             if classifier is None:
@@ -771,21 +742,8 @@ class Ingestor:
         intern = self._intern_facts
         if isinstance(classifier, ColumnIndex):
             numbers, masks = classifier.url_masks(urls, hosts)
-            pair = pc.add(
-                pc.multiply(pc.cast(numbers, pa.int64()), _TWO),
-                pc.cast(pc.fill_null(searchable, False), pa.int64()),
-            )
-            encoded = cast(pa.DictionaryArray, pc.dictionary_encode(pair))
-            by_mask = self._mask_facts
-            slugs = classifier.index.slugs
-            ids = []
-            for value in encoded.dictionary.to_pylist():
-                key = (masks[value >> 1], True, bool(value & 1))
-                code = by_mask.get(key)
-                if code is None:
-                    code = by_mask[key] = intern((slugs(key[0]), True, key[2]))
-                ids.append(code)
-            return pc.take(pa.array(ids, pa.int32()), encoded.indices)
+            url_rules = pa.repeat(_TRUE, len(numbers))
+            return self._mask_facts_ids(numbers, masks, url_rules, pc.fill_null(searchable, False))
         # A page's images, scripts and styles repeat its URLs: each is classified once.
         distinct = cast(pa.DictionaryArray, pc.dictionary_encode(urls))
         search_of = dict(zip(urls.to_pylist(), searchable.to_pylist(), strict=True))
@@ -794,6 +752,29 @@ class Ingestor:
             for u in distinct.dictionary.to_pylist()
         ]
         return pc.take(pa.array(ids, pa.int32()), distinct.indices)
+
+    def _mask_facts_ids(
+        self, numbers: pa.Array, masks: list[int], url_rules: pa.Array, search: pa.Array
+    ) -> pa.Array:
+        """Facts ids (int32) for rows given as mask numbers (``masks[n]``), whether the lists
+        have URL entries and whether it is a search engine. A few distinct triples cover
+        every row: each is interned once, with its category tuple built once."""
+        assert isinstance(self.classifier, ColumnIndex)
+        slugs = self.classifier.index.slugs
+        triple = pc.add(
+            pc.multiply(pc.cast(numbers, pa.int64()), _FOUR),
+            pc.add(pc.multiply(pc.cast(url_rules, pa.int64()), _TWO), pc.cast(search, pa.int64())),
+        )
+        encoded = cast(pa.DictionaryArray, pc.dictionary_encode(triple))
+        by_mask = self._mask_facts
+        ids = []
+        for value in encoded.dictionary.to_pylist():
+            key = (masks[value >> 2], bool(value & 2), bool(value & 1))
+            code = by_mask.get(key)
+            if code is None:
+                code = by_mask[key] = self._intern_facts((slugs(key[0]), key[1], key[2]))
+            ids.append(code)
+        return pc.take(pa.array(ids, pa.int32()), encoded.indices)
 
     def _category_hits(
         self,

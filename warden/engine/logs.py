@@ -47,7 +47,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from warden.engine import _native as native
-from warden.engine.strings import string_column
+from warden.engine.strings import column_arguments, string_column
 
 __all__ = [
     "FORMATS",
@@ -235,17 +235,8 @@ def host_of(urls: pa.Array) -> pa.Array:
     ``^(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?(?:[^@/?#]*@)?(\\[[^\\]]*\\]|[^:/?#]*)`` captures,
     without trailing dots; null where that is empty. Done in compiled code, a URL at a time.
     """
-    urls = urls.combine_chunks() if isinstance(urls, pa.ChunkedArray) else urls
-    count = len(urls)
-    if count == 0:
-        return pa.array([], _STR)
-    if urls.null_count:
-        urls = pc.fill_null(urls, _EMPTY_STR)
-    _valid, offsets, data = urls.buffers()
-    assert offsets is not None
-    window = memoryview(offsets)[urls.offset * 4 : (urls.offset + count + 1) * 4]
-    column, wide = native.hosts(window, b"" if data is None else data, count)
-    host = string_column(count, column)
+    column, wide = native.hosts(*column_arguments(urls))
+    host = string_column(len(urls), column)
     return pc.utf8_lower(host) if wide else host
 
 

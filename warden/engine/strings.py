@@ -15,6 +15,7 @@ from warden.engine._native import StringTable
 
 __all__ = [
     "StringTable",
+    "column_arguments",
     "int32_column",
     "lookup",
     "lookup_domains",
@@ -26,9 +27,7 @@ __all__ = [
 
 _STR = pa.string()
 _INT32 = pa.int32()
-_ZERO = pa.scalar(0, _INT32)
 _ZERO_U8 = pa.scalar(0, pa.uint8())
-_NULL_INT32 = pa.scalar(None, _INT32)
 
 Buffers = tuple[bytes, bytes | None, int]
 StringBuffers = tuple[bytes, bytes, bytes | None, int]
@@ -56,7 +55,9 @@ def int32_column(count: int, column: Buffers) -> pa.Array:
     )
 
 
-def _arguments(strings: pa.Array) -> tuple[object, object, object, int, int]:
+def column_arguments(strings: pa.Array) -> tuple[object, object, object, int, int]:
+    """A string column as the compiled functions take it: (validity or None, offsets, data,
+    rows, the array's offset in rows)."""
     if isinstance(strings, pa.ChunkedArray):
         strings = strings.combine_chunks()
     if strings.type != _STR:
@@ -73,14 +74,14 @@ def _arguments(strings: pa.Array) -> tuple[object, object, object, int, int]:
 
 def lookup(table: StringTable, strings: pa.Array) -> pa.Array:
     """The value of each string in ``table``; null where it is null or not there."""
-    return int32_column(len(strings), table.lookup(*_arguments(strings)))
+    return int32_column(len(strings), table.lookup(*column_arguments(strings)))
 
 
 def serials(table: StringTable, strings: pa.Array) -> tuple[pa.Array, pa.Array]:
     """Each string's value in ``table`` (null for null strings), where strings not there yet
     are added first with the next serial number (the table's size then) as their value; and
     the rows at which strings were added, in the order they were (int32)."""
-    values, added = table.serials(*_arguments(strings))
+    values, added = table.serials(*column_arguments(strings))
     return int32_column(len(strings), values), pa.Array.from_buffers(
         _INT32, len(added) // 4, [None, pa.py_buffer(added)], null_count=0
     )
@@ -97,16 +98,15 @@ def prefix_matches(
     how many entries match, and whether the URL has percent escapes or characters beyond
     ASCII, so that it was left for :func:`lists.normalise_path`."""
     found, matches, odd = native.url_prefixes(
-        *_arguments(urls),
+        *column_arguments(urls),
         values_buffer(tables),
-        *_arguments(entries)[1:3],
+        *column_arguments(entries)[1:3],
         values_buffer(values),
         values_buffer(ranges),
     )
     count = len(urls)
-    first = pa.Array.from_buffers(_INT32, count, [None, pa.py_buffer(found)], null_count=0)
     return (
-        pc.if_else(pc.less(first, _ZERO), _NULL_INT32, first),
+        int32_column(count, found),
         pa.Array.from_buffers(_INT32, count, [None, pa.py_buffer(matches)], null_count=0),
         pc.not_equal(
             pa.Array.from_buffers(pa.uint8(), count, [None, pa.py_buffer(odd)], null_count=0),
@@ -131,7 +131,7 @@ def values_buffer(values: pa.Array, type_: pa.DataType = _INT32) -> memoryview |
 def lookup_domains(table: StringTable, hosts: pa.Array) -> tuple[pa.Array, pa.Array]:
     """For each host, the value of the most specific of it and its parent domains that
     ``table`` holds (null if none), and how many of them it holds (int32)."""
-    first, matches = table.lookup_domains(*_arguments(hosts))
+    first, matches = table.lookup_domains(*column_arguments(hosts))
     count = len(hosts)
     return int32_column(count, first), pa.Array.from_buffers(
         _INT32, count, [None, pa.py_buffer(matches)], null_count=0

@@ -12,7 +12,12 @@ from warden.agreements import services
 from warden.agreements.models import Agreement, Audience, Method, VersionStatus
 from warden.agreements.rules import State, access_refusal, audience_for, standing_of
 from warden.agreements.selectors import people_past_grace
-from warden.agreements.testing import parent_of, published_version, sign_current
+from warden.agreements.testing import (
+    countersign_at_desk,
+    parent_of,
+    published_version,
+    sign_current,
+)
 from warden.people.models import Guardianship, PersonType
 from warden.testing.factories import PersonFactory, PupilFactory
 
@@ -66,14 +71,7 @@ def test_a_pupil_without_a_parent_counter_signature_does_not_count(school):
     assert refusal is not None
     assert "counter-signature of a parent or carer is missing" in refusal
     assert "KS2 pupils' acceptable-use agreement" in refusal
-    services.countersignature_record(
-        actor=None,
-        signature=signature,
-        parent=parent,
-        typed_name=parent.full_name,
-        confirmed=True,
-        method=Method.DESK,
-    )
+    countersign_at_desk(signature, parent)
     assert access_refusal(pupil) is None
 
 

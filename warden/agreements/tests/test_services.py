@@ -24,7 +24,12 @@ from warden.agreements.models import (
 )
 from warden.agreements.rules import State, access_refusal, standing_of
 from warden.agreements.selectors import people_past_grace
-from warden.agreements.testing import parent_of, published_version, sign_current
+from warden.agreements.testing import (
+    countersign_at_desk,
+    parent_of,
+    published_version,
+    sign_current,
+)
 from warden.core.errors import ServiceError
 from warden.core.models import AuditEntry
 from warden.testing.factories import PersonFactory, PupilFactory
@@ -328,14 +333,7 @@ def test_reminders_skip_a_parent_who_has_counter_signed_and_go_on_for_everyone_e
         sign_current(waiting, countersign=False)
     first_parent, waiting_parent = parent_of(first), parent_of(waiting)
     with time_machine.travel(_at(2026, 10, 5, 9), tick=False):
-        services.countersignature_record(
-            actor=None,
-            signature=signature,
-            parent=first_parent,
-            typed_name=first_parent.full_name,
-            confirmed=True,
-            method=Method.DESK,
-        )
+        countersign_at_desk(signature, first_parent)
     # The run looks at 8:00 on 5 October, an hour before that counter-signature.
     result = services.reminders_send(school=school, at=_at(2026, 10, 5, 8))
     sent_to = {address for message in mail.outbox for address in message.to}

@@ -211,6 +211,9 @@ def test_attribution_prefers_a_known_username_then_the_lease_at_that_moment():
     assert people.to_pylist() == ["morning", "afternoon", "pupil-42", "other", None]
 
 
+FAR = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
 def test_overlapping_leases_give_the_latest_starting_one_that_covers_the_moment():
     rng = random.Random(8)
     leases = []
@@ -227,10 +230,18 @@ def test_overlapping_leases_give_the_latest_starting_one_that_covers_the_moment(
         pa.array(addresses),
         pa.array(moments, pa.timestamp("ms", tz="UTC")),
     )
-    expected = [
-        attributor.person_at(ip, int(when.timestamp() * 1000))
-        for ip, when in zip(addresses, moments, strict=True)
-    ]
+
+    def holder(ip: str, when: dt.datetime) -> str | None:
+        covering = [
+            lease
+            for lease in leases
+            if lease.ip == ip and lease.start <= when and (lease.end is None or when < lease.end)
+        ]
+        # Latest start first, then latest end, as leases are kept in order.
+        covering.sort(key=lambda lease: (lease.start, lease.end or FAR, lease.person_id))
+        return covering[-1].person_id if covering else None
+
+    expected = [holder(ip, when) for ip, when in zip(addresses, moments, strict=True)]
     assert people.to_pylist() == expected
     assert 0 < people.null_count < len(expected)
 

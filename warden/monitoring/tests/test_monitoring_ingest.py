@@ -238,12 +238,20 @@ def test_the_ingest_task_runs_the_same_service(school, tmp_path):
     assert Violation.objects.get(school=school).phrase == "i want to die"
 
 
+def publish(school, header: dict, index) -> None:
+    """Put a filtering snapshot where the school's helper and ingestion read it."""
+    from warden.engine.snapshot import write_snapshot
+    from warden.monitoring.conf import snapshot_path
+
+    path = snapshot_path(school.slug)
+    path.parent.mkdir(parents=True)
+    write_snapshot(path, header, index)
+
+
 def test_sites_are_classified_with_the_schools_snapshot_and_alert_categories_reported(
     school, tmp_path
 ):
     from warden.engine.lists import ListBuilder
-    from warden.engine.snapshot import write_snapshot
-    from warden.monitoring.conf import snapshot_path
 
     pupil_with_account(school, "pupil.one")
     builder = ListBuilder()
@@ -270,9 +278,7 @@ def test_sites_are_classified_with_the_schools_snapshot_and_alert_categories_rep
         "networks": [],
         "exceptions": [],
     }
-    path = snapshot_path(school.slug)
-    path.parent.mkdir(parents=True)
-    write_snapshot(path, header, builder.build())
+    publish(school, header, builder.build())
     log = write_log(
         tmp_path / "access.log",
         [
@@ -301,8 +307,6 @@ def test_a_category_alerts_only_for_the_groups_that_alert_on_it(school, tmp_path
     """Staff may visit gambling sites with an alert; for pupils they are simply blocked, so a
     pupil's blocked attempt at one is not a violation (it is no safeguarding category)."""
     from warden.engine.lists import ListBuilder
-    from warden.engine.snapshot import write_snapshot
-    from warden.monitoring.conf import snapshot_path
 
     pupil_with_account(school, "pupil.one")
     builder = ListBuilder()
@@ -320,9 +324,7 @@ def test_a_category_alerts_only_for_the_groups_that_alert_on_it(school, tmp_path
         "networks": [{"cidr": "10.2.0.0/16", "group": "staff"}],
         "exceptions": [],
     }
-    path = snapshot_path(school.slug)
-    path.parent.mkdir(parents=True)
-    write_snapshot(path, header, builder.build())
+    publish(school, header, builder.build())
     log = write_log(
         tmp_path / "access.log",
         [
