@@ -198,7 +198,12 @@ TASKS = {"default": {"BACKEND": env_str("WARDEN_TASKS_BACKEND", "django_tasks_db
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_4xx": {"()": "warden.core.log_filters.OneLineClientErrors"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # A 403 or 404 is one line with its reason; tracebacks are for server errors.
+        "django.request": {"filters": ["one_line_4xx"]},
+    },
 }

@@ -1391,6 +1391,10 @@ def installations_remove(
     return len(rows)
 
 
+# The shortest reason that can say what software is for ("Year 4 coding unit" is 18).
+INSTALL_REASON_MIN_CHARS = 5
+
+
 @transaction.atomic
 def install_request_create(
     *,
@@ -1406,10 +1410,12 @@ def install_request_create(
     name = _words(software_name) or (product.name if product else "")
     if not name:
         raise ServiceError("Say which software you need.")
-    if len(_words(reason)) < 5:
-        raise ServiceError(
-            "Say what the software is for.", field_errors={"reason": ["Say what it is for."]}
+    if len(_words(reason)) < INSTALL_REASON_MIN_CHARS:
+        wanted = (
+            f"Say what the software is for in at least {INSTALL_REASON_MIN_CHARS} characters "
+            "(for example, “Year 4 coding unit”)."
         )
+        raise ServiceError(wanted, field_errors={"reason": [wanted]})
     for thing in (product, asset):
         if thing is not None and thing.school_id != school.pk:
             raise ServiceError("Choose a product and device at this school.")
