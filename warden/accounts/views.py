@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from typing import Any
 
@@ -74,6 +73,7 @@ from warden.core.forms import apply_service_errors
 from warden.core.passwords import school_policy
 from warden.core.roles import Perm
 from warden.core.selectors import audit_for_object
+from warden.lib import csvsafe
 from warden.people.models import Person, PersonType
 
 PAGE_SIZE = 50
@@ -198,7 +198,7 @@ def system_export(request: HttpRequest, system_pk: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"{system.school.slug}-{system.pk}-accounts.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = csvsafe.writer(response)
     writer.writerow(CSV_HEADER)
     writer.writerows(export_rows(system))
     return response
