@@ -16,6 +16,7 @@ from warden.core.errors import ServiceError
 from warden.core.models import Membership, School, Trust, User
 from warden.core.passwords import policy_for_user, school_policy
 from warden.core.roles import TRUST_ONLY_ROLES, Perm, Role, grant_refusal
+from warden.core.signals import school_registered
 from warden.lib.passwords import PasswordPolicy
 
 # Seed 001 §8f is the floor: a school may make its policy stricter, never weaker.
@@ -201,6 +202,7 @@ def school_register(
         school=school,
         changes=diff({}, snapshot(school, ["name", "slug", "urn", "phase"])),
     )
+    school_registered.send(sender=School, school=school)
     return school
 
 

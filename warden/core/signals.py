@@ -6,10 +6,14 @@ from typing import Any
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from warden.core.audit import audit_log
 from warden.core.models import User
+
+# Sent (with ``school``) inside the transaction that registers a new school, so each area can
+# give it what every school starts with (filtering: the shipped filter groups).
+school_registered = Signal()
 
 
 @receiver(user_logged_in)

@@ -4,164 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
 from warden.core.models import School
 
 LOADERS: list[Callable[..., dict[str, int]]] = []
 
 
-# --- filtering (the standard filter groups for the school's phase) -----------------------------
-
-# What pupils never reach in school, whatever their age (UK SIC inappropriate content and
-# the filter-bypass categories).
-_PUPIL_BLOCKS = (
-    "child-sexual-exploitation",
-    "suicide",
-    "self-harm",
-    "extremism",
-    "pornography",
-    "bullying",
-    "discrimination",
-    "violence",
-    "weapons",
-    "drugs",
-    "gambling",
-    "malware",
-    "phishing",
-    "hacking",
-    "proxies",
-    "vpn",
-    "doh",
-    "remote-access",
-    "piracy",
-    "adult",
-    "dating",
-    "cults",
-    "cheating",
-)
-_STAFF_BLOCKS = ("pornography", "gambling", "malware", "phishing", "proxies", "doh", "piracy")
-_STAFF_ALERTS = ("extremism", "self-harm", "suicide", "child-sexual-exploitation")
-
-
-def _spec(
-    slug: str,
-    name: str,
-    types: list[str],
-    years: list[int],
-    *,
-    blocks: tuple[str, ...] = _PUPIL_BLOCKS,
-    extra_blocks: tuple[str, ...] = (),
-    alerts: tuple[str, ...] = (),
-    allows: tuple[str, ...] = (),
-    default: str = "allow",
-    lunch_games: bool = False,
-) -> dict[str, Any]:
-    return {
-        "slug": slug,
-        "name": name,
-        "types": types,
-        "years": years,
-        "blocks": blocks + extra_blocks,
-        "alerts": alerts,
-        "allows": allows,
-        "default": default,
-        "lunch_games": lunch_games,
-    }
-
-
-def _plan(phase: str) -> list[dict[str, Any]]:
-    primary = [
-        _spec(
-            "ks1",
-            "Key stage 1",
-            ["pupil"],
-            [-1, 0, 1, 2],
-            allows=("education", "child-friendly", "trusted"),
-            default="block",
-        ),
-        _spec(
-            "ks2",
-            "Key stage 2",
-            ["pupil"],
-            [3, 4, 5, 6],
-            extra_blocks=("social-networks", "chat", "webmail", "games", "forums"),
-        ),
-    ]
-    secondary = [
-        _spec(
-            "ks3",
-            "Key stage 3",
-            ["pupil"],
-            [7, 8, 9],
-            extra_blocks=("social-networks", "chat", "games"),
-            lunch_games=True,
-        ),
-        _spec("ks4", "Key stage 4", ["pupil"], [10, 11], extra_blocks=("games", "chat")),
-        _spec("sixth-form", "Sixth form", ["pupil"], [12, 13], alerts=("social-networks",)),
-    ]
-    pupils = {"primary": primary, "secondary": secondary}.get(phase, primary + secondary)
-    return [
-        *pupils,
-        _spec(
-            "staff",
-            "Staff",
-            ["teaching_staff", "support_staff", "supply_staff"],
-            [],
-            blocks=_STAFF_BLOCKS,
-            alerts=_STAFF_ALERTS,
-        ),
-        _spec("guests", "Guests and visitors", [], [], extra_blocks=("social-networks",)),
-    ]
+# --- filtering (the shipped filter groups for the school's phase) -----------------------------
 
 
 def load_filter_groups(*, school: School, today: dt.date, seed: int) -> dict[str, int]:
-    """The standard filter groups for the school's phase, each with its own address range;
-    guests take anyone unmatched. Adds only the groups that are missing."""
-    from warden.monitoring.models.filtering import FilterEntry, FilterGroup
+    """The shipped filter groups (a school registered by ``warden add-school`` has them
+    already), and one allow-list entry to show."""
+    from warden.monitoring.models.filtering import FilterEntry
     from warden.monitoring.services import filtering as services
+    from warden.monitoring.services.standard_groups import standard_groups_create
 
-    created = {"filter groups": 0, "filter entries": 0}
-    existing = set(FilterGroup.objects.filter(school=school).values_list("slug", flat=True))
-    for position, spec in enumerate(_plan(school.phase), start=1):
-        if spec["slug"] in existing:
-            continue
-        group = services.group_create(
-            actor=None,
-            school=school,
-            fields={
-                "name": spec["name"],
-                "slug": spec["slug"],
-                "position": position * 10,
-                "default_action": spec["default"],
-                "safe_search": spec["slug"] != "staff",
-                "person_types": spec["types"],
-                "year_groups": spec["years"],
-                "is_default": spec["slug"] == "guests",
-            },
-        )
-        actions = dict.fromkeys(spec["blocks"], "block")
-        actions.update(dict.fromkeys(spec["alerts"], "alert"))
-        actions.update(dict.fromkeys(spec["allows"], "allow"))
-        services.group_set_categories(actor=None, group=group, actions=actions)
-        if spec["lunch_games"]:
-            services.schedule_add(
-                actor=None,
-                group=group,
-                label="Lunchtime games",
-                days=["mon", "tue", "wed", "thu", "fri"],
-                start=dt.time(12, 15),
-                end=dt.time(13, 15),
-                categories=["games"],
-                action="allow",
-            )
-        services.network_add(
-            actor=None, group=group, cidr=f"10.{100 + position}.0.0/16", label=spec["name"]
-        )
-        created["filter groups"] += 1
-    if not FilterGroup.objects.filter(school=school, slug=services.NO_INTERNET_SLUG).exists():
-        services.no_internet_group(school)  # where internet-withdrawal sanctions put pupils
-        created["filter groups"] += 1
+    created = {"filter groups": standard_groups_create(school=school), "filter entries": 0}
     if not FilterEntry.objects.filter(school=school).exists():
         services.entry_add(
             actor=None,

@@ -14,6 +14,36 @@ MAX_EXCEPTION_DAYS = 90
 BLOCK_PAGE_REPORTS_PER_HOUR = 5
 
 
+# What the school's policies forbid pupils on the school's internet, with the duty each
+# comes from (docs/policy-map.md). The shipped pupil groups block them; a change away from
+# blocking for a group that holds pupils needs a reason, so the school changes it knowingly.
+POLICY_PUPIL_BLOCKS: dict[str, str] = {
+    "social-networks": "pupils may not use social media at school (no pupil social media)",
+    "downloads": "pupils may not download or install software (no pupil downloads)",
+}
+
+
+def policy_block_refusal(
+    *, holds_pupils: bool, changes: dict[str, str], current: dict[str, str], reason: str
+) -> str | None:
+    """A group that holds pupils keeps the policies' pupil blocks unless whoever changes it
+    gives a reason. ``changes`` and ``current`` map category slugs to actions."""
+    if not holds_pupils or reason.strip():
+        return None
+    loosened = [
+        slug
+        for slug in POLICY_PUPIL_BLOCKS
+        if slug in current and current.get(slug) == "block" and changes.get(slug) != "block"
+    ]
+    if not loosened:
+        return None
+    why = "; ".join(f"{category_label(s)}: {POLICY_PUPIL_BLOCKS[s]}" for s in loosened)
+    return (
+        f"The school's policies block this for pupils ({why}). Give a reason to change it; "
+        "the change and the reason are kept in the filtering change log."
+    )
+
+
 def category_label(slug: str) -> str:
     known = BY_SLUG.get(slug)
     return known.label if known else slug

@@ -13,6 +13,8 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from warden.accounts.models import Account
+from warden.core.models import School
+from warden.core.signals import school_registered
 from warden.people.models import Person
 
 
@@ -24,3 +26,11 @@ def _membership_may_have_changed(sender: Any, instance: Any, **kwargs: Any) -> N
     if kwargs.get("raw"):
         return
     schedule_publish(instance.school_id, f"{sender._meta.verbose_name} changed", if_configured=True)
+
+
+@receiver(school_registered, dispatch_uid="filtering_school_registered")
+def _school_registered(sender: Any, school: School, **kwargs: Any) -> None:
+    """A new school filters from its first minute: it gets the shipped filter groups."""
+    from warden.monitoring.services.standard_groups import standard_groups_create
+
+    standard_groups_create(school=school)

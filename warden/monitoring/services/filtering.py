@@ -38,6 +38,7 @@ from warden.monitoring.filtering_rules import (
     exception_expiry_refusal,
     illegal_refusal,
     known_category,
+    policy_block_refusal,
 )
 from warden.monitoring.models.filtering import (
     AssignmentSource,
@@ -570,6 +571,14 @@ def group_set_categories(
     for slug in ILLEGAL_SLUGS:
         wanted[slug] = CategoryAction.BLOCK
     current = {a.category: a.action for a in group.actions.all()}
+    refusal = policy_block_refusal(
+        holds_pupils=PersonType.PUPIL in (group.person_types or []),
+        changes=wanted,
+        current=current,
+        reason=reason,
+    )
+    if refusal:
+        raise ServiceError(refusal, field_errors={"reason": [refusal]})
     changes = diff(current, wanted)
     if not changes:
         return {}
