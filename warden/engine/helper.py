@@ -57,6 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="the external_acl_type fields, in order (default: '%%>a %%un %%URI')",
     )
     parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="Squid's concurrency= setting for this helper; without it, channel IDs are "
+        "recognised by themselves (needed only for an external ACL format starting with "
+        "%%un or %%DST)",
+    )
+    parser.add_argument(
         "--log-level", default="WARNING", help="stderr log level (default: WARNING)"
     )
     return parser
@@ -81,7 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "allowing" if args.fail_open else "blocking",
         )
     try:
-        helper = SquidHelper(engine, args.mode, acl_format=args.acl_format.split())
+        helper = SquidHelper(
+            engine, args.mode, acl_format=args.acl_format.split(), concurrency=args.concurrency
+        )
     except ValueError as exc:
         logger.error("%s", exc)
         return 2

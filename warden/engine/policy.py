@@ -28,13 +28,14 @@ Squid turns into the ``YouTube-Restrict: Strict`` header Google documents (see
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import quote, unquote_plus
 from zoneinfo import ZoneInfo
 
 from warden.engine.categories import BY_SLUG, ILLEGAL_SLUGS
@@ -54,6 +55,19 @@ from warden.engine.snapshot import (
 )
 
 NO_POLICY_REASON = "no valid policy"
+UNREADABLE_REASON = "the request could not be read"
+TOO_LONG_REASON = "the request is too long to check"
+BAD_NAME_REASON = "the site's name is not valid"
+# Bounds on each field of a request, checked before any other work so that no request can
+# cost more than a fixed amount (docs/security.md, "Squid helper"). Squid itself refuses
+# URLs over 8 KiB; a DNS name is at most 253 characters, and the host part below also
+# holds the port, userinfo and percent-escapes.
+MAX_URL = 1 << 16
+MAX_AUTHORITY = 1024
+MAX_NAME = 256
+# The block page shows the address it was given: a shortened one is enough to recognise it,
+# and keeps the redirect within what Squid accepts in a reply header.
+_BLOCK_PAGE_URL_LIMIT = 2048
 # Where blocks go when there is no snapshot to name a block page: a reserved name that
 # never resolves, so the browser shows an error rather than the site.
 FALLBACK_BLOCK_PAGE = "http://warden.invalid/blocked"
@@ -97,10 +111,43 @@ _ESCAPES = {code: f"%{code:02X}" for code in range(128) if chr(code) not in _UNR
 
 
 def escape(value: str) -> str:
-    """Percent-encode ``value`` for a URL query (everything but unreserved characters)."""
+    """Percent-encode ``value`` for a URL query (everything but unreserved characters).
+
+    Bytes that were not UTF-8 (kept as surrogate escapes by the helper) go back to the
+    bytes they were, so ``x\\xffy`` becomes ``x%FFy``.
+    """
     if value.isascii():
         return value.translate(_ESCAPES)
-    return quote(value, safe="")
+    return quote(value, safe="", errors="surrogateescape")
+
+
+# Characters a URL may carry as they are: reserved ones, and "%" so that escapes stay.
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
+
+
+def ascii_url(url: str) -> str:
+    """``url`` with anything outside ASCII percent-encoded (its UTF-8 or original bytes)."""
+    return url if url.isascii() else quote(url, safe=_URL_SAFE, errors="surrogateescape")
+
+
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def unusable_host(authority: str) -> bool:
+    """Whether a URL's host part cannot be a host name: empty, or holding control
+    characters, spaces or bytes that were not UTF-8."""
+    return not authority or _CONTROL.search(authority) is not None or has_undecodable(authority)
+
+
+def has_undecodable(text: str) -> bool:
+    """Whether ``text`` holds bytes that were not UTF-8 (surrogate escapes)."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def block_page_url(
@@ -143,6 +190,8 @@ class BlockPage:
         self, url: str, category: str, group: str, reason: str, user: str, client_ip: str
     ) -> str:
         user = "" if user == "-" else user
+        if len(url) > _BLOCK_PAGE_URL_LIMIT:
+            url = url[:_BLOCK_PAGE_URL_LIMIT]
         if self.placeholders:
             values = {
                 "url": url,
@@ -173,6 +222,17 @@ class BlockPage:
 _FIELDS = ("url", "category", "group", "user", "client_ip", "reason")
 
 
+def refusal(page: BlockPage, reason: str, *, url: str, user: str, client_ip: str) -> Decision:
+    """A block decided before the request was looked at, its fields cut to their bounds."""
+    return Decision(
+        Action.BLOCK,
+        "",
+        "",
+        reason,
+        redirect_url=page.url(url, "", "", reason, user[:MAX_NAME], client_ip[:MAX_NAME]),
+    )
+
+
 # --- safe search ---------------------------------------------------------------------------
 
 _YOUTUBE_HOSTS = frozenset(
@@ -194,15 +254,35 @@ _DUCKDUCKGO_HOSTS = frozenset(
 _BING_PATHS = ("search", "images/search", "videos/search", "news/search", "as/suggestions")
 
 
+def _query_name(text: str) -> str:
+    if "%" in text or "+" in text:
+        return unquote_plus(text, errors="surrogateescape")
+    return text
+
+
 def _with_param(url: str, rest: str, key: str, value: str) -> str | None:
-    """``url`` with query parameter ``key`` forced to ``value``; None if it already is."""
+    """``url`` with query parameter ``key`` forced to ``value``; None if it already is.
+
+    The other parameters are kept byte for byte (decoding and re-encoding them would change
+    a query that is not UTF-8); parameters are compared by their decoded names, as the
+    search engine reads them. The result is ASCII, whatever bytes the request had.
+    """
     path, _, query = rest.partition("?")
-    pairs = parse_qsl(query, keep_blank_values=True)
-    if pairs.count((key, value)) == 1 and all(k != key or v == value for k, v in pairs):
+    kept = []
+    found = right = 0
+    for piece in query.split("&"):
+        if not piece:
+            continue
+        name, _, given = piece.partition("=")
+        if _query_name(name) == key:
+            found += 1
+            right += _query_name(given) == value
+            continue
+        kept.append(piece)
+    if found == 1 and right == 1:
         return None
-    pairs = [(k, v) for k, v in pairs if k != key]
-    pairs.append((key, value))
-    return url[: len(url) - len(rest)] + path + "?" + urlencode(pairs)
+    kept.append(f"{key}={value}")
+    return ascii_url(url[: len(url) - len(rest)] + path + "?" + "&".join(kept))
 
 
 def safe_search(url: str) -> tuple[str | None, tuple[tuple[str, str], ...]]:
@@ -422,7 +502,7 @@ class Policy:
         text = raw.partition("%")[0].strip("[]")
         try:
             value = int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
-        except OSError:
+        except (OSError, ValueError):  # ValueError: NUL bytes, bytes that were not UTF-8
             value = -1
         key = raw
         if value >= 0:
@@ -460,8 +540,13 @@ class Policy:
         if not window[0] <= now < window[1]:
             window = group.masks_at(now, self.illegal)
         authority, rest = split_url(url)
+        if len(authority) > MAX_AUTHORITY:
+            return self.refuse(TOO_LONG_REASON, url=url, user=user, client_ip=client_ip)
         info = self._host_cache.get(authority)
         if info is None:
+            if unusable_host(authority):
+                # Checked on a cache miss only: such a name never enters the cache.
+                return self._bad_name(url, authority, window, group, user, client_ip)
             info = self.index.host_info(authority)
         mask, table = info
         if table is not None:
@@ -487,6 +572,24 @@ class Policy:
         if group.safe_search:
             return self._finish(url, group, group.allow_plain)
         return group.allow_plain
+
+    def _bad_name(
+        self,
+        url: str,
+        authority: str,
+        window: tuple[float, float, int, int, int],
+        group: _Group,
+        user: str,
+        client_ip: str,
+    ) -> Decision:
+        """No DNS name is empty or holds control characters or bytes that are not UTF-8:
+        whatever such a name reaches, it is not a site the lists can vouch for. It is
+        still looked up (uncached), so a category that blocks says so."""
+        mask = self.index.host_facts_many([authority])[0][0] if authority else 0
+        hit = mask & (window[2] | self.illegal)
+        if hit:
+            return self._block(url, hit, mask, group, user, client_ip)
+        return self._blocked_for(url, BAD_NAME_REASON, mask, group, user, client_ip)
 
     def _first(self, mask: int) -> str:
         return self.index.categories[(mask & -mask).bit_length() - 1]
@@ -519,6 +622,11 @@ class Policy:
         self, url: str, mask: int, group: _Group, user: str, client_ip: str
     ) -> Decision:
         reason = f"not on the allowed list for {group.label}"
+        return self._blocked_for(url, reason, mask, group, user, client_ip)
+
+    def _blocked_for(
+        self, url: str, reason: str, mask: int, group: _Group, user: str, client_ip: str
+    ) -> Decision:
         return Decision(
             Action.BLOCK,
             "",
@@ -527,6 +635,12 @@ class Policy:
             self.index.slugs(mask),
             redirect_url=self.block_page.url(url, "", group.slug, reason, user, client_ip),
         )
+
+    def refuse(
+        self, reason: str, *, url: str = "", user: str = "", client_ip: str = ""
+    ) -> Decision:
+        """A block for a request that was not looked at: no group, no categories."""
+        return refusal(self.block_page, reason, url=url, user=user, client_ip=client_ip)
 
     def _alert(self, hit: int, mask: int, group: _Group) -> Decision:
         category = self._first(hit)
@@ -597,6 +711,7 @@ class PolicyEngine:
         self.fallback_block_page = fallback_block_page
         self._snapshot: PolicySnapshot | None = None
         self._policy: Policy | None = None
+        self._fallback_page: BlockPage | None = None
 
     @classmethod
     def for_snapshot(cls, snapshot: PolicySnapshot) -> PolicyEngine:
@@ -626,10 +741,28 @@ class PolicyEngine:
         holder = self.holder
         if holder is not None and holder.clock() >= holder.next_check:
             self.policy()
+        if len(url) > MAX_URL or len(user) > MAX_NAME or len(client_ip) > MAX_NAME:
+            return self.refuse(TOO_LONG_REASON, url=url, user=user, client_ip=client_ip)
         policy = self._policy
         if policy is None:
             return self.no_policy(url, user=user, client_ip=client_ip)
         return policy.decide(url, user=user, client_ip=client_ip, now=now)
+
+    def refuse(
+        self, reason: str, *, url: str = "", user: str = "", client_ip: str = ""
+    ) -> Decision:
+        """A block for a request that cannot be decided on (unreadable, or over a bound).
+
+        Blocks whatever the fail-open setting says: that setting is about a missing
+        policy, not about requests nobody can read.
+        """
+        policy = self._policy
+        if policy is not None:
+            return policy.refuse(reason, url=url, user=user, client_ip=client_ip)
+        page = self._fallback_page
+        if page is None or page.template != self.fallback_block_page:
+            page = self._fallback_page = BlockPage(self.fallback_block_page)
+        return refusal(page, reason, url=url, user=user, client_ip=client_ip)
 
     def no_policy(self, url: str, *, user: str = "", client_ip: str = "") -> Decision:
         if self.fail_open:

@@ -16,34 +16,38 @@ the pre-3.4 redirector line squidGuard reads); ``key=value`` extras set with
 * ``OK rewrite-url="URL"`` - safe search: Squid fetches the safe form instead;
 * ``OK youtube-restrict=strict`` - keep the request, annotate it for YouTube (below);
 * ``OK warden-alert=CATEGORY`` - keep the request, annotate it for the access log;
-* ``ERR`` - no change;
-* ``BH message="..."`` - the line could not be understood.
+* ``ERR`` - no change.
 
 **external_acl** (``external_acl_type``), fields as configured, by default
-``%>a %un %URI``. ``OK`` means "allowed" and ``ERR`` "blocked", so a helper that dies or
-answers ``BH`` leaves the ACL unmatched and ``http_access allow warden`` denies: the failure
-closes. Blocks carry ``message="reason"``, ``tag=category`` and ``block-url="..."``; allowed
+``%>a %un %URI``; Squid 5 adds the ACL's arguments after them (``-`` when there are none),
+which are ignored. ``OK`` means "allowed" and ``ERR`` "blocked", so a helper that dies
+leaves the ACL unmatched and ``http_access allow warden`` denies: the failure closes.
+Blocks carry ``message="reason"``, ``tag=category`` and ``block-url="..."``; allowed
 requests in a category carry ``tag=category``. Field values arrive percent-encoded and are
 decoded once; ``-`` means "none".
 
-Squid configuration (``warden-filter-helper`` is installed beside ``warden`` in the venv;
-``python -m warden.engine.helper`` does not work as a Squid program because Squid starts
-helpers with a made-up ``argv[0]``, and Python then cannot find its venv)::
+**Fail closed.** The helper never answers ``BH``: Squid treats that as "no answer" and, for
+url_rewrite, forwards the request untouched. A line it cannot read (no URL, too few
+fields, a field over its bound, an error while deciding) gets a block: a redirect to the
+block page, or ``ERR``. Lines are taken as the bytes Squid sends: bytes that are not UTF-8
+are kept (as surrogate escapes) and given back unchanged, a host name holding such bytes is
+blocked, and fields are split at spaces only, as Squid writes them.
 
-    url_rewrite_program /srv/warden/.venv/bin/warden-filter-helper \\
-        --snapshot /var/lib/warden/policy.wps
-    url_rewrite_children 20 startup=5 idle=2 concurrency=50
+**Channel IDs.** Squid sends one when ``concurrency`` is above 0. The helper recognises it
+by itself (a first field of digits), since neither a URL nor a client address is all
+digits; an external ACL format that starts with a field that can be (``%un``, ``%DST``)
+needs ``--concurrency N`` with Squid's value.
 
-    external_acl_type warden children-max=10 concurrency=50 ttl=60 %>a %un %URI \\
-        /srv/warden/.venv/bin/warden-filter-helper --mode external-acl \\
-        --snapshot /var/lib/warden/policy.wps
-    acl warden external warden
-    http_access allow warden
-    http_access deny all
+**Bounds.** Every field is bounded before any work (:data:`warden.engine.policy.MAX_URL`,
+``MAX_AUTHORITY``, ``MAX_NAME``), and :meth:`SquidHelper.serve` answers a line over
+:data:`MAX_LINE` bytes without keeping it: such requests are blocked, in time proportional
+to their length.
 
-    # YouTube Restricted Mode for safe-search groups (the header Google documents):
-    acl youtube_restrict note youtube-restrict strict
-    request_header_add YouTube-Restrict Strict youtube_restrict
+Squid configuration: :func:`squid_config` gives the lines ``docs/squid.md`` tells schools
+to use (and the tests run a real Squid with). ``warden-filter-helper`` is installed beside
+``warden`` in the venv; ``python -m warden.engine.helper`` does not work as a Squid program
+because Squid starts helpers with a made-up ``argv[0]``, and Python then cannot find its
+venv.
 
 Speed: :meth:`SquidHelper.serve` reads whatever input is available (up to 64 KiB), answers
 every complete line in it, and writes and flushes those answers together before it reads
@@ -60,12 +64,59 @@ from enum import StrEnum
 from typing import BinaryIO
 from urllib.parse import unquote
 
-from warden.engine.policy import Action, Decision, PolicyEngine
+from warden.engine.policy import (
+    TOO_LONG_REASON,
+    UNREADABLE_REASON,
+    Action,
+    Decision,
+    PolicyEngine,
+)
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_ACL_FORMAT: tuple[str, ...] = ("%>a", "%un", "%URI")
 _READ_SIZE = 1 << 16
+MAX_LINE = 1 << 17
+"""Bytes in one request line beyond which it is blocked unread (a URL Squid sends is at most
+8 KiB; the policy's own bounds are smaller than this)."""
+# Fields that may be all digits, so cannot tell a channel ID from a value by themselves.
+_DIGIT_ROLES = frozenset({"user", "host"})
+
+HELPER_PROGRAM = "/srv/warden/.venv/bin/warden-filter-helper"
+SNAPSHOT_FILE = "/srv/warden/var/filtering/SCHOOL/policy.wps"
+
+
+def squid_config(
+    mode: Mode | str,
+    *,
+    program: str = HELPER_PROGRAM,
+    snapshot: str = SNAPSHOT_FILE,
+    concurrency: int = 50,
+) -> str:
+    """The squid.conf lines for Warden's helper in ``mode``, as ``docs/squid.md`` gives them.
+
+    ``concurrency`` 0 leaves Squid's ``concurrency=`` out (one request at a time per helper).
+    """
+    command = f"{program} --snapshot {snapshot}"
+    many = f" concurrency={concurrency}" if concurrency else ""
+    if Mode(mode) is Mode.URL_REWRITE:
+        lines = [
+            f"url_rewrite_program {command}",
+            f"url_rewrite_children 20 startup=2 idle=2{many}",
+            "# YouTube Restricted Mode for safe-search groups (the header Google documents):",
+            "acl youtube_restrict note youtube-restrict strict",
+            "request_header_add YouTube-Restrict Strict youtube_restrict",
+        ]
+    else:
+        lines = [
+            f"external_acl_type warden children-max=10{many} ttl=60 %>a %un %URI "
+            f"{command} --mode external-acl",
+            "acl warden external warden",
+            "http_access allow warden",
+            "http_access deny all",
+        ]
+    return "\n".join(lines) + "\n"
+
 
 # Squid logformat codes (and their old external_acl_type spellings) a field can carry.
 _ACL_ROLES = {
@@ -106,8 +157,10 @@ class Mode(StrEnum):
 
 
 def quote_value(value: str) -> str:
-    """A kv-pair value as Squid reads it: double-quoted, backslash-escaped."""
+    """A kv-pair value as Squid reads it: double-quoted, backslash-escaped, on one line."""
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    if "\r" in escaped:
+        escaped = escaped.replace("\r", " ")
     return f'"{escaped}"'
 
 
@@ -156,11 +209,29 @@ def acl_answer(decision: Decision) -> str:
 def _decode(value: str) -> str:
     if value == "-":
         return ""
-    return unquote(value) if "%" in value else value
+    return unquote(value, errors="surrogateescape") if "%" in value else value
+
+
+def _fields(line: str) -> list[str]:
+    """The space-separated fields of a line, as Squid writes them (no other whitespace
+    separates fields: a tab or form feed inside a URL stays part of it)."""
+    parts = line.split(" ")
+    if "" in parts:
+        parts = [part for part in parts if part]
+    return parts
+
+
+def _is_channel(field: str) -> bool:
+    return field.isdigit() and field.isascii()
 
 
 class SquidHelper:
-    """Answers helper lines from a :class:`PolicyEngine` in one of Squid's protocols."""
+    """Answers helper lines from a :class:`PolicyEngine` in one of Squid's protocols.
+
+    ``concurrency`` is Squid's ``concurrency=`` setting when known: above 0 every line
+    starts with a channel ID, 0 none does; ``None`` (the default) recognises channel IDs by
+    themselves, which needs a protocol whose first field is never all digits.
+    """
 
     def __init__(
         self,
@@ -168,6 +239,7 @@ class SquidHelper:
         mode: Mode | str = Mode.URL_REWRITE,
         *,
         acl_format: Sequence[str] = DEFAULT_ACL_FORMAT,
+        concurrency: int | None = None,
     ) -> None:
         self.engine = engine
         self.mode = Mode(mode)
@@ -179,20 +251,46 @@ class SquidHelper:
             roles.append(role)
         if "url" not in roles and "host" not in roles:
             raise ValueError("the external ACL format needs %URI or %DST")
+        if concurrency is not None and concurrency < 0:
+            raise ValueError("concurrency must be 0 or more, as in Squid's concurrency=")
+        if concurrency is None and self.mode is Mode.EXTERNAL_ACL and roles[0] in _DIGIT_ROLES:
+            raise ValueError(
+                f"the external ACL format starts with {acl_format[0]}, which may be all "
+                "digits like a channel ID: give --concurrency with Squid's concurrency= value "
+                "(0 without it), or start the format with %>a or %URI"
+            )
         self.acl_roles = tuple(roles)
+        self.concurrency = concurrency
         self._decide = engine.decide
         self.answer = self._rewrite if self.mode is Mode.URL_REWRITE else self._acl
 
     # Each returns the full answer line (channel ID included, newline excluded).
 
-    def _rewrite(self, line: str) -> str:
-        parts = line.split()
+    def _channel(self, parts: list[str]) -> str:
+        """Take the channel ID off ``parts``; ``"ID "`` or ``""``."""
         if not parts:
-            return 'BH message="empty request"'
-        channel = ""
-        if len(parts) > 1 and parts[0].isdigit():
-            channel = parts[0] + " "
+            return ""
+        concurrency = self.concurrency
+        if concurrency == 0:
+            return ""
+        first = parts[0]
+        if _is_channel(first):
             del parts[0]
+            return first + " "
+        return ""
+
+    def refuse(self, channel: str, reason: str, url: str = "") -> str:
+        """The block answer for a line that cannot be decided on."""
+        decision = self.engine.refuse(reason, url=url)
+        if self.mode is Mode.URL_REWRITE:
+            return channel + rewrite_answer(decision)
+        return channel + acl_answer(decision)
+
+    def _rewrite(self, line: str) -> str:
+        parts = _fields(line)
+        channel = self._channel(parts)
+        if not parts:
+            return self.refuse(channel, UNREADABLE_REASON)
         url = parts[0]
         client = user = ""
         count = len(parts)
@@ -205,9 +303,9 @@ class SquidHelper:
             client = client.partition("/")[0]
         try:
             return channel + rewrite_answer(self._decide(url, user=user, client_ip=client))
-        except Exception as exc:  # one bad request must not stop filtering for everyone
-            logger.exception("url_rewrite line not answered: %r", line)
-            return f"{channel}BH message={quote_value(f'warden error: {exc!r}')}"
+        except Exception:  # one bad request must not stop filtering for everyone
+            logger.exception("url_rewrite line blocked after an error: %r", line[:1024])
+            return self.refuse(channel, UNREADABLE_REASON, url)
 
     @staticmethod
     def _rewrite_extras(extras: list[str]) -> tuple[str, str]:
@@ -230,55 +328,87 @@ class SquidHelper:
         return client, user
 
     def _acl(self, line: str) -> str:
-        parts = line.split()
-        if not parts:
-            return 'BH message="empty request"'
-        channel = ""
-        if len(parts) == len(self.acl_roles) + 1 and parts[0].isdigit():
-            channel = parts[0] + " "
-            del parts[0]
-        if len(parts) < len(self.acl_roles):
-            return f"{channel}BH message={quote_value('expected ' + str(len(self.acl_roles)))}"
-        values = {role: _decode(parts[i]) for i, role in enumerate(self.acl_roles)}
+        parts = _fields(line)
+        channel = self._channel(parts)
+        roles = self.acl_roles
+        if len(parts) < len(roles):
+            return self.refuse(channel, UNREADABLE_REASON)
+        # Fields after the format's are the ACL's arguments (Squid 5 sends "-" for none).
+        values = {role: _decode(parts[i]) for i, role in enumerate(roles)}
         url = values.get("url") or ""
         if not url and values.get("host"):
             url = f"http://{values['host']}/"
         if not url:
-            return f'{channel}BH message="no URL in request"'
+            return self.refuse(channel, UNREADABLE_REASON)
         try:
-            decision = self.engine.decide(
+            decision = self._decide(
                 url, user=values.get("user", ""), client_ip=values.get("ip", "")
             )
             return channel + acl_answer(decision)
-        except Exception as exc:  # one bad request must not stop filtering for everyone
-            logger.exception("external ACL line not answered: %r", line)
-            return f"{channel}BH message={quote_value(f'warden error: {exc!r}')}"
+        except Exception:  # one bad request must not stop filtering for everyone
+            logger.exception("external ACL line blocked after an error: %r", line[:1024])
+            return self.refuse(channel, UNREADABLE_REASON, url)
+
+    def reply(self, line: bytes) -> bytes:
+        """The answer to one request line as Squid sends it (bytes, without its newline),
+        as :meth:`serve` writes it (with its newline)."""
+        if len(line) > MAX_LINE:
+            return self._too_long(line[:64])
+        answer = self.answer(line.decode("utf-8", "surrogateescape"))
+        return answer.encode("utf-8", "surrogateescape") + b"\n"
+
+    def _too_long(self, head: bytes) -> bytes:
+        parts = _fields(head.decode("ascii", "replace"))
+        channel = self._channel(parts)
+        return self.refuse(channel, TOO_LONG_REASON).encode("utf-8") + b"\n"
 
     def serve(self, stdin: BinaryIO, stdout: BinaryIO) -> int:
-        """Answer lines until stdin closes; returns how many were answered."""
+        """Answer lines until stdin closes; returns how many were answered.
+
+        A line over :data:`MAX_LINE` bytes is answered with a block once its end arrives,
+        keeping only its first bytes (for the channel ID) meanwhile.
+        """
         read = getattr(stdin, "read1", stdin.read)
         answer = self.answer
         pending = b""
+        skipping: bytes | None = None  # the head of an over-long line being skipped
         answered = 0
         while True:
             chunk = read(_READ_SIZE)
             if not chunk:
                 break
+            out: list[bytes] = []
+            if skipping is not None:
+                end = chunk.find(b"\n")
+                if end < 0:
+                    continue
+                out.append(self._too_long(skipping))
+                answered += 1
+                skipping = None
+                chunk = chunk[end + 1 :]
             data = pending + chunk if pending else chunk
             cut = data.rfind(b"\n")
             if cut < 0:
                 pending = data
-                continue
-            pending = data[cut + 1 :]
-            lines = data[:cut].decode("utf-8", "surrogateescape").split("\n")
-            out = "\n".join([answer(line) for line in lines])
-            stdout.write(out.encode("utf-8", "surrogateescape") + b"\n")
+            else:
+                pending = data[cut + 1 :]
+                lines = data[:cut].decode("utf-8", "surrogateescape").split("\n")
+                text = "\n".join([answer(line) for line in lines])
+                out.append(text.encode("utf-8", "surrogateescape") + b"\n")
+                answered += len(lines)
+            if len(pending) > MAX_LINE:
+                skipping = pending[:64]
+                pending = b""
+            if out:
+                stdout.write(b"".join(out))
+                stdout.flush()
+        if skipping is not None:
+            stdout.write(self._too_long(skipping))
             stdout.flush()
-            answered += len(lines)
-        if pending:
+            answered += 1
+        elif pending:
             # A last line without its newline still gets an answer.
-            line = pending.decode("utf-8", "surrogateescape")
-            stdout.write(answer(line).encode("utf-8", "surrogateescape") + b"\n")
+            stdout.write(self.reply(pending))
             stdout.flush()
             answered += 1
         return answered

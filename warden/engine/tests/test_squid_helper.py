@@ -79,12 +79,15 @@ def test_youtube_for_safe_search_groups_is_annotated():
     assert answer == "OK youtube-restrict=strict"
 
 
-def test_blank_and_garbled_lines_never_crash_the_helper():
+def test_blank_and_garbled_lines_are_blocked_never_answered_bh():
     h = helper()
-    assert h.answer("") == 'BH message="empty request"'
-    assert h.answer("   ") == 'BH message="empty request"'
-    assert h.answer("5") in ("ERR", "OK")
-    assert h.answer("\x00\xff %%% - -").startswith(("ERR", "OK", "BH"))
+    unreadable = "reason=the%20request%20could%20not%20be%20read"
+    for line in ("", "   "):
+        answer = h.answer(line)
+        assert answer.startswith('OK status=302 url="https://warden.school.example/blocked?')
+        assert unreadable in answer
+    assert h.answer("5").startswith("5 OK status=302") and unreadable in h.answer("5")
+    assert h.answer("\x00\xff %%% - -").startswith(("ERR", "OK"))
 
 
 def test_external_acl_answers_ok_for_allowed_and_err_with_reason_for_blocked():
@@ -113,8 +116,9 @@ def test_external_acl_format_can_be_reordered():
     assert h.answer("http://play.example/ bob 10.2.0.9") == "OK tag=games"
 
 
-def test_external_acl_short_line_is_a_broken_helper_answer():
-    assert helper(Mode.EXTERNAL_ACL).answer("10.1.0.9 alice").startswith("BH ")
+def test_external_acl_short_line_is_denied_not_answered_bh():
+    answer = helper(Mode.EXTERNAL_ACL).answer("10.1.0.9 alice")
+    assert answer.startswith('ERR message="the request could not be read"')
 
 
 def test_kv_values_are_quoted_the_way_squid_reads_them():
@@ -135,7 +139,7 @@ def test_serve_answers_every_line_including_a_last_one_without_newline():
     assert h.serve(stdin, stdout) == 3
     lines = stdout.getvalue().decode().splitlines()
     assert lines[0] == "1 ERR"
-    assert lines[1] == 'BH message="empty request"'
+    assert lines[1].startswith("OK status=302") and "could%20not%20be%20read" in lines[1]
     assert lines[2].startswith("2 OK status=302")
 
 
@@ -153,7 +157,7 @@ def test_helper_process_speaks_url_rewrite_without_channel_ids(snapshot: Path):
     assert answers[0].startswith("OK status=302 url=")
     assert answers[1] == "ERR"
     assert answers[2].startswith("OK status=302 url=") and "group=ks2" in answers[2]
-    assert answers[3].startswith("BH ")
+    assert answers[3].startswith("OK status=302 url=") and "could%20not%20be%20read" in answers[3]
 
 
 def test_helper_process_speaks_url_rewrite_with_channel_ids(snapshot: Path):
