@@ -42,6 +42,13 @@ def _immediate_tasks(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _own_audit_checkpoints(settings, tmp_path_factory):
+    """Each test signs audit checkpoints into a file of its own, never the site's."""
+    folder = tmp_path_factory.mktemp("audit")
+    settings.WARDEN_AUDIT_CHECKPOINT_FILE = folder / "audit-checkpoints"
+
+
 @pytest.fixture
 def school(db) -> School:
     trust = TrustFactory.create(name="Oak Learning Trust", slug="oak-trust")

@@ -194,6 +194,16 @@ WARDEN_FILTER_CHECK_INTERVAL = float(env_str("WARDEN_FILTER_CHECK_INTERVAL") or 
 WARDEN_FILTER_IMPORT_ROOTS = env_list("WARDEN_FILTER_IMPORT_ROOTS", [])
 
 TASKS = {"default": {"BACKEND": env_str("WARDEN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Audit checkpoints (warden.core.audit_checkpoints): signed with WARDEN_AUDIT_KEY, or a key
+# derived from SECRET_KEY; written every WARDEN_AUDIT_CHECKPOINT_MINUTES to an append-only
+# file, and e-mailed to the SIROs when WARDEN_AUDIT_CHECKPOINT_EMAIL is on.
+WARDEN_AUDIT_KEY = env_str("WARDEN_AUDIT_KEY")
+WARDEN_AUDIT_CHECKPOINT_FILE = Path(
+    env_str("WARDEN_AUDIT_CHECKPOINT_FILE") or VAR_DIR / "audit-checkpoints"
+)
+WARDEN_AUDIT_CHECKPOINT_MINUTES = env_int("WARDEN_AUDIT_CHECKPOINT_MINUTES", 60)
+WARDEN_AUDIT_CHECKPOINT_EMAIL = env_bool("WARDEN_AUDIT_CHECKPOINT_EMAIL", False)
+
 
 LOGGING = {
     "version": 1,

@@ -8,17 +8,29 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from warden.core.models import AuditChainHead, AuditEntry, School, Trust, User
+from warden.core.audit_checkpoints import (
+    Checkpoint,
+    CheckpointFileError,
+    checkpoint_append,
+    checkpoint_sign,
+    checkpoints_read,
+)
+from warden.core.errors import ServiceError
+from warden.core.models import AuditChainHead, AuditEntry, Membership, School, Trust, User
+from warden.core.roles import Role
 
 GENESIS = "0" * 64
 MASK = "••••••"
@@ -44,6 +56,15 @@ def audit_context(
         yield
     finally:
         _context.reset(token)
+
+
+def actor_label(actor: User | None) -> str:
+    """The actor as text kept in the entry: their name and username as they are now."""
+    if actor is None:
+        return "system"
+    name = actor.get_full_name()
+    username = actor.get_username()
+    return (f"{name} ({username})" if name else username)[:200]
 
 
 def _is_secret(field: str) -> bool:
@@ -146,7 +167,7 @@ def audit_log(
     entry = AuditEntry(
         at=timezone.now(),
         actor=actor,
-        actor_label=(actor.get_username() if actor else "system")[:200],
+        actor_label=actor_label(actor),
         trust=trust,
         school=school,
         ip=ctx.ip,
@@ -175,7 +196,7 @@ def audit_log_many(
     """
     ctx = _context.get() or AuditContext()
     now = timezone.now()
-    label = (actor.get_username() if actor else "system")[:200]
+    label = actor_label(actor)
     entries = [
         AuditEntry(
             at=now,
@@ -218,18 +239,27 @@ class VerifyResult:
     problem: str | None = None
     bad_seq: int | None = None
     bad_id: int | None = None
+    checkpoint: Checkpoint | None = None
+    """The latest checkpoint the chain was proved against (None: there is none yet)."""
 
     @property
     def ok(self) -> bool:
         return self.problem is None
 
 
-def audit_verify() -> VerifyResult:
-    """Walk the chain in order and report the first entry that does not hold."""
-    expected_prev = GENESIS
-    expected_seq = 1
+def _walk(
+    entries: Iterable[AuditEntry],
+    *,
+    expected_seq: int,
+    expected_prev: str,
+    anchors: Mapping[int, Checkpoint],
+) -> VerifyResult:
+    """Check that ``entries`` (in ``seq`` order) continue the chain from ``expected_seq``.
+
+    Each entry must carry the next number, name the previous entry's hash, hash to what it
+    says, and match any checkpoint written at its number.
+    """
     checked = 0
-    entries = AuditEntry.objects.order_by("seq").iterator(chunk_size=2000)
     for entry in entries:
         if entry.seq != expected_seq:
             return VerifyResult(
@@ -255,9 +285,61 @@ def audit_verify() -> VerifyResult:
                 bad_seq=entry.seq,
                 bad_id=entry.pk,
             )
+        anchor = anchors.get(entry.seq)
+        if anchor is not None and not hmac.compare_digest(anchor.hash, entry.hash):
+            return VerifyResult(
+                checked,
+                f"entry #{entry.seq} (id {entry.pk}) is not the entry {anchor.describe()} "
+                f"vouches for: entries up to #{entry.seq} were rewritten and re-hashed after "
+                "that checkpoint",
+                bad_seq=entry.seq,
+                bad_id=entry.pk,
+            )
         expected_prev = entry.hash
         expected_seq += 1
         checked += 1
+    return VerifyResult(checked)
+
+
+def _anchors(checkpoints: list[Checkpoint]) -> dict[int, Checkpoint]:
+    anchors: dict[int, Checkpoint] = {}
+    for checkpoint in checkpoints:
+        earlier = anchors.get(checkpoint.seq)
+        if earlier is not None and earlier.hash != checkpoint.hash:
+            raise CheckpointFileError(
+                f"{earlier.describe()} and {checkpoint.describe()} name different entries "
+                f"#{checkpoint.seq}: the trail was rewritten between them"
+            )
+        anchors.setdefault(checkpoint.seq, checkpoint)
+    return anchors
+
+
+def audit_verify(*, checkpoint_file: Path | None = None) -> VerifyResult:
+    """Walk the whole chain in order and report the first entry that does not hold.
+
+    Beyond the chain itself, the trail must pass through every signed checkpoint in the
+    checkpoint file (``checkpoint_file``, or the site's): a checkpointed entry that is gone
+    or different means rows were removed or re-hashed by someone with database access.
+    """
+    try:
+        checkpoints = checkpoints_read(checkpoint_file)
+        anchors = _anchors(checkpoints)
+    except CheckpointFileError as exc:
+        return VerifyResult(0, str(exc))
+    latest = checkpoints[-1] if checkpoints else None
+    entries = AuditEntry.objects.order_by("seq").iterator(chunk_size=2000)
+    result = _walk(entries, expected_seq=1, expected_prev=GENESIS, anchors=anchors)
+    if not result.ok:
+        return result
+    checked = result.checked
+    furthest = max(anchors, default=0)
+    if furthest > checked:
+        return VerifyResult(
+            checked,
+            f"the trail ends at #{checked} but {anchors[furthest].describe()} recorded "
+            f"#{furthest}: the latest entries were removed",
+            bad_seq=checked + 1,
+        )
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and head.last_seq != checked:
         return VerifyResult(
@@ -266,4 +348,81 @@ def audit_verify() -> VerifyResult:
             "the latest entries were removed",
             bad_seq=checked + 1,
         )
-    return VerifyResult(checked)
+    return VerifyResult(checked, checkpoint=latest)
+
+
+def audit_checkpoint_write(*, notify: bool | None = None, if_changed: bool = False) -> Checkpoint:
+    """Sign where the audit chain stands now and append it to the checkpoint file.
+
+    The entries written since the previous checkpoint are checked first, so a checkpoint
+    never vouches for a chain that does not continue the one already checkpointed. When
+    ``WARDEN_AUDIT_CHECKPOINT_EMAIL`` is on (or ``notify``), the signed line is e-mailed to
+    every SIRO, a copy out of reach of anyone who can only change the server. With
+    ``if_changed`` (the scheduled job), nothing is written when no entry was added since.
+    """
+    try:
+        checkpoints = checkpoints_read()
+    except CheckpointFileError as exc:
+        raise ServiceError(f"{exc}. Run 'warden audit verify' and investigate.") from None
+    previous = checkpoints[-1] if checkpoints else None
+    start_seq, start_prev = (previous.seq, previous.hash) if previous else (0, GENESIS)
+    entries = AuditEntry.objects.filter(seq__gt=start_seq).order_by("seq")
+    if previous is not None and previous.seq > 0:
+        anchor = AuditEntry.objects.filter(seq=previous.seq).first()
+        if anchor is None or not hmac.compare_digest(anchor.hash, previous.hash):
+            raise ServiceError(
+                f"The audit trail no longer passes through {previous.describe()}, so no new "
+                "checkpoint was written. Run 'warden audit verify' and investigate."
+            )
+    result = _walk(
+        entries.iterator(chunk_size=2000),
+        expected_seq=start_seq + 1,
+        expected_prev=start_prev,
+        anchors={},
+    )
+    if not result.ok:
+        raise ServiceError(
+            f"The audit trail is broken ({result.problem}), so no checkpoint was written. "
+            "Run 'warden audit verify' and investigate."
+        )
+    seq = start_seq + result.checked
+    chain_hash = start_prev
+    if result.checked:
+        chain_hash = AuditEntry.objects.values_list("hash", flat=True).get(seq=seq)
+    if if_changed and previous is not None and previous.seq == seq:
+        return previous
+    checkpoint = checkpoint_sign(seq=seq, chain_hash=chain_hash, written_at=timezone.now())
+    checkpoint_append(checkpoint)
+    if settings.WARDEN_AUDIT_CHECKPOINT_EMAIL if notify is None else notify:
+        _send_checkpoint(checkpoint)
+    return checkpoint
+
+
+def _send_checkpoint(checkpoint: Checkpoint) -> None:
+    # Imported here: core.tasks imports this module for the scheduled checkpoint task.
+    from warden.core.tasks import send_email
+
+    recipients = sorted(
+        set(
+            Membership.objects.filter(
+                role=Role.SIRO, user__is_active=True, user__email__gt=""
+            ).values_list("user__email", flat=True)
+        )
+    )
+    if not recipients:
+        return
+    when = timezone.localtime(checkpoint.written_at)
+    body = (
+        f"Warden's audit trail stood at entry #{checkpoint.seq} at {when:%H:%M on %d/%m/%Y}.\n\n"
+        "Keep this e-mail. If the audit trail is ever in doubt, save the line below to a "
+        "file and run 'warden audit verify --checkpoint-file <that file>': it proves the "
+        "trail still holds every entry up to this one, unchanged.\n\n"
+        f"{checkpoint.line()}\n"
+    )
+
+    def send() -> None:
+        send_email.enqueue(
+            subject=f"Warden audit checkpoint: entry #{checkpoint.seq}", body=body, to=recipients
+        )
+
+    transaction.on_commit(send)

@@ -73,6 +73,14 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        # The audit trail names who did what; a user who leaves is deactivated so every
+        # entry they wrote keeps pointing at them (and its hash still holds).
+        raise PermissionError(
+            "Users are not deleted: deactivate the account instead, so the audit trail "
+            "keeps every action they took."
+        )
+
 
 class Membership(models.Model):
     """One role for one user, at one school or (school empty) across a whole trust."""
@@ -123,15 +131,18 @@ class AuditEntry(models.Model):
 
     seq = models.BigIntegerField(unique=True)
     at = models.DateTimeField()
+    # PROTECT, not SET_NULL: the hash covers these keys, so nulling them when a user,
+    # school or trust is deleted would rewrite history. ``actor_label`` keeps the actor's
+    # name and username as they were when the entry was written.
     actor = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     actor_label = models.CharField(max_length=200)
     trust = models.ForeignKey(
-        Trust, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Trust, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     school = models.ForeignKey(
-        School, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        School, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     ip = models.GenericIPAddressField(null=True, blank=True)
     via = models.CharField(max_length=20, default="web")

@@ -17,11 +17,13 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, close_old_connections, transaction
 from django.utils import timezone
 
 from warden.core.models import ScheduledRun
 from warden.core.registry import collect
+from warden.core.tasks import audit_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -91,3 +93,14 @@ def start_ticking(stop: threading.Event) -> threading.Thread:
     thread = threading.Thread(target=loop, name="warden-schedule", daemon=True)
     thread.start()
     return thread
+
+
+# Core's own recurring work: the audit checkpoint (warden.core.audit_checkpoints).
+JOBS = [
+    Job(
+        "core.audit_checkpoint",
+        dt.timedelta(minutes=settings.WARDEN_AUDIT_CHECKPOINT_MINUTES),
+        audit_checkpoint,
+        "Sign where the audit trail stands, so removed or rewritten entries show",
+    )
+]
