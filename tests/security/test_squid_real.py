@@ -36,14 +36,12 @@ from warden.engine.tests.test_squid_end_to_end import (
     RunAs,
     _Origin,
     choose_run_as,
-    free_port,
     helper_command,
-    helper_env,
     log_tail,
     squid_binary,
     start_origin,
+    start_squid,
     stop,
-    wait_until_listening,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -158,39 +156,6 @@ def squid_conf(mode: Mode, concurrency: int, workdir: Path, port: int, run_as: R
     return "\n".join(lines) + "\n" + documented
 
 
-def start(
-    mode: Mode, concurrency: int, workdir: Path, run_as: RunAs
-) -> tuple[subprocess.Popen[bytes], int, str]:
-    binary = squid_binary()
-    problem = ""
-    for _attempt in range(3):
-        port = free_port()
-        service = f"wardensec{uuid.uuid4().hex[:12]}"
-        conf = workdir / "squid.conf"
-        conf.write_text(squid_conf(mode, concurrency, workdir, port, run_as))
-        for name in ("cache.log", "squid.out"):
-            (workdir / name).unlink(missing_ok=True)
-        with open(workdir / "squid.out", "wb") as out:
-            process = subprocess.Popen(  # noqa: S603 - fixed arguments
-                [*run_as.prefix, binary, "-N", "-n", service, "-f", str(conf)],
-                cwd=workdir,
-                env=helper_env(),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        problem = wait_until_listening(
-            process, port, workdir / "cache.log", time.monotonic() + STARTUP_TIMEOUT
-        )
-        if not problem:
-            return process, port, service
-        stop(process, service)
-        if "in use" not in log_tail(workdir):
-            break
-    pytest.fail(f"Squid did not start ({run_as.how}): {problem}{log_tail(workdir)}", pytrace=False)
-
-
 CONFIGURATIONS = [
     (Mode.URL_REWRITE, 0),
     (Mode.URL_REWRITE, 10),
@@ -220,7 +185,12 @@ def proxy(request: pytest.FixtureRequest) -> Iterator[Proxy]:
         # Every loopback client is a key stage 2 pupil: gambling blocked, safe search on.
         header = policy_header(networks=[{"cidr": "127.0.0.0/8", "group": "ks2"}])
         write_snapshot(workdir / "policy.wps", header, small_index())
-        process, port, service = start(mode, concurrency, workdir, run_as)
+        process, port, service = start_squid(
+            workdir,
+            concurrency,
+            run_as,
+            lambda port: squid_conf(mode, concurrency, workdir, port, run_as),
+        )
         running = Proxy(process, port, service, workdir, origin, mode, concurrency)
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while True:  # the helpers start after Squid listens

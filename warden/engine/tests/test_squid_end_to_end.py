@@ -39,7 +39,8 @@ from typing import Any
 
 import pytest
 
-from warden.engine.lists import CategoryIndex, ListBuilder, shared_data_dir
+from warden.engine.datafiles import STARTER_UT1
+from warden.engine.lists import CategoryIndex, ListBuilder
 from warden.engine.snapshot import write_snapshot
 
 REPO = Path(__file__).resolve().parents[3]
@@ -99,8 +100,7 @@ def start_origin() -> tuple[_Origin, threading.Thread]:
 
 def gambling_index() -> CategoryIndex:
     """A small list built from a few real UT1 gambling entries (quick to build and load)."""
-    source = shared_data_dir() / "ut1" / "gambling" / "domains"
-    assert source.is_file(), f"the shared UT1 data is missing: {source} (WARDEN_SHARED_DATA)"
+    source = STARTER_UT1 / "gambling" / "domains"
     wanted = {GAMBLING_DOMAIN, *OTHER_GAMBLING_DOMAINS}
     with source.open(encoding="utf-8", errors="replace") as handle:
         found = {line.strip() for line in handle} & wanted
@@ -414,9 +414,15 @@ def log_tail(workdir: Path, lines: int = 40) -> str:
 
 
 def start_squid(
-    workdir: Path, concurrency: int, run_as: RunAs
+    workdir: Path,
+    concurrency: int,
+    run_as: RunAs,
+    make_conf: Callable[[int], str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], int, str]:
-    """Start Squid on a free port; (process, port, service name)."""
+    """Start Squid on a free port; (process, port, service name).
+
+    ``make_conf(port)`` gives the configuration, by default :func:`squid_conf`'s.
+    """
     binary = squid_binary()
     env = helper_env()
     problem = ""
@@ -427,7 +433,9 @@ def start_squid(
         service = f"wardentest{uuid.uuid4().hex[:12]}"
         conf = workdir / "squid.conf"
         conf.write_text(
-            squid_conf(
+            make_conf(port)
+            if make_conf is not None
+            else squid_conf(
                 port=port,
                 workdir=workdir,
                 snapshot=workdir / "policy.wps",
