@@ -14,7 +14,7 @@ from django.db import models
 from django.http import Http404, HttpRequest
 
 from warden.core.models import Membership, School, User
-from warden.core.roles import ROLE_PERMISSIONS, TWO_FACTOR_ROLES, Role
+from warden.core.roles import ROLE_PERMISSIONS, TWO_FACTOR_ROLES, Perm, Role, grant_refusal
 
 M = TypeVar("M", bound=models.Model)
 AnyUser = User | AnonymousUser
@@ -98,6 +98,46 @@ def require_perm(user: AnyUser, perm: str, school: School) -> None:
             f"Your role at {school.name} does not allow this ({perm}). "
             "Ask your headteacher or ICT manager if you need it."
         )
+
+
+def management_refusal(actor: AnyUser, target: User) -> str | None:
+    """Why ``actor`` may not reset, re-enrol, switch off or change the roles of ``target``.
+
+    A reset hands over the account, so it asks for as much as granting the account's
+    roles would: ``target`` may hold no role, at any school, that ``actor`` could not grant
+    there (``roles.grant_refusal``), and a trust-wide user is managed only by a trust-wide
+    administrator of the same trust. None when ``actor`` may.
+    """
+    actor_roles = roles_by_school(actor)
+    actor_trusts = {
+        m.trust_id
+        for m in memberships(actor)
+        if m.school_id is None and Perm.USERS_MANAGE in ROLE_PERMISSIONS.get(m.role, frozenset())
+    }
+    for membership in memberships(target):
+        label = Role(membership.role).label
+        if membership.school_id is None:
+            if membership.trust_id not in actor_trusts:
+                return (
+                    f"{target} is {label} across the trust: only a trust administrator may "
+                    "reset or change their sign-in."
+                )
+        elif grant_refusal(actor_roles.get(membership.school_id, set()), membership.role):
+            return (
+                f"{target} holds a role you could not grant ({label}): only someone who "
+                "could grant it may reset or change their sign-in. Ask your headteacher "
+                "or a trust administrator."
+            )
+    return None
+
+
+def require_may_manage(actor: AnyUser, target: User, school: School) -> None:
+    """403 with the reason unless ``actor`` manages users at ``school`` and may manage
+    ``target`` (``management_refusal``)."""
+    require_perm(actor, Perm.USERS_MANAGE, school)
+    refusal = management_refusal(actor, target)
+    if refusal:
+        raise PermissionDenied(refusal)
 
 
 def school_for_user(user: AnyUser, slug: str, perm: str) -> School:

@@ -7,16 +7,18 @@ import string
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from warden.core.access import require_perm, roles_by_school
+from warden.core.access import require_may_manage, require_perm, roles_by_school
 from warden.core.audit import audit_log, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.models import Membership, School, Trust, User
 from warden.core.passwords import policy_for_user, school_policy
 from warden.core.roles import TRUST_ONLY_ROLES, Perm, Role, grant_refusal
 from warden.core.signals import school_registered
+from warden.core.tasks import send_email
 from warden.lib.passwords import PasswordPolicy
 
 # Seed 001 §8f is the floor: a school may make its policy stricter, never weaker.
@@ -256,7 +258,12 @@ def administrator_create(
 
 @transaction.atomic
 def membership_grant(*, actor: User, user: User, school: School, role: str) -> Membership:
-    """Give a user a role at a school (idempotent)."""
+    """Give a user a role at a school (idempotent).
+
+    Someone who already holds a role the actor could not grant is not theirs to change
+    (``access.management_refusal``): that is a 403, not a form error.
+    """
+    require_may_manage(actor, user, school)
     _check_grant(actor, school, role)
     membership, created = Membership.objects.get_or_create(
         user=user, school=school, role=role, defaults={"trust": school.trust}
@@ -277,7 +284,7 @@ def membership_revoke(*, actor: User, membership: Membership) -> None:
     school = membership.school
     if school is None:
         raise ServiceError("Trust-wide roles are changed by a trust administrator.")
-    require_perm(actor, Perm.USERS_MANAGE, school)
+    require_may_manage(actor, membership.user, school)
     refusal = grant_refusal(roles_by_school(actor).get(school.pk, set()), membership.role)
     if refusal:
         raise ServiceError(refusal.replace("grant", "remove"))
@@ -294,9 +301,35 @@ def membership_revoke(*, actor: User, membership: Membership) -> None:
 
 
 def _managed_user(actor: User, user: User, school: School) -> None:
-    require_perm(actor, Perm.USERS_MANAGE, school)
+    """Refuse (403) unless ``actor`` may manage ``user``: see ``access.management_refusal``."""
     if school.pk not in roles_by_school(user):
         raise ServiceError(f"{user} has no role at {school.name}.")
+    require_may_manage(actor, user, school)
+
+
+def _tell_user(*, user: User, actor: User, school: School, what: str, advice: str) -> None:
+    """E-mail ``user`` that ``actor`` changed their sign-in, once the change has committed.
+
+    A reset someone did not ask for is the first sign of a takeover; the e-mail lets the
+    owner of the account raise the alarm.
+    """
+    if not user.email:
+        return
+    when = timezone.localtime().strftime("%d/%m/%Y at %H:%M")
+    body = (
+        f"Dear {user.get_full_name() or user.get_username()},\n\n"
+        f"{actor} {what} for your Warden sign-in at {school.name} on {when}.\n"
+        f"{advice}\n\n"
+        "If you did not expect this, tell your headteacher or ICT manager straight away: "
+        "someone may be trying to use your account.\n"
+    )
+    subject = f"Warden: your sign-in was changed ({what})"
+    to = [user.email]
+
+    def send() -> None:
+        send_email.enqueue(subject=subject, body=body, to=to)
+
+    transaction.on_commit(send)
 
 
 @transaction.atomic
@@ -313,6 +346,13 @@ def operator_reset_password(*, actor: User, user: User, school: School) -> str:
         obj=user,
         school=school,
         changes={"password": ["set", "temporary"]},
+    )
+    _tell_user(
+        user=user,
+        actor=actor,
+        school=school,
+        what="issued a temporary password",
+        advice="Your old password no longer works; you choose a new one at your next sign-in.",
     )
     return password
 
@@ -353,6 +393,13 @@ def operator_reset_two_factor(*, actor: User, user: User, school: School) -> Non
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     audit_log(actor=actor, action="user.two_factor_reset", obj=user, school=school)
+    _tell_user(
+        user=user,
+        actor=actor,
+        school=school,
+        what="removed your authenticator",
+        advice="You set up a new authenticator app at your next sign-in.",
+    )
 
 
 @transaction.atomic

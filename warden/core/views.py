@@ -25,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from warden.core import services
 from warden.core.access import (
+    management_refusal,
     needs_two_factor,
     request_school,
     request_user,
@@ -295,6 +296,7 @@ def user_detail(request: HttpRequest, user_pk: int) -> HttpResponse:
             "school": school,
             "locked": locked,
             "has_2fa": TOTPDevice.objects.filter(user=target, confirmed=True).exists(),
+            "refusal": management_refusal(request.user, target),
         },
     )
 
