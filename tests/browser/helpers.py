@@ -1,0 +1,66 @@
+"""Steps many journeys share: signing in (with the second factor when the role needs it)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import struct
+import time
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.checks import check_page
+from tests.browser.server import LiveWarden
+
+TOTP_STEP = 30
+
+
+def totp(secret: str, *, at: float | None = None) -> str:
+    """The 6-digit code an authenticator app shows for ``secret`` (RFC 6238, SHA-1, 30 s)."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    counter = int((time.time() if at is None else at) // TOTP_STEP)
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
+
+def fresh_totp(server: LiveWarden, username: str) -> str:
+    """A code for ``username`` not used before: Warden refuses a code a second time."""
+    secret = server.totp_secrets[username]
+    code = totp(secret)
+    while server.totp_used.get(username) == code:
+        time.sleep(1)
+        code = totp(secret)
+    server.totp_used[username] = code
+    return code
+
+
+def sign_in(page: Page, server: LiveWarden, username: str, *, phone: bool = False) -> None:
+    """Sign in from the sign-in page as a person would, checking each page on the way.
+
+    A role that needs the second factor enrols an authenticator at its first sign-in (the
+    key is read from the page, as a person would type it into their app) and afterwards
+    enters the current code. Ends on the dashboard.
+    """
+    page.goto("/sign-in/")
+    check_page(page, "sign-in", phone=phone)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(server.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("load")
+    if "/sign-in/two-factor/" in page.url:
+        check_page(page, "two-factor set-up", phone=phone)
+        server.totp_secrets[username] = page.locator("code.secret").inner_text().strip()
+        page.get_by_label("Code from your authenticator app").fill(fresh_totp(server, username))
+        page.get_by_role("button", name="Turn on two-factor sign-in").click()
+        expect(page.get_by_role("heading", name="Two-factor sign-in is on")).to_be_visible()
+        check_page(page, "backup codes", phone=phone)
+        page.get_by_role("link", name="Continue").click()
+    elif "/sign-in/verify/" in page.url:
+        check_page(page, "second step of sign-in", phone=phone)
+        page.get_by_label("Code from your authenticator app").fill(fresh_totp(server, username))
+        page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state("load")
+    assert "/sign-in/" not in page.url, f"{username} is still signing in at {page.url}"
