@@ -57,7 +57,8 @@ from traffic import (  # noqa: E402
 )
 
 from warden.engine.categories import ut1_category  # noqa: E402
-from warden.engine.lists import ListBuilder, shared_data_dir  # noqa: E402
+from warden.engine.datafiles import shared_data_dir  # noqa: E402
+from warden.engine.lists import ListBuilder  # noqa: E402
 from warden.engine.snapshot import write_snapshot  # noqa: E402
 
 UT1_CATEGORIES = (

@@ -74,6 +74,7 @@ from traffic import (  # noqa: E402
 
 from warden.engine import archive  # noqa: E402
 from warden.engine.columns import ColumnIndex  # noqa: E402
+from warden.engine.datafiles import shared_data_dir  # noqa: E402
 from warden.engine.ingest import (  # noqa: E402
     FileCheckpointStore,
     Ingestor,
@@ -86,7 +87,7 @@ from warden.engine.keywords import (  # noqa: E402
     load_ldnoobw,
     load_starter_library,
 )
-from warden.engine.lists import ListBuilder, shared_data_dir  # noqa: E402
+from warden.engine.lists import ListBuilder  # noqa: E402
 from warden.engine.logs import parse_chunk  # noqa: E402
 
 GOAL = 1_000_000

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
+from warden.engine.datafiles import shared_data_dir
 from warden.engine.keywords import (
     TRANSLATION,
     KeywordMatcher,
@@ -38,7 +39,6 @@ from warden.engine.keywords import (
     load_ldnoobw,
     load_starter_library,
     normalise_phrase,
-    shared_data_dir,
 )
 
 VARIANT_PREFIXES = ("how to get", "buy", "where to find", "free", "watch", "videos of", "pics of")

@@ -369,7 +369,7 @@ def write_traffic(
 
 def main(argv: Sequence[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from warden.engine.lists import shared_data_dir
+    from warden.engine.datafiles import shared_data_dir
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000)

@@ -84,13 +84,13 @@ from typing import TypeVar
 import hyperscan
 
 from warden.engine import _native as native
+from warden.engine.datafiles import DATA_DIR
 
 logger = logging.getLogger(__name__)
 
 SEVERITY_MIN = 1
 SEVERITY_MAX = 5
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
 STARTER_LIBRARY = DATA_DIR / "starter_keywords.tsv"
 STARTER_EXCLUSIONS = DATA_DIR / "starter_exclusions.tsv"
 
@@ -1288,12 +1288,3 @@ def load_e2guardian_phrases(path: Path, *, _seen: set[Path] | None = None) -> li
             )
         )
     return phrases
-
-
-def shared_data_dir() -> Path:
-    """Where the project's shared real-world data lives (``WARDEN_SHARED_DATA`` overrides)."""
-    override = os.environ.get("WARDEN_SHARED_DATA")
-    if override:
-        return Path(override)
-    repo_root = Path(__file__).resolve().parents[2]
-    return repo_root.parent / "shared" / "data"

@@ -56,6 +56,7 @@ from warden.engine.categories import (
     resolve_slug,
     ut1_category,
 )
+from warden.engine.datafiles import STARTER_UT1
 
 LISTS_MAGIC = b"WARDEN-LISTS 1\n"
 FORMAT_VERSION = 1
@@ -94,16 +95,6 @@ _HOST_CHARS = re.compile(r"^[a-z0-9._*-]+$")
 
 class ListFormatError(ValueError):
     """A compiled list file is damaged, truncated or of another format."""
-
-
-def shared_data_dir() -> Path:
-    """Where the shared real-world data lives: ``WARDEN_SHARED_DATA``, else ``../shared/data``
-    beside the repository."""
-    override = os.environ.get("WARDEN_SHARED_DATA")
-    if override:
-        return Path(override)
-    repo_root = Path(__file__).resolve().parents[2]
-    return repo_root.parent / "shared" / "data"
 
 
 # --- normalisation -------------------------------------------------------------------------
@@ -938,7 +929,7 @@ def _is_address(token: str) -> bool:
 def load_ut1(
     root: str | os.PathLike[str] | None = None, names: Iterable[str] | None = None
 ) -> CategoryIndex:
-    """Compile UT1 folders (all mapped ones by default) from ``root`` or the shared data."""
+    """Compile UT1 folders (all mapped ones by default) from ``root`` or the starter lists."""
     builder = ListBuilder()
-    builder.add_ut1(root if root is not None else shared_data_dir() / "ut1", names)
+    builder.add_ut1(root if root is not None else STARTER_UT1, names)
     return builder.build()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from warden.engine.datafiles import STARTER_UT1
 from warden.engine.lists import (
     CategoryIndex,
     ListBuilder,
@@ -14,7 +15,6 @@ from warden.engine.lists import (
     normalise_domain_entry,
     normalise_host,
     normalise_path,
-    shared_data_dir,
     split_url,
     strip_common_host_label,
 )
@@ -242,7 +242,7 @@ def test_the_host_cache_stays_bounded():
 
 
 def test_real_ut1_gambling_list_blocks_a_listed_domain_and_its_subdomains():
-    root = shared_data_dir() / "ut1"
+    root = STARTER_UT1
     first = next(
         line.strip()
         for line in (root / "gambling" / "domains").read_text().splitlines()
@@ -250,7 +250,7 @@ def test_real_ut1_gambling_list_blocks_a_listed_domain_and_its_subdomains():
     )
     index = load_ut1(root, ["gambling", "arjel"])
     assert index.categories == ("gambling",)
-    assert index.domain_count > 30000
+    assert index.domain_count >= 300
     assert index.categories_for_host(first) == ("gambling",)
     assert index.categories_for_url(f"https://www.{first}/poker") == ("gambling",)
     assert index.categories_for_url("astrolabio.net/casino/roulette") == ("gambling",)

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from warden.core.models import School, User
-from warden.engine.lists import shared_data_dir
+from warden.engine.datafiles import STARTER_UT1
 from warden.engine.policy import PolicyEngine
 from warden.engine.snapshot import read_snapshot
 from warden.monitoring import conf
@@ -26,8 +26,8 @@ OTHER_GAMBLING = ("bet365.com", "williamhill.com", "paddypower.com")
 
 
 def write_gambling_ut1(root: Path) -> Path:
-    """A UT1 folder holding a few real lines of UT1's gambling list."""
-    source = shared_data_dir() / "ut1" / "gambling" / "domains"
+    """A UT1 folder holding a few real lines of UT1's gambling list (from the starter lists)."""
+    source = STARTER_UT1 / "gambling" / "domains"
     wanted = {GAMBLING_DOMAIN, *OTHER_GAMBLING}
     with source.open(encoding="utf-8", errors="replace") as handle:
         found = sorted({line.strip() for line in handle} & wanted)

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from warden.core.errors import ServiceError
 from warden.core.models import AuditEntry
+from warden.engine.datafiles import STARTER_LDNOOBW
 from warden.monitoring import ingestion
 from warden.monitoring.models import Keyword, KeywordSource, Violation
 from warden.monitoring.services.monitoring import (
@@ -27,7 +28,7 @@ from warden.monitoring.tests.monitoring_helpers import (
     write_log,
 )
 
-LDNOOBW = Path("/work/shared/data/keywords/ldnoobw")
+LDNOOBW = STARTER_LDNOOBW  # a few real phrases of each language
 E2GUARDIAN = Path("/etc/e2guardian/lists/phraselists")
 
 
@@ -120,7 +121,7 @@ def test_the_matcher_follows_the_library_and_is_cached(school, dsl):
 
 def test_ldnoobw_import_adds_each_language_once(school):
     report = keywords_import(actor=None, school=school, fmt="ldnoobw", path=LDNOOBW / "en")
-    assert report.added > 300
+    assert report.added == report.found > 0
     assert Keyword.objects.filter(school=school, language="en", category="profanity").exists()
     again = keywords_import(actor=None, school=school, fmt="ldnoobw", path=LDNOOBW / "en")
     assert (again.added, again.already) == (0, report.added)
