@@ -40,6 +40,7 @@ from warden.accounts.models import (
 from warden.core.audit import audit_log, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.models import Membership, School, User
+from warden.core.registry import collect
 from warden.core.roles import Role
 from warden.core.tasks import send_email
 from warden.people.models import TEMPORARY_TYPES, Person, PersonType
@@ -388,11 +389,27 @@ def account_suspend(*, actor: User | None, account: Account, reason: str) -> Acc
     return account
 
 
+def hold_refusal(account: Account) -> str | None:
+    """Why another area holds this account suspended (a sanction in force), or None.
+
+    Areas above accounts answer through ``<app>/account_holds.py`` (``HOLDS``), so the
+    accounts area need not know about incidents.
+    """
+    for hold in collect("account_holds", "HOLDS"):
+        refusal: str | None = hold(account)
+        if refusal:
+            return f"{account} {refusal}"
+    return None
+
+
 @transaction.atomic
 def account_reenable(*, actor: User | None, account: Account) -> Account:
     """Bring a suspended or disabled account back, after the same checks as activation."""
     account = _locked(account)
     _expect(account, {AccountState.SUSPENDED, AccountState.DISABLED}, "re-enabled")
+    held = hold_refusal(account)
+    if held:
+        raise ServiceError(held)
     _refuse(account.person, activation_refusal(account))
     before = snapshot(account)
     account.state = AccountState.ACTIVE
