@@ -34,9 +34,14 @@ def helper(mode: Mode = Mode.URL_REWRITE, **kwargs: object) -> SquidHelper:
     return SquidHelper(engine, mode, **kwargs)  # type: ignore[arg-type]
 
 
+def helper_argv(snapshot: Path, *args: str) -> list[str]:
+    """The command line of the helper process on ``snapshot``, run by this interpreter."""
+    return [sys.executable, "-m", "warden.engine.helper", "--snapshot", str(snapshot), *args]
+
+
 def run_helper(snapshot: Path, data: bytes, *args: str, timeout: float = 60) -> list[bytes]:
     result = subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
-        [sys.executable, "-m", "warden.engine.helper", "--snapshot", str(snapshot), *args],
+        helper_argv(snapshot, *args),
         input=data,
         capture_output=True,
         cwd=REPO,
@@ -127,17 +132,7 @@ def test_a_format_starting_with_the_user_name_needs_the_concurrency_setting():
 
 def test_the_helper_process_refuses_an_ambiguous_format_with_a_clear_message(snapshot: Path):
     result = subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
-        [
-            sys.executable,
-            "-m",
-            "warden.engine.helper",
-            "--snapshot",
-            str(snapshot),
-            "--mode",
-            "external-acl",
-            "--acl-format",
-            "%un %>a %URI",
-        ],
+        helper_argv(snapshot, "--mode", "external-acl", "--acl-format", "%un %>a %URI"),
         input=b"",
         capture_output=True,
         cwd=REPO,
@@ -197,6 +192,13 @@ def test_a_host_name_just_over_its_bound_is_blocked_and_the_page_keeps_a_short_a
     answer = h.reply(b"http://" + b"a" * 1100 + b".example/ " + STAFF + b" GET")
     assert answer.startswith(BLOCK) and TOO_LONG in answer
     assert len(answer) < 4096
+
+
+def test_the_answer_stays_small_whatever_the_address_holds():
+    # 3,000 four-byte characters, percent-encoded as Squid sends them: 36 KiB escaped.
+    url = b"http://casino.example/" + b"%F0%9F%98%80" * 3000
+    answer = helper(Mode.EXTERNAL_ACL).reply(b"10.1.0.9 - " + url + b" -")
+    assert answer.startswith(b"ERR ") and len(answer) < 4096, len(answer)
 
 
 @pytest.mark.parametrize("field", ["user", "client"])

@@ -10,6 +10,25 @@ from warden.core.errors import ServiceError
 from warden.core.roles import Role
 
 
+class DateInput(forms.DateInput):
+    """A browser date picker. `<input type=date>` takes its value as yyyy-mm-dd whatever the
+    page's language: a British dd/mm/yyyy value is thrown away and the box shows empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """A browser date-and-time picker, which takes its value as yyyy-mm-ddThh:mm only."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
 def apply_service_errors(form: forms.Form | forms.ModelForm[Any], exc: ServiceError) -> None:
     """Show a service's refusal on the form: next to each field it names, else at the top."""
     placed = False
@@ -78,12 +97,8 @@ class AuditFilterForm(forms.Form):
     q = forms.CharField(
         label="Search", required=False, help_text="Action, user or record, e.g. person.updated"
     )
-    date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label="From", required=False, widget=DateInput())
+    date_to = forms.DateField(label="To", required=False, widget=DateInput())
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

@@ -105,6 +105,7 @@ _DASH = pa.scalar("-", _STR)
 _ONE = pa.scalar(1, pa.int64())
 _ZERO_I32 = pa.scalar(0, pa.int32())
 _THOUSAND = pa.scalar(1000.0, pa.float64())
+_MAX_EPOCH_SECONDS = pa.scalar(1e11, pa.float64())  # the year 5138
 _STATUS_TEXT = re.compile(r"-?[0-9]{1,9}")
 
 
@@ -265,6 +266,12 @@ def _epoch_ms(values: pa.Array) -> tuple[pa.Array, pa.Array | None]:
         good = pc.match_substring_regex(values, r"^[0-9]{1,12}(?:\.[0-9]*)?$")
         seconds = pc.cast(pc.if_else(good, values, _NULL_STR), pa.float64())
         bad = pc.invert(good)
+    # "1e999", "nan" or "-1e300" cast to a float too, but to no time a timestamp can hold.
+    usable = pc.less(pc.abs(seconds), _MAX_EPOCH_SECONDS)
+    if not pc.all(pc.fill_null(usable, True)).as_py():
+        out_of_range = pc.invert(pc.fill_null(usable, True))
+        bad = out_of_range if bad is None else pc.or_(pc.fill_null(bad, False), out_of_range)
+        seconds = pc.if_else(usable, seconds, pa.scalar(None, pa.float64()))
     millis = pc.cast(pc.round(pc.multiply(seconds, _THOUSAND)), pa.int64())
     return pc.cast(millis, TIMESTAMP), bad
 
@@ -334,11 +341,16 @@ def parse_chunk(
         raise ValueError(f"unknown log format {fmt!r}; use one of {', '.join(FORMATS)}")
     # The format parsers work with positions within the chunk; place them in the file.
     if base_offset or first_line_no != 1:
+        # Fields from the schema, not names: a named field would lose "not null".
         table = table.set_column(
-            0, "offset", pc.add(table.column("offset"), pa.scalar(base_offset, pa.int64()))
+            0,
+            LOG_SCHEMA.field("offset"),
+            pc.add(table.column("offset"), pa.scalar(base_offset, pa.int64())),
         )
         table = table.set_column(
-            1, "line_no", pc.add(table.column("line_no"), pa.scalar(first_line_no - 1, pa.int64()))
+            1,
+            LOG_SCHEMA.field("line_no"),
+            pc.add(table.column("line_no"), pa.scalar(first_line_no - 1, pa.int64())),
         )
     reports = []
     for index, reason in malformed:
@@ -348,8 +360,18 @@ def parse_chunk(
                 first_line_no + index, base_offset + starts[index].as_py(), reason, _clip(text)
             )
         )
+    return ParsedChunk(table, _one_per_line(reports), total, blank_count, ignored)
+
+
+def _one_per_line(reports: list[Malformed]) -> list[Malformed]:
+    """Rejects in line order, one a line (the first reason found) however many of its
+    fields were bad, so that counts of rejected lines are counts of lines."""
     reports.sort(key=lambda item: item.line_no)
-    return ParsedChunk(table, reports, total, blank_count, ignored)
+    out: list[Malformed] = []
+    for report in reports:
+        if not out or out[-1].line_no != report.line_no:
+            out.append(report)
+    return out
 
 
 _Parsed = tuple[pa.Table, list[tuple[int, str]], int]
@@ -377,13 +399,16 @@ def _finish(
 ) -> tuple[pa.Table, list[tuple[int, str]]]:
     """Drop rows whose values failed to convert, then build the table."""
     bad_any: pa.Array | None = None
+    reported: set[int] = set()  # a line with several bad values is one reject, the first
     for mask, reason in row_bad:
         if mask is None:
             continue
         mask = pc.fill_null(mask, False)
         if pc.any(mask).as_py():
             for row in pc.indices_nonzero(mask).to_pylist():
-                rejects.append((kept[row].as_py(), reason))
+                if row not in reported:
+                    reported.add(row)
+                    rejects.append((kept[row].as_py(), reason))
             bad_any = mask if bad_any is None else pc.or_(bad_any, mask)
     kept64 = kept.cast(pa.int64())
     columns["offset"] = pc.take(starts, kept64)
@@ -423,7 +448,7 @@ def _parse_squid_chunk(data: bytes, base_offset: int, first_line_no: int) -> Par
         for index, start, length, reason in found
     ]
     if size == 0:
-        return ParsedChunk(_empty(), reports, lines, blank)
+        return ParsedChunk(_empty(), _one_per_line(reports), lines, blank)
     text = {name: string_column(size, strings[i]) for i, name in enumerate(_SQUID_STRINGS)}
     host = string_column(size, strings[len(_SQUID_STRINGS)])
     if wide_hosts:
@@ -483,8 +508,7 @@ def _parse_squid_chunk(data: bytes, base_offset: int, first_line_no: int) -> Par
                 )
         keep = pc.invert(functools.reduce(pc.or_, (mask for mask, _ in bad)))
         table = table.filter(keep)
-    reports.sort(key=lambda item: item.line_no)
-    return ParsedChunk(table, reports, lines, blank)
+    return ParsedChunk(table, _one_per_line(reports), lines, blank)
 
 
 # Column positions of the e2guardian fields after "who", by column count. Formats 5 and 6

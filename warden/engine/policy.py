@@ -65,8 +65,8 @@ BAD_NAME_REASON = "the site's name is not valid"
 MAX_URL = 1 << 16
 MAX_AUTHORITY = 1024
 MAX_NAME = 256
-# The block page shows the address it was given: a shortened one is enough to recognise it,
-# and keeps the redirect within what Squid accepts in a reply header.
+# The block page shows the address it was given: a shortened one (this many characters,
+# escaped) is enough to recognise it, and keeps the helper's answer and the redirect small.
 _BLOCK_PAGE_URL_LIMIT = 2048
 # Where blocks go when there is no snapshot to name a block page: a reserved name that
 # never resolves, so the browser shows an error rather than the site.
@@ -190,18 +190,17 @@ class BlockPage:
         self, url: str, category: str, group: str, reason: str, user: str, client_ip: str
     ) -> str:
         user = "" if user == "-" else user
-        if len(url) > _BLOCK_PAGE_URL_LIMIT:
-            url = url[:_BLOCK_PAGE_URL_LIMIT]
+        address = escape(url) if len(url) <= 512 else _shortened(url)
         if self.placeholders:
             values = {
-                "url": url,
                 "category": category,
                 "group": group,
                 "user": user,
                 "client_ip": client_ip,
                 "reason": reason,
             }
-            return self.template.format_map({k: escape(v) for k, v in values.items()})
+            escaped = {k: escape(v) for k, v in values.items()}
+            return self.template.format_map({"url": address, **escaped})
         key = (category, group, reason)
         fixed = self._fixed.get(key)
         if fixed is None:
@@ -214,12 +213,22 @@ class BlockPage:
                 self._fixed[key] = fixed
         head, middle = fixed
         return (
-            f"{head}{escape(url)}{middle}{escape(user)}&ip={escape(client_ip)}"
-            f"&reason={escape(reason)}"
+            f"{head}{address}{middle}{escape(user)}&ip={escape(client_ip)}&reason={escape(reason)}"
         )
 
 
 _FIELDS = ("url", "category", "group", "user", "client_ip", "reason")
+
+
+def _shortened(url: str) -> str:
+    """``url`` escaped, cut to :data:`_BLOCK_PAGE_URL_LIMIT` characters (never mid-escape)."""
+    escaped = escape(url[:_BLOCK_PAGE_URL_LIMIT])
+    if len(escaped) > _BLOCK_PAGE_URL_LIMIT:
+        escaped = escaped[:_BLOCK_PAGE_URL_LIMIT]
+        cut = escaped.rfind("%", len(escaped) - 2)
+        if cut >= 0:
+            escaped = escaped[:cut]
+    return escaped
 
 
 def refusal(page: BlockPage, reason: str, *, url: str, user: str, client_ip: str) -> Decision:

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from warden.core.forms import DateInput, DateTimeInput
 from warden.equipment.models import (
     AssetState,
     AssetType,
@@ -26,7 +27,7 @@ from warden.equipment.rules import DEFAULT_LOAN_DAYS
 from warden.equipment.selectors import ASSET_SORTS
 from warden.people.models import Person
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class PersonChoiceField(forms.ModelChoiceField[Person]):
@@ -150,7 +151,7 @@ class LossForm(forms.Form):
     happened_at = forms.DateTimeField(
         label="When it went missing (as near as known)",
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput(),
     )
     circumstances = forms.CharField(
         label="Circumstances",

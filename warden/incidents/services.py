@@ -367,16 +367,19 @@ def incident_close(*, actor: User, incident: Incident, outcome: str, notes: str)
         )
     incident = _locked(incident)
     _expect_open(incident, "close it again")
-    open_step = (
-        incident.steps.filter(mandatory=True, done_at__isnull=True)
-        .order_by("playbook", "position")
-        .first()
+    open_steps = list(
+        incident.steps.filter(mandatory=True, done_at__isnull=True).order_by("playbook", "position")
     )
-    if open_step is not None:
-        book = playbooks.PLAYBOOKS.get(open_step.playbook)
+    if open_steps:
+        named = "; ".join(
+            f"“{step.text}” ({book.title if book else step.playbook})"
+            for step in open_steps
+            for book in [playbooks.PLAYBOOKS.get(step.playbook)]
+        )
         raise ServiceError(
-            "This incident cannot be closed while a mandatory step is open: "
-            f"“{open_step.text}” ({book.title if book else open_step.playbook})."
+            f"This incident cannot be closed while {len(open_steps)} mandatory "
+            f"step{'s are' if len(open_steps) > 1 else ' is'} open: {named}. "
+            "Tick them in the playbook, then close it."
         )
     if incident.severity == "" and outcome == Outcome.UPHELD:
         raise ServiceError("Assess the severity of an upheld breach before closing it.")

@@ -198,6 +198,13 @@ def my_report_detail(request: HttpRequest, incident_pk: int) -> HttpResponse:
 def incident_detail(request: HttpRequest, incident_pk: int) -> HttpResponse:
     incident = incident_for_user(request.user, incident_pk)
     services.incident_read(actor=request_user(request), incident=incident)
+    return _render_detail(request, incident)
+
+
+def _render_detail(
+    request: HttpRequest, incident: Incident, *, close_form: CloseForm | None = None
+) -> HttpResponse:
+    """The incident page; a refused close comes back with what was typed and why."""
     manage = can_manage(request.user, incident)
     involvements = list(incident.involvements.select_related("person"))
     steps = list(incident.steps.select_related("done_by").order_by("playbook", "position"))
@@ -240,7 +247,7 @@ def incident_detail(request: HttpRequest, incident_pk: int) -> HttpResponse:
             "person_form": InvolvementForm(people=_people(school)),
             "severity_form": SeverityForm(initial={"severity": incident.severity or None}),
             "status_form": StatusForm(initial={"status": incident.status}),
-            "close_form": CloseForm(),
+            "close_form": close_form or CloseForm(),
             "sanction_form": SanctionForm(
                 people=subjects, initial={"starts_on": timezone.localdate()}
             ),
@@ -251,7 +258,8 @@ def incident_detail(request: HttpRequest, incident_pk: int) -> HttpResponse:
         }
     if manage and incident.is_closed:
         context["reason_form"] = ReasonForm()
-    return render(request, "incidents/incident_detail.html", context)
+    status = 400 if close_form is not None and close_form.errors else 200
+    return render(request, "incidents/incident_detail.html", context, status=status)
 
 
 def _act(request: HttpRequest, incident: Incident, action: Callable[[], str]) -> HttpResponse:
@@ -376,18 +384,20 @@ def incident_close(request: HttpRequest, incident_pk: int) -> HttpResponse:
     incident = incident_for_user(request.user, incident_pk, write=True)
     form = CloseForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, incident, form)
-
-    def run() -> str:
+        return _render_detail(request, incident, close_form=form)
+    try:
         services.incident_close(
             actor=request_user(request),
             incident=incident,
             outcome=form.cleaned_data["outcome"],
             notes=form.cleaned_data["notes"],
         )
-        return f"{incident.reference} is closed."
-
-    return _act(request, incident, run)
+    except ServiceError as exc:
+        # The page again, with the summary as typed and the refusal beside the form.
+        apply_service_errors(form, exc)
+        return _render_detail(request, incident, close_form=form)
+    messages.success(request, f"{incident.reference} is closed.")
+    return redirect("incidents:detail", incident_pk=incident.pk)
 
 
 @login_required

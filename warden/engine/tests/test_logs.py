@@ -207,3 +207,19 @@ def test_syslog_dates_ahead_of_now_belong_to_last_year():
 def test_unknown_format_is_refused():
     with pytest.raises(ValueError):
         parse_chunk("apache", b"x\n")  # type: ignore[arg-type]
+
+
+def test_an_e2guardian_time_no_timestamp_can_hold_is_a_reject_not_a_crash():
+    lines = [e2g_line(), e2g_line().replace("1700000000.123", "1e999", 1)]
+    lines.append(e2g_line().replace("1700000000.123", "-1e300", 1))
+    records, malformed = parse_text("e2guardian", "\n".join(lines))
+    assert [r.line_no for r in records] == [1]
+    assert [m.line_no for m in malformed] == [2, 3]
+
+
+def test_a_line_with_several_bad_fields_is_one_reject():
+    squid = "\x00 \x00 10.0.0.5 TCP_MISS/200 5123 GET http://a.example/ - HIER_DIRECT/1.1.1.1 -\n"
+    e2g = e2g_line().replace("1700000000.123", "", 1).replace("2048", "many", 1)
+    for fmt, text in (("squid", squid), ("e2guardian", e2g)):
+        records, malformed = parse_text(fmt, text)  # type: ignore[arg-type]
+        assert records == [] and [m.line_no for m in malformed] == [1], (fmt, malformed)

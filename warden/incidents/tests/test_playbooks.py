@@ -73,8 +73,9 @@ def test_an_incident_cannot_be_closed_while_a_mandatory_step_is_open(
     incident = _bullying(school, dsl, other_pupil, pupil)
     client = client_for(dsl)
     close = reverse("incidents:close", kwargs={"incident_pk": incident.pk})
-    response = client.post(close, {"outcome": "upheld", "notes": "Dealt with."}, follow=True)
-    assert "cannot be closed while a mandatory step is open" in response.content.decode()
+    response = client.post(close, {"outcome": "upheld", "notes": "Dealt with."})
+    assert response.status_code == 400
+    assert "cannot be closed while" in response.content.decode()
     assert "“Refer to the relevant policies (anti-bullying, behaviour).”" in (
         response.content.decode()
     )
@@ -104,3 +105,26 @@ def test_a_step_naming_who_must_be_told_needs_a_note(school, dsl, pupil, other_p
     parents = incident.steps.get(playbook="bullying", code="parents")
     with pytest.raises(ServiceError, match="Parents or carers was told"):
         services.step_complete(actor=dsl, step=parents)
+
+
+def test_a_refused_close_keeps_the_summary_and_names_every_open_step_beside_the_form(
+    school, dsl, pupil, other_pupil, client_for
+):
+    incident = _bullying(school, dsl, other_pupil, pupil)
+    open_steps = list(incident.steps.filter(mandatory=True).order_by("playbook", "position"))
+    assert len(open_steps) > 1
+    summary = "Messages deleted; both families spoken to; apology given in person."
+    response = client_for(dsl).post(
+        reverse("incidents:close", kwargs={"incident_pk": incident.pk}),
+        {"outcome": "upheld", "notes": summary},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    close_section = page[page.index('id="close"') :]
+    # What was typed is still in the box, and the refusal sits in the close section.
+    assert f"{summary}</textarea>" in close_section
+    assert f"cannot be closed while {len(open_steps)} mandatory steps are open" in close_section
+    for step in open_steps:
+        assert step.text in close_section
+    incident.refresh_from_db()
+    assert incident.status != IncidentStatus.CLOSED
