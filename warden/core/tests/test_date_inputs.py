@@ -13,6 +13,7 @@ import importlib
 import pkgutil
 import re
 from pathlib import Path
+from typing import Any
 
 from django import forms
 from django.apps import apps
@@ -21,7 +22,7 @@ PICKERS = {"date": dt.date(2026, 12, 20), "datetime-local": dt.datetime(2026, 12
 EXPECTED = {"date": "2026-12-20", "datetime-local": "2026-12-20T09:05"}
 
 
-def _form_classes() -> set[type[forms.BaseForm]]:
+def _form_classes() -> set[type[Any]]:
     for config in apps.get_app_configs():
         if not config.name.startswith("warden."):
             continue
@@ -29,8 +30,8 @@ def _form_classes() -> set[type[forms.BaseForm]]:
         for module in pkgutil.walk_packages(package.__path__, f"{config.name}."):
             if "form" in module.name.rsplit(".", 1)[-1] or module.name.endswith(".views"):
                 importlib.import_module(module.name)
-    found: set[type[forms.BaseForm]] = set()
-    todo: list[type[forms.BaseForm]] = [forms.Form, forms.ModelForm]
+    found: set[type[Any]] = set()
+    todo: list[type[Any]] = [forms.Form, forms.ModelForm]
     while todo:
         for sub in todo.pop().__subclasses__():
             todo.append(sub)
