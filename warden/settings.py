@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "warden.core.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -143,6 +144,17 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Served over HTTPS (WARDEN_SECURE_COOKIES=true): plain HTTP is redirected, except the health
+# check a load balancer calls, and browsers are told to use HTTPS only (HSTS). Behind a
+# proxy that ends TLS, WARDEN_PROXY_SSL_HEADER names the header it sets to "https"
+# (X-Forwarded-Proto); the proxy must overwrite that header from clients, never pass it on.
+SECURE_SSL_REDIRECT = SECURE_COOKIES
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("WARDEN_HSTS_SECONDS", 31536000) if SECURE_COOKIES else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("WARDEN_HSTS_INCLUDE_SUBDOMAINS", False)
+_proxy_ssl_header = env_str("WARDEN_PROXY_SSL_HEADER")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
 
 # Lock an account after five failed sign-ins.
 AXES_FAILURE_LIMIT = env_int("WARDEN_LOCKOUT_ATTEMPTS", 5)
@@ -194,6 +206,7 @@ WARDEN_FILTER_CHECK_INTERVAL = float(env_str("WARDEN_FILTER_CHECK_INTERVAL") or 
 WARDEN_FILTER_IMPORT_ROOTS = env_list("WARDEN_FILTER_IMPORT_ROOTS", [])
 
 TASKS = {"default": {"BACKEND": env_str("WARDEN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
 # Audit checkpoints (warden.core.audit_checkpoints): signed with WARDEN_AUDIT_KEY, or a key
 # derived from SECRET_KEY; written every WARDEN_AUDIT_CHECKPOINT_MINUTES to an append-only
 # file, and e-mailed to the SIROs when WARDEN_AUDIT_CHECKPOINT_EMAIL is on.
@@ -203,7 +216,6 @@ WARDEN_AUDIT_CHECKPOINT_FILE = Path(
 )
 WARDEN_AUDIT_CHECKPOINT_MINUTES = env_int("WARDEN_AUDIT_CHECKPOINT_MINUTES", 60)
 WARDEN_AUDIT_CHECKPOINT_EMAIL = env_bool("WARDEN_AUDIT_CHECKPOINT_EMAIL", False)
-
 
 LOGGING = {
     "version": 1,

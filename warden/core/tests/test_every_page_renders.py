@@ -18,6 +18,7 @@ from warden.core.demo import SCHOOL_ROLES
 from warden.core.models import School, User
 from warden.core.nav import all_items
 from warden.testing.clients import signed_in
+from warden.testing.pages import inline_code
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +61,11 @@ def _walk(demo_school: School, role: str) -> list[str]:
         response = client.get(url)
         if response.status_code >= 500 or (must_open and response.status_code != 200):
             failures.append(f"{role}: GET {url} answered {response.status_code}")
-        if must_open and response.get("Content-Type", "").startswith("text/html"):
-            queue += [(link, False) for link in LINK.findall(response.content.decode())]
+        if not response.get("Content-Type", "").startswith("text/html"):
+            continue
+        html = response.content.decode()
+        # The Content-Security-Policy forbids inline script, handlers and styles.
+        failures += [f"{role}: GET {url} has {found}" for found in inline_code(html)]
+        if must_open:
+            queue += [(link, False) for link in LINK.findall(html)]
     return failures
