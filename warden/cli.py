@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import sys
 
+from warden.lib.private_files import PRIVATE_UMASK
+
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "warden.settings")
@@ -19,7 +21,14 @@ def main(argv: list[str] | None = None) -> None:
         args = ["help"]
     elif not args[0].startswith("-"):
         args[0] = args[0].replace("-", "_")
-    execute_from_command_line(["warden", *args])
+    # What Warden writes (database, mail spool, archive, uploads) is for its own user alone;
+    # `warden serve` hands this umask on to the web server. Restored on return, for callers
+    # in the same process (the tests).
+    previous = os.umask(PRIVATE_UMASK)
+    try:
+        execute_from_command_line(["warden", *args])
+    finally:
+        os.umask(previous)
 
 
 if __name__ == "__main__":

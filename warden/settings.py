@@ -6,6 +6,7 @@ Every value can also come from a file named by ``NAME_FILE``.
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -14,10 +15,13 @@ import dj_database_url
 
 from warden.lib.email_url import parse_email_url
 from warden.lib.env import env_bool, env_int, env_list, env_str
+from warden.lib.private_files import private_folder, share_with_group
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("WARDEN_VAR_DIR") or BASE_DIR / "var")
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# var/ is for Warden's user alone (0700; warden.lib.private_files), files in it 0600.
+VAR_DIR = private_folder(Path(env_str("WARDEN_VAR_DIR") or BASE_DIR / "var"))
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 
 def _secret_key() -> str:
@@ -27,8 +31,9 @@ def _secret_key() -> str:
         return configured
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
-        key_file.chmod(0o600)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(50))
     return key_file.read_text(encoding="utf-8").strip()
 
 
@@ -201,6 +206,10 @@ WARDEN_BREACHED_PASSWORDS_FILE = env_str("WARDEN_BREACHED_PASSWORDS_FILE")
 # may fail open (never by default), how often it looks for a new snapshot, and the folders
 # the lists page may read UT1 directories from (empty: anywhere).
 WARDEN_FILTER_DIR = Path(env_str("WARDEN_FILTER_DIR") or VAR_DIR / "filtering")
+# The group Squid's filter helper runs as (often "proxy"): it may read the snapshots.
+WARDEN_FILTER_GROUP = env_str("WARDEN_FILTER_GROUP")
+if WARDEN_FILTER_GROUP:
+    share_with_group(WARDEN_FILTER_DIR, WARDEN_FILTER_GROUP, below=VAR_DIR)
 WARDEN_FILTER_FAIL_OPEN = env_bool("WARDEN_FILTER_FAIL_OPEN", False)
 WARDEN_FILTER_CHECK_INTERVAL = float(env_str("WARDEN_FILTER_CHECK_INTERVAL") or "2")
 WARDEN_FILTER_IMPORT_ROOTS = env_list("WARDEN_FILTER_IMPORT_ROOTS", [])

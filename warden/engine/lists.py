@@ -57,6 +57,7 @@ from warden.engine.categories import (
     ut1_category,
 )
 from warden.engine.datafiles import STARTER_UT1
+from warden.lib.private_files import share_like_parent
 
 LISTS_MAGIC = b"WARDEN-LISTS 1\n"
 FORMAT_VERSION = 1
@@ -687,14 +688,21 @@ def _table(paths: list[str], masks: list[int]) -> UrlTable:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``data`` to ``path`` so readers see the old file or the new one, never half.
+
+    In a folder shared with Squid's group (``WARDEN_FILTER_GROUP``) the group may read the
+    file, whatever the umask; elsewhere it is as private as the umask makes it.
+    """
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        share_like_parent(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        share_like_parent(tmp)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
