@@ -63,6 +63,7 @@ class Perm:
     EQUIPMENT_VIEW = "equipment.view"
     EQUIPMENT_MANAGE = "equipment.manage"
     LOANS_MANAGE = "equipment.loans"
+    EQUIPMENT_DATA_EXCEPTIONS = "equipment.data_exceptions"
     DISPOSAL_MANAGE = "equipment.disposal"
     SOFTWARE_MANAGE = "equipment.software"
     SOFTWARE_APPROVE = "equipment.software_approve"
@@ -108,6 +109,7 @@ PERM_LABELS: dict[str, str] = {
     Perm.EQUIPMENT_VIEW: "See the equipment register and loans",
     Perm.EQUIPMENT_MANAGE: "Register and change equipment, stocktakes",
     Perm.LOANS_MANAGE: "Check equipment out and in",
+    Perm.EQUIPMENT_DATA_EXCEPTIONS: "Let an unencrypted device with personal data leave the site",
     Perm.DISPOSAL_MANAGE: "Dispose of equipment with certificates",
     Perm.SOFTWARE_MANAGE: "Keep software licences and installations",
     Perm.SOFTWARE_APPROVE: "Approve software installation requests",
@@ -174,6 +176,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.FILTERING_CHANGELOG,
             Perm.VIOLATIONS_VIEW,
             Perm.EQUIPMENT_VIEW,
+            Perm.EQUIPMENT_DATA_EXCEPTIONS,
             Perm.INCIDENTS_REPORT,
             Perm.INCIDENTS_VIEW,
         }

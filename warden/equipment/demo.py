@@ -12,11 +12,13 @@ import random
 
 from django.db import transaction
 
+from warden.agreements.rules import access_refusal
 from warden.core.audit import audit_log
-from warden.core.models import School
+from warden.core.models import Membership, School, User
+from warden.core.roles import Role
 from warden.equipment import services
 from warden.equipment.importing import assets_import
-from warden.equipment.models import Asset, Loan, LoanKind, LossKind
+from warden.equipment.models import Asset, Loan, LoanKind, LoanState, LossKind
 from warden.people.models import STAFF_TYPES, Person
 
 LOCATIONS = ("ICT suite", "Main office", "Year 5 classroom", "Server room", "Staff room")
@@ -74,14 +76,19 @@ def load(*, school: School, today: dt.date, seed: int) -> dict[str, int]:
         assets = list(Asset.objects.filter(school=school).order_by("asset_tag"))
         laptops = [a for a in assets if a.asset_type == "laptop"]
         tablets = [a for a in assets if a.asset_type == "tablet"]
-        staff = list(
-            Person.objects.filter(school=school, person_type__in=list(STAFF_TYPES))
+        # Staff borrow only with a current acceptable-use agreement (``rules``).
+        staff = [
+            person
+            for person in Person.objects.filter(school=school, person_type__in=list(STAFF_TYPES))
             .exclude(leaving_date__lt=today)
-            .order_by("pk")[:8]
-        )
+            .order_by("pk")[:40]
+            if access_refusal(person) is None
+        ][:8]
+        deciders = _permission_givers(school)
         created = {"assets": report.created, "loans": 0, "class sets": 0, "software products": 0}
         for index, (person, laptop) in enumerate(zip(staff, laptops[:6], strict=False)):
             accept = services.Acceptance(typed_name=person.full_name, confirmed=True)
+            may_leave = laptop.encrypted or not laptop.holds_personal_data
             loan = services.loan_check_out(
                 actor=None,
                 asset=laptop,
@@ -90,7 +97,12 @@ def load(*, school: School, today: dt.date, seed: int) -> dict[str, int]:
                 kind=LoanKind.ASSIGNMENT if index < 3 else LoanKind.LOAN,
                 purpose="Teaching laptop" if index < 3 else "Working from home",
                 acceptance=None if index == 5 else accept,
+                off_site=may_leave,
             )
+            if index != 5:  # one staff loan still waits for permission
+                for decider in deciders:
+                    if loan.state == LoanState.AWAITING_PERMISSION:
+                        loan = services.loan_permit(actor=decider, loan=loan)
             if index == 4:
                 # One loan back-dated so the overdue list has something to show (the service
                 # refuses a due date in the past); audited like any change.
@@ -143,6 +155,18 @@ def load(*, school: School, today: dt.date, seed: int) -> dict[str, int]:
         )
         created["loss reports"] = 1
     return created
+
+
+def _permission_givers(school: School) -> list[User]:
+    """The demo's ICT manager and headteacher, who give staff loans their permission."""
+    users = []
+    for role in (Role.ICT_MANAGER, Role.HEADTEACHER):
+        membership = (
+            Membership.objects.filter(school=school, role=role).select_related("user").first()
+        )
+        if membership is not None:
+            users.append(membership.user)
+    return users
 
 
 LOADERS = [load]

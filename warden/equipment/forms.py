@@ -106,6 +106,12 @@ class CheckOutForm(forms.Form):
         label="Due back", required=False, widget=DATE, help_text="Needed for a loan."
     )
     purpose = forms.CharField(label="Purpose", max_length=200, required=False)
+    off_site = forms.BooleanField(
+        label="The device leaves the school site",
+        required=False,
+        initial=True,
+        help_text="Untick when it stays in school.",
+    )
     typed_name = forms.CharField(
         label="Borrower's name, typed by them as their signature",
         max_length=200,
@@ -122,6 +128,30 @@ class CheckOutForm(forms.Form):
         assert isinstance(person_field, forms.ModelChoiceField)
         person_field.queryset = people
         self.fields["due_on"].initial = timezone.localdate() + dt.timedelta(days=DEFAULT_LOAN_DAYS)
+
+
+class RefusePermissionForm(forms.Form):
+    reason = forms.CharField(label="Why the loan is refused", max_length=300)
+
+
+class OffSiteExceptionForm(forms.Form):
+    reason = forms.CharField(
+        label="Why it must leave the site unencrypted",
+        max_length=300,
+        help_text="For example: a governor's laptop for one meeting while encryption is ordered.",
+    )
+    ends_on = forms.DateField(label="The exception ends on", widget=DATE)
+
+
+class EquipmentSettingsForm(forms.Form):
+    staff_loans_need_permission = forms.BooleanField(
+        label="Staff loans need the ICT manager's and the headteacher's permission",
+        required=False,
+        help_text=(
+            "The ICT security policy lends equipment to staff only with both permissions. "
+            "Untick only if the school's own policy says otherwise."
+        ),
+    )
 
 
 class AcceptForm(forms.Form):

@@ -164,6 +164,7 @@ class AgreementText(models.Model):
 
 
 class LoanState(models.TextChoices):
+    AWAITING_PERMISSION = "permission", "Awaiting permission"
     AWAITING_AGREEMENT = "awaiting", "Awaiting the loan agreement"
     ISSUED = "issued", "Issued"
     RETURNED = "returned", "Returned"
@@ -171,7 +172,7 @@ class LoanState(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled (never issued)"
 
 
-OPEN_LOAN_STATES = (LoanState.AWAITING_AGREEMENT, LoanState.ISSUED)
+OPEN_LOAN_STATES = (LoanState.AWAITING_PERMISSION, LoanState.AWAITING_AGREEMENT, LoanState.ISSUED)
 
 
 class LoanKind(models.TextChoices):
@@ -196,9 +197,25 @@ class Loan(models.Model):
     )
     purpose = models.CharField(max_length=200, blank=True)
     due_on = models.DateField(null=True, blank=True)
+    off_site = models.BooleanField(
+        "Leaves the school site",
+        default=True,
+        help_text="Untick when the device stays in school (a laptop used in class).",
+    )
     class_set_loan = models.ForeignKey(
         "ClassSetLoan", on_delete=models.PROTECT, null=True, blank=True, related_name="loans"
     )
+    # A staff loan needs the ICT security manager's and the headteacher's permission
+    # (``rules.permission_needed``): who gave each, and when.
+    ict_permission_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ict_permission_at = models.DateTimeField(null=True, blank=True)
+    head_permission_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    head_permission_at = models.DateTimeField(null=True, blank=True)
+    permission_refused_reason = models.CharField(max_length=300, blank=True)
     checked_out_at = models.DateTimeField()
     checked_out_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -239,7 +256,7 @@ class Loan(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["asset"],
-                condition=Q(state__in=["awaiting", "issued"]),
+                condition=Q(state__in=["permission", "awaiting", "issued"]),
                 name="equipment_one_open_loan",
             ),
             models.CheckConstraint(
@@ -808,3 +825,46 @@ class GuestWifiSession(models.Model):
 
     def __str__(self) -> str:
         return f"Guest Wi-Fi for {self.visitor_name}"
+
+
+class EquipmentSettings(models.Model):
+    """A school's choices about equipment, one row a school (made on first use)."""
+
+    school = models.OneToOneField(
+        School, on_delete=models.CASCADE, related_name="equipment_settings"
+    )
+    staff_loans_need_permission = models.BooleanField(
+        "Staff loans need the ICT manager's and the headteacher's permission",
+        default=True,
+        help_text=(
+            "The ICT security policy lends equipment to staff only with the permission of the "
+            "ICT security manager and the headteacher."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Equipment settings of {self.school}"
+
+
+class OffSiteException(models.Model):
+    """The SIRO's permission for a device that can hold personal data and is not encrypted
+    to leave the site anyway, until ``ends_on`` (``rules.off_site_refusal``)."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="off_site_exceptions")
+    reason = models.CharField(max_length=300)
+    ends_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        indexes = [
+            models.Index(fields=["asset", "ends_on"], name="equipment_offsite_exc"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset.asset_tag} may leave the site until {self.ends_on:%d/%m/%Y}"

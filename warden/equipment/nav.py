@@ -21,4 +21,5 @@ NAV_ITEMS = [
     NavItem("Equipment", "Pupils' phones", "equipment:phone_list", Perm.DEVICES_REQUEST, 55),
     NavItem("Equipment", "Guest Wi-Fi log", "equipment:wifi_list", Perm.DEVICES_REQUEST, 60),
     NavItem("Equipment", "Import assets", "equipment:import_upload", Perm.EQUIPMENT_MANAGE, 70),
+    NavItem("Equipment", "Equipment settings", "equipment:settings", Perm.SCHOOL_CONFIGURE, 80),
 ]

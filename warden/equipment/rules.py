@@ -54,6 +54,61 @@ def issue_refusal(*, accepted: bool) -> str | None:
     return None
 
 
+def permission_needed(*, borrower_is_staff: bool, setting_on: bool) -> bool:
+    """Seed 000 "Staff Laptop and ICT Equipment Loans": "Some equipment is available for
+    loan to staff, with permission from the ICT Security Manager and Headteacher". A school
+    may switch the step off (it is on by default); it never applies to pupils' loans, which
+    carry the loan agreement and their parents' counter-signed acceptable-use agreement."""
+    return borrower_is_staff and setting_on
+
+
+def staff_agreement_refusal(standing_refusal: str | None) -> str | None:
+    """Seed 000 "Staff Laptop and ICT Equipment Loans": "The appropriate forms and
+    agreements must be signed" — a member of staff borrows only while their staff
+    acceptable-use agreement is current (``agreements.rules.access_refusal``)."""
+    if standing_refusal is None:
+        return None
+    reason = standing_refusal.removeprefix("cannot activate: ")
+    return (
+        "Equipment is lent to staff only once they have signed the staff acceptable-use "
+        f"agreement (ICT security policy, staff equipment loans), and for this person: {reason}."
+    )
+
+
+def off_site_refusal(
+    *, holds_personal_data: bool, encrypted: bool, off_site: bool, exception_until: dt.date | None
+) -> str | None:
+    """Seed 001 Appendix 2 §6, seed 002 §5 and §8, seed 004 "Data Security": a device that
+    can hold personal data leaves the site only if it is encrypted. The SIRO may record an
+    exception with a reason and an end date; while it runs the device may go."""
+    if not off_site or not holds_personal_data or encrypted or exception_until is not None:
+        return None
+    return (
+        "This device can hold personal data and is not encrypted, so it may not leave the "
+        "school site (data protection: encrypt devices that leave the site). Encrypt it and "
+        "record that on the asset, lend it for use in school only, or ask the SIRO to record "
+        "an exception with a reason and an end date."
+    )
+
+
+def off_site_exception_problems(
+    *, reason: str, ends_on: dt.date | None, today: dt.date
+) -> dict[str, list[str]]:
+    """An exception is for a stated need and lapses by itself (at most a year ahead)."""
+    problems: dict[str, list[str]] = {}
+    if len(" ".join(reason.split())) < 10:
+        problems["reason"] = [
+            "Say why the device must leave the site unencrypted (at least 10 characters)."
+        ]
+    if ends_on is None:
+        problems["ends_on"] = ["Give the date the exception ends."]
+    elif ends_on < today:
+        problems["ends_on"] = ["The end date is in the past; choose today or later."]
+    elif ends_on > today + dt.timedelta(days=366):
+        problems["ends_on"] = ["An exception lasts at most a year; choose an earlier end date."]
+    return problems
+
+
 def assignment_refusal(*, kind: str, can_manage_equipment: bool) -> str | None:
     """Seed 001 §3i: "All ICT equipment allocated to staff must be authorised by the ICT
     administrator". The office signs loans in and out (seed 000 "School Mobile Devices");

@@ -206,6 +206,7 @@ class EquipmentSummary:
     overdue: list[Loan]
     overdue_count: int
     awaiting_agreement: int
+    awaiting_permission: int
     losses: list[LossReport]
     breaches: list[object]
     plans_due: list[AuditPlan]
@@ -225,6 +226,9 @@ def equipment_summary(school: School) -> EquipmentSummary:
         overdue_count=overdue.count(),
         awaiting_agreement=Loan.objects.filter(
             school=school, state=LoanState.AWAITING_AGREEMENT
+        ).count(),
+        awaiting_permission=Loan.objects.filter(
+            school=school, state=LoanState.AWAITING_PERMISSION
         ).count(),
         losses=list(losses),
         breaches=list(open_breaches(school)),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
@@ -24,10 +25,13 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from warden.agreements.models import AgreementVersion, Audience, VersionStatus
+from warden.agreements.rules import access_refusal
 from warden.agreements.services import signature_record
+from warden.core.access import require_perm, roles_by_school
 from warden.core.audit import audit_log, audit_log_many, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.models import School, User
+from warden.core.roles import Perm, Role
 from warden.equipment import breach, rules
 from warden.equipment.models import (
     OPEN_LOAN_STATES,
@@ -42,6 +46,7 @@ from warden.equipment.models import (
     DeviceRequest,
     DisposalBatch,
     DisposalCompany,
+    EquipmentSettings,
     GuestWifiSession,
     Installation,
     InstallRequest,
@@ -51,6 +56,7 @@ from warden.equipment.models import (
     Location,
     LossKind,
     LossReport,
+    OffSiteException,
     PhoneHandIn,
     PhoneRequest,
     RequestState,
@@ -349,6 +355,63 @@ def _check_borrower(person: Person, school: School) -> None:
         raise ServiceError(f"{person} has left the school; equipment cannot be lent to them.")
 
 
+def equipment_settings(school: School) -> EquipmentSettings:
+    """The school's equipment settings (the defaults until someone changes them)."""
+    found = EquipmentSettings.objects.filter(school=school).first()
+    return found if found is not None else EquipmentSettings(school=school)
+
+
+@transaction.atomic
+def equipment_settings_update(
+    *, actor: User | None, school: School, staff_loans_need_permission: bool
+) -> EquipmentSettings:
+    settings, _ = EquipmentSettings.objects.select_for_update().get_or_create(school=school)
+    before = snapshot(settings, ["staff_loans_need_permission"])
+    settings.staff_loans_need_permission = staff_loans_need_permission
+    settings.save()
+    changes = diff(before, snapshot(settings, ["staff_loans_need_permission"]))
+    if changes:
+        audit_log(actor=actor, action="equipment.settings_changed", obj=settings, changes=changes)
+    return settings
+
+
+def off_site_exception_until(asset: Asset, today: dt.date | None = None) -> dt.date | None:
+    """The end of the SIRO's running exception for ``asset`` to leave the site, or None."""
+    today = today or timezone.localdate()
+    return (
+        OffSiteException.objects.filter(asset=asset, ends_on__gte=today)
+        .order_by("-ends_on")
+        .values_list("ends_on", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def off_site_exception_record(
+    *, actor: User, asset: Asset, reason: str, ends_on: dt.date | None
+) -> OffSiteException:
+    """The SIRO lets an unencrypted device that can hold personal data leave the site until
+    ``ends_on`` (``rules.off_site_refusal``)."""
+    require_perm(actor, Perm.EQUIPMENT_DATA_EXCEPTIONS, asset.school)
+    reason = _words(reason)
+    problems = rules.off_site_exception_problems(
+        reason=reason, ends_on=ends_on, today=timezone.localdate()
+    )
+    if problems:
+        raise ServiceError(next(iter(problems.values()))[0], field_errors=problems)
+    assert ends_on is not None
+    exception = OffSiteException.objects.create(
+        school=asset.school, asset=asset, reason=reason[:300], ends_on=ends_on, recorded_by=actor
+    )
+    audit_log(
+        actor=actor,
+        action="equipment.off_site_exception_recorded",
+        obj=asset,
+        changes={"off_site_until": [None, ends_on.isoformat()], "reason": [None, reason]},
+    )
+    return exception
+
+
 def checkout_refusal(asset: Asset) -> str | None:
     """Why this asset cannot be checked out now (``rules.checkout_refusal``), or None."""
     open_loan = Loan.objects.filter(asset=asset, state__in=OPEN_LOAN_STATES).exists()
@@ -368,18 +431,35 @@ def loan_check_out(
     kind: str = LoanKind.LOAN,
     acceptance: Acceptance | None = None,
     class_set_loan: ClassSetLoan | None = None,
+    off_site: bool = True,
 ) -> Loan:
     """Check an asset out to a person.
 
     Without ``acceptance`` the loan waits for the loan agreement (accepted later at the
     desk or through a one-time link) and the asset is not yet issued; with it, the asset is
-    issued at once. Refused for disposed, lost or already lent assets (``rules``).
+    issued at once. Refused for disposed, lost or already lent assets, for staff whose
+    acceptable-use agreement is not current, and off the site for unencrypted devices that
+    can hold personal data (``rules``). A staff loan first waits for the ICT manager's and
+    the headteacher's permission when the school asks for it (``loan_permit``).
     """
     asset = _locked_asset(asset)
     refusal = checkout_refusal(asset)
     if refusal:
         raise ServiceError(refusal)
     _check_borrower(person, asset.school)
+    staff = person.is_staff_member
+    if staff:
+        refusal = rules.staff_agreement_refusal(access_refusal(person))
+        if refusal:
+            raise ServiceError(refusal, field_errors={"person": [refusal]})
+    refusal = rules.off_site_refusal(
+        holds_personal_data=asset.holds_personal_data,
+        encrypted=asset.encrypted,
+        off_site=off_site,
+        exception_until=off_site_exception_until(asset),
+    )
+    if refusal:
+        raise ServiceError(refusal, field_errors={"off_site": [refusal]})
     if kind not in LoanKind.values:
         raise ServiceError("Choose a loan or an assignment.")
     today = timezone.localdate()
@@ -400,19 +480,29 @@ def loan_check_out(
         kind=kind,
         due_on=due_on if kind == LoanKind.LOAN else None,
         purpose=_words(purpose)[:200],
+        off_site=off_site,
         checked_out_at=timezone.now(),
         checked_out_by=actor,
         class_set_loan=class_set_loan,
     )
     if acceptance is not None:
         _accept(actor, loan, acceptance)
+    if class_set_loan is None and rules.permission_needed(
+        borrower_is_staff=staff,
+        setting_on=equipment_settings(asset.school).staff_loans_need_permission,
+    ):
+        loan.state = LoanState.AWAITING_PERMISSION
     loan.save()
     audit_log(
         actor=actor,
         action="loan.checked_out",
         obj=loan,
         changes=diff(
-            {}, snapshot(loan, ["asset", "person", "kind", "due_on", "purpose", *ACCEPTANCE_FIELDS])
+            {},
+            snapshot(
+                loan,
+                ["asset", "person", "kind", "due_on", "purpose", "off_site", *ACCEPTANCE_FIELDS],
+            ),
         ),
     )
     if loan.is_issued:
@@ -440,6 +530,94 @@ def _locked_loan(loan: Loan) -> Loan:
         .select_related("asset", "person", "school__trust")
         .get(pk=loan.pk)
     )
+
+
+PERMISSION_FIELDS = [
+    "state",
+    "ict_permission_by",
+    "ict_permission_at",
+    "head_permission_by",
+    "head_permission_at",
+    "permission_refused_reason",
+]
+
+
+def permission_roles(actor: User | None, loan: Loan) -> list[str]:
+    """Which permissions ``actor`` can give this loan: ``ict`` (the ICT security manager)
+    and ``head`` (the headteacher), those not yet given."""
+    if actor is None:
+        return []
+    roles = roles_by_school(actor).get(loan.school_id, set())
+    given = []
+    if Role.ICT_MANAGER in roles and loan.ict_permission_at is None:
+        given.append("ict")
+    if Role.HEADTEACHER in roles and loan.head_permission_at is None:
+        given.append("head")
+    return given
+
+
+@transaction.atomic
+def loan_permit(*, actor: User, loan: Loan) -> Loan:
+    """Give the actor's permission for a staff loan (as ICT manager, headteacher or both);
+    once both are given the loan goes on to its agreement, or is issued if it was accepted
+    at check-out."""
+    loan = _locked_loan(loan)
+    if loan.state != LoanState.AWAITING_PERMISSION:
+        raise ServiceError(
+            f"This loan is {loan.get_state_display().lower()}; it needs no permission."
+        )
+    giving = permission_roles(actor, loan)
+    if not giving:
+        raise PermissionDenied(
+            "Only the ICT manager and the headteacher give permission for staff loans, once each."
+        )
+    before = snapshot(loan, PERMISSION_FIELDS)
+    now = timezone.now()
+    if "ict" in giving:
+        loan.ict_permission_by, loan.ict_permission_at = actor, now
+    if "head" in giving:
+        loan.head_permission_by, loan.head_permission_at = actor, now
+    if loan.ict_permission_at and loan.head_permission_at:
+        loan.state = LoanState.ISSUED if loan.accepted_at else LoanState.AWAITING_AGREEMENT
+    loan.save()
+    audit_log(
+        actor=actor,
+        action="loan.permission_given",
+        obj=loan,
+        changes=diff(before, snapshot(loan, PERMISSION_FIELDS)),
+    )
+    if loan.is_issued:
+        _set_asset_state(actor, _locked_asset(loan.asset), _issued_state(loan), loan)
+    return loan
+
+
+@transaction.atomic
+def loan_permission_refuse(*, actor: User, loan: Loan, reason: str) -> Loan:
+    """The ICT manager or the headteacher refuses a staff loan, with the reason; the loan
+    is cancelled and the device stays in stock."""
+    loan = _locked_loan(loan)
+    if loan.state != LoanState.AWAITING_PERMISSION:
+        raise ServiceError(f"This loan is {loan.get_state_display().lower()}; nothing to refuse.")
+    roles = roles_by_school(actor).get(loan.school_id, set())
+    if not roles & {Role.ICT_MANAGER, Role.HEADTEACHER}:
+        raise PermissionDenied("Only the ICT manager or the headteacher refuses a staff loan.")
+    reason = _words(reason)
+    if len(reason) < 5:
+        raise ServiceError(
+            "Say why the loan is refused (at least a few words).",
+            field_errors={"reason": ["Say why the loan is refused."]},
+        )
+    before = snapshot(loan, PERMISSION_FIELDS)
+    _close(loan, LoanState.CANCELLED)
+    loan.permission_refused_reason = reason[:300]
+    loan.save()
+    audit_log(
+        actor=actor,
+        action="loan.permission_refused",
+        obj=loan,
+        changes=diff(before, snapshot(loan, PERMISSION_FIELDS)),
+    )
+    return loan
 
 
 @transaction.atomic
@@ -550,10 +728,8 @@ def loan_check_in(
     """Check an asset back in, with its condition; damaged or faulty goes to repair."""
     loan = _locked_loan(loan)
     if loan.state != LoanState.ISSUED:
-        if loan.state == LoanState.AWAITING_AGREEMENT:
-            raise ServiceError(
-                "This loan was never issued (the agreement is not accepted); cancel it instead."
-            )
+        if loan.state in (LoanState.AWAITING_AGREEMENT, LoanState.AWAITING_PERMISSION):
+            raise ServiceError("This loan was never issued; cancel it instead.")
         raise ServiceError(f"This loan is already {loan.get_state_display().lower()}.")
     if condition not in ReturnCondition.values:
         raise ServiceError("Choose the condition the item came back in.")
@@ -580,17 +756,18 @@ def loan_check_in(
 
 @transaction.atomic
 def loan_cancel(*, actor: User | None, loan: Loan) -> Loan:
-    """Cancel a check-out whose agreement was never accepted (the device never left)."""
+    """Cancel a check-out that was never issued (the device never left)."""
     loan = _locked_loan(loan)
-    if loan.state != LoanState.AWAITING_AGREEMENT:
-        raise ServiceError("Only a loan still waiting for its agreement can be cancelled.")
+    if loan.state not in (LoanState.AWAITING_AGREEMENT, LoanState.AWAITING_PERMISSION):
+        raise ServiceError("Only a loan that was never issued can be cancelled.")
+    old = loan.state
     _close(loan, LoanState.CANCELLED)
     loan.save()
     audit_log(
         actor=actor,
         action="loan.cancelled",
         obj=loan,
-        changes={"state": [LoanState.AWAITING_AGREEMENT.value, LoanState.CANCELLED.value]},
+        changes={"state": [old, LoanState.CANCELLED.value]},
     )
     return loan
 
@@ -759,6 +936,7 @@ def class_set_check_out(
             purpose=set_loan.purpose or f"Class set {class_set}",
             acceptance=acceptance,
             class_set_loan=set_loan,
+            off_site=False,  # a class set is used in lessons, in school
         )
         lent += 1
     if not lent:

@@ -15,6 +15,12 @@ urlpatterns = [
     path("assets/<int:asset_pk>/check-out/", views.loan_check_out, name="loan_check_out"),
     path("assets/<int:asset_pk>/lost/", views.loss_create, name="loss_create"),
     path("assets/<int:asset_pk>/found/", views.asset_found, name="asset_found"),
+    path(
+        "assets/<int:asset_pk>/off-site-exception/",
+        views.off_site_exception,
+        name="off_site_exception",
+    ),
+    path("settings/", views.equipment_settings, name="settings"),
     path("labels/", views.labels, name="labels"),
     path("scan/", views.scan, name="scan"),
     # loans
@@ -24,6 +30,8 @@ urlpatterns = [
     path("loans/<int:loan_pk>/link/", views.loan_link, name="loan_link"),
     path("loans/<int:loan_pk>/check-in/", views.loan_check_in, name="loan_check_in"),
     path("loans/<int:loan_pk>/cancel/", views.loan_cancel, name="loan_cancel"),
+    path("loans/<int:loan_pk>/permit/", views.loan_permit, name="loan_permit"),
+    path("loans/<int:loan_pk>/refuse/", views.loan_refuse, name="loan_refuse"),
     path("loans/<int:loan_pk>/write-off/", views.loan_write_off, name="loan_write_off"),
     path("accept/<str:token>/", views.accept_public, name="accept_public"),
     # class sets

@@ -52,10 +52,13 @@ from warden.equipment.forms import (
     CheckOutForm,
     ClassSetForm,
     ClassSetOutForm,
+    EquipmentSettingsForm,
     LocationForm,
     LossForm,
     NoteForm,
+    OffSiteExceptionForm,
     PlanForm,
+    RefusePermissionForm,
     ScanForm,
     TagsForm,
     WriteOffForm,
@@ -206,6 +209,14 @@ def asset_detail(request: HttpRequest, asset_pk: int) -> HttpResponse:
         "can_lend": can_lend,
         "can_manage": has_perm(request.user, Perm.EQUIPMENT_MANAGE, school),
         "checkout_form": CheckOutForm(people=_people(school)) if can_lend and not refusal else None,
+        "off_site_until": services.off_site_exception_until(asset),
+        "exception_form": (
+            OffSiteExceptionForm()
+            if has_perm(request.user, Perm.EQUIPMENT_DATA_EXCEPTIONS, school)
+            and asset.holds_personal_data
+            and not asset.encrypted
+            else None
+        ),
         "checkin_form": CheckInForm() if open_loan and open_loan.is_issued else None,
         "loans": asset.loans.select_related("person")[:20],
         "losses": LossReport.objects.filter(asset=asset).select_related("possible_breach"),
@@ -333,10 +344,17 @@ def loan_check_out(request: HttpRequest, asset_pk: int) -> HttpResponse:
             purpose=data["purpose"],
             kind=data["kind"],
             acceptance=acceptance,
+            off_site=bool(data["off_site"]),
         )
     except ServiceError as exc:
         return _refused(request, exc, to)
-    if loan.is_issued:
+    if loan.state == LoanState.AWAITING_PERMISSION:
+        messages.warning(
+            request,
+            f"{asset.asset_tag} is set aside for {loan.person}: a staff loan needs the ICT "
+            "manager's and the headteacher's permission before it is issued.",
+        )
+    elif loan.is_issued:
         messages.success(request, f"{asset.asset_tag} issued to {loan.person}.")
     else:
         messages.warning(
@@ -381,6 +399,8 @@ def loan_detail(request: HttpRequest, loan_pk: int) -> HttpResponse:
             "can_lend": can_lend,
             "can_manage": has_perm(request.user, Perm.EQUIPMENT_MANAGE, loan.school),
             "accept_form": AcceptForm(),
+            "permission_roles": services.permission_roles(request_user(request), loan),
+            "refuse_form": RefusePermissionForm(),
             "checkin_form": CheckInForm(),
             "write_off_form": WriteOffForm(),
             "link": link,
@@ -465,6 +485,82 @@ def loan_check_in(request: HttpRequest, loan_pk: int) -> HttpResponse:
         return _refused(request, exc, to)
     messages.success(request, f"{loan.asset.asset_tag} checked in from {loan.person}.")
     return redirect(to)
+
+
+@login_required
+@require_POST
+def loan_permit(request: HttpRequest, loan_pk: int) -> HttpResponse:
+    loan = loan_for_user(request.user, loan_pk)
+    to = reverse("equipment:loan_detail", kwargs={"loan_pk": loan.pk})
+    try:
+        loan = services.loan_permit(actor=request_user(request), loan=loan)
+    except ServiceError as exc:
+        return _refused(request, exc, to)
+    if loan.state == LoanState.AWAITING_PERMISSION:
+        messages.success(request, "Permission given; the loan waits for the other permission.")
+    elif loan.is_issued:
+        messages.success(request, f"Permission given; {loan.asset.asset_tag} is issued.")
+    else:
+        messages.success(request, "Permission given; the loan now waits for its agreement.")
+    return redirect(to)
+
+
+@login_required
+@require_POST
+def loan_refuse(request: HttpRequest, loan_pk: int) -> HttpResponse:
+    loan = loan_for_user(request.user, loan_pk)
+    to = reverse("equipment:loan_detail", kwargs={"loan_pk": loan.pk})
+    form = RefusePermissionForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.loan_permission_refuse(actor=request_user(request), loan=loan, reason=reason)
+    except ServiceError as exc:
+        return _refused(request, exc, to)
+    messages.success(request, "Loan refused; the device stays in stock.")
+    return redirect(to)
+
+
+@login_required
+@require_POST
+def off_site_exception(request: HttpRequest, asset_pk: int) -> HttpResponse:
+    asset = asset_for_user(request.user, asset_pk, perm=Perm.EQUIPMENT_DATA_EXCEPTIONS)
+    to = reverse("equipment:asset_detail", kwargs={"asset_pk": asset.pk})
+    form = OffSiteExceptionForm(request.POST)
+    data = form.cleaned_data if form.is_valid() else {}
+    try:
+        exception = services.off_site_exception_record(
+            actor=request_user(request),
+            asset=asset,
+            reason=data.get("reason", request.POST.get("reason", "")),
+            ends_on=data.get("ends_on"),
+        )
+    except ServiceError as exc:
+        return _refused(request, exc, to)
+    messages.success(
+        request, f"{asset.asset_tag} may leave the site until {exception.ends_on:%d/%m/%Y}."
+    )
+    return redirect(to)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def equipment_settings(request: HttpRequest) -> HttpResponse:
+    school = request_school(request)
+    require_perm(request.user, Perm.SCHOOL_CONFIGURE, school)
+    current = services.equipment_settings(school)
+    form = EquipmentSettingsForm(
+        request.POST or None,
+        initial={"staff_loans_need_permission": current.staff_loans_need_permission},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.equipment_settings_update(
+            actor=request_user(request),
+            school=school,
+            staff_loans_need_permission=form.cleaned_data["staff_loans_need_permission"],
+        )
+        messages.success(request, "Equipment settings saved.")
+        return redirect("equipment:settings")
+    return render(request, "equipment/settings.html", {"form": form, "school": school})
 
 
 @login_required

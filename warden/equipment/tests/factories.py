@@ -63,3 +63,13 @@ class ProductFactory(factory.django.DjangoModelFactory[SoftwareProduct]):
     school = factory.SubFactory(SchoolFactory)
     name = factory.Sequence(lambda n: f"Product {n}")
     seats = 10
+
+
+def signed_staff(school, **fields):  # type: ignore[no-untyped-def]
+    """A member of staff whose staff acceptable-use agreement is current, so they may borrow."""
+    from warden.agreements.testing import sign_current
+    from warden.testing.factories import PersonFactory
+
+    person = PersonFactory.create(school=school, **fields)
+    sign_current(person)
+    return person

@@ -12,16 +12,13 @@ from warden.core.errors import ServiceError
 from warden.equipment import services
 from warden.equipment.leavers import leaver_equipment_clear, outstanding_for
 from warden.equipment.services import Acceptance
-from warden.equipment.tests.factories import AssetFactory
-from warden.testing.factories import PersonFactory
+from warden.equipment.tests.factories import AssetFactory, signed_staff
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("staff_loans_without_permission")]
 
 
 def _leaver_with_laptop(school, office):
-    leaver = PersonFactory.create(
-        school=school, leaving_date=timezone.localdate() + dt.timedelta(days=3)
-    )
+    leaver = signed_staff(school, leaving_date=timezone.localdate() + dt.timedelta(days=3))
     laptop = AssetFactory.create(school=school)
     loan = services.loan_check_out(
         actor=office,

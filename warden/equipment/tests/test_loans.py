@@ -22,10 +22,9 @@ from warden.equipment.models import (
 )
 from warden.equipment.rules import BUILT_IN_TEXT
 from warden.equipment.services import Acceptance
-from warden.equipment.tests.factories import AssetFactory, TabletFactory
-from warden.testing.factories import PersonFactory
+from warden.equipment.tests.factories import AssetFactory, TabletFactory, signed_staff
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("staff_loans_without_permission")]
 
 DESK = Acceptance(typed_name="Robin Tester", confirmed=True)
 
@@ -44,7 +43,7 @@ def _actions(obj) -> list[str]:
 
 def test_a_device_is_not_issued_until_the_loan_agreement_is_accepted(school, office):
     laptop = AssetFactory.create(school=school)
-    borrower = PersonFactory.create(school=school)
+    borrower = signed_staff(school)
     loan = services.loan_check_out(actor=office, asset=laptop, person=borrower, due_on=_due())
     assert loan.state == LoanState.AWAITING_AGREEMENT
     laptop.refresh_from_db()
@@ -73,7 +72,7 @@ def test_the_database_refuses_an_issued_loan_without_acceptance(school, office):
     loan = services.loan_check_out(
         actor=office,
         asset=AssetFactory.create(school=school),
-        person=PersonFactory.create(school=school),
+        person=signed_staff(school),
         due_on=_due(),
     )
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -84,7 +83,7 @@ def test_acceptance_needs_a_typed_name_and_the_tick(school, office):
     loan = services.loan_check_out(
         actor=office,
         asset=AssetFactory.create(school=school),
-        person=PersonFactory.create(school=school),
+        person=signed_staff(school),
         due_on=_due(),
     )
     with pytest.raises(ServiceError) as refused:
@@ -103,7 +102,7 @@ def test_the_one_time_link_accepts_once_with_ip_and_browser(school, office):
     loan = services.loan_check_out(
         actor=office,
         asset=AssetFactory.create(school=school),
-        person=PersonFactory.create(school=school),
+        person=signed_staff(school),
         due_on=_due(),
     )
     token = services.loan_link_create(actor=office, loan=loan)
@@ -127,7 +126,7 @@ def test_an_expired_link_is_refused(school, office):
     loan = services.loan_check_out(
         actor=office,
         asset=AssetFactory.create(school=school),
-        person=PersonFactory.create(school=school),
+        person=signed_staff(school),
         due_on=_due(),
     )
     token = services.loan_link_create(actor=office, loan=loan)
@@ -149,7 +148,7 @@ def test_a_disposed_device_cannot_be_checked_out(school, office, ict_manager):
         services.loan_check_out(
             actor=office,
             asset=laptop,
-            person=PersonFactory.create(school=school),
+            person=signed_staff(school),
             due_on=_due(),
             acceptance=DESK,
         )
@@ -158,18 +157,16 @@ def test_a_disposed_device_cannot_be_checked_out(school, office, ict_manager):
 
 def test_an_asset_goes_to_one_person_at_a_time(school, office):
     laptop = AssetFactory.create(school=school)
-    services.loan_check_out(
-        actor=office, asset=laptop, person=PersonFactory.create(school=school), due_on=_due()
-    )
+    services.loan_check_out(actor=office, asset=laptop, person=signed_staff(school), due_on=_due())
     with pytest.raises(ServiceError, match="already checked out"):
         services.loan_check_out(
-            actor=office, asset=laptop, person=PersonFactory.create(school=school), due_on=_due()
+            actor=office, asset=laptop, person=signed_staff(school), due_on=_due()
         )
 
 
 def test_a_loan_needs_a_due_date_but_an_assignment_does_not(school, office):
     laptop = AssetFactory.create(school=school)
-    person = PersonFactory.create(school=school)
+    person = signed_staff(school)
     with pytest.raises(ServiceError, match="due back"):
         services.loan_check_out(actor=office, asset=laptop, person=person, due_on=None)
     loan = services.loan_check_out(
@@ -189,7 +186,7 @@ def test_check_in_records_condition_and_damaged_goes_to_repair(school, office):
     loan = services.loan_check_out(
         actor=office,
         asset=laptop,
-        person=PersonFactory.create(school=school),
+        person=signed_staff(school),
         due_on=_due(),
         acceptance=DESK,
     )
@@ -204,8 +201,8 @@ def test_check_in_records_condition_and_damaged_goes_to_repair(school, office):
 
 
 def test_overdue_borrowers_get_one_reminder_every_few_days(school, office):
-    borrower = PersonFactory.create(school=school, email="borrower@example.org")
     with time_machine.travel(timezone.now() - dt.timedelta(days=20)):
+        borrower = signed_staff(school, email="borrower@example.org")
         services.loan_check_out(
             actor=office,
             asset=AssetFactory.create(school=school),
@@ -219,7 +216,7 @@ def test_overdue_borrowers_get_one_reminder_every_few_days(school, office):
 
 
 def test_a_class_set_goes_out_and_comes_back_together(school, office):
-    teacher = PersonFactory.create(school=school)
+    teacher = signed_staff(school)
     class_set = services.class_set_create(actor=office, school=school, name="Year 5 iPads")
     tablets = [TabletFactory.create(school=school) for _ in range(30)]
     services.class_set_assign(actor=office, class_set=class_set, assets=tablets)
@@ -251,7 +248,7 @@ def test_a_published_device_loan_agreement_is_what_the_borrower_accepts(school, 
     from warden.agreements.testing import published_version
 
     version = published_version(school, Audience.DEVICE_LOAN)
-    borrower = PersonFactory.create(school=school)
+    borrower = signed_staff(school, first_name="Robin", last_name="Tester")
     loan = services.loan_check_out(
         actor=office,
         asset=AssetFactory.create(school=school),
@@ -262,7 +259,7 @@ def test_a_published_device_loan_agreement_is_what_the_borrower_accepts(school, 
     assert loan.agreement_text is not None
     assert loan.agreement_text.text == version.text
     assert loan.agreement_sha256 == version.sha256
-    signature = Signature.objects.get(person=borrower)
+    signature = Signature.objects.get(person=borrower, version=version)
     assert loan.signature == signature
     assert (signature.version, signature.method, signature.typed_name) == (
         version,
@@ -277,8 +274,8 @@ def test_the_reminders_command_emails_overdue_borrowers(
     from django.core import mail
     from django.core.management import call_command
 
-    borrower = PersonFactory.create(school=school, email="late@example.org")
     with time_machine.travel(timezone.now() - dt.timedelta(days=30)):
+        borrower = signed_staff(school, email="late@example.org")
         services.loan_check_out(
             actor=office,
             asset=AssetFactory.create(school=school),
@@ -300,11 +297,14 @@ def test_two_schools_with_the_same_agreement_text_each_sign_their_own_version(
     from warden.agreements.testing import published_version
 
     versions = [published_version(s, Audience.DEVICE_LOAN) for s in (school, other_school)]
+    services.equipment_settings_update(
+        actor=None, school=other_school, staff_loans_need_permission=False
+    )
     loans = [
         services.loan_check_out(
             actor=office,
             asset=AssetFactory.create(school=s),
-            person=PersonFactory.create(school=s),
+            person=signed_staff(s, first_name="Robin", last_name="Tester"),
             due_on=_due(),
             acceptance=DESK,
         )

@@ -14,10 +14,10 @@ from warden.core.roles import Role
 from warden.equipment import breach, services
 from warden.equipment.models import AssetState, BreachStatus, LoanState, PossibleBreach
 from warden.equipment.services import Acceptance
-from warden.equipment.tests.factories import AssetFactory
-from warden.testing.factories import PersonFactory, UserFactory, member
+from warden.equipment.tests.factories import AssetFactory, signed_staff
+from warden.testing.factories import UserFactory, member
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("staff_loans_without_permission")]
 
 REPORT_TIME = dt.datetime(2026, 3, 9, 16, 45, tzinfo=dt.UTC)
 
@@ -28,8 +28,14 @@ def test_unencrypted_laptop_with_personal_data_lost_raises_breach_at_report_time
     siro = UserFactory.create(username="siro", email="siro@example.org")
     member(siro, school, Role.SIRO)
     laptop = AssetFactory.create(school=school, holds_personal_data=True, encrypted=False)
-    borrower = PersonFactory.create(school=school)
     with time_machine.travel(REPORT_TIME, tick=False):
+        borrower = signed_staff(school)
+        services.off_site_exception_record(
+            actor=siro,
+            asset=laptop,
+            reason="Encryption licence on order; needed for a course",
+            ends_on=REPORT_TIME.date(),
+        )
         services.loan_check_out(
             actor=office,
             asset=laptop,

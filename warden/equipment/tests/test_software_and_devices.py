@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from warden.agreements.testing import sign_current
 from warden.core.errors import ServiceError
 from warden.core.models import AuditEntry
 from warden.equipment import services
@@ -148,7 +149,7 @@ def test_the_demo_loader_adds_once(school):
     from warden.equipment.demo import load
 
     for _ in range(3):
-        PersonFactory.create(school=school)
+        sign_current(PersonFactory.create(school=school))  # staff borrow once signed
     first = load(school=school, today=timezone.localdate(), seed=1)
     assert first["assets"] == 45 and first["loans"] == 3
     entries = AuditEntry.objects.count()

@@ -20,11 +20,10 @@ from warden.equipment.models import (
     PossibleBreach,
     Stocktake,
 )
-from warden.equipment.tests.factories import AssetFactory, DisposalCompanyFactory
+from warden.equipment.tests.factories import AssetFactory, DisposalCompanyFactory, signed_staff
 from warden.equipment.tests.test_disposal import dispose
-from warden.testing.factories import PersonFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("staff_loans_without_permission")]
 
 
 def _due() -> str:
@@ -47,7 +46,7 @@ def test_scanning_a_label_opens_the_asset(school, office, client_for):
 
 def test_the_office_checks_out_and_in_with_two_clicks(school, office, client_for):
     laptop = AssetFactory.create(school=school)
-    borrower = PersonFactory.create(school=school)
+    borrower = signed_staff(school)
     client = client_for(office)
     response = client.post(
         reverse("equipment:loan_check_out", kwargs={"asset_pk": laptop.pk}),
@@ -78,7 +77,7 @@ def test_the_office_checks_out_and_in_with_two_clicks(school, office, client_for
 
 def test_without_acceptance_the_device_waits_and_the_desk_accepts(school, office, client_for):
     laptop = AssetFactory.create(school=school)
-    borrower = PersonFactory.create(school=school)
+    borrower = signed_staff(school)
     client = client_for(office)
     client.post(
         reverse("equipment:loan_check_out", kwargs={"asset_pk": laptop.pk}),
@@ -100,7 +99,7 @@ def test_the_borrower_accepts_through_the_one_time_link(school, office, client_f
     loan = services.loan_check_out(
         actor=office,
         asset=AssetFactory.create(school=school),
-        person=PersonFactory.create(school=school, email="b@example.org"),
+        person=signed_staff(school, email="b@example.org"),
         due_on=timezone.localdate(),
     )
     client = client_for(office)
@@ -127,7 +126,7 @@ def test_a_disposed_asset_page_refuses_check_out(school, office, ict_manager, cl
     client.post(
         reverse("equipment:loan_check_out", kwargs={"asset_pk": laptop.pk}),
         {
-            "person": PersonFactory.create(school=school).pk,
+            "person": signed_staff(school).pk,
             "kind": "loan",
             "due_on": _due(),
             "typed_name": "Someone",
@@ -187,7 +186,7 @@ def test_office_cannot_write_off_and_ict_manager_cannot_approve_devices(
     loan = services.loan_check_out(
         actor=office,
         asset=AssetFactory.create(school=school),
-        person=PersonFactory.create(school=school),
+        person=signed_staff(school),
         due_on=timezone.localdate(),
         acceptance=services.Acceptance(typed_name="Robin Tester", confirmed=True),
     )
@@ -196,7 +195,7 @@ def test_office_cannot_write_off_and_ict_manager_cannot_approve_devices(
         {"reason": "Kept by the borrower"},
     )
     assert response.status_code == 403
-    staff = PersonFactory.create(school=school, user=teacher)
+    staff = signed_staff(school, user=teacher)
     request = services.device_request_create(
         actor=teacher, person=staff, device="Personal iPad", reason="Marking at lunchtime"
     )
@@ -262,7 +261,7 @@ def test_the_web_import_lists_bad_lines(school, ict_manager, client_for):
 
 
 def test_a_person_page_shows_what_they_hold(school, office, headteacher, client_for):
-    person = PersonFactory.create(school=school)
+    person = signed_staff(school)
     laptop = AssetFactory.create(school=school)
     services.loan_check_out(
         actor=office,
@@ -323,7 +322,7 @@ def test_a_stocktake_by_scanning(school, technician, client_for):
 
 def test_only_the_ict_team_allocates_a_device_for_good(school, office, technician, client_for):
     laptop = AssetFactory.create(school=school)
-    person = PersonFactory.create(school=school)
+    person = signed_staff(school)
     url = reverse("equipment:loan_check_out", kwargs={"asset_pk": laptop.pk})
     data = {"person": person.pk, "kind": "assignment", "typed_name": "Robin", "confirmed": "on"}
     client_for(office).post(url, data)
@@ -340,7 +339,7 @@ def test_the_loan_list_does_not_query_per_row(
         services.loan_check_out(
             actor=office,
             asset=AssetFactory.create(school=school),
-            person=PersonFactory.create(school=school),
+            person=signed_staff(school),
             due_on=timezone.localdate(),
             acceptance=accept,
         )
