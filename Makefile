@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-deps lint typecheck pytest test-browser assets axe-core clean
+.PHONY: install run test test-deps lint typecheck pytest audit-deps test-browser assets axe-core clean
 
 $(STAMP): pyproject.toml setup.py warden/engine/_native.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,13 @@ test-deps:
 pytest: install test-deps
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+# Every installed package against known vulnerabilities (scripts/audit-deps): fails when one
+# is vulnerable, and when the database cannot be reached, except in CI (CI=true) where that
+# only warns.
+audit-deps: install
+	$(BIN)/python scripts/audit-deps --python $(BIN)/python
+
+test: lint typecheck pytest audit-deps
 
 # Only the real-browser journeys (tests/browser: Debian's chromium against a live `warden serve`).
 test-browser: install test-deps

@@ -225,6 +225,8 @@ class LiveWarden:
             partial.replace(cached)
         else:
             _sqlite_copy(cached, self.database)
+            # Quick when nothing is missing; safe if a migration arrived since the copy.
+            self.warden("migrate", "--noinput", timeout=600)
 
     def start(self) -> None:
         log = self.log_path.open("ab")

@@ -27,7 +27,9 @@ class VersionForm(forms.Form):
     text = forms.CharField(
         label="Text people read and sign",
         widget=forms.Textarea(attrs={"rows": 24}),
-        help_text="Plain text; line breaks are kept exactly as written.",
+        help_text="Plain text, stored exactly as written. Leave a blank line between "
+        "paragraphs and start each point with a number (1.) or a dash; people see the "
+        "lines of a paragraph joined, to fit their screen.",
     )
     change_note = forms.CharField(label="What changed (optional)", max_length=300, required=False)
 
@@ -82,25 +84,30 @@ class SettingsForm(forms.Form):
 
 
 class SignForm(forms.Form):
-    """The signer's own confirmation: the typed full name and a tick."""
+    """The signer's own confirmation: the typed full name and a tick.
+
+    Neither is ``required`` here: the signing services check both and say in plain words
+    what is missing ("Tick the box to confirm..."), where a form would say "This field is
+    required".
+    """
 
     typed_name = forms.CharField(
         label="Type your full name as your signature",
         max_length=200,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     confirmed = forms.BooleanField(
-        label="I have read the text above and agree to it", required=True
+        label="I have read the text above and agree to it", required=False
     )
 
 
 class DeskSignForm(SignForm):
     typed_name = forms.CharField(
-        label="Full name, typed by the person signing",
-        max_length=200,
+        label="Full name, typed by the person signing", max_length=200, required=False
     )
     confirmed = forms.BooleanField(
-        label="The person has read the text and agrees to it, in front of me", required=True
+        label="The person has read the text and agrees to it, in front of me", required=False
     )
 
 
@@ -108,10 +115,12 @@ class CounterSignForm(SignForm):
     parent = forms.ModelChoiceField(
         queryset=Person.objects.none(), label="Parent or carer counter-signing"
     )
-    typed_name = forms.CharField(label="Full name, typed by the parent or carer", max_length=200)
+    typed_name = forms.CharField(
+        label="Full name, typed by the parent or carer", max_length=200, required=False
+    )
     confirmed = forms.BooleanField(
         label="The parent or carer has read the text and counter-signs it, in front of me",
-        required=True,
+        required=False,
     )
 
     def __init__(self, *args: Any, parents: list[Person], **kwargs: Any) -> None:
@@ -122,12 +131,16 @@ class CounterSignForm(SignForm):
 
 
 class PaperForm(forms.Form):
-    typed_name = forms.CharField(label="Name as written on the form", max_length=200)
+    typed_name = forms.CharField(
+        label="Name as written on the form", max_length=200, required=False
+    )
     confirmed = forms.BooleanField(
-        label="The form is signed and matches this version's text", required=True
+        label="The form is signed and matches this version's text", required=False
     )
     scan = forms.FileField(
-        label="Scan of the signed form", help_text="PDF, PNG or JPEG, up to 10 MB."
+        label="Scan of the signed form",
+        help_text="PDF, PNG or JPEG, up to 10 MB.",
+        error_messages={"required": "Choose the scan of the signed form to upload."},
     )
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from warden.agreements.models import Agreement, AgreementVersion, Audience, Signature
 from warden.agreements.rules import Standing, audience_q, standings
 from warden.core.models import School
-from warden.people.models import Person, Status
+from warden.people.models import Person, PersonType, Status
 
 
 def people_in_scope(school: School, *, today: dt.date | None = None) -> QuerySet[Person]:
@@ -23,6 +23,32 @@ def people_in_scope(school: School, *, today: dt.date | None = None) -> QuerySet
         .exclude(**{"current_status": Status.LEFT})
         .select_related("school")
     )
+
+
+def audience_people(
+    agreement: Agreement, *, year_group: int | None = None, form: str = ""
+) -> QuerySet[Person]:
+    """Everyone in ``agreement``'s audience, narrowed to a year group or form if given.
+
+    Parents and carers have no year group of their own: for the parents' agreement, "Year 7"
+    means the parents and carers of pupils in Year 7 (and a form likewise).
+    """
+    people = people_in_scope(agreement.school).filter(audience_q(agreement.audience))
+    if agreement.audience == Audience.PARENT and (year_group is not None or form):
+        pupils = Person.objects.filter(school=agreement.school, person_type=PersonType.PUPIL)
+        if year_group is not None:
+            pupils = pupils.filter(year_group=year_group)
+        if form:
+            pupils = pupils.filter(form__iexact=form)
+        people = people.filter(
+            children_links__pupil__in=pupils, children_links__parental_responsibility=True
+        ).distinct()
+    else:
+        if year_group is not None:
+            people = people.filter(year_group=year_group)
+        if form:
+            people = people.filter(form__iexact=form)
+    return people.order_by("form", "last_name", "first_name", "pk")
 
 
 def people_past_grace(school: School, *, at: dt.datetime | None = None) -> list[tuple[Person, str]]:

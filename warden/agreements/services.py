@@ -520,11 +520,16 @@ def signing_link_create(
 
 
 class LinkRefused(ServiceError):
-    """A signing link that cannot be used; ``gone`` when it existed but is spent or old."""
+    """A signing link that cannot be used; ``gone`` when it existed but is spent or old.
 
-    def __init__(self, message: str, *, gone: bool) -> None:
+    ``school`` is the link's school when the link was found, so the page saying why can
+    carry the school's name.
+    """
+
+    def __init__(self, message: str, *, gone: bool, school: School | None = None) -> None:
         super().__init__(message)
         self.gone = gone
+        self.school = school
 
 
 def link_for_token(token: str, *, at: dt.datetime | None = None) -> SigningLink:
@@ -552,14 +557,39 @@ def link_for_token(token: str, *, at: dt.datetime | None = None) -> SigningLink:
             "This signing link has already been used; a link works once. "
             "Ask the school for a new one if you need to sign again.",
             gone=True,
+            school=link.school,
         )
     if link.expires_at <= at:
         raise LinkRefused(
             f"This signing link expired on {timezone.localtime(link.expires_at):%d/%m/%Y}; "
             "ask the school for a new one.",
             gone=True,
+            school=link.school,
+        )
+    signed = _signed_since_link(link)
+    if signed is not None:
+        what = "counter-signed" if link.counter_signs_id else "signed"
+        raise LinkRefused(
+            f"You {what} {link.version} on "
+            f"{timezone.localtime(signed.signed_at):%d/%m/%Y}, so this link is no longer "
+            "needed. There is nothing more to do.",
+            gone=True,
+            school=link.school,
         )
     return link
+
+
+def _signed_since_link(link: SigningLink) -> Signature | None:
+    """The signature that makes ``link`` unnecessary: one the person made, by any other link
+    or at a desk, after the link was sent (or, for a counter-signing link, at any time)."""
+    found = Signature.objects.filter(person_id=link.person_id)
+    if link.counter_signs_id is not None:
+        found = found.filter(counter_signs_id=link.counter_signs_id)
+    else:
+        found = found.filter(
+            version_id=link.version_id, counter_signs=None, signed_at__gte=link.created_at
+        )
+    return found.order_by("signed_at").first()
 
 
 @transaction.atomic
@@ -614,17 +644,20 @@ def signing_link_use(
     return signature
 
 
-def _email_link(
-    *, person: Person, version: AgreementVersion, url: str, to: str, expires: dt.datetime, kind: str
-) -> None:
+def _email_link(*, link: SigningLink, url: str, reminder: bool = False) -> None:
+    """E-mail one signing link to the address it was created for (``link.sent_to``)."""
+    person, version = link.person, link.version
     school = person.school.name
-    if kind == "countersign":
-        subject = f"Please counter-sign {version} for your child at {school}"
+    if link.counter_signs is not None:
+        child = link.counter_signs.person.full_name
+        subject = f"Please counter-sign {child}'s {version} at {school}"
         opening = (
-            f"{school} asks you, as a parent or carer with parental responsibility, to read "
-            f"and counter-sign the acceptable-use agreement your child has signed: {version}."
+            f"{child} has signed {version} at {school}. As a parent or carer with parental "
+            f"responsibility, please read it and counter-sign it for {child}."
         )
-    elif kind == "reminder":
+        if reminder:
+            subject = f"Reminder: {subject[0].lower()}{subject[1:]}"
+    elif reminder:
         subject = f"Reminder: please sign {version} at {school}"
         opening = (
             f"You have not yet signed {version} at {school}. Access to school systems depends "
@@ -635,10 +668,11 @@ def _email_link(
         opening = f"{school} asks you to read and sign {version}."
     body = (
         f"Dear {to_name(person)},\n\n{opening}\n\nOpen this link to read the text and sign:\n"
-        f"{url}\n\nThe link works once and expires on {timezone.localtime(expires):%d/%m/%Y}. "
+        f"{url}\n\nThe link works once and expires on "
+        f"{timezone.localtime(link.expires_at):%d/%m/%Y}. "
         "If you did not expect this message, please contact the school office.\n"
     )
-    send_email.enqueue(subject=subject, body=body, to=[to])
+    send_email.enqueue(subject=subject, body=body, to=[link.sent_to])
 
 
 def to_name(person: Person) -> str:
@@ -676,14 +710,7 @@ def signing_links_send(
         link, token = signing_link_create(
             actor=actor, person=person, version=version, sent_to=person.email
         )
-        _email_link(
-            person=person,
-            version=version,
-            url=link_url(token, root=root),
-            to=person.email,
-            expires=link.expires_at,
-            kind="sign",
-        )
+        _email_link(link=link, url=link_url(token, root=root))
         result.sent += 1
     return result
 
@@ -710,14 +737,7 @@ def countersign_links_send(
                 counter_signs=standing.signature,
                 sent_to=parent.email,
             )
-            _email_link(
-                person=parent,
-                version=standing.signature.version,
-                url=link_url(token, root=root),
-                to=parent.email,
-                expires=link.expires_at,
-                kind="countersign",
-            )
+            _email_link(link=link, url=link_url(token, root=root))
             result.sent += 1
     return result
 
@@ -726,9 +746,10 @@ def countersign_links_send(
 def countersign_links_for(
     *, actor: User | None, signature: Signature, root: str | None = None
 ) -> SendResult:
-    """E-mail a counter-signing link to each responsible parent of one pupil's signature."""
+    """E-mail a counter-signing link to each responsible parent of one pupil's signature
+    who has not counter-signed it yet."""
     result = SendResult()
-    for parent in responsible_parents(signature.person):
+    for parent in parents_to_countersign(signature):
         if not parent.email:
             result.without_email += 1
             continue
@@ -739,14 +760,7 @@ def countersign_links_for(
             counter_signs=signature,
             sent_to=parent.email,
         )
-        _email_link(
-            person=parent,
-            version=signature.version,
-            url=link_url(token, root=root),
-            to=parent.email,
-            expires=link.expires_at,
-            kind="countersign",
-        )
+        _email_link(link=link, url=link_url(token, root=root))
         result.sent += 1
     return result
 
@@ -821,14 +835,7 @@ def reminders_send(
                 logger.warning("No reminder for %s: %s", target, exc.message)
                 result.refused += 1
                 continue
-            _email_link(
-                person=target,
-                version=version,
-                url=link_url(token, root=root),
-                to=target.email,
-                expires=link.expires_at,
-                kind="countersign" if counter else "reminder",
-            )
+            _email_link(link=link, url=link_url(token, root=root), reminder=True)
             recent.add((target.pk, version.pk))
             reminders.append(
                 Reminder(

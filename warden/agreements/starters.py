@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from warden.agreements.models import Audience
+from warden.agreements.text import reflow
 
 
 @dataclass(frozen=True)
@@ -248,17 +249,24 @@ device stays the school's property throughout the loan.
 I have read and accept these conditions of the loan.
 """
 
+
+def _starter(title: str, text: str) -> Starter:
+    # Written wrapped to fit this file; stored with each paragraph and point on one line,
+    # so the text reflows to any screen (warden.agreements.text).
+    return Starter(title, reflow(text))
+
+
 STARTERS: dict[str, Starter] = {
-    Audience.STAFF: Starter("Staff acceptable-use agreement", _STAFF),
-    Audience.PUPIL_EYFS_KS1: Starter("EYFS and KS1 pupils' acceptable-use rules", _PUPILS_YOUNG),
-    Audience.PUPIL_KS2: Starter("KS2 pupils' acceptable-use agreement", _PUPILS_KS2),
-    Audience.PUPIL_KS3: Starter("KS3 pupils' acceptable-use agreement", _PUPILS_KS3),
-    Audience.PUPIL_KS4: Starter("KS4 and sixth form acceptable-use agreement", _PUPILS_KS4),
-    Audience.PARENT: Starter("Parents' and carers' acceptable-use agreement", _PARENT),
-    Audience.GOVERNOR_VISITOR: Starter(
+    Audience.STAFF: _starter("Staff acceptable-use agreement", _STAFF),
+    Audience.PUPIL_EYFS_KS1: _starter("EYFS and KS1 pupils' acceptable-use rules", _PUPILS_YOUNG),
+    Audience.PUPIL_KS2: _starter("KS2 pupils' acceptable-use agreement", _PUPILS_KS2),
+    Audience.PUPIL_KS3: _starter("KS3 pupils' acceptable-use agreement", _PUPILS_KS3),
+    Audience.PUPIL_KS4: _starter("KS4 and sixth form acceptable-use agreement", _PUPILS_KS4),
+    Audience.PARENT: _starter("Parents' and carers' acceptable-use agreement", _PARENT),
+    Audience.GOVERNOR_VISITOR: _starter(
         "Governors' and visitors' acceptable-use agreement", _GOVERNOR_VISITOR
     ),
-    Audience.SUPPLY: Starter("Supply staff ICT security agreement", _SUPPLY),
-    Audience.COMMUNITY: Starter("Community user agreement", _COMMUNITY),
-    Audience.DEVICE_LOAN: Starter("Device loan agreement", _DEVICE_LOAN),
+    Audience.SUPPLY: _starter("Supply staff ICT security agreement", _SUPPLY),
+    Audience.COMMUNITY: _starter("Community user agreement", _COMMUNITY),
+    Audience.DEVICE_LOAN: _starter("Device loan agreement", _DEVICE_LOAN),
 }

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -35,20 +34,20 @@ from warden.agreements.forms import (
     VersionForm,
 )
 from warden.agreements.models import Agreement, AgreementVersion, Audience, Method, VersionStatus
-from warden.agreements.rules import audience_for, audience_q, school_settings
+from warden.agreements.rules import audience_for, school_settings
 from warden.agreements.selectors import (
     SignerFilter,
     agreements_overview,
+    audience_people,
     audience_standings,
     missing_audiences,
-    people_in_scope,
 )
 from warden.core.access import has_perm, request_school, request_user, require_perm
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.middleware import client_ip
 from warden.core.roles import Perm
-from warden.people.models import Person
+from warden.people.models import YEAR_GROUP_CHOICES, Person
 
 PAGE_SIZE = 50
 
@@ -290,13 +289,17 @@ def signers(request: HttpRequest, agreement_pk: int) -> HttpResponse:
     return render(request, template, context)
 
 
-def _audience_people(agreement: Agreement, year_group: int | None, form: str) -> QuerySet[Person]:
-    people = people_in_scope(agreement.school).filter(audience_q(agreement.audience))
+def _group_words(agreement: Agreement, year_group: int | None, form: str) -> str:
+    """How a page names the group links went to: "parents and carers of pupils in Year 7"."""
+    parts = []
     if year_group is not None:
-        people = people.filter(year_group=year_group)
+        parts.append(dict(YEAR_GROUP_CHOICES)[year_group])
     if form:
-        people = people.filter(form__iexact=form)
-    return people.order_by("form", "last_name", "first_name", "pk")
+        parts.append(f"form {form}")
+    where = f" in {' '.join(parts)}" if parts else ""
+    if agreement.audience == Audience.PARENT and where:
+        return f"parents and carers of pupils{where}"
+    return f"{Audience(agreement.audience).label.lower()}{where}"
 
 
 def _latest_or_refuse(agreement: Agreement) -> AgreementVersion:
@@ -314,7 +317,17 @@ def send_links(request: HttpRequest, agreement_pk: int) -> HttpResponse:
     form = SendLinksForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        people = _audience_people(agreement, data["year_group"], data["form"] or "")
+        people = list(
+            audience_people(agreement, year_group=data["year_group"], form=data["form"] or "")
+        )
+        group = _group_words(agreement, data["year_group"], data["form"] or "")
+        if not people:
+            messages.warning(
+                request,
+                f"No links sent: there are no {group} at {agreement.school.name}. "
+                "Check the year group and form, or leave them empty to send to everyone.",
+            )
+            return redirect("agreements:send_links", agreement_pk=agreement.pk)
         result = services.signing_links_send(
             actor=request_user(request),
             version=version,
@@ -324,9 +337,9 @@ def send_links(request: HttpRequest, agreement_pk: int) -> HttpResponse:
         )
         messages.success(
             request,
-            f"{result.sent} signing link(s) e-mailed. {result.without_email} without an e-mail "
-            f"address (print a QR sheet or sign at a desk); {result.already_current} already "
-            "current.",
+            f"{result.sent} signing link(s) e-mailed to {group}. {result.without_email} without "
+            f"an e-mail address (print a QR sheet or sign at a desk); {result.already_current} "
+            "already current.",
         )
         return redirect("agreements:signers", agreement_pk=agreement.pk)
     return render(
@@ -361,7 +374,9 @@ def qr_sheet(request: HttpRequest, agreement_pk: int) -> HttpResponse:
     form = SheetForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        people = list(_audience_people(agreement, data["year_group"], data["form"] or ""))
+        people = list(
+            audience_people(agreement, year_group=data["year_group"], form=data["form"] or "")
+        )
         if not data["include_current"]:
             found = audience_standings(agreement)
             current = {s.person.pk for s in found if s.is_current}
@@ -598,22 +613,28 @@ def signature_scan(request: HttpRequest, signature_pk: int) -> FileResponse:
 def public_sign(request: HttpRequest, token: str) -> HttpResponse:
     """The page a signing link opens: the exact text, the typed name and a tick."""
     response = _public_sign(request, token)
-    # The token is in the address: keep it out of caches and other sites' referrer logs.
+    # The token is in the address: keep it out of caches and out of other sites' referrer
+    # logs. "same-origin", not "no-referrer": with no referrer at all the browser posts the
+    # form with "Origin: null", which Django's CSRF check rightly refuses.
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
+
+
+def _refused(request: HttpRequest, exc: services.LinkRefused) -> HttpResponse:
+    return render(
+        request,
+        "agreements/public_refused.html",
+        {"message": exc.message, "school": exc.school},
+        status=410 if exc.gone else 404,
+    )
 
 
 def _public_sign(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = services.link_for_token(token)
     except services.LinkRefused as exc:
-        return render(
-            request,
-            "agreements/public_refused.html",
-            {"message": exc.message},
-            status=410 if exc.gone else 404,
-        )
+        return _refused(request, exc)
     form = SignForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -625,19 +646,24 @@ def _public_sign(request: HttpRequest, token: str) -> HttpResponse:
                 user_agent=_user_agent(request),
             )
         except services.LinkRefused as exc:
-            return render(
-                request,
-                "agreements/public_refused.html",
-                {"message": exc.message},
-                status=410 if exc.gone else 404,
-            )
+            return _refused(request, exc)
         except ServiceError as exc:
             apply_service_errors(form, exc)
         else:
-            return render(request, "agreements/public_done.html", {"signature": signature})
+            return render(
+                request,
+                "agreements/public_done.html",
+                {"signature": signature, "school": link.school},
+            )
     pupil = link.counter_signs.person if link.counter_signs_id and link.counter_signs else None
     return render(
         request,
         "agreements/public_sign.html",
-        {"link": link, "version": link.version, "form": form, "pupil": pupil},
+        {
+            "link": link,
+            "version": link.version,
+            "form": form,
+            "pupil": pupil,
+            "school": link.school,
+        },
     )
