@@ -18,6 +18,7 @@ from warden.agreements.models import Agreement, Audience, Method, Signature
 from warden.agreements.starters import STARTERS
 from warden.agreements.testing import parent_of, published_version, sign_current
 from warden.agreements.text import reflow, text_blocks
+from warden.people.models import Person
 from warden.testing.factories import PersonFactory, PupilFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def _link_path(message: mail.EmailMessage) -> str:
     return found.group(1)
 
 
-def _staff_link(school, office, client_for) -> tuple[str, object]:
+def _staff_link(school, office, client_for) -> tuple[str, Person]:
     person = PersonFactory.create(school=school, email="signer@example.org")
     published_version(school, Audience.STAFF)
     client_for(office).post(reverse("agreements:person_link", kwargs={"person_pk": person.pk}))
