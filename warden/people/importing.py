@@ -29,6 +29,7 @@ from django.utils import timezone
 from warden.core.audit import audit_log, audit_log_many, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.models import School, User
+from warden.lib.textcheck import control_character_refusal
 from warden.people.models import (
     Guardianship,
     ImportProfile,
@@ -513,7 +514,8 @@ def read_csv_table(data: bytes, header_score: Callable[[list[str]], int], *, emp
 
     The header is the one of the opening ten lines that ``header_score`` rates highest (two
     known columns at least), else the first non-blank line; ``empty`` is the message for an
-    empty file. Excel workbooks and unreadable files are refused with what to do instead.
+    empty file. Excel workbooks, unreadable files and files holding a control character
+    (``warden.lib.textcheck``) are refused with what to do instead, before any row is read.
     """
     if not data.strip():
         raise ServiceError(empty)
@@ -523,6 +525,9 @@ def read_csv_table(data: bytes, header_score: Callable[[list[str]], int], *, emp
             "“CSV UTF-8 (comma delimited)” and upload that."
         )
     text, encoding = decode(data)
+    refusal = control_character_refusal(text)
+    if refusal:
+        raise ServiceError(refusal)
     delimiter = sniff_delimiter(text)
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))

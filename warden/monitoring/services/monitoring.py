@@ -37,6 +37,7 @@ from warden.engine.keywords import (
     normalise_phrase,
 )
 from warden.engine.logs import FORMATS, Malformed
+from warden.lib.textcheck import control_character_refusal, find_control_character
 from warden.monitoring import ingestion
 from warden.monitoring.models.monitoring import (
     IpLease,
@@ -96,12 +97,28 @@ def _severity(value: int) -> int:
 # -- reading keyword files ---------------------------------------------------------------
 
 
-def _text_lines(path: Path) -> list[str]:
+def _control_error(text: str, name: str) -> LineError | None:
+    """A control character anywhere in a keyword file refuses it, even when bad lines are
+    skipped: the file is damaged or not text (``warden.lib.textcheck``)."""
+    found = find_control_character(text)
+    if found is None:
+        return None
+    line, char = found
+    return LineError(name, line, f"has a control character, {char}; remove it", fatal=True)
+
+
+def _text_lines(path: Path, errors: list[LineError], name: str) -> list[str]:
+    """The file's lines, or none (and a fatal error) when it holds a control character."""
     raw = path.read_bytes()
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     # Line numbers only need ASCII line breaks, which every encoding these lists use keeps.
-    return raw.decode("utf-8", errors="replace").splitlines()
+    text = raw.decode("utf-8", errors="replace")
+    error = _control_error(text, name)
+    if error is not None:
+        errors.append(error)
+        return []
+    return text.splitlines()
 
 
 _LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
@@ -131,6 +148,10 @@ def read_ldnoobw(
     for file in _ldnoobw_files(path):
         lang = language or (file.name if _LANGUAGE_TAG.match(file.name) else "en")
         raw = file.read_bytes()
+        error = _control_error(raw.decode("utf-8", errors="replace"), file.name)
+        if error is not None:
+            errors.append(error)
+            continue
         for number, line in enumerate(raw.splitlines(), start=1):
             try:
                 text = line.decode("utf-8").strip()
@@ -173,7 +194,7 @@ def _e2g_check(
         return []
     seen.add(resolved)
     files = [path]
-    for number, line in enumerate(_text_lines(path), start=1):
+    for number, line in enumerate(_text_lines(path, errors, name), start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -251,7 +272,7 @@ def read_warden_tsv(
     found: list[tuple[str, int, Phrase]] = []
     errors: list[LineError] = []
     name = path.name
-    for number, line in enumerate(_text_lines(path), start=1):
+    for number, line in enumerate(_text_lines(path, errors, name), start=1):
         if not line.strip() or line.startswith("#"):
             continue
         cells = [cell.strip() for cell in line.split("\t")]
@@ -668,6 +689,9 @@ def leases_import(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ServiceError(f"{filename} is not UTF-8 text; export it as CSV (UTF-8).") from None
+    refusal = control_character_refusal(text, what=filename)
+    if refusal:
+        raise ServiceError(refusal)
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         raise ServiceError(f"{filename} is empty.")
