@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "warden.monitoring",
     "warden.equipment",
     "warden.incidents",
+    "warden.safeguarding",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ urlpatterns = [
     path("filtering/", include("warden.monitoring.urls")),
     path("equipment/", include("warden.equipment.urls")),
     path("incidents/", include("warden.incidents.urls")),
+    path("safeguarding/", include("warden.safeguarding.urls")),
 ]
 
 handler403 = "warden.core.views.permission_denied"

@@ -73,6 +73,9 @@ class Perm:
     INCIDENTS_REPORT = "incidents.report"
     INCIDENTS_VIEW = "incidents.view"
     INCIDENTS_MANAGE = "incidents.manage"
+    # Welfare concerns (safeguarding, KCSIE): the DSL and deputies only, plus audited grants
+    WELFARE_VIEW = "safeguarding.view"
+    WELFARE_MANAGE = "safeguarding.manage"
 
 
 # What each permission lets a person do, in words shown on the "Users and roles" page.
@@ -118,13 +121,19 @@ PERM_LABELS: dict[str, str] = {
     Perm.INCIDENTS_REPORT: "Report an e-safety incident",
     Perm.INCIDENTS_VIEW: "Read the e-safety incident log (confidential)",
     Perm.INCIDENTS_MANAGE: "Handle incidents: severity, sanctions, playbooks",
+    Perm.WELFARE_VIEW: "Read welfare concerns (DSL and deputies only)",
+    Perm.WELFARE_MANAGE: "Record and handle welfare concerns, referrals and who may read them",
 }
 
 ALL_PERMS = frozenset(value for key, value in vars(Perm).items() if key.isupper())
+# Welfare concerns are confidential to the designated safeguarding lead and deputies
+# (Keeping Children Safe in Education: information is shared on a need-to-know basis); a
+# headteacher or trust administrator reads one only through an explicit, audited grant.
+DSL_ONLY_PERMS = frozenset({Perm.WELFARE_VIEW, Perm.WELFARE_MANAGE})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.HEADTEACHER: ALL_PERMS,
-    Role.TRUST_ADMIN: ALL_PERMS,
+    Role.HEADTEACHER: ALL_PERMS - DSL_ONLY_PERMS,
+    Role.TRUST_ADMIN: ALL_PERMS - DSL_ONLY_PERMS,
     Role.DSL: frozenset(
         {
             Perm.DASHBOARD_VIEW,
@@ -143,6 +152,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.INCIDENTS_REPORT,
             Perm.INCIDENTS_VIEW,
             Perm.INCIDENTS_MANAGE,
+            Perm.WELFARE_VIEW,
+            Perm.WELFARE_MANAGE,
         }
     ),
     Role.DEPUTY_DSL: frozenset(
@@ -159,6 +170,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.INCIDENTS_REPORT,
             Perm.INCIDENTS_VIEW,
             Perm.INCIDENTS_MANAGE,
+            Perm.WELFARE_VIEW,
+            Perm.WELFARE_MANAGE,
         }
     ),
     Role.SIRO: frozenset(

@@ -411,6 +411,54 @@ HOSTS_CATEGORIES: dict[str, str] = {
 }
 
 
+# --- the route a monitoring alert in each category proposes out of triage -------------------
+#
+# Keeping Children Safe in Education and the DfE filtering and monitoring standards: an alert
+# about self-harm, suicide, abuse, grooming or exploitation, radicalisation or bullying of the
+# pupil is a safeguarding concern for the DSL, not a breach of the acceptable-use policy. Every
+# other category proposes the breach route (misuse, ICT Security Policy Appendix C). The DSL
+# can always choose the other route.
+ROUTE_WELFARE = "welfare"
+ROUTE_BREACH = "breach"
+ROUTES: tuple[str, ...] = (ROUTE_WELFARE, ROUTE_BREACH)
+
+WELFARE_SLUGS: frozenset[str] = frozenset(
+    {
+        "child-sexual-abuse",
+        "terrorism",
+        "child-sexual-exploitation",
+        "suicide",
+        "self-harm",
+        "extremism",
+        "bullying",
+    }
+)
+# Blocked pages in these categories show a child where to find help and never offer an
+# unblock request: self-harm (with eating disorders), suicide, abuse and exploitation,
+# radicalisation.
+HELP_ON_BLOCK_SLUGS: frozenset[str] = WELFARE_SLUGS - {"bullying"}
+
+
+def proposed_route(name: str) -> str:
+    """``"welfare"`` or ``"breach"``: the route an alert in this category proposes.
+
+    An unknown category proposes a breach, which the DSL reviews like any other.
+    """
+    try:
+        slug = resolve_slug(name)
+    except ValueError:
+        return ROUTE_BREACH
+    return ROUTE_WELFARE if slug in WELFARE_SLUGS else ROUTE_BREACH
+
+
+def shows_help_on_block(name: str) -> bool:
+    """Whether a blocked page in this category shows a child where to find help."""
+    try:
+        return resolve_slug(name) in HELP_ON_BLOCK_SLUGS
+    except ValueError:
+        return False
+
+
 def resolve_slug(name: str) -> str:
     """The Warden slug for ``name`` (a slug or an alias); ValueError when unknown."""
     key = name.strip().lower()

@@ -120,11 +120,17 @@ class RemoveInvolvementForm(forms.Form):
 
 class SeverityForm(forms.Form):
     severity = forms.ChoiceField(label="Severity", choices=Severity.choices)
-    reason = forms.CharField(label="Reason (optional)", required=False, max_length=500)
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        max_length=500,
+        help_text="Required when you suspend accounts.",
+    )
+    # Never ticked for you: a severe breach suspends accounts only when chosen, with a reason.
     suspend_accounts = forms.BooleanField(
         label="For a severe breach, suspend the subjects' accounts until the outcome",
         required=False,
-        initial=True,
+        initial=False,
     )
 
 
@@ -224,8 +230,8 @@ BULK_ACTIONS = [
     ("viewed", "Mark as viewed"),
     (TriageState.NO_ACTION, "No action needed (archive)"),
     (TriageState.FALSE_POSITIVE, "False positive"),
-    ("escalate_new", "Escalate to a new incident"),
-    ("escalate_join", "Join an open incident"),
+    ("escalate_new", "Breach (misuse): open a new incident"),
+    ("escalate_join", "Breach (misuse): join an open incident"),
 ]
 
 

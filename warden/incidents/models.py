@@ -226,11 +226,14 @@ class Evidence(AppendOnly):
         return f"{self.title} ({self.filename})"
 
 
-class PlaybookStep(models.Model):
-    """One step of a response playbook applied to an incident, ticked with who and when."""
+class ChecklistStep(models.Model):
+    """One step of a playbook copied onto a record and ticked with who and when.
+
+    Incidents keep theirs in ``PlaybookStep``; welfare concerns (``warden.safeguarding``) in
+    their own table on the same fields.
+    """
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="steps")
     playbook = models.CharField(max_length=40)
     code = models.CharField(max_length=40)
     position = models.PositiveSmallIntegerField()
@@ -244,12 +247,7 @@ class PlaybookStep(models.Model):
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        ordering = ["playbook", "position", "pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["incident", "playbook", "code"], name="incidents_step_unique"
-            ),
-        ]
+        abstract = True
 
     def __str__(self) -> str:
         return self.text
@@ -257,6 +255,20 @@ class PlaybookStep(models.Model):
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
+
+
+class PlaybookStep(ChecklistStep):
+    """One step of a response playbook applied to an incident."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="steps")
+
+    class Meta:
+        ordering = ["playbook", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "playbook", "code"], name="incidents_step_unique"
+            ),
+        ]
 
 
 class SanctionKind(models.TextChoices):
@@ -351,6 +363,8 @@ class TriageState(models.TextChoices):
     NO_ACTION = "no_action", "No action (archived)"
     FALSE_POSITIVE = "false_positive", "False positive"
     ESCALATED = "escalated", "Escalated to an incident"
+    # Safeguarding, not discipline: the DSL raised a welfare concern (warden.safeguarding).
+    WELFARE = "welfare", "Raised as a welfare concern"
 
 
 OPEN_TRIAGE_STATES = frozenset({TriageState.UNVIEWED, TriageState.VIEWED})

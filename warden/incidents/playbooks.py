@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from warden.core.models import School
+from warden.core.registry import collect
 from warden.incidents.models import IncidentKind, Severity
 
 
@@ -111,8 +113,8 @@ PLAYBOOKS: dict[str, Playbook] = {
                 ),
                 Step(
                     "ceop",
-                    "If a child may be at risk, send all evidence to CEOP "
-                    "(www.ceop.gov.uk/contactus).",
+                    "If a child may be at risk, report it to CEOP (ceop.police.uk) and keep "
+                    "the evidence for the police.",
                     tell="CEOP",
                     mandatory=False,
                 ),
@@ -139,7 +141,7 @@ PLAYBOOKS: dict[str, Playbook] = {
                 Step("support", "Support the staff and pupils affected."),
                 Step(
                     "ceop",
-                    "If appropriate, send all evidence to CEOP (www.ceop.gov.uk/contactus).",
+                    "If appropriate, report it to CEOP (ceop.police.uk).",
                     tell="CEOP",
                     mandatory=False,
                 ),
@@ -255,6 +257,24 @@ KIND_PLAYBOOKS: dict[str, tuple[str, ...]] = {
 }
 # Kinds that are "serious" whatever their assessed severity.
 SERIOUS_KINDS = frozenset({IncidentKind.OFFENSIVE_MATERIAL, IncidentKind.ILLEGAL_MATERIAL})
+
+
+# Steps whose words depend on the school: "the LA e-safety officer" is the trust's
+# online-safety lead at an academy. An area that keeps the school's contacts (safeguarding)
+# offers ``STEP_WORDING`` in its ``playbook_contacts`` module: callables
+# ``(school, step) -> Step | None`` giving the step in the school's own words.
+LOCAL_STEP_CODES = frozenset({"la_officer"})
+
+
+def local_step(school: School, step: Step) -> Step:
+    """``step`` in the school's own words (its named contacts), or as written here."""
+    if step.code not in LOCAL_STEP_CODES:
+        return step
+    for wording in collect("playbook_contacts", "STEP_WORDING"):
+        local = wording(school, step)
+        if local is not None:
+            return local
+    return step
 
 
 def playbooks_for(*, kind: str, severity: str, subject_types: Iterable[str]) -> list[str]:

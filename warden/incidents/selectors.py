@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from warden.accounts.models import Account, AccountState
 from warden.core.models import Membership, School
 from warden.incidents import rules
 from warden.incidents.models import (
@@ -306,3 +307,18 @@ def weekly_report(school: School, *, end: dt.datetime) -> WeeklyReport:
     )
     report.sanctions_started = [(SanctionKind(k).label, n) for k, n in started.items()]
     return report
+
+
+def accounts_a_suspension_would_suspend(incident: Incident) -> list[Account]:
+    """The subjects' live accounts a severe-breach suspension would suspend, shown beside the
+    choice so nobody suspends a child's accounts without seeing which."""
+    return list(
+        Account.objects.filter(
+            person__incident_parts__incident=incident,
+            person__incident_parts__part=Part.SUBJECT,
+            state=AccountState.ACTIVE,
+        )
+        .select_related("person", "system")
+        .distinct()
+        .order_by("person__last_name", "person__first_name", "system__name", "pk")
+    )

@@ -299,17 +299,29 @@ def incident_set_severity(
     incident: Incident,
     severity: str,
     reason: str = "",
-    suspend_accounts: bool = True,
+    suspend_accounts: bool = False,
 ) -> Incident:
     """Assess the breach as minor, moderate or severe (seed 004 Appendix C).
 
     When the assessment follows Appendix C's proposal, the chronology quotes the rule. A
-    severe breach suspends the subjects' accounts until the outcome unless
-    ``suspend_accounts`` is false ("access ... may be withdrawn (account suspension) until
-    the disciplinary process and its outcomes have been concluded").
+    severe breach suspends the subjects' accounts until the outcome only when the person
+    assessing it chooses so (``suspend_accounts``) and says why: Appendix C says access "may"
+    be withdrawn, and a child whose alert is really a safeguarding concern must never lose
+    their accounts by default.
     """
     if severity not in Severity.values:
         raise ServiceError("Choose minor, moderate or severe.")
+    if suspend_accounts and severity != Severity.SEVERE:
+        raise ServiceError(
+            "Accounts are suspended only for a severe breach; untick the suspension or "
+            "choose severe.",
+            field_errors={"suspend_accounts": ["Only for a severe breach."]},
+        )
+    if suspend_accounts and not reason.strip():
+        raise ServiceError(
+            "Say why the subjects' accounts must be suspended until the outcome.",
+            field_errors={"reason": ["Required when accounts are suspended."]},
+        )
     incident = _locked(incident)
     _expect_open(incident, "assess it")
     proposals = {p.proposal.severity: p for p in selectors.escalation_proposals(incident)}
@@ -330,7 +342,7 @@ def incident_set_severity(
     _note(incident, actor, line)
     audit_log(actor=actor, action="incident.severity_set", obj=incident, changes=changes)
     _refresh_playbooks(incident, actor)
-    if severity == Severity.SEVERE and suspend_accounts:
+    if suspend_accounts:
         today = _today(incident.school)
         for involvement in incident.involvements.filter(part=Part.SUBJECT).select_related("person"):
             held = Sanction.objects.filter(
@@ -347,7 +359,7 @@ def incident_set_severity(
                     kind=SanctionKind.SUSPENSION,
                     starts_on=today,
                     ends_on=None,
-                    notes="Severe breach: until the outcome.",
+                    notes=f"Severe breach: until the outcome. {reason.strip()}"[:300],
                 )
     return incident
 
@@ -515,7 +527,9 @@ def _apply_playbook(incident: Incident, key: str, actor: User | None) -> int:
             tell=step.tell,
             mandatory=step.mandatory,
         )
-        for n, step in enumerate(book.steps, start=1)
+        for n, step in enumerate(
+            (playbooks.local_step(incident.school, s) for s in book.steps), start=1
+        )
         if step.code not in have
     ]
     if not new:
@@ -1151,6 +1165,11 @@ def triage_decide(*, actor: User, violations: Sequence[Violation], state: str, r
             "Say why no action is needed; the weekly report and any later review read it.",
             field_errors={"reason": ["Required."]},
         )
+    return _decide(actor=actor, violations=violations, state=state, reason=reason)
+
+
+def _decide(*, actor: User, violations: Sequence[Violation], state: str, reason: str) -> int:
+    """Take still-open violations out of the queue in ``state``, with the reason, audited."""
     school = _check_batch(violations)
     rows = _triage_rows(violations)
     closed = [t for t in rows if t.state not in OPEN_TRIAGE_STATES]
@@ -1239,6 +1258,19 @@ def triage_escalate(
     )
     audit_log_many(actor=actor, action="violation.triaged", items=items, school=school)
     return incident
+
+
+@transaction.atomic
+def triage_route_welfare(*, actor: User, violations: Sequence[Violation], reason: str) -> int:
+    """Take violations out of the triage queue as a welfare concern, not a breach.
+
+    Safeguarding, not discipline (Keeping Children Safe in Education): the safeguarding area
+    calls this inside the service that records the concern, so no incident, sanction or
+    account change follows from the alert. ``reason`` names the concern for the weekly report.
+    """
+    if violations and not has_perm(actor, Perm.VIOLATIONS_TRIAGE, violations[0].school_id):
+        raise ServiceError("Your role cannot triage monitoring violations.")
+    return _decide(actor=actor, violations=violations, state=TriageState.WELFARE, reason=reason)
 
 
 @transaction.atomic

@@ -68,6 +68,7 @@ from warden.incidents.playbooks import PLAYBOOKS
 from warden.monitoring.models import Violation
 from warden.monitoring.services.monitoring import exclusion_create
 from warden.people.models import Person
+from warden.monitoring.selectors.monitoring import proposed_routes
 
 PAGE_SIZE = 25
 
@@ -248,6 +249,7 @@ def _render_detail(
             "severity_form": SeverityForm(initial={"severity": incident.severity or None}),
             "status_form": StatusForm(initial={"status": incident.status}),
             "close_form": close_form or CloseForm(),
+            "suspendable": selectors.accounts_a_suspension_would_suspend(incident),
             "sanction_form": SanctionForm(
                 people=subjects, initial={"starts_on": timezone.localdate()}
             ),
@@ -632,6 +634,9 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
     audit_log(
         actor=request_user(request),
         action="triage_queue.viewed",
+    routes = proposed_routes(list(page.object_list))
+    for v in page.object_list:
+        v.proposed_route = routes[v.pk]
         school=school,
         changes={"filters": [None, {k: v for k, v in request.GET.items() if v}]},
     )
@@ -646,6 +651,7 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
         "exclusion_url": _exclusion_url(request, school),
         "action_form": TriageActionForm(incidents=_joinable(request, school))
         if can_triage
+        "can_raise_welfare": has_perm(request.user, Perm.WELFARE_MANAGE, school),
         else None,
     }
     htmx = getattr(request, "htmx", False)
@@ -676,6 +682,8 @@ def triage_detail(request: HttpRequest, violation_pk: int) -> HttpResponse:
             "can_see_incident": triage.incident is not None
             and has_perm(request.user, Perm.INCIDENTS_VIEW, school),
             "exclusion_url": _exclusion_url(request, school),
+            "can_raise_welfare": has_perm(request.user, Perm.WELFARE_MANAGE, school),
+            "proposed_route": proposed_routes([violation])[violation.pk],
             "action_form": TriageActionForm(incidents=_joinable(request, school)),
             "due_at": rules.triage_due_at(violation.created_at, school.timezone),
         },

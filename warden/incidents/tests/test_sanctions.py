@@ -222,7 +222,11 @@ def test_a_severe_breach_suspends_the_subjects_accounts_until_the_outcome(incide
     account = active_account(pupil)
     with time_machine.travel(MONDAY, tick=False):
         incident = services.incident_set_severity(
-            actor=dsl, incident=incident, severity=Severity.SEVERE
+            actor=dsl,
+            incident=incident,
+            severity=Severity.SEVERE,
+            suspend_accounts=True,
+            reason="Shared his password with older pupils to reach blocked sites.",
         )
     account.refresh_from_db()
     assert account.state == AccountState.SUSPENDED

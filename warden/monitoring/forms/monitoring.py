@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from warden.monitoring.models.monitoring import SEVERITY_CHOICES, KeywordSource
+from warden.monitoring.models.monitoring import ROUTE_CHOICES, SEVERITY_CHOICES, KeywordSource
 from warden.people.models import Person
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -104,6 +104,13 @@ class KeywordForm(forms.Form):
     )
     severity = forms.TypedChoiceField(label="Severity", coerce=int, choices=SEVERITY_CHOICES)
     language = forms.CharField(label="Language", max_length=20, initial="en")
+    route = forms.ChoiceField(
+        label="Route out of triage",
+        choices=ROUTE_CHOICES,
+        required=False,
+        help_text="Self-harm, suicide, abuse, grooming, radicalisation and bullying of the pupil "
+        "propose a welfare concern; other categories a breach. The DSL can always switch.",
+    )
 
 
 class KeywordImportForm(forms.Form):

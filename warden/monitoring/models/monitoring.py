@@ -33,6 +33,13 @@ SEVERITY_CHOICES = [
 ]
 
 
+ROUTE_CHOICES = [
+    ("", "As its category proposes"),
+    ("welfare", "Welfare concern (safeguarding)"),
+    ("breach", "Breach (misuse)"),
+]
+
+
 class KeywordSource(models.TextChoices):
     STARTER = "starter", "Warden starter library"
     LDNOOBW = "ldnoobw", "LDNOOBW list"
@@ -61,6 +68,11 @@ class Keyword(models.Model):
     )
     terms = models.JSONField(default=list, blank=True)
     active = models.BooleanField(default=True)
+    # The route an alert on this phrase proposes out of triage; empty: its category's
+    # (``warden.engine.categories.proposed_route``). The DSL can always choose the other.
+    route = models.CharField(
+        "Proposed route", max_length=10, choices=ROUTE_CHOICES, blank=True, default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -10,6 +10,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from warden.core.models import School
+from warden.engine.categories import proposed_route
+from warden.engine.keywords import normalise_phrase
 from warden.monitoring.models.monitoring import (
     IngestCheckpoint,
     IpLease,
@@ -147,3 +149,28 @@ def _looks_like_ip(text: str) -> bool:
 
 def ingest_sources(school: School) -> QuerySet[IngestCheckpoint]:
     return IngestCheckpoint.objects.filter(school=school).order_by("-updated_at")
+
+
+def proposed_routes(violations: list[Violation]) -> dict[int, str]:
+    """``{violation pk: "welfare" | "breach"}``: the route each violation proposes.
+
+    A keyword violation follows its phrase's own route when the library sets one, otherwise
+    its category's (``warden.engine.categories.proposed_route``). One query for the lot.
+    """
+    wanted = {(v.school_id, v.category, normalise_phrase(v.phrase)) for v in violations if v.phrase}
+    overrides: dict[tuple[int, str, str], str] = {}
+    if wanted:
+        condition = Q()
+        for school_id, category, normalised in wanted:
+            condition |= Q(school_id=school_id, category=category, normalised=normalised)
+        overrides = {
+            (school_id, category, normalised): route
+            for school_id, category, normalised, route in Keyword.objects.filter(condition)
+            .exclude(route="")
+            .values_list("school_id", "category", "normalised", "route")
+        }
+    return {
+        v.pk: overrides.get((v.school_id, v.category, normalise_phrase(v.phrase)))
+        or proposed_route(v.category)
+        for v in violations
+    }

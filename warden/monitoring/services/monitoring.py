@@ -26,7 +26,7 @@ from django.db.models import Max
 from warden.core.audit import audit_log, audit_log_many, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.models import School, User
-from warden.engine.categories import resolve_slug
+from warden.engine.categories import ROUTES, resolve_slug
 from warden.engine.ingest import Ingestor, IngestResult
 from warden.engine.keywords import (
     SEVERITY_MAX,
@@ -516,8 +516,15 @@ def keyword_create(
     category: str,
     severity: int,
     language: str = "en",
+    route: str = "",
 ) -> Keyword:
-    """Add one phrase to the school's library by hand."""
+    """Add one phrase to the school's library by hand; ``route`` overrides the route its
+    category proposes out of triage (welfare concern or breach)."""
+    if route not in ("", *ROUTES):
+        raise ServiceError(
+            "Choose a welfare concern, a breach, or the category's own route.",
+            field_errors={"route": ["Choose one of the routes offered."]},
+        )
     text = text.strip()
     if not text or len(text) > MAX_PHRASE:
         raise ServiceError(
@@ -526,6 +533,7 @@ def keyword_create(
         )
     phrase = Phrase(text, _category(category), _severity(severity), language.strip() or "en")
     row = _keyword_row(school, phrase, KeywordSource.MANUAL)
+    row.route = route
     if Keyword.objects.filter(
         school=school, category=row.category, normalised=row.normalised
     ).exists():

@@ -23,8 +23,9 @@ from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.middleware import client_ip
 from warden.core.models import School
+from warden.core.registry import collect
 from warden.core.roles import Perm
-from warden.engine.categories import BY_SLUG, ILLEGAL_SLUGS
+from warden.engine.categories import BY_SLUG, ILLEGAL_SLUGS, shows_help_on_block
 from warden.engine.lists import split_url
 from warden.engine.policy import NO_POLICY_REASON
 from warden.monitoring import conf
@@ -740,7 +741,10 @@ def filter_blocked(request: HttpRequest, school_slug: str) -> HttpResponse:
     site = _blocked_site(url)
     group = FilterGroup.objects.filter(school=school, slug=group_slug).first()
     no_policy = reason.startswith(NO_POLICY_REASON)
-    can_report = bool(site) and category not in ILLEGAL_SLUGS and not no_policy
+    # Illegal content is never unblocked; a page about self-harm, suicide, abuse or
+    # radicalisation offers help instead of an unblock request (shows_help_on_block).
+    welfare = shows_help_on_block(category)
+    can_report = bool(site) and category not in ILLEGAL_SLUGS and not no_policy and not welfare
     form = BlockReportForm(request.POST or None)
     sent = None
     if request.method == "POST" and can_report and form.is_valid():
@@ -772,6 +776,12 @@ def filter_blocked(request: HttpRequest, school_slug: str) -> HttpResponse:
             "category_label": known.label if known else "",
             "category_description": known.description if known else "",
             "illegal": category in ILLEGAL_SLUGS,
+            "welfare": welfare,
+            "help_sections": [
+                section
+                for provide in collect("block_page", "HELP")
+                if (section := provide(school=school, category=category)) is not None
+            ],
             "group": group,
             "group_slug": group_slug,
             "reason": reason,

@@ -1,0 +1,85 @@
+"""Safeguarding rules in one place: which concern a monitoring category suggests, what a
+child is told on a blocked page, and when a concern may be closed.
+
+Keeping Children Safe in Education (KCSIE) and the DfE filtering and monitoring standards:
+alerts about a child's safety go to the designated safeguarding lead (DSL), who decides
+what happens; nothing in this area disciplines the child or changes their accounts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from warden.engine.categories import resolve_slug
+from warden.safeguarding.models import ConcernCategory, ParentsInformed
+
+# What a monitoring category suggests the concern is about; the DSL can change it.
+CATEGORY_FROM_MONITORING: dict[str, str] = {
+    "self-harm": ConcernCategory.SELF_HARM,
+    "suicide": ConcernCategory.SUICIDE,
+    "child-sexual-exploitation": ConcernCategory.EXPLOITATION,
+    "child-sexual-abuse": ConcernCategory.ILLEGAL_IMAGES,
+    "extremism": ConcernCategory.RADICALISATION,
+    "terrorism": ConcernCategory.RADICALISATION,
+    "bullying": ConcernCategory.BULLYING,
+}
+
+
+def concern_category_for(monitoring_category: str) -> str:
+    """The concern category a monitoring category suggests (``other`` when none)."""
+    try:
+        slug = resolve_slug(monitoring_category)
+    except ValueError:
+        return ConcernCategory.OTHER
+    return CATEGORY_FROM_MONITORING.get(slug, ConcernCategory.OTHER)
+
+
+# Help for a child, in plain words, on a blocked page about self-harm, suicide, eating
+# disorders, abuse or radicalisation. Nothing says the child is in trouble; nothing offers
+# an unblock request. The school's own words (settings) come first when it has any.
+@dataclass(frozen=True)
+class HelpLine:
+    name: str
+    how: str
+    link: str = ""
+
+
+HELP_LINES: tuple[HelpLine, ...] = (
+    HelpLine(
+        "Childline",
+        "Call 0800 1111 for free, any time, or chat online",
+        "https://www.childline.org.uk/",
+    ),
+    HelpLine("Samaritans", "Call 116 123 for free, any time", "https://www.samaritans.org/"),
+    HelpLine("Shout", "Text SHOUT to 85258 for free, any time", "https://giveusashout.org/"),
+)
+HELP_INTRO = (
+    "You are not in trouble. If something is worrying you, or you are finding things hard, "
+    "you do not have to deal with it on your own."
+)
+TRUSTED_ADULT = (
+    "Talk to a trusted adult: a teacher, someone at home, or any member of staff you feel "
+    "comfortable with."
+)
+DANGER = "If you or someone else is in danger right now, call 999."
+
+
+def parents_refusal(parents: str, reason: str) -> str | None:
+    """Why the parents' decision cannot be recorded as given, or None.
+
+    KCSIE: parents are told unless that would put the child at risk; when they are not
+    told, the reason is recorded.
+    """
+    if parents not in ParentsInformed.values:
+        return "Choose whether parents or carers were informed."
+    if parents == ParentsInformed.NOT_INFORMED and not reason.strip():
+        return (
+            "Say why informing the parents or carers would put the child at risk; the record "
+            "must show why they were not told."
+        )
+    return None
+
+
+# The "LA e-safety officer" of the ICT Security Policy, Appendix B, in a school's own terms.
+LA_OFFICER = "LA e-safety officer"
+TRUST_LEAD = "Trust's online-safety lead"
