@@ -33,6 +33,12 @@ def _keep_test_connection_open(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _filtering_files_in_tmp(settings, tmp_path):
+    """Compiled lists and snapshots a test writes go to its own folder, never ``var/``."""
+    settings.WARDEN_FILTER_DIR = tmp_path / "filtering"
+
+
+@pytest.fixture(autouse=True)
 def _immediate_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

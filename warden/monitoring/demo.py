@@ -14,13 +14,18 @@ LOADERS: list[Callable[..., dict[str, int]]] = []
 
 
 def load_filter_groups(*, school: School, today: dt.date, seed: int) -> dict[str, int]:
-    """The shipped filter groups (a school registered by ``warden add-school`` has them
-    already), and one allow-list entry to show."""
+    """The shipped filter groups and the starter lists (a school registered by ``warden
+    add-school`` has them already), and one allow-list entry to show."""
     from warden.monitoring.models.filtering import FilterEntry
     from warden.monitoring.services import filtering as services
     from warden.monitoring.services.standard_groups import standard_groups_create
+    from warden.monitoring.services.starter_lists import starter_lists_load
 
-    created = {"filter groups": standard_groups_create(school=school), "filter entries": 0}
+    created = {
+        "filter groups": standard_groups_create(school=school),
+        "filter lists": starter_lists_load(school=school),
+        "filter entries": 0,
+    }
     if not FilterEntry.objects.filter(school=school).exists():
         services.entry_add(
             actor=None,

@@ -39,6 +39,29 @@ def test_a_school_registered_from_the_command_line_filters_at_once(filtering_dir
     assert _actions(groups["staff"]).get("social-networks") is None
 
 
+def test_a_registered_school_filters_real_sites_with_the_starter_lists(filtering_dir):
+    from warden.monitoring.models.filtering import ListSource
+    from warden.monitoring.services.starter_lists import STARTER_UT1_NAME
+    from warden.monitoring.tests.filtering_helpers import engine_for
+
+    call_command(
+        "add_school", name="Hill Top High", slug="hilltop", trust_slug="ht", phase="secondary"
+    )
+    school = School.objects.get(slug="hilltop")
+    names = set(ListSource.objects.filter(school=school).values_list("name", flat=True))
+    assert STARTER_UT1_NAME in names
+    assert all("run an update" in name for name in names)
+    services.snapshot_publish(school=school, reason="test")
+    engine = engine_for(school)
+    ks3 = "10.101.0.7"  # the shipped Key stage 3 range
+    staff = "10.104.0.7"
+    assert engine.decide("https://www.tiktok.com/", client_ip=ks3).blocked
+    assert engine.decide("https://www.pokerstars.com/", client_ip=ks3).blocked
+    assert engine.decide("https://www.pokerstars.com/", client_ip=staff).blocked
+    assert not engine.decide("https://www.tiktok.com/", client_ip=staff).blocked
+    assert not engine.decide("https://www.bbc.co.uk/bitesize", client_ip=ks3).blocked
+
+
 def test_loosening_a_policy_block_for_pupils_needs_a_reason(school, filtering_dir):
     from warden.monitoring.services.standard_groups import standard_groups_create
 
