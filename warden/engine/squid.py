@@ -261,6 +261,7 @@ class SquidHelper:
             )
         self.acl_roles = tuple(roles)
         self.concurrency = concurrency
+        self._channels = concurrency != 0
         self._decide = engine.decide
         self.answer = self._rewrite if self.mode is Mode.URL_REWRITE else self._acl
 
@@ -268,10 +269,7 @@ class SquidHelper:
 
     def _channel(self, parts: list[str]) -> str:
         """Take the channel ID off ``parts``; ``"ID "`` or ``""``."""
-        if not parts:
-            return ""
-        concurrency = self.concurrency
-        if concurrency == 0:
+        if not parts or not self._channels:
             return ""
         first = parts[0]
         if _is_channel(first):
@@ -287,8 +285,16 @@ class SquidHelper:
         return channel + acl_answer(decision)
 
     def _rewrite(self, line: str) -> str:
-        parts = _fields(line)
-        channel = self._channel(parts)
+        # _fields() and _channel() written out: this runs for every request.
+        parts = line.split(" ")
+        if "" in parts:
+            parts = [part for part in parts if part]
+        channel = ""
+        if parts and self._channels:
+            first = parts[0]
+            if first.isdigit() and first.isascii():
+                channel = first + " "
+                del parts[0]
         if not parts:
             return self.refuse(channel, UNREADABLE_REASON)
         url = parts[0]
