@@ -12,7 +12,7 @@ import hashlib
 import os
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -32,6 +32,7 @@ from warden.core.audit import audit_log, audit_log_many, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.models import School, User
 from warden.core.roles import Perm, Role
+from warden.core.tasks import send_email
 from warden.equipment import breach, rules
 from warden.equipment.models import (
     OPEN_LOAN_STATES,
@@ -675,6 +676,59 @@ def loan_link_create(*, actor: User | None, loan: Loan) -> str:
         changes={"link_expires_at": [None, loan.link_expires_at.isoformat()]},
     )
     return signing.Signer(salt=LINK_SALT).sign(raw)
+
+
+def loan_link_recipients(person: Person) -> list[Person]:
+    """Who an acceptance link is e-mailed to: the borrower, or, for a pupil with no e-mail
+    address, their parents and carers with parental responsibility who have one."""
+    if person.email:
+        return [person]
+    if person.person_type != PersonType.PUPIL:
+        return []
+    links = Guardianship.objects.filter(
+        pupil=person, parental_responsibility=True, parent__email__gt=""
+    ).select_related("parent")
+    return [link.parent for link in links.order_by("contact_priority", "pk")]
+
+
+@dataclass(frozen=True)
+class LoanLink:
+    url: str
+    sent_to: list[str]
+
+
+@transaction.atomic
+def loan_link_send(
+    *, actor: User | None, loan: Loan, url_for: Callable[[str], str], email: bool = True
+) -> LoanLink:
+    """Create the one-time acceptance link and e-mail it (``loan_link_recipients``).
+
+    Returns the link's address (for the office to hand over when nobody has an e-mail
+    address) and the addresses it went to.
+    """
+    token = loan_link_create(actor=actor, loan=loan)
+    url = url_for(token)
+    recipients = loan_link_recipients(loan.person) if email else []
+    for recipient in recipients:
+        on_behalf = "" if recipient.pk == loan.person_id else f" for {loan.person.full_name}"
+        body = (
+            f"Dear {recipient.full_name},\n\n{loan.school.name} is lending {loan.asset}"
+            f"{on_behalf}. Please read and accept the loan agreement here (the link works once "
+            f"and for {rules.ACCEPTANCE_LINK_DAYS} days):\n\n{url}\n\nIf you did not expect "
+            "this message, please contact the school office.\n"
+        )
+        subject = f"Loan agreement for {loan.asset.asset_tag} from {loan.school.name}"
+        # The database task backend stores the task in this transaction: the worker sends
+        # it only once the link is saved.
+        send_email.enqueue(subject=subject, body=body, to=[recipient.email])
+    if recipients:
+        audit_log(
+            actor=actor,
+            action="loan.link_sent",
+            obj=loan,
+            changes={"sent_to": [None, ", ".join(r.email for r in recipients)]},
+        )
+    return LoanLink(url=url, sent_to=[r.email for r in recipients])
 
 
 def loan_for_token(token: str) -> Loan:

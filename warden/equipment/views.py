@@ -405,6 +405,7 @@ def loan_detail(request: HttpRequest, loan_pk: int) -> HttpResponse:
             "write_off_form": WriteOffForm(),
             "link": link,
             "link_qr": _qr_svg(link, title="Loan agreement link") if link else None,
+            "link_recipients": services.loan_link_recipients(loan.person),
         },
     )
 
@@ -446,24 +447,22 @@ def loan_link(request: HttpRequest, loan_pk: int) -> HttpResponse:
     loan = loan_for_user(request.user, loan_pk, write=True)
     to = reverse("equipment:loan_detail", kwargs={"loan_pk": loan.pk})
     try:
-        token = services.loan_link_create(actor=request_user(request), loan=loan)
+        sent = services.loan_link_send(
+            actor=request_user(request),
+            loan=loan,
+            url_for=lambda token: request.build_absolute_uri(
+                reverse("equipment:accept_public", kwargs={"token": token})
+            ),
+            email=bool(request.POST.get("email")),
+        )
     except ServiceError as exc:
         return _refused(request, exc, to)
-    url = request.build_absolute_uri(reverse("equipment:accept_public", kwargs={"token": token}))
     # Shown once, on the next page only: the token itself is never stored.
-    request.session[f"equipment_loan_link_{loan.pk}"] = url
-    if loan.person.email and request.POST.get("email"):
-        from warden.core.tasks import send_email
-
-        send_email.enqueue(
-            subject=f"Loan agreement for {loan.asset.asset_tag} from {loan.school.name}",
-            body=(
-                f"Dear {loan.person.full_name},\n\nPlease read and accept the loan agreement for "
-                f"{loan.asset} here (the link works once and for seven days):\n\n{url}\n"
-            ),
-            to=[loan.person.email],
-        )
-        messages.success(request, f"Link e-mailed to {loan.person.email}.")
+    request.session[f"equipment_loan_link_{loan.pk}"] = sent.url
+    if sent.sent_to:
+        messages.success(request, f"The link is e-mailed to {', '.join(sent.sent_to)}.")
+    else:
+        messages.success(request, "The link is ready: give it to the borrower (shown once).")
     return redirect(to)
 
 
