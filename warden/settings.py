@@ -193,6 +193,14 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# The largest file any page accepts; a larger one is refused and nothing of it is kept
+# (warden.core.uploads). Bigger lists are imported with the `warden` command.
+WARDEN_UPLOAD_MAX_BYTES = env_int("WARDEN_UPLOAD_MAX_MB", 100) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "warden.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 globals().update(parse_email_url(env_str("EMAIL_URL") or f"file://{VAR_DIR / 'mail'}"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "warden@localhost")

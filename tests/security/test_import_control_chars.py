@@ -18,6 +18,8 @@ from warden.equipment.importing import assets_import
 from warden.equipment.models import Asset, EquipmentImportRun
 from warden.lib.textcheck import control_character_refusal, find_control_character
 from warden.monitoring.models import IpLease, Keyword
+from warden.monitoring.models.filtering import ListSource
+from warden.monitoring.services.filtering import list_import
 from warden.monitoring.services.monitoring import keywords_import, leases_import
 from warden.people.models import ImportRun, Person
 from warden.people.tests.import_files import SIMS_HEADER, sims_pupils, write_csv
@@ -105,6 +107,16 @@ def test_a_keyword_file_with_a_nul_byte_is_refused_even_when_skipping_bad_lines(
         with pytest.raises(ServiceError, match="line 2: has a control character, NUL"):
             keywords_import(actor=None, school=school, fmt=fmt, path=path, skip_bad_lines=skip)
     assert not Keyword.objects.exists()
+
+
+@pytest.mark.parametrize("fmt", ["domains", "hosts"])
+def test_a_list_file_with_a_control_character_is_refused_with_its_line(fmt, school, tmp_path):
+    path = tmp_path / "gambling-hosts.txt"
+    path.write_bytes(b"0.0.0.0 casino-one.test\n0.0.0.0 casino\x00two.test\n")
+    with pytest.raises(ServiceError, match="NUL \\(code 0\\), on line 2") as refused:
+        list_import(actor=None, school=school, fmt=fmt, path=path, category="gambling")
+    assert "casino" not in refused.value.message
+    assert not ListSource.objects.exists()
 
 
 def test_line_numbers_count_every_kind_of_line_break():

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import ipaddress
 import json
 import os
@@ -44,7 +45,7 @@ import re
 import socket
 import zlib
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -58,6 +59,7 @@ from warden.engine.categories import (
 )
 from warden.engine.datafiles import STARTER_UT1
 from warden.lib.private_files import share_like_parent
+from warden.lib.textcheck import CONTROL_CHARACTERS, character_name
 
 LISTS_MAGIC = b"WARDEN-LISTS 1\n"
 FORMAT_VERSION = 1
@@ -722,11 +724,41 @@ def _category_slug(name: str) -> str:
         return slug
 
 
-def _read_lines(path: Path) -> list[str]:
-    if path.suffix == ".gz":
-        with gzip.open(path, "rt", encoding="utf-8", errors="replace") as handle:
-            return handle.read().splitlines()
-    return path.read_text(encoding="utf-8", errors="replace").splitlines()
+class ListSourceError(ValueError):
+    """A list file Warden will not import; the message names the file and line, never what
+    the line holds."""
+
+
+# How often (in lines) a reader reports how far it has got: often enough for a progress bar,
+# rarely enough to cost nothing.
+PROGRESS_EVERY = 1 << 16
+
+
+def read_lines(path: Path, on_bytes: Callable[[int], None] | None = None) -> Iterator[str]:
+    """The lines of a list file (plain or ``.gz``), one at a time, so a list of any size is
+    read in flat memory.
+
+    A control character (``warden.lib.textcheck``) stops the read with
+    :class:`ListSourceError` naming the line: lists are text, and such a file is damaged or
+    not a list. ``on_bytes`` is told how many bytes of the file have been read so far, every
+    :data:`PROGRESS_EVERY` lines and at the end.
+    """
+    with path.open("rb") as raw:
+        stream = gzip.GzipFile(fileobj=raw) if path.suffix == ".gz" else raw
+        text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline=None)
+        for number, line in enumerate(text, start=1):
+            found = CONTROL_CHARACTERS.search(line)
+            if found is not None:
+                raise ListSourceError(
+                    f"{path.name} has a control character, {character_name(found.group())}, "
+                    f"on line {number}: a list is text, one entry a line. Remove it (or get "
+                    "the list again) and import it again; nothing was imported."
+                )
+            if on_bytes is not None and number % PROGRESS_EVERY == 0:
+                on_bytes(raw.tell())
+            yield line.rstrip("\n")
+        if on_bytes is not None:
+            on_bytes(raw.tell())
 
 
 @dataclass
@@ -750,12 +782,25 @@ class ImportReport:
 class ListBuilder:
     """Collects entries from any number of sources, then :meth:`build` compiles them."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, progress: Callable[[int], None] | None = None) -> None:
+        # ``progress`` is told the bytes read so far over every file this builder reads.
+        self._progress = progress
+        self._bytes_before = 0
         self._bits: dict[str, int] = {}
         self._domains: dict[str, int] = {}
         self._urls: dict[tuple[str, str], int] = {}
         self._networks: dict[IPNetwork, int] = {}
         self.reports: list[ImportReport] = []
+
+    def _lines(self, path: Path) -> Iterator[str]:
+        """The lines of ``path`` (:func:`read_lines`), counting towards ``progress``."""
+        progress = self._progress
+        if progress is None:
+            yield from read_lines(path)
+            return
+        before = self._bytes_before
+        yield from read_lines(path, lambda done: progress(before + done))
+        self._bytes_before = before + path.stat().st_size
 
     def _bit(self, category: str) -> int:
         slug = _category_slug(category)
@@ -826,7 +871,7 @@ class ListBuilder:
     def add_domain_list_file(self, path: str | os.PathLike[str], category: str) -> int:
         """A plain list: one domain (or IP, CIDR, ``*.domain``) a line, ``#`` comments."""
         file = Path(path)
-        lines = (line.partition("#")[0] for line in _read_lines(file))
+        lines = (line.partition("#")[0] for line in self._lines(file))
         return self.add_domains(lines, category, source=str(file))
 
     def add_hosts_file(self, path: str | os.PathLike[str], category: str | None = None) -> int:
@@ -837,7 +882,7 @@ class ListBuilder:
         if slug is None:
             raise ValueError(f"no category for hosts list {file.name!r}: pass one")
         report = ImportReport(str(file), _category_slug(slug))
-        for line in _read_lines(file):
+        for line in self._lines(file):
             tokens = line.partition("#")[0].split()
             if not tokens:
                 continue
@@ -889,7 +934,7 @@ class ListBuilder:
             for stem, adder in (("domains", self.add_domains), ("urls", self.add_urls)):
                 for candidate in (folder / stem, folder / f"{stem}.gz"):
                     if candidate.is_file():
-                        count += adder(_read_lines(candidate), category, source=str(candidate))
+                        count += adder(self._lines(candidate), category, source=str(candidate))
                         break
             added[name] = count
         return added

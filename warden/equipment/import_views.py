@@ -25,6 +25,7 @@ from warden.core.access import request_school, request_user, require_perm
 from warden.core.errors import ServiceError
 from warden.core.models import School
 from warden.core.roles import Perm
+from warden.core.uploads import apply_upload_refusals
 from warden.equipment.access import import_run_for_user
 from warden.equipment.forms import ImportForm
 from warden.equipment.importing import IMPORTERS
@@ -92,6 +93,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     require_perm(request.user, Perm.EQUIPMENT_VIEW, school)
     form = ImportForm(request.POST or None, request.FILES or None)
+    apply_upload_refusals(request, form)
     if request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]
         _require_kind(request, kind, school)

@@ -17,6 +17,7 @@ from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.models import School, User
 from warden.core.roles import Perm
+from warden.core.uploads import apply_upload_refusals
 from warden.equipment import services
 from warden.equipment.access import (
     company_for_user,
@@ -208,6 +209,7 @@ def disposal_remove(request: HttpRequest, disposal_pk: int, asset_pk: int) -> Ht
 def disposal_complete(request: HttpRequest, disposal_pk: int) -> HttpResponse:
     batch = disposal_for_user(request.user, disposal_pk)
     form = CompleteBatchForm(request.POST, request.FILES)
+    apply_upload_refusals(request, form)
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -9,12 +9,16 @@
 * ``WARDEN_FILTER_CHECK_INTERVAL``: seconds between the helper's looks at the snapshot
   (default 2), so a published change is in force within a few seconds.
 * ``WARDEN_FILTER_IMPORT_ROOTS``: folders (comma-separated) under which the lists page may
-  read a UT1 folder named by its path; empty: anywhere Warden can read. The command line is
-  not limited: whoever runs it already has the server.
+  read a UT1 folder named by its path; empty (the default): none, the page reads no folder
+  on the server. Paths are resolved (symbolic links followed) before they are compared, for
+  the folder and every file read from it. The command line is not limited: whoever runs it
+  already has the server.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -52,12 +56,17 @@ def block_page_url(slug: str) -> str:
 
 
 def import_roots() -> list[Path]:
+    """The folders the lists page may read from, resolved; none unless configured."""
     roots = settings.WARDEN_FILTER_IMPORT_ROOTS
-    return [Path(root).resolve() for root in roots if str(root).strip()]
+    return [Path(os.path.realpath(root)) for root in roots if str(root).strip()]
+
+
+def within_roots(path: Path, roots: Sequence[Path]) -> bool:
+    """Whether ``path``, once resolved (every symbolic link followed), is under a root."""
+    resolved = Path(os.path.realpath(path))
+    return any(resolved.is_relative_to(root) for root in roots)
 
 
 def import_path_allowed(path: Path) -> bool:
     """Whether the lists page may read ``path`` (see ``WARDEN_FILTER_IMPORT_ROOTS``)."""
-    roots = import_roots()
-    resolved = path.resolve()
-    return not roots or any(resolved.is_relative_to(root) for root in roots)
+    return within_roots(path, import_roots())

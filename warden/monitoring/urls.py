@@ -64,6 +64,11 @@ urlpatterns += [
     path("lists/", filtering_views.filter_list_list, name="filter_list_list"),
     path("lists/import/", filtering_views.filter_list_import, name="filter_list_import"),
     path(
+        "lists/imports/<int:list_import_pk>/",
+        filtering_views.filter_list_import_detail,
+        name="filter_list_import_detail",
+    ),
+    path(
         "lists/<int:list_source_pk>/remove/",
         filtering_views.filter_list_remove,
         name="filter_list_remove",

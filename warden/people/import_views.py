@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from warden.core.access import request_school, request_user, require_perm
 from warden.core.errors import ServiceError
 from warden.core.roles import Perm
+from warden.core.uploads import apply_upload_refusals
 from warden.people.access import import_run_for_user
 from warden.people.import_forms import MappingForm, UploadForm
 from warden.people.importing import (
@@ -114,6 +115,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     require_perm(request.user, Perm.PEOPLE_IMPORT, school)
     form = UploadForm(request.POST or None, request.FILES or None)
+    apply_upload_refusals(request, form)
     if request.method == "POST" and form.is_valid():
         upload_file = form.cleaned_data["file"]
         data = upload_file.read()

@@ -15,6 +15,7 @@ from warden.monitoring.models.filtering import (
     FilterGroupAssignment,
     GroupNetwork,
     GroupSchedule,
+    ListImport,
     ListSource,
     UnblockRequest,
 )
@@ -53,6 +54,16 @@ def filter_network_for_user(user: AnyUser, pk: int) -> GroupNetwork:
 def list_source_for_user(user: AnyUser, pk: int, *, write: bool = False) -> ListSource:
     perm = Perm.FILTERING_MANAGE if write else Perm.FILTERING_VIEW
     return object_for_user(ListSource.objects.select_related("school__trust"), user, perm, pk=pk)
+
+
+def list_import_for_user(user: AnyUser, pk: int) -> ListImport:
+    """An import asked for on the lists page: whoever may see the school's lists sees it."""
+    return object_for_user(
+        ListImport.objects.select_related("school__trust", "source", "requested_by"),
+        user,
+        Perm.FILTERING_VIEW,
+        pk=pk,
+    )
 
 
 def filter_entry_for_user(user: AnyUser, pk: int, *, write: bool = False) -> FilterEntry:

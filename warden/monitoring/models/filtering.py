@@ -31,6 +31,8 @@ __all__ = [
     "GroupNetwork",
     "GroupSchedule",
     "ListFormat",
+    "ListImport",
+    "ListImportState",
     "ListSource",
     "RequestStatus",
     "UnblockRequest",
@@ -89,6 +91,67 @@ class ListSource(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ListImportState(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Not imported"
+
+
+class ListImport(models.Model):
+    """One import asked for on the lists page, run by the worker, with how far it has got.
+
+    An uploaded file waits under the school's filtering folder (``upload_path``, relative to
+    it) until the import has read it; a UT1 folder is named by ``server_path``.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=120)
+    format = models.CharField(max_length=10, choices=ListFormat.choices)
+    category = models.CharField(max_length=40, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    upload_path = models.CharField(max_length=300, blank=True)
+    server_path = models.CharField(max_length=500, blank=True)
+    # Bytes to read (the upload, or every file of the folder) and read so far.
+    size = models.BigIntegerField(default=0)
+    done_bytes = models.BigIntegerField(default=0)
+    state = models.CharField(
+        max_length=10, choices=ListImportState.choices, default=ListImportState.QUEUED
+    )
+    # Why it failed, in words the person can act on.
+    message = models.TextField(blank=True)
+    source = models.ForeignKey(
+        ListSource, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["school", "-created_at"], name="monitoring_listimport_recent")
+        ]
+
+    def __str__(self) -> str:
+        return f"Import of {self.name}"
+
+    @property
+    def percent(self) -> int:
+        if self.state == ListImportState.DONE:
+            return 100
+        if self.size <= 0:
+            return 0
+        return min(99, self.done_bytes * 100 // self.size)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (ListImportState.DONE, ListImportState.FAILED)
 
 
 class EntryAction(models.TextChoices):

@@ -18,6 +18,7 @@ from warden.monitoring.models.filtering import (
     FilterGroup,
     FilterGroupAssignment,
     FilterSnapshot,
+    ListImport,
     ListSource,
     RequestStatus,
     UnblockRequest,
@@ -38,6 +39,11 @@ def groups_at(school: School) -> QuerySet[FilterGroup]:
 
 def lists_at(school: School) -> QuerySet[ListSource]:
     return ListSource.objects.filter(school=school, is_active=True).select_related("imported_by")
+
+
+def list_imports_at(school: School, limit: int = 5) -> list[ListImport]:
+    """The school's latest imports asked for on the lists page, newest first."""
+    return list(ListImport.objects.filter(school=school).select_related("requested_by")[:limit])
 
 
 def entries_at(school: School, q: str = "", action: str = "") -> QuerySet[FilterEntry]:

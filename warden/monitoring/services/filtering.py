@@ -10,11 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
+import logging
 import re
-from collections.abc import Iterable, Mapping
+import shutil
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from django.core.files.move import file_move_safe
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -23,9 +27,10 @@ from warden.core.audit import audit_log, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.models import School, User
 from warden.core.roles import Perm
-from warden.engine.categories import BY_SLUG, ILLEGAL_SLUGS
+from warden.engine.categories import BY_SLUG, ILLEGAL_SLUGS, hosts_category
 from warden.engine.lists import (
     ListBuilder,
+    ListSourceError,
     normalise_domain_entry,
     parse_url_entry,
     write_atomic,
@@ -53,6 +58,8 @@ from warden.monitoring.models.filtering import (
     GroupNetwork,
     GroupSchedule,
     ListFormat,
+    ListImport,
+    ListImportState,
     ListSource,
     RequestStatus,
     UnblockRequest,
@@ -79,6 +86,8 @@ __all__ = [
     "group_set_categories",
     "group_update",
     "list_import",
+    "list_import_queue",
+    "list_import_run",
     "list_remove",
     "network_add",
     "network_remove",
@@ -91,6 +100,8 @@ __all__ = [
     "schedule_remove",
     "snapshot_publish",
 ]
+
+logger = logging.getLogger(__name__)
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _YEARS = {value for value, _ in YEAR_GROUP_CHOICES}
@@ -177,10 +188,56 @@ def _ut1_files(root: Path) -> list[Path]:
     return files
 
 
-def _compile_source(fmt: str, path: Path, category: str) -> tuple[ListBuilder, str, str]:
-    """Parse a list into a builder; ``(builder, sha256 of the source, category)``."""
-    builder = ListBuilder()
+def _outside_roots(roots: Sequence[Path]) -> ServiceError:
+    if not roots:
+        message = (
+            "This server lets the lists page read no folders on it. Upload the list's files "
+            "instead, or ask whoever runs the server to import the folder with "
+            "“warden filter-lists” or to allow a folder for lists."
+        )
+    else:
+        places = ", ".join(str(root) for root in roots)
+        message = (
+            f"Lists are read only from folders under {places} on this server; copy the list "
+            "there, or import it with “warden filter-lists”."
+        )
+    return ServiceError(message, field_errors={"path": [message]})
+
+
+def _check_ut1_files(path: Path, files: Iterable[Path], roots: Sequence[Path] | None) -> None:
+    """Every file a UT1 folder import reads must itself resolve under the roots: a symbolic
+    link inside an allowed folder must not lead to a file elsewhere on the server."""
+    if roots is None:
+        return
+    for file in files:
+        if not conf.within_roots(file, roots):
+            message = (
+                f"{file.relative_to(path)} in that folder is a link to a file outside the "
+                "folders lists are read from; nothing was imported. Copy the list's files "
+                "into the folder instead of linking to them."
+            )
+            raise ServiceError(message, field_errors={"path": [message]})
+
+
+def _compile_source(
+    fmt: str,
+    path: Path,
+    category: str,
+    *,
+    roots: Sequence[Path] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[ListBuilder, str, str]:
+    """Parse a list into a builder; ``(builder, sha256 of the source, category)``.
+
+    ``roots`` (the lists page's ``WARDEN_FILTER_IMPORT_ROOTS``) limits which server folders
+    a UT1 import may read; None reads anywhere (the command line). ``progress`` is told the
+    bytes read so far.
+    """
+    builder = ListBuilder(progress=progress)
     if fmt == ListFormat.UT1:
+        # Checked before anything else, so the page says nothing about folders elsewhere.
+        if roots is not None and not conf.within_roots(path, roots):
+            raise _outside_roots(roots)
         if not path.is_dir():
             message = (
                 f"{path} is not a folder on the server. A UT1 or squidGuard list is a folder "
@@ -188,6 +245,7 @@ def _compile_source(fmt: str, path: Path, category: str) -> tuple[ListBuilder, s
             )
             raise ServiceError(message, field_errors={"path": [message]})
         files = _ut1_files(path)
+        _check_ut1_files(path, files, roots)
         if not files:
             message = (
                 f"No category folders with a 'domains' or 'urls' file under {path}. "
@@ -196,6 +254,8 @@ def _compile_source(fmt: str, path: Path, category: str) -> tuple[ListBuilder, s
             raise ServiceError(message, field_errors={"path": [message]})
         try:
             added = builder.add_ut1(path)
+        except ListSourceError as exc:
+            raise ServiceError(str(exc), field_errors={"path": [str(exc)]}) from None
         except (OSError, ValueError) as exc:
             raise ServiceError(f"The UT1 folder {path} could not be read: {exc}") from exc
         if not added:
@@ -206,10 +266,21 @@ def _compile_source(fmt: str, path: Path, category: str) -> tuple[ListBuilder, s
         return builder, _file_sha256(files), ""
     if not path.is_file():
         raise ServiceError(f"There is no file at {path}.", field_errors={"file": ["No file."]})
+    try:
+        return _compile_file(builder, fmt, path, category)
+    except ListSourceError as exc:
+        raise ServiceError(str(exc), field_errors={"file": [str(exc)]}) from None
+
+
+def _compile_file(
+    builder: ListBuilder, fmt: str, path: Path, category: str
+) -> tuple[ListBuilder, str, str]:
     if fmt == ListFormat.HOSTS:
         slug = _category(category) if category else None
         try:
             builder.add_hosts_file(path, slug)
+        except ListSourceError:
+            raise
         except ValueError:
             raise ServiceError(
                 f"Warden cannot tell the category of {path.name} from its name: choose one.",
@@ -238,22 +309,28 @@ def list_import(
     name: str = "",
     category: str = "",
     origin: str = "",
+    roots: Sequence[Path] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ListSource:
     """Import a UT1/squidGuard folder, a hosts file or a plain domain list.
 
     The list is compiled into its own file under the school's filtering folder and recorded
     with its checksum and entries per category; importing under an existing name replaces
     that list. Parsing happens before the transaction, so a large list does not hold the
-    database while it is read.
+    database while it is read, and reads the files line by line. ``roots`` limits which
+    server folders a UT1 import may read (the lists page passes its configured roots; the
+    command line passes none and may read anywhere); ``progress`` is told the bytes read.
     """
     if fmt not in ListFormat.values:
         raise ServiceError(f"Unknown list format {fmt!r}: use ut1, hosts or domains.")
     path = Path(path)
-    builder, sha, slug = _compile_source(fmt, path, category)
+    builder, sha, slug = _compile_source(fmt, path, category, roots=roots, progress=progress)
     index = builder.build()
     skipped = sum(r.skipped for r in builder.reports)
     if len(index) == 0:
-        examples = [e for r in builder.reports for e in r.skipped_examples][:3]
+        # A server folder's lines are never shown: they may be any file on the server.
+        shown = fmt != ListFormat.UT1
+        examples = [e for r in builder.reports for e in r.skipped_examples][:3] if shown else []
         hint = f" Lines Warden could not use include: {', '.join(examples)}." if examples else ""
         expected = {
             ListFormat.UT1: "folders of domains",
@@ -303,6 +380,173 @@ def list_import(
         if replaced and replaced != relative:
             _discard_compiled(school, replaced)
     return source
+
+
+# --- imports asked for on the lists page, run by the worker ----------------------------------
+
+UPLOADS_FOLDER = "uploads"
+
+
+def _upload_name(filename: str) -> str:
+    """The uploaded file's own name, safe as a file name (hosts files name their category)."""
+    name = Path(filename or "").name.strip().lstrip(".")
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", name)[:100]
+    return name or "list.txt"
+
+
+def list_import_queue(
+    *,
+    actor: User | None,
+    school: School,
+    fmt: str,
+    name: str,
+    category: str = "",
+    upload: UploadedFile | None = None,
+    server_path: str = "",
+) -> ListImport:
+    """Check an import asked for on the lists page and keep what it needs for the worker.
+
+    An uploaded hosts file or plain list is moved (Django has already streamed a large one
+    to a temporary file) under the school's filtering folder; a UT1 folder must be under
+    ``WARDEN_FILTER_IMPORT_ROOTS``. What can be checked without reading the list is checked
+    here, so the page can say so at once; :func:`list_import_run` does the rest. The caller
+    queues ``import_filter_list`` for the returned import.
+    """
+    if fmt not in ListFormat.values:
+        raise ServiceError(f"Unknown list format {fmt!r}: use ut1, hosts or domains.")
+    label = (name or "").strip()
+    if not label:
+        raise ServiceError("Give the list a name.", field_errors={"name": ["Give a name."]})
+    slug = _category(category) if category else ""
+    if fmt == ListFormat.UT1:
+        roots = conf.import_roots()
+        path = Path(server_path)
+        if not server_path or not conf.within_roots(path, roots):
+            raise _outside_roots(roots)
+        if not path.is_dir():
+            message = f"{path} is not a folder on the server."
+            raise ServiceError(message, field_errors={"path": [message]})
+        files = _ut1_files(path)
+        _check_ut1_files(path, files, roots)
+        size = sum(file.stat().st_size for file in files)
+        job = ListImport.objects.create(
+            school=school,
+            name=label,
+            format=fmt,
+            category="",
+            server_path=str(path)[:500],
+            size=size,
+            requested_by=actor,
+        )
+        return job
+    if upload is None:
+        raise ServiceError("Choose the file to upload.", field_errors={"file": ["Choose a file."]})
+    filename = _upload_name(upload.name or "")
+    if fmt == ListFormat.DOMAINS and not slug:
+        raise ServiceError(
+            "Choose the category of the sites in a plain domain list.",
+            field_errors={"category": ["Choose the category of these sites."]},
+        )
+    if fmt == ListFormat.HOSTS and not slug and hosts_category(filename) is None:
+        raise ServiceError(
+            f"Warden cannot tell the category of {filename} from its name: choose one.",
+            field_errors={"category": ["Choose the category of these sites."]},
+        )
+    folder: Path | None = None
+    try:
+        with transaction.atomic():
+            job = ListImport.objects.create(
+                school=school,
+                name=label,
+                format=fmt,
+                category=slug,
+                filename=(upload.name or filename)[:255],
+                requested_by=actor,
+            )
+            relative = f"{UPLOADS_FOLDER}/{job.pk}/{filename}"
+            target = conf.school_dir(school.slug) / relative
+            folder = target.parent
+            folder.mkdir(parents=True, exist_ok=True)
+            temporary = getattr(upload, "temporary_file_path", None)
+            if temporary is not None:
+                file_move_safe(temporary(), str(target), allow_overwrite=True)
+            else:
+                with target.open("wb") as handle:
+                    for chunk in upload.chunks():
+                        handle.write(chunk)
+            job.upload_path = relative
+            job.size = target.stat().st_size
+            job.save(update_fields=["upload_path", "size"])
+    except BaseException as exc:
+        # Nothing half-kept: no import without its file, no file without its import.
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise ServiceError(
+                f"The file could not be kept on the server ({exc.strerror or exc}); try again."
+            ) from None
+        raise
+    return job
+
+
+def _upload_discard(school: School, job: ListImport) -> None:
+    if job.upload_path:
+        shutil.rmtree(conf.school_dir(school.slug) / Path(job.upload_path).parent, True)
+
+
+def list_import_run(*, list_import_id: int) -> ListImport:
+    """Run an import the lists page queued: the worker's task.
+
+    The list is read line by line (flat memory however large it is) and ``done_bytes``
+    follows the reading, so the import's page shows how far it has got. A refusal is kept
+    on the import in the words the service gave; the uploaded file is deleted either way.
+    Running it again once it has started does nothing.
+    """
+    now = timezone.now()
+    claimed = ListImport.objects.filter(pk=list_import_id, state=ListImportState.QUEUED).update(
+        state=ListImportState.RUNNING, started_at=now
+    )
+    job = ListImport.objects.select_related("school__trust", "requested_by").get(pk=list_import_id)
+    if not claimed:
+        return job
+    school = job.school
+
+    def progress(done: int) -> None:
+        ListImport.objects.filter(pk=job.pk).update(done_bytes=min(done, job.size))
+
+    try:
+        if job.format == ListFormat.UT1:
+            path, roots, origin = Path(job.server_path), conf.import_roots(), job.server_path
+        else:
+            path = conf.school_dir(school.slug) / job.upload_path
+            roots, origin = None, f"upload: {job.filename}"
+        source = list_import(
+            actor=job.requested_by,
+            school=school,
+            fmt=job.format,
+            path=path,
+            name=job.name,
+            category=job.category,
+            origin=origin,
+            roots=roots,
+            progress=progress,
+        )
+    except ServiceError as exc:
+        job.state, job.message = ListImportState.FAILED, exc.message
+    except Exception:
+        logger.exception("list import %s failed", job.pk)
+        job.state = ListImportState.FAILED
+        job.message = (
+            "The import stopped with an error on the server; nothing was imported. Try "
+            "again, and if it happens again ask whoever runs the server to look at its log."
+        )
+    else:
+        job.state, job.source, job.done_bytes = ListImportState.DONE, source, job.size
+    finally:
+        _upload_discard(school, job)
+    job.finished_at = timezone.now()
+    job.save(update_fields=["state", "message", "source", "done_bytes", "finished_at"])
+    return job
 
 
 def _discard_compiled(school: School, relative: str) -> None:

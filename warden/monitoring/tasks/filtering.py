@@ -6,7 +6,12 @@ from django_tasks import task
 
 from warden.core.audit import audit_context
 from warden.core.models import School
-from warden.monitoring.services.filtering import assignments_lapse, snapshot_publish
+from warden.monitoring.models.filtering import ListImport
+from warden.monitoring.services.filtering import (
+    assignments_lapse,
+    list_import_run,
+    snapshot_publish,
+)
 
 
 @task()
@@ -23,3 +28,13 @@ def lapse_filter_assignments() -> int:
     """End assignments by name whose time is up and republish their schools."""
     with audit_context(via="task"):
         return assignments_lapse()
+
+
+@task()
+def import_filter_list(*, list_import_id: int) -> str:
+    """Run an import asked for on the lists page; its page shows the progress. Returns the
+    import's state (done or failed, with the reason kept on the import)."""
+    school_id = ListImport.objects.values_list("school_id", flat=True).get(pk=list_import_id)
+    school = School.objects.select_related("trust").get(pk=school_id)
+    with audit_context(via="task", acting_school=school):
+        return str(list_import_run(list_import_id=list_import_id).state)

@@ -203,12 +203,21 @@ def _filter_assignment(b: School) -> Any:
     ).pk
 
 
+def _list_import(b: School) -> Any:
+    from warden.monitoring.models import ListImport
+
+    return ListImport.objects.create(
+        school=b, name=f"{MARKER} import", format="domains", filename=f"{MARKER}.txt"
+    ).pk
+
+
 OBJECT_MAKERS += [
     ("filter_group_pk", _filter_group),
     ("filter_assignment_pk", _filter_assignment),
     ("filter_schedule_pk", _filter_schedule),
     ("filter_network_pk", _filter_network),
     ("list_source_pk", _list_source),
+    ("list_import_pk", _list_import),
     ("filter_entry_pk", _filter_entry),
     ("filter_exception_pk", _filter_exception),
     ("filter_request_pk", _filter_request),

@@ -3,9 +3,7 @@ the public block page the proxy sends blocked browsers to."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -25,6 +23,7 @@ from warden.core.middleware import client_ip
 from warden.core.models import School
 from warden.core.registry import collect
 from warden.core.roles import Perm
+from warden.core.uploads import apply_upload_refusals, upload_limit
 from warden.engine.categories import BY_SLUG, ILLEGAL_SLUGS, shows_help_on_block
 from warden.engine.lists import split_url
 from warden.engine.policy import NO_POLICY_REASON
@@ -39,6 +38,7 @@ from warden.monitoring.access.filtering import (
     filter_network_for_user,
     filter_request_for_user,
     filter_schedule_for_user,
+    list_import_for_user,
     list_source_for_user,
 )
 from warden.monitoring.filtering_rules import category_label
@@ -66,11 +66,13 @@ from warden.monitoring.selectors.filtering import (
     entries_at,
     exceptions_at,
     groups_at,
+    list_imports_at,
     lists_at,
     requests_at,
     snapshot_status,
 )
 from warden.monitoring.services import filtering as services
+from warden.monitoring.tasks.filtering import import_filter_list
 
 PAGE_SIZE = 50
 
@@ -360,6 +362,8 @@ def _lists_page(
         {
             "school": school,
             "sources": lists_at(school),
+            "imports": list_imports_at(school),
+            "upload_limit": upload_limit(),
             "form": form if can_manage else None,
             "can_manage": can_manage,
         },
@@ -373,50 +377,38 @@ def filter_list_import(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     require_perm(request.user, Perm.FILTERING_MANAGE, school)
     form = ListImportForm(request.POST, request.FILES)
+    # A file over WARDEN_UPLOAD_MAX_MB was refused as it arrived; say so beside the field.
+    apply_upload_refusals(request, form)
     if not form.is_valid():
         return _lists_page(request, school, form, status=400)
     data = form.cleaned_data
     try:
-        if data["format"] == ListFormat.UT1:
-            if not conf.import_path_allowed(Path(data["path"])):
-                roots = ", ".join(str(r) for r in conf.import_roots())
-                raise ServiceError(
-                    f"Lists are imported from under {roots} on this server; copy the list "
-                    "there, or import it with warden filter-lists.",
-                    field_errors={"path": [f"Choose a folder under {roots}."]},
-                )
-            source = services.list_import(
-                actor=request_user(request),
-                school=school,
-                fmt=data["format"],
-                path=Path(data["path"]),
-                name=data["name"],
-                category=data["category"],
-            )
-        else:
-            upload = data["file"]
-            with tempfile.TemporaryDirectory(prefix="warden-list-") as folder:
-                # Keep the uploaded name: hosts files name their category (gambling-hosts).
-                target = Path(folder) / Path(upload.name).name
-                with target.open("wb") as handle:
-                    for chunk in upload.chunks():
-                        handle.write(chunk)
-                source = services.list_import(
-                    actor=request_user(request),
-                    school=school,
-                    fmt=data["format"],
-                    path=target,
-                    name=data["name"],
-                    category=data["category"],
-                    origin=f"upload: {upload.name}",
-                )
+        job = services.list_import_queue(
+            actor=request_user(request),
+            school=school,
+            fmt=data["format"],
+            name=data["name"],
+            category=data["category"],
+            upload=data["file"] if data["format"] != ListFormat.UT1 else None,
+            server_path=data["path"] if data["format"] == ListFormat.UT1 else "",
+        )
     except ServiceError as exc:
         apply_service_errors(form, exc)
         return _lists_page(request, school, form, status=400)
-    messages.success(
-        request, f"List {source.name} imported: {source.entry_count:,} entries in force."
+    import_filter_list.enqueue(list_import_id=job.pk)
+    return redirect("monitoring:filter_list_import_detail", list_import_pk=job.pk)
+
+
+@login_required
+@require_GET
+def filter_list_import_detail(request: HttpRequest, list_import_pk: int) -> HttpResponse:
+    """How far an import has got; htmx polls the progress part until it has finished."""
+    job = list_import_for_user(request.user, list_import_pk)
+    htmx = getattr(request, "htmx", False)
+    template = "monitoring/filtering/list_import.html"
+    return render(
+        request, f"{template}#progress" if htmx else template, {"job": job, "school": job.school}
     )
-    return redirect("monitoring:filter_list_list")
 
 
 @login_required

@@ -18,6 +18,7 @@ from warden.core.access import has_perm, request_school, request_user, require_p
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.roles import Perm
+from warden.core.uploads import apply_upload_refusals
 from warden.monitoring.access.monitoring import (
     exclusion_for_user,
     keyword_for_user,
@@ -192,6 +193,7 @@ def keyword_import(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     require_perm(request.user, Perm.KEYWORDS_MANAGE, school)
     form = KeywordImportForm(request.POST or None, request.FILES or None)
+    apply_upload_refusals(request, form)
     report = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -277,6 +279,7 @@ def lease_list(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     require_perm(request.user, Perm.LOGS_INGEST, school)
     form = LeaseImportForm(request.POST or None, request.FILES or None)
+    apply_upload_refusals(request, form)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["upload"]
         try:
