@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from warden.accounts.selectors import overdue_accounts, pending_counts
+from warden.accounts.services import accounts_settings
 from warden.core.dashboard import Panel
 from warden.core.models import School
 from warden.core.roles import Perm
@@ -18,6 +19,7 @@ def _accounts_panel(request: HttpRequest, school: School) -> list[Panel]:
                 "pending": pending_counts(school),
                 "overdue": overdue,
                 "overdue_count": overdue_accounts(school).count(),
+                "settings": accounts_settings(school),
             },
             order=20,
         )

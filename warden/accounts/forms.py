@@ -228,7 +228,13 @@ class SettingsForm(forms.Form):
         label="Suspend automatically after the agreement grace period",
         required=False,
         help_text="Each day, accounts of people on the suspension list are suspended. "
-        "Nothing is restored automatically.",
+        "Nothing is restored automatically. On by default.",
+    )
+    pause_reason = forms.CharField(
+        label="Why automatic suspension is paused",
+        max_length=300,
+        required=False,
+        help_text="Needed to switch it off; shown on the headteacher's home page.",
     )
 
 

@@ -182,12 +182,20 @@ class AccountsSettings(models.Model):
         help_text="Counted from the end of the leaving day. The policy (§8g) says "
         f"{REMOVAL_WINDOW_HOURS} at most.",
     )
+    # Seed 000 "User signature", seed 001 §8h: access lasts only while the agreement is
+    # current, so suspension at the end of the grace period is on unless a school pauses it,
+    # with a reason, shown on the headteacher's home page.
     auto_suspend = models.BooleanField(
         "Suspend automatically after the agreement grace period",
-        default=False,
+        default=True,
         help_text="Each day, suspend the accounts of people on the suspension list. "
         "Nothing is restored automatically.",
     )
+    auto_suspend_paused_at = models.DateTimeField(null=True, blank=True)
+    auto_suspend_paused_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    auto_suspend_pause_reason = models.CharField(max_length=300, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

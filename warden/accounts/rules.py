@@ -152,3 +152,15 @@ def removal_window_refusal(hours: int) -> str | None:
             f"policy (§8g) asks for leavers' accounts to go within {REMOVAL_WINDOW_HOURS} hours."
         )
     return None
+
+
+def pause_refusal(reason: str) -> str | None:
+    """Pausing automatic suspension lets people keep access without a current agreement
+    (seed 000 "User signature": access is conditional on the signed agreement), so the
+    school says why, for the record and the headteacher's home page."""
+    if len(" ".join(reason.split())) < 10:
+        return (
+            "Say why automatic suspension is paused (at least 10 characters), for example "
+            "'agreements re-sent after the summer; pause until 30/09'."
+        )
+    return None

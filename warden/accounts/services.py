@@ -75,9 +75,18 @@ def accounts_settings(school: School) -> AccountsSettings:
 
 @transaction.atomic
 def accounts_settings_update(
-    *, actor: User | None, school: School, removal_window_hours: int, auto_suspend: bool
+    *,
+    actor: User | None,
+    school: School,
+    removal_window_hours: int,
+    auto_suspend: bool,
+    pause_reason: str = "",
 ) -> AccountsSettings:
-    """Change the leavers' removal window and automatic suspension for one school."""
+    """Change the leavers' removal window and automatic suspension for one school.
+
+    Automatic suspension is on by default; pausing it needs a reason, and who paused it,
+    when and why stay on the headteacher's home page until it is switched back on.
+    """
     refusal = rules.removal_window_refusal(removal_window_hours)
     if refusal:
         raise ServiceError(
@@ -86,6 +95,18 @@ def accounts_settings_update(
         )
     current, _ = AccountsSettings.objects.select_for_update().get_or_create(school=school)
     before = snapshot(current)
+    pausing = current.auto_suspend and not auto_suspend
+    if pausing:
+        refusal = rules.pause_refusal(pause_reason)
+        if refusal:
+            raise ServiceError(refusal, field_errors={"pause_reason": [refusal]})
+        current.auto_suspend_paused_at = timezone.now()
+        current.auto_suspend_paused_by = actor
+        current.auto_suspend_pause_reason = " ".join(pause_reason.split())[:300]
+    elif auto_suspend:
+        current.auto_suspend_paused_at = None
+        current.auto_suspend_paused_by = None
+        current.auto_suspend_pause_reason = ""
     current.removal_window_hours = removal_window_hours
     current.auto_suspend = auto_suspend
     changes = diff(before, snapshot(current))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from warden.agreements import services
 from warden.agreements.models import Agreement, AgreementVersion, Method, Signature, VersionStatus
-from warden.agreements.rules import audience_for
+from warden.agreements.rules import audience_for, standing_of
 from warden.core.models import School, User
 from warden.people.models import Guardianship, Person, PersonType
 
@@ -35,6 +35,13 @@ def sign_current(
     audience = audience_for(person)
     assert audience is not None, f"{person} has no audience (a pupil needs a year group)"
     version = published_version(person.school, audience, actor=actor)
+    existing = (
+        Signature.objects.filter(person=person, version=version, counter_signs__isnull=True)
+        .order_by("-signed_at", "-pk")
+        .first()
+    )
+    if existing is not None and standing_of(person).is_current:
+        return existing  # one valid signature per person and version
     signature = services.signature_record(
         actor=actor,
         person=person,

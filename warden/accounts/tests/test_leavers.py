@@ -57,7 +57,7 @@ def test_setting_a_leaving_date_puts_a_48_hour_deadline_on_every_account(leaver_
 
 def test_the_window_is_a_school_setting(school, leaver_accounts, ict_manager):
     services.accounts_settings_update(
-        actor=ict_manager, school=school, removal_window_hours=24, auto_suspend=False
+        actor=ict_manager, school=school, removal_window_hours=24, auto_suspend=True
     )
     person, accounts = leaver_accounts
     person_set_leaving(actor=None, person=person, leaving_date=LEAVING)
@@ -65,7 +65,7 @@ def test_the_window_is_a_school_setting(school, leaver_accounts, ict_manager):
     assert accounts[0].removal_deadline == DAY_ENDS + dt.timedelta(hours=24)
     with pytest.raises(services.ServiceError, match="between 1 and 48"):
         services.accounts_settings_update(
-            actor=ict_manager, school=school, removal_window_hours=72, auto_suspend=False
+            actor=ict_manager, school=school, removal_window_hours=72, auto_suspend=True
         )
 
 

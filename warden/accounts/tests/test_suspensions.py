@@ -1,4 +1,4 @@
-"""The suspension list: past the agreement grace period; automatic suspension when enabled."""
+"""The suspension list: past the agreement grace period; automatic suspension unless paused."""
 
 from __future__ import annotations
 
@@ -47,15 +47,27 @@ def test_people_past_grace_are_listed_with_their_live_accounts(
     assert accounts[0].username.encode() in page.content
 
 
-def test_automatic_suspension_only_where_the_school_turned_it_on(school, lapsed, ict_manager):
+def test_automatic_suspension_is_on_unless_the_school_pauses_it(school, lapsed, ict_manager):
     person, accounts = lapsed
     with time_machine.travel(LATER, tick=False):
+        with pytest.raises(services.ServiceError, match="Say why automatic suspension is paused"):
+            services.accounts_settings_update(
+                actor=ict_manager, school=school, removal_window_hours=48, auto_suspend=False
+            )
+        services.accounts_settings_update(
+            actor=ict_manager,
+            school=school,
+            removal_window_hours=48,
+            auto_suspend=False,
+            pause_reason="Agreements re-sent after the summer; pause until 30/09",
+        )
         warden(["accounts", "enforce", "--school", school.slug])
         accounts[0].refresh_from_db()
         assert accounts[0].state == AccountState.ACTIVE
         services.accounts_settings_update(
             actor=ict_manager, school=school, removal_window_hours=48, auto_suspend=True
         )
+        assert services.accounts_settings(school).auto_suspend_pause_reason == ""
         warden(["accounts", "enforce", "--school", school.slug])
         for account in accounts:
             account.refresh_from_db()
@@ -71,12 +83,29 @@ def test_automatic_suspension_only_where_the_school_turned_it_on(school, lapsed,
         assert services.account_reenable(actor=None, account=accounts[0]).state == "active"
 
 
-def test_the_daily_task_suspends_at_schools_that_enabled_it(school, lapsed, ict_manager):
+def test_a_pause_is_audited_and_shown_on_the_headteachers_home_page(
+    school, ict_manager, headteacher, client_for
+):
+    from warden.core.models import AuditEntry
+
+    home = client_for(headteacher).get(reverse("core:dashboard")).content.decode()
+    assert "Automatic suspension is paused" not in home
+    response = client_for(headteacher).post(
+        reverse("accounts:settings"),
+        {"removal_window_hours": 48, "pause_reason": "Waiting for the new staff agreement"},
+        follow=True,
+    )
+    assert "Account settings saved." in response.content.decode()
+    home = client_for(headteacher).get(reverse("core:dashboard")).content.decode()
+    assert "Automatic suspension is paused" in home
+    assert "Waiting for the new staff agreement" in home
+    entry = AuditEntry.objects.filter(action="accounts_settings.updated").order_by("seq").last()
+    assert entry is not None and entry.changes["auto_suspend"] == [True, False]
+
+
+def test_the_daily_task_suspends_by_default(school, lapsed):
     from warden.accounts.tasks import enforce_agreements
 
-    services.accounts_settings_update(
-        actor=ict_manager, school=school, removal_window_hours=48, auto_suspend=True
-    )
     with time_machine.travel(LATER, tick=False):
         result = enforce_agreements.enqueue()
     assert result.return_value == {school.slug: 2}
