@@ -130,6 +130,38 @@ def test_filter_helper_command_answers_squid_lines_from_the_schools_snapshot(
     assert allowed.startswith("OK")
 
 
+def test_the_command_passes_squid_concurrency_to_the_helper(
+    school, filtering_dir, ut1_dir, published, tmp_path
+):
+    """An external-ACL format that starts with the user name (a pupil number is all digits)
+    needs Squid's concurrency= to tell a channel ID from the first field."""
+    with published():
+        make_groups(school)
+        services.list_import(actor=None, school=school, fmt="ut1", path=ut1_dir)
+    env = dict(os.environ)
+    env.update(
+        WARDEN_FILTER_DIR=str(filtering_dir),
+        WARDEN_BASE_URL="http://warden.test",
+        WARDEN_VAR_DIR=str(tmp_path / "var"),
+        SECRET_KEY="test-only",
+        PYTHONPATH=str(REPO),
+    )
+    command = [
+        sys.executable, "-m", "warden.cli", "filter-helper", "--school", school.slug,
+        "--mode", "acl", "--acl-format", "%un %>a %URI", "--concurrency", "10",
+    ]  # fmt: skip
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        command,
+        input=f"4 20417 10.1.0.3 http://www.{GAMBLING_DOMAIN}/\n".encode(),
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().startswith("4 ERR")
+
+
 def test_demo_loader_creates_the_standard_groups_once(school, filtering_dir):
     school.phase = "secondary"
     school.save()

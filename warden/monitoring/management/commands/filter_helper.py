@@ -60,6 +60,8 @@ class Command(BaseCommand):
             "--log-level",
             options["log_level"],
         ]
+        if options["concurrency"]:
+            argv += ["--concurrency", str(options["concurrency"])]
         if options["acl_format"]:
             argv += ["--acl-format", options["acl_format"]]
         if conf.fail_open():
