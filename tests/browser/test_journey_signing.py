@@ -88,6 +88,8 @@ def sign_on_phone(page: Page, what: str, name: str, button: str) -> None:
     """Read, tick and sign on the public signing page, as a person on a phone would."""
     check_page(page, f"signing page ({what})")
     expect(page.get_by_text(SCHOOL).first).to_be_visible()
+    # The text reads as numbered points, not lines cut at 90 characters.
+    expect(page.locator(".agreement-text li").first).to_be_visible()
     page.get_by_label("Type your full name as your signature").fill(name)
     page.get_by_label("I have read the text above and agree to it").check()
     page.get_by_role("button", name=button, exact=True).click()

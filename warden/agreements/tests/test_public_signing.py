@@ -55,7 +55,7 @@ def test_signing_by_link_passes_the_csrf_check_with_the_browsers_origin(school, 
         path,
         {
             "csrfmiddlewaretoken": token.group(1).decode(),
-            "typed_name": "Signer Person",
+            "typed_name": person.full_name,
             "confirmed": "on",
         },
         headers={"Origin": "http://testserver"},
@@ -92,6 +92,16 @@ def test_agreement_text_reads_as_paragraphs_with_the_fingerprint_tucked_away(
     assert version.sha256 in details[: details.index("</details>")]
 
 
+def test_the_proof_of_signature_shows_the_text_as_paragraphs(school, office, client_for):
+    person = PersonFactory.create(school=school)
+    signature = sign_current(person)
+    page = client_for(office).get(
+        reverse("agreements:signature_detail", kwargs={"signature_pk": signature.pk})
+    )
+    assert "<h3>Access and passwords</h3>" in page.content.decode()
+    assert f'<code class="hash">{signature.text_sha256}</code>' in page.content.decode()
+
+
 def test_starter_texts_are_stored_unwrapped():
     for starter in STARTERS.values():
         for line in starter.text.splitlines():
@@ -125,7 +135,7 @@ def test_hard_wrapped_text_is_read_as_paragraphs_points_and_headings():
 
 def test_an_unticked_box_is_explained_in_plain_words(school, office, client_for, anonymous):
     path, person = _staff_link(school, office, client_for)
-    page = anonymous.post(path, {"typed_name": "Signer Person"})
+    page = anonymous.post(path, {"typed_name": person.full_name})
     assert page.status_code == 200
     assert b"Tick the box to confirm you have read and agree to the text." in page.content
     assert b"This field is required" not in page.content
@@ -164,7 +174,7 @@ def test_an_older_link_is_refused_once_the_person_has_signed(school, office, cli
     client_for(office).post(reverse("agreements:person_link", kwargs={"person_pk": person.pk}))
     second = _link_path(mail.outbox[-1])
     assert first != second
-    anonymous.post(second, {"typed_name": "Signer Person", "confirmed": "on"})
+    anonymous.post(second, {"typed_name": person.full_name, "confirmed": "on"})
     older = anonymous.get(first)
     assert older.status_code == 410
     assert b"so this link is no longer needed" in older.content
