@@ -277,17 +277,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.GOVERNOR: frozenset({Perm.DASHBOARD_VIEW, Perm.REPORTS_VIEW, Perm.FILTERING_CHANGELOG}),
 }
 
-# Roles that must sign in with a second factor: they see safeguarding or personal data at
-# scale, or can change who has access to what.
+# What a role may hold and still see no one's personal data: figures and the dashboard.
+FIGURES_ONLY_PERMS: frozenset[str] = frozenset(
+    {Perm.DASHBOARD_VIEW, Perm.REPORTS_VIEW, Perm.FILTERING_CHANGELOG}
+)
+
+# Roles that must sign in with a second factor: every role that reads personal data (seed
+# 001 §8k and §14: teachers and office staff read parents' contact details too). Only a
+# role holding figures alone (governors) signs in without one, unless its holder enrols.
 TWO_FACTOR_ROLES: frozenset[str] = frozenset(
-    {
-        Role.HEADTEACHER,
-        Role.DSL,
-        Role.DEPUTY_DSL,
-        Role.SIRO,
-        Role.ICT_MANAGER,
-        Role.TRUST_ADMIN,
-    }
+    role for role, perms in ROLE_PERMISSIONS.items() if perms - FIGURES_ONLY_PERMS
 )
 
 # Roles only a trust-wide membership may hold.
