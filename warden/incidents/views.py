@@ -631,12 +631,12 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
             overdue=data["overdue"],
         )
     page = Paginator(selectors.triage_queue(school, filters), 50).get_page(request.GET.get("page"))
-    audit_log(
-        actor=request_user(request),
-        action="triage_queue.viewed",
     routes = proposed_routes(list(page.object_list))
     for v in page.object_list:
         v.proposed_route = routes[v.pk]
+    audit_log(
+        actor=request_user(request),
+        action="triage_queue.viewed",
         school=school,
         changes={"filters": [None, {k: v for k, v in request.GET.items() if v}]},
     )
@@ -648,10 +648,10 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
         "overdue": selectors.triage_overdue(school).count(),
         "triage_words": rules.TRIAGE_WORDS,
         "can_triage": can_triage,
+        "can_raise_welfare": has_perm(request.user, Perm.WELFARE_MANAGE, school),
         "exclusion_url": _exclusion_url(request, school),
         "action_form": TriageActionForm(incidents=_joinable(request, school))
         if can_triage
-        "can_raise_welfare": has_perm(request.user, Perm.WELFARE_MANAGE, school),
         else None,
     }
     htmx = getattr(request, "htmx", False)
