@@ -3,6 +3,8 @@ a self-harm alert about them in the triage queue."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.utils import timezone
 
@@ -12,6 +14,7 @@ from warden.core.roles import Role
 from warden.incidents.services import violations_received
 from warden.monitoring.models import Violation
 from warden.people.models import Person
+from warden.safeguarding.models import SafeguardingSettings
 from warden.testing.factories import PupilFactory, UserFactory, member
 
 
@@ -86,11 +89,11 @@ def self_harm_alert(pupil: Person) -> Violation:
     return alert(pupil)
 
 
-def save_settings(school, actor, **changes):
+def save_settings(school: School, actor: User, **changes: Any) -> SafeguardingSettings:
     """The school's safeguarding settings: Warden's defaults with ``changes``."""
     from warden.safeguarding import services
 
-    values = {
+    values: dict[str, Any] = {
         "block_help_text": "",
         "show_dsl_on_block_page": False,
         "dsl_name_for_pupils": "",
