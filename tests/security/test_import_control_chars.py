@@ -38,7 +38,7 @@ def _places(settings: Any, tmp_path: Path) -> None:
 
 def _people_file(tmp_path: Path, char: str) -> Path:
     rows = sims_pupils(4)
-    rows[1][1] = f"Ava{char}Jones"  # the second pupil: line 3 of the file
+    rows[1][3] = f"Ava{char}Jones"  # the second pupil's first name: line 3 of the file
     return write_csv(tmp_path / "StudentList.csv", SIMS_HEADER, rows)
 
 
