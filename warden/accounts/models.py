@@ -1,9 +1,9 @@
 """Systems people get accounts on, and each person's account on each system.
 
-The request-and-approve flow follows seed 000 "Agreement for access provision": requested
-by the ICT manager or office, approved by SLT, provisioned by a technician. An account's
-``state`` moves requested → approved → active → suspended → disabled → deleted; each step
-keeps its time and who took it.
+The request-and-approve flow is the policy duty "New access authorised by SLT"
+(docs/policy-map.md): requested by the ICT manager or office, approved by SLT, provisioned
+by a technician. An account's ``state`` moves requested → approved → active → suspended →
+disabled → deleted; each step keeps its time and who took it.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class System(models.Model):
         default=False, help_text="SLT or SEND areas: approval needs the restricted-access right."
     )
     connector = models.CharField(max_length=10, choices=Connector.choices, default=Connector.NONE)
-    # Seed 000 "Remote Access": only the staff named here may hold an account on this system.
+    # Duty "Remote access only for named staff": only the staff named here hold an account.
     remote_access = models.BooleanField(
         default=False, help_text="Remote access: only the named staff may hold an account."
     )
@@ -128,9 +128,10 @@ class Account(models.Model):
     deleted_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    # Leavers: leaving date + the school's removal window (seed 001 §8g: 48 hours).
+    # Leavers: leaving date + the school's removal window (duty "Leavers' accounts removed
+    # within 48 hours").
     removal_deadline = models.DateTimeField(null=True, blank=True)
-    # Supply staff and visitors: limited, expiring access (seed 000).
+    # Supply staff and visitors (duty "Temporary access ends on a set date").
     expires_at = models.DateTimeField(null=True, blank=True)
     # When the ICT manager and SIRO were told the removal deadline had passed (once only).
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
@@ -167,8 +168,8 @@ class Account(models.Model):
         return self.state in LIVE_STATES
 
 
-# Seed 001 §8g: a leaver's user IDs are removed within 48 hours. The default window, and the
-# longest a school may set (``rules.removal_window_refusal``).
+# Policy duty "Leavers' accounts removed within 48 hours" (docs/policy-map.md). The default
+# window, and the longest a school may set (``rules.removal_window_refusal``).
 REMOVAL_WINDOW_HOURS = 48
 
 
@@ -182,7 +183,7 @@ class AccountsSettings(models.Model):
         help_text="Counted from the end of the leaving day. The policy (§8g) says "
         f"{REMOVAL_WINDOW_HOURS} at most.",
     )
-    # Seed 000 "User signature", seed 001 §8h: access lasts only while the agreement is
+    # Duty "Lapsed agreements suspend access": access lasts only while the agreement is
     # current, so suspension at the end of the grace period is on unless a school pauses it,
     # with a reason, shown on the headteacher's home page.
     auto_suspend = models.BooleanField(
@@ -205,7 +206,7 @@ class AccountsSettings(models.Model):
 class SupplyPasswordChange(models.Model):
     """One change of the generic supply account's password: when, who, why (never the value).
 
-    Seed 000 "Supply/Temporary teaching staff": the password is "changed regularly".
+    Policy duty "Supply account password changed regularly" (docs/policy-map.md).
     """
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
@@ -228,8 +229,8 @@ class SupplyPasswordChange(models.Model):
 class LeaverCompletion(models.Model):
     """The sign-off that a leaver has nothing left: every account removed, every item back.
 
-    Seed 000 "ICT Access Control" (access removed when people leave), 001 §8g (within 48
-    hours) and §3g (equipment returned); ``rules.leaver_completion_refusal`` decides.
+    Policy duty "Leavers completed only when nothing is left" (docs/policy-map.md);
+    ``rules.leaver_completion_refusal`` decides.
     """
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
@@ -252,7 +253,7 @@ class ReviewOutcome(models.TextChoices):
 
 
 class AccessReview(models.Model):
-    """SLT's review of who has access to one system (seed 000 "Access management")."""
+    """SLT's review of who has access to one system (duty "SLT review who has access")."""
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="reviews")

@@ -1,8 +1,9 @@
 """The password check other systems call: the school's policy plus known-bad passwords.
 
-Seed 001 §8f sets the rules (``warden.lib.passwords``); on top, a candidate must not be a
-common password (Django's list of 20,000) nor on the breached-password list file named by
-the ``WARDEN_BREACHED_PASSWORDS_FILE`` setting or environment variable. That file holds one
+Policy duty "Passwords meet the policy minimum" (docs/policy-map.md) sets the rules
+(``warden.lib.passwords``); on top, a candidate must not be a common password (Django's list
+of 20,000) nor on the breached-password list file named by the
+``WARDEN_BREACHED_PASSWORDS_FILE`` setting or environment variable. That file holds one
 password per line, or SHA-1 hashes in the "HASH" or "HASH:count" form of published breach
 corpora. The candidate is never logged, audited or stored.
 """

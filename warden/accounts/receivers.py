@@ -12,7 +12,8 @@ from warden.people.models import Person
 def on_person_leaving(
     sender: Any, *, person: Person, leaving_date: dt.date, actor: User | None = None, **_: Any
 ) -> None:
-    """A leaving date was set: every live account gets its removal deadline (seed 001 §8g)."""
+    """A leaving date was set: every live account gets its removal deadline (policy duty
+    "Leavers' accounts removed within 48 hours", docs/policy-map.md)."""
     from warden.accounts.services import leaver_deadlines_set
 
     leaver_deadlines_set(actor=actor, person=person, leaving_date=leaving_date)

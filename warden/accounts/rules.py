@@ -19,11 +19,12 @@ from warden.people.models import STAFF_TYPES, TEMPORARY_TYPES, Person, PersonTyp
 
 
 def holder_refusal(system: System, person: Person, *, today: dt.date | None = None) -> str | None:
-    """Who may hold an account on this system (seed 000 "ICT Access Control").
+    """Who may hold an account on this system (policy duty "Accounts only for the people a
+    system serves", docs/policy-map.md).
 
     Accounts are given "depending on staff responsibilities": a system lists the person types
-    it serves, and nobody who has left the school keeps or gets an account (seed 000 "Access
-    management": "access is automatically terminated when they leave").
+    it serves, and nobody who has left the school keeps or gets an account ("access is
+    automatically terminated when they leave").
     """
     if person.school_id != system.school_id:
         return f"cannot hold an account: {person} is not at {system.school}."
@@ -44,7 +45,7 @@ def holder_refusal(system: System, person: Person, *, today: dt.date | None = No
 
 
 def supply_refusal(system: System, person: Person) -> str | None:
-    """Short-term supply staff use the generic supply account (seed 000 "Supply/Temporary").
+    """Policy duty "Supply staff use the generic supply account" (docs/policy-map.md).
 
     "Short Term Supply staff will not be given their own access to the Internet and network.
     They will be given access by a generic supply staff user account." Other systems are
@@ -59,7 +60,7 @@ def supply_refusal(system: System, person: Person) -> str | None:
 
 
 def remote_access_refusal(system: System, person: Person) -> str | None:
-    """Remote access only for named staff (seed 000 "Remote Access").
+    """Policy duty "Remote access only for named staff" (docs/policy-map.md).
 
     "Remote access to school systems is restricted to those specified staff who need access
     and removed immediately when a staff member leaves the school."
@@ -82,9 +83,9 @@ def remote_access_refusal(system: System, person: Person) -> str | None:
 def approval_refusal(system: System, user: AnyUser, school: School) -> str | None:
     """SLT authorise access; restricted areas need the restricted-access right.
 
-    Seed 000 "ICT Access Control": "Access ... for new staff users is authorised by SLT";
-    "Agreement for access provision": "SLT Access to restricted areas", "Access to restricted
-    SEND areas" are approved by the headteacher.
+    Policy duty "New access authorised by SLT" (docs/policy-map.md): access for new staff
+    is authorised by SLT, and the headteacher approves access to restricted (SLT and SEND)
+    areas.
     """
     if not has_perm(user, Perm.ACCOUNTS_APPROVE, school):
         return "cannot approve: account requests are approved by the headteacher or SLT."
@@ -97,7 +98,7 @@ def approval_refusal(system: System, user: AnyUser, school: School) -> str | Non
 
 
 def expiry_refusal(person: Person, expires_at: dt.datetime | None) -> str | None:
-    """Temporary people get limited, expiring access (seed 000 "Visitors"; 002 guests).
+    """Policy duty "Temporary access ends on a set date" (docs/policy-map.md).
 
     Supply staff, visitors and contractors are given access "for a defined purpose related
     to their visit", so their accounts must carry an end.
@@ -117,7 +118,7 @@ def expiry_refusal(person: Person, expires_at: dt.datetime | None) -> str | None
 
 
 def agreement_refusal(person: Person, *, at: dt.datetime | None = None) -> str | None:
-    """No access without a current acceptable-use signature (seed 004, 002 §3.9, 003 §1).
+    """Policy duty "No access without a current agreement" (docs/policy-map.md).
 
     "Issuance and continued use of your User Account is conditional on your compliance"; the
     agreements area decides what "current" means (audience, version, renewal date, parent's
@@ -129,9 +130,9 @@ def agreement_refusal(person: Person, *, at: dt.datetime | None = None) -> str |
 
 
 def leaver_completion_refusal(person: Person, outstanding: list[str]) -> str | None:
-    """A leaver is completed only when nothing is left to take back (seed 000 "ICT Access
-    Control": access removed when people leave; 001 §8g: user IDs removed within 48 hours;
-    001 §3g: all ICT equipment returned). ``outstanding`` names what is still open."""
+    """A leaver is completed only when nothing is left to take back (policy duty "Leavers
+    completed only when nothing is left", docs/policy-map.md). ``outstanding`` names what
+    is still open."""
     if person.leaving_date is None:
         return f"{person} cannot be completed as a leaver: no leaving date is recorded."
     if outstanding:
@@ -144,8 +145,8 @@ def leaver_completion_refusal(person: Person, outstanding: list[str]) -> str | N
 
 
 def removal_window_refusal(hours: int) -> str | None:
-    """A school may remove leavers' accounts sooner, never later, than seed 001 §8g allows
-    (user IDs removed within 48 hours)."""
+    """A school may remove leavers' accounts sooner, never later, than the policy duty
+    "Leavers' accounts removed within 48 hours" allows (docs/policy-map.md)."""
     if not 1 <= hours <= REMOVAL_WINDOW_HOURS:
         return (
             f"The removal window must be between 1 and {REMOVAL_WINDOW_HOURS} hours: the "
@@ -156,7 +157,7 @@ def removal_window_refusal(hours: int) -> str | None:
 
 def pause_refusal(reason: str) -> str | None:
     """Pausing automatic suspension lets people keep access without a current agreement
-    (seed 000 "User signature": access is conditional on the signed agreement), so the
+    (duty "Lapsed agreements suspend access", docs/policy-map.md), so the
     school says why, for the record and the headteacher's home page."""
     if len(" ".join(reason.split())) < 10:
         return (

@@ -1,5 +1,6 @@
-"""Recurring account work: leavers' deadlines and expiries hourly (seed 001 §8g, 48 hours
-leaves little slack), agreement enforcement daily."""
+"""Recurring account work: leavers' deadlines and expiries hourly (policy duty "Leavers'
+accounts removed within 48 hours", docs/policy-map.md, leaves little slack), agreement
+enforcement daily."""
 
 from datetime import timedelta
 

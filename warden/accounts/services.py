@@ -1,8 +1,9 @@
 """Every write to systems and accounts goes through these services.
 
-The account flow is seed 000's "Agreement for access provision": requested (ICT manager or
-office), approved (headteacher / SLT), provisioned (technician). Each step checks the rules
-in ``warden.accounts.rules`` and refuses in their words; each step is audited.
+The account flow is the policy duty "New access authorised by SLT" (docs/policy-map.md):
+requested (ICT manager or office), approved (headteacher / SLT), provisioned (technician).
+Each step checks the rules in ``warden.accounts.rules`` and refuses in their words; each
+step is audited.
 """
 
 from __future__ import annotations
@@ -187,7 +188,8 @@ def system_update(*, actor: User | None, system: System, fields: Mapping[str, An
 def system_set_remote_people(
     *, actor: User | None, system: System, people: Iterable[Person]
 ) -> System:
-    """Name the staff who may have remote access through this system (seed 000)."""
+    """Name the staff who may have remote access through this system (policy duty "Remote
+    access only for named staff", docs/policy-map.md)."""
     chosen = list(people)
     for person in chosen:
         if person.school_id != system.school_id:
@@ -215,7 +217,8 @@ def end_of_day(day: dt.date, school: School) -> dt.datetime:
 
 
 def removal_deadline_for(person: Person, leaving_date: dt.date) -> dt.datetime:
-    """Leaving day's end + the school's window (seed 001 §8g: 48 hours)."""
+    """Leaving day's end + the school's window (duty "Leavers' accounts removed within 48
+    hours")."""
     window = accounts_settings(person.school).removal_window_hours
     return end_of_day(leaving_date, person.school) + dt.timedelta(hours=window)
 
@@ -602,7 +605,8 @@ def _bulk_step(
 
 @transaction.atomic
 def leaver_deadlines_set(*, actor: User | None, person: Person, leaving_date: dt.date) -> int:
-    """Give every live account of a leaver its removal deadline (seed 001 §8g).
+    """Give every live account of a leaver its removal deadline (policy duty "Leavers'
+    accounts removed within 48 hours", docs/policy-map.md).
 
     Called when a leaving date is set (by hand, or by the MIS import marking missing people as
     leaving). A changed leaving date moves the deadline and re-arms the overdue notice.
@@ -663,7 +667,8 @@ class DeadlineReport:
 
 
 def leaver_notice_recipients(school: School) -> list[str]:
-    """E-mail addresses of the school's ICT manager(s) and SIRO(s) (seed 001 §8g)."""
+    """E-mail addresses of the school's ICT manager(s) and SIRO(s), who are told when a
+    leaver's removal deadline passes (duty "Leavers' accounts removed within 48 hours")."""
     emails = (
         User.objects.filter(
             Q(memberships__school=school)
@@ -684,7 +689,7 @@ def deadlines_process(
     """Tell the ICT manager and SIRO about passed removal deadlines; disable expired accounts.
 
     Each overdue account is reported once. Supply, visitor and contractor accounts whose
-    expiry has passed are disabled (seed 000: limited, expiring access).
+    expiry has passed are disabled (duty "Temporary access ends on a set date").
     """
     now = now or timezone.now()
     report = DeadlineReport()
@@ -820,7 +825,8 @@ def supply_password_change_record(
 def access_review_record(
     *, actor: User | None, system: System, outcome: str, notes: str = ""
 ) -> AccessReview:
-    """SLT record that they reviewed who has access to a system (seed 000 "Access management")."""
+    """SLT record that they reviewed who has access to a system (duty "SLT review who has
+    access", docs/policy-map.md)."""
     from warden.accounts.selectors import access_misfits
 
     if outcome not in {c for c, _ in AccessReview._meta.get_field("outcome").choices or []}:

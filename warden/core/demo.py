@@ -848,7 +848,8 @@ class _Loader:
             last_name=last,
             email=email,
             password=self.password_hash(),
-            # A demo convenience: real operators get a temporary password (seed 001 §8b).
+            # A demo convenience: real operators get a temporary password (policy duty
+            # "Temporary passwords changed at first sign-in", docs/policy-map.md).
             must_change_password=False,
         )
         self.created["users"] += 1

@@ -40,7 +40,8 @@ class School(models.Model):
         default="primary",
     )
     timezone = models.CharField(max_length=40, default="Europe/London")
-    # Password policy, seed 001 §8f by default; each school may make it stricter.
+    # Password policy: duty "Passwords meet the policy minimum" (docs/policy-map.md) by
+    # default; each school may make it stricter.
     password_min_length = models.PositiveSmallIntegerField(default=8)
     password_require_mixed_case = models.BooleanField(default=True)
     password_require_digit_or_symbol = models.BooleanField(default=True)
@@ -57,7 +58,7 @@ class User(AbstractUser):
     """Someone who operates Warden: staff with a role, governors, trust administrators."""
 
     must_change_password = models.BooleanField(
-        default=False, help_text="Set for temporary passwords (seed 001 §8b)."
+        default=False, help_text="Set for temporary passwords, which must be changed at first sign-in."
     )
 
     class Meta:

@@ -1,4 +1,5 @@
-"""The password rules of seed 001 §8f, as a pure function other systems can share.
+"""Policy duty "Passwords meet the policy minimum" (docs/policy-map.md), as a pure function
+other systems can share.
 
 "Passwords must contain a minimum of eight characters, a mixture of upper and lowercase
 letters, and numbers and/or special characters." Each school may make the rules stricter.

@@ -6,8 +6,8 @@ import datetime as dt
 
 from warden.engine.categories import BY_SLUG, ILLEGAL_SLUGS, resolve_slug
 
-# Temporary unblocking is for a piece of work (seed 002 §4.1): an exception lasts at most
-# this long; a site that should stay open belongs on the school's allow list instead.
+# Policy duty "Unblocking is temporary and for a reason" (docs/policy-map.md): an exception
+# lasts at most this long; a site that should stay open belongs on the school's allow list.
 MAX_EXCEPTION_DAYS = 90
 # Block-page reports: how many one address may send in an hour, so a pupil cannot flood
 # the approvers' queue.
@@ -65,7 +65,7 @@ def illegal_refusal(slugs: set[str] | frozenset[str] | list[str], doing: str) ->
 
 def exception_expiry_refusal(expires_at: dt.datetime, now: dt.datetime) -> str | None:
     """An exception lapses by itself: it needs an end in the future, at most
-    ``MAX_EXCEPTION_DAYS`` away (seed 002 §4.1, temporary unblocking for research)."""
+    ``MAX_EXCEPTION_DAYS`` away (duty "Unblocking is temporary and for a reason")."""
     if expires_at <= now:
         return "The end of the unblocking must be in the future."
     if expires_at - now > dt.timedelta(days=MAX_EXCEPTION_DAYS):

@@ -27,8 +27,8 @@ class PersonType(models.TextChoices):
 STAFF_TYPES = frozenset(
     {PersonType.TEACHING_STAFF, PersonType.SUPPORT_STAFF, PersonType.SUPPLY_STAFF}
 )
-# Types whose stay is short by nature and should carry an end date (seed 000,
-# "Supply/Temporary teaching staff"; visitors and contractors get limited, expiring access).
+# Types whose stay is short by nature and should carry an end date (policy duty "Temporary
+# access ends on a set date", docs/policy-map.md).
 TEMPORARY_TYPES = frozenset({PersonType.SUPPLY_STAFF, PersonType.VISITOR, PersonType.CONTRACTOR})
 
 

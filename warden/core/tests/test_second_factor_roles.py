@@ -1,4 +1,4 @@
-"""Second factor for everyone who reads personal data (seed 001 §8k, §14).
+"""Policy duty "Second factor for personal data" (docs/policy-map.md).
 
 Teachers, office staff and technicians read people's records, so they too are held at the
 authenticator set-up until they enrol; governors see figures only and sign in without one.
