@@ -55,3 +55,19 @@ def test_office_signs_in_to_the_live_server(new_page: NewPage, warden_server: Li
     assert warden_server.query_one(
         "SELECT count(*) AS n FROM core_user WHERE username = ?", "office.northgate"
     ) == {"n": 1}
+
+
+def test_a_content_security_policy_violation_fails_the_check(
+    new_page: NewPage, warden_server: LiveWarden
+) -> None:
+    page = new_page()
+    page.goto("/sign-in/")
+    # axe itself runs under the page's own policy...
+    check_page(page, "sign-in")
+    # ...while a script the policy forbids is reported, as it would be from Warden's pages.
+    page.evaluate(
+        "() => { const s = document.createElement('script');"
+        " s.textContent = 'window.inline = 1'; document.body.append(s); }"
+    )
+    with pytest.raises(AssertionError, match="Content Security Policy"):
+        check_page(page, "sign-in with an inline script")
