@@ -14,7 +14,14 @@ from django.db import models
 from django.http import Http404, HttpRequest
 
 from warden.core.models import Membership, School, User
-from warden.core.roles import ROLE_PERMISSIONS, TWO_FACTOR_ROLES, Perm, Role, grant_refusal
+from warden.core.roles import (
+    PERM_LABELS,
+    ROLE_PERMISSIONS,
+    TWO_FACTOR_ROLES,
+    Perm,
+    Role,
+    grant_refusal,
+)
 
 M = TypeVar("M", bound=models.Model)
 AnyUser = User | AnonymousUser
@@ -94,9 +101,11 @@ def require_perm(user: AnyUser, perm: str, school: School) -> None:
     if school.pk not in visible_school_ids(user):
         raise Http404("No such school.")
     if not has_perm(user, perm, school):
+        what = PERM_LABELS.get(perm)
         raise PermissionDenied(
-            f"Your role at {school.name} does not allow this ({perm}). "
-            "Ask your headteacher or ICT manager if you need it."
+            f"Your role at {school.name} does not allow this"
+            + (f": {what[:1].lower() + what[1:]}. " if what else ". ")
+            + "Ask your headteacher or ICT manager if you need it."
         )
 
 

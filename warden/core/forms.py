@@ -95,7 +95,9 @@ class RoleGrantForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     q = forms.CharField(
-        label="Search", required=False, help_text="Action, user or record, e.g. person.updated"
+        label="Search",
+        required=False,
+        help_text="Words from the action, the name of who did it, or the record, e.g. closed",
     )
     date_from = forms.DateField(label="From", required=False, widget=DateInput())
     date_to = forms.DateField(label="To", required=False, widget=DateInput())

@@ -1,8 +1,8 @@
 """The equipment register: assets, loans, stocktakes, losses, disposal, software, devices.
 
-Policy duties (docs/policy-map.md): "Equipment logged with its serial number", "Equipment
-allocated with ICT authorisation", "Equipment returned on leaving", "Disposal only through an
-approved company".
+Seed 001 §3b: ICT equipment issued to staff is logged with its serial number; §3i: what is
+allocated is authorised by the ICT administrator; §3g: it comes back on leaving; §3j: it is
+disposed of under WEEE through an approved company (seed 000 "Disposal of ICT Equipment").
 Rules about these records live in ``rules.py``; the possible-breach hook in ``breach.py``.
 """
 
@@ -37,7 +37,7 @@ class AssetType(models.TextChoices):
     OTHER = "other", "Other"
 
 
-# Types that travel and so are lent out, lost and stolen (the policies' portable ICT).
+# Types that travel and so are lent out, lost and stolen (seed 001 §4 "Portable ICT").
 PORTABLE_TYPES = frozenset(
     {
         AssetType.LAPTOP,
@@ -408,7 +408,7 @@ class LossKind(models.TextChoices):
 
 
 class LossReport(models.Model):
-    """A lost or stolen asset (duty "Lost or stolen equipment reported at once")."""
+    """A lost or stolen asset, reported at once (seed 001 §16b, seed 004 Appendix A)."""
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="loss_reports")
@@ -472,8 +472,7 @@ class PossibleBreach(models.Model):
 
 
 class DisposalCompany(models.Model):
-    """A company approved to take equipment away (duty "Disposal only through an approved
-    company", docs/policy-map.md)."""
+    """A third-party company approved to take equipment away (seed 000 "Disposal")."""
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=200)
@@ -558,8 +557,7 @@ class LicenceModel(models.TextChoices):
 
 
 class SoftwareProduct(models.Model):
-    """Software the school licenses: seats bought and when they renew (duty "Software
-    licences reconciled", docs/policy-map.md)."""
+    """Software the school licenses: seats bought and when they renew (seed 002 §5)."""
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=200)
@@ -626,8 +624,7 @@ class RequestState(models.TextChoices):
 
 
 class InstallRequest(models.Model):
-    """A request to install software, decided by the ICT manager (duty "Software installed
-    only with authorisation", docs/policy-map.md)."""
+    """A request to install software, decided by the ICT manager (seed 001 §4c)."""
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     product = models.ForeignKey(
@@ -701,8 +698,7 @@ class EquipmentImportRun(models.Model):
 
 
 class DeviceRequest(models.Model):
-    """A member of staff asks to connect a personal device (duty "Personal devices connect
-    only with permission", docs/policy-map.md).
+    """A member of staff asks to connect a personal device (seed 000 "Personal Devices").
 
     SLT approve; Technical Support then set up the connection, recording the MAC address
     and serial of the device they connected.
@@ -745,8 +741,7 @@ class DeviceRequest(models.Model):
 
 
 class PhoneRequest(models.Model):
-    """A parent's request for their child to bring a mobile phone (duty "Pupils' phones
-    need a parent's request", docs/policy-map.md).
+    """A parent's request for their child to bring a mobile phone (seed 001 §5e).
 
     Approved by the school; the phone is handed in at the office on arrival and collected
     at the end of the day.

@@ -183,8 +183,7 @@ class Reconciliation:
 
 
 def reconciliation(school: School) -> list[Reconciliation]:
-    """Seats bought against installations found, per product (duty "Software licences
-    reconciled", docs/policy-map.md)."""
+    """Seats bought against installations found, per product (seed 002 §5)."""
     products = SoftwareProduct.objects.filter(school=school).annotate(
         live=Count("installations", filter=Q(installations__removed_at__isnull=True))
     )

@@ -11,8 +11,7 @@ from warden.incidents.models import Sanction, SanctionState
 
 
 def sanction_hold(account: Account) -> str | None:
-    """A suspension for a serious breach holds until the outcome (policy duty "Severe
-    breach suspends access until the outcome", docs/policy-map.md).
+    """Seed 004 Appendix C: a suspension for a serious breach holds until the outcome.
 
     Only ending the sanction (DSL or headteacher, with a reason, on the incident) brings
     the account back; the re-enable button of the accounts pages is refused until then.

@@ -1,7 +1,6 @@
 """Recurring work of the incident log: sanctions hourly (a withdrawal ends, and the person's
 access comes back, at the start of its end day; an hourly run keeps that within the hour),
-the triage digest daily, and the weekly report weekly (policy duty "Weekly monitoring
-report", docs/policy-map.md)."""
+the triage digest daily, and seed 004's weekly report weekly (Appendix B, point 9)."""
 
 from datetime import timedelta
 
@@ -25,6 +24,6 @@ JOBS = [
         "incidents.weekly_report",
         timedelta(days=7),
         weekly_reports_task,
-        "The weekly monitoring and e-safety report to the SIRO and headteacher",
+        "Seed 004's weekly monitoring and e-safety report to the SIRO and headteacher",
     ),
 ]

@@ -1,5 +1,4 @@
-"""Triage of monitoring violations (policy duty "Violations assessed daily",
-docs/policy-map.md)."""
+"""Triage of monitoring violations (seed 004 Appendix B)."""
 
 from __future__ import annotations
 

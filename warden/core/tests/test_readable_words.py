@@ -1,0 +1,113 @@
+"""People read names, dates and sentences, never Warden's internal codes.
+
+The audit trail stores action codes, field names and primary keys (the hash chain covers
+exactly what was written); the pages that show it, the refusal page, category columns and
+"how long ago" put them into words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from warden.core.audit import audit_log
+from warden.monitoring.models import Violation
+from warden.monitoring.services.filtering import request_create
+from warden.testing.factories import PupilFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_audit_trail_shows_actions_names_and_dates_in_words(
+    school, headteacher, dsl, client_for
+):
+    pupil = PupilFactory.create(school=school)
+    decided = dt.datetime(2026, 12, 20, 9, 5, tzinfo=dt.UTC)
+    audit_log(actor=dsl, action="person.incidents_viewed", obj=pupil)
+    audit_log(
+        actor=headteacher,
+        action="account.approved",
+        obj=pupil,
+        changes={"approved_by": [None, dsl.pk], "decided_at": [None, decided.isoformat()]},
+    )
+    response = client_for(headteacher).get(reverse("core:audit_list"))
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "Person's incidents viewed" in page and "Account approved" in page
+    assert "person.incidents_viewed" not in page and "approved_by" not in page
+    assert f"Approved by: {dsl.get_full_name()}" in page
+    assert "Decided at: 20/12/2026 09:05" in page
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", page)
+    assert re.search(r"\b\d+ entries\b", page)
+
+
+def test_one_audit_entry_is_counted_as_one_entry(school, headteacher, client_for):
+    response = client_for(headteacher).get(reverse("core:audit_list"), {"q": "no such thing"})
+    assert "0 entries" in response.content.decode()
+    pupil = PupilFactory.create(school=school)
+    audit_log(actor=headteacher, action="school.password_policy_changed", obj=pupil)
+    response = client_for(headteacher).get(
+        reverse("core:audit_list"), {"q": "password policy changed"}
+    )
+    page = response.content.decode()
+    assert "1 entry<" in page and "1 entries" not in page
+    assert "School password policy changed" in page
+
+
+def test_the_refusal_page_names_the_right_in_words(school, teacher, client_for):
+    response = client_for(teacher).get(reverse("core:audit_list"))
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "does not allow this: read the audit trail." in page
+    assert "audit.view" not in page
+
+
+def _violation(school, category: str) -> Violation:
+    pupil = PupilFactory.create(school=school)
+    return Violation.objects.create(
+        school=school,
+        engine_id="a-1",
+        source_id="0" * 64,
+        offset=0,
+        line_no=1,
+        ts=timezone.now(),
+        person=pupil,
+        username="robin",
+        url="https://www.example.org/search?q=test",
+        host="www.example.org",
+        phrase="",
+        category=category,
+        severity=5,
+        kind="keyword",
+    )
+
+
+def test_triage_shows_the_category_by_its_name(school, dsl, client_for):
+    violation = _violation(school, "self-harm")
+    client = client_for(dsl)
+    queue = client.get(reverse("incidents:triage")).content.decode()
+    assert "<td>Self-harm" in queue and "<td>self-harm" not in queue
+    detail = client.get(
+        reverse("incidents:triage_detail", kwargs={"violation_pk": violation.pk})
+    ).content.decode()
+    assert "<dd>Self-harm" in detail and "<dd>self-harm" not in detail
+
+
+def test_an_unblock_request_made_a_moment_ago_was_asked_just_now(
+    school, teacher, ict_manager, client_for
+):
+    request_create(
+        actor=teacher,
+        school=school,
+        site="www.example.org",
+        reason="Year 5 need it for their Romans topic.",
+        wanted_until=timezone.now() + dt.timedelta(days=1),
+    )
+    page = client_for(ict_manager).get(reverse("core:dashboard")).content.decode()
+    assert "just now" in page
+    assert "0 minutes" not in page
