@@ -28,10 +28,10 @@ from warden.agreements.models import (
 from warden.core.models import School
 from warden.people.models import Guardianship, Person, PersonType, Status
 
-# Which agreement each kind of person signs. Pupils sign the one for their key stage
-# (seed 001 Appendix 1 for younger pupils, seed 003 Appendix 2 for secondary students);
-# volunteers and contractors sign the governors' and visitors' agreement (seed 001
-# Appendix 2 "Staff, Governor and Visitor"); supply staff their own (seed 000).
+# Which agreement each kind of person signs (policy duty "Each person signs their own
+# group's agreement", docs/policy-map.md). Pupils sign the one for their key stage;
+# volunteers and contractors sign the governors' and visitors' agreement; supply staff
+# their own.
 TYPE_AUDIENCE: dict[str, str] = {
     PersonType.TEACHING_STAFF: Audience.STAFF,
     PersonType.SUPPORT_STAFF: Audience.STAFF,
@@ -80,8 +80,8 @@ def school_settings(school: School) -> AgreementSettings:
 def renewal_boundary(settings: AgreementSettings, at: dt.datetime) -> dt.datetime | None:
     """The most recent renewal date on or before ``at`` (midnight, school time).
 
-    Seed 000: staff sign the agreement "each year"; a signature made before the last
-    renewal date no longer counts.
+    Policy duty "Staff re-sign every year" (docs/policy-map.md): a signature made before
+    the last renewal date no longer counts.
     """
     if not settings.renewal_enabled:
         return None
@@ -170,10 +170,10 @@ def standings(
 
     The rule: a person is current when they hold a signature, made since the last renewal
     date, of a published version of their audience's agreement no older than the latest
-    version published as requiring everyone to re-sign; a pupil's signature counts only
-    once a parent or carer with parental responsibility has counter-signed it (seed 001
-    Appendix 1, seed 003 §1 and Appendix 2). Someone not current is due; once the school's
-    grace period has passed since they fell due they are past grace.
+    version published as requiring everyone to re-sign; a pupil's signature counts only once
+    a parent or carer with parental responsibility has counter-signed it (policy duty
+    "Parents counter-sign pupils' agreements", docs/policy-map.md). Someone not current is
+    due; once the school's grace period has passed since they fell due they are past grace.
     """
     at = at or timezone.now()
     people = list(people)
@@ -321,12 +321,9 @@ def standing_of(person: Person, *, at: dt.datetime | None = None) -> Standing:
 def access_refusal(person: Person, *, at: dt.datetime | None = None) -> str | None:
     """None when ``person`` may have access; otherwise why not, in words they can act on.
 
-    Implements: seed 004 "Issuance and continued use of your User Account is conditional on
-    your compliance with this policy"; seed 002 §3.9 (community users sign a Community User
-    Agreement "before being provided with access to school systems"); seed 003 §1 (all
-    staff and students sign an Acceptable Use agreement, and all parents counter-sign the
-    students' one); seed 000 (staff re-sign the agreement "each year"). A pupil's signature
-    without a parent's counter-signature does not count.
+    Implements the policy duty "No access without a current agreement", with "Staff re-sign
+    every year" and "Parents counter-sign pupils' agreements" (docs/policy-map.md): a
+    pupil's signature without a parent's counter-signature does not count.
 
     The answer reads "cannot activate: Staff acceptable-use agreement 2026 not signed",
     naming the agreement and version to sign, or saying that a counter-signature is what

@@ -32,11 +32,10 @@ ASSESSOR_ROLES = frozenset({Role.SIRO, Role.HEADTEACHER, Role.TRUST_ADMIN})
 def breach_reason(*, held_personal_data: bool, encrypted: bool) -> str | None:
     """Why this loss may be a personal-data breach, or None.
 
-    Seed 002 §5: "Personal data cannot be sent over the internet or taken off the school
-    site unless safely encrypted or otherwise secured"; seed 004 Appendix A relies on disk
-    encryption "preventing theft of data in the event of the device being stolen". So a
-    device that could hold personal data and was not encrypted, once out of the school's
-    hands, may have exposed that data.
+    Policy duty "Lost unencrypted data is a possible breach" (docs/policy-map.md): personal
+    data leaves the site only encrypted, and disk encryption is what prevents "theft of data
+    in the event of the device being stolen". So a device that could hold personal data and
+    was not encrypted, once out of the school's hands, may have exposed that data.
     """
     if held_personal_data and not encrypted:
         return "It could hold personal data and its disk was not encrypted."
@@ -105,7 +104,7 @@ def assessor_emails(school: School) -> list[str]:
 
 def assessor_refusal(roles: set[str]) -> str | None:
     """Only the SIRO (or the headteacher or a trust administrator) assesses a possible
-    breach: seed 002 names the SIRO as owner of the school's information risk."""
+    breach: the SIRO owns the school's information risk."""
     if roles & ASSESSOR_ROLES:
         return None
     return "Only the SIRO or the headteacher acknowledges a possible data breach."

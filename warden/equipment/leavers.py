@@ -1,9 +1,7 @@
-"""What a leaver still holds: equipment on the leavers' board (seed 001 §3g).
+"""What a leaver still holds: equipment on the leavers' board.
 
-"On termination of employment or transfer, all ICT equipment will be returned to the ICT
-administrator" (and seed 004 Appendix A: the tablet "must be surrendered on termination of
-my employment"). Each open loan is an item that keeps the leaver open until it is checked
-in or written off with a reason.
+Policy duty "Equipment returned on leaving" (docs/policy-map.md). Each open loan is an item
+that keeps the leaver open until it is checked in or written off with a reason.
 
 The accounts area's board calls each provider in ``ITEMS`` with ``(school, people, now)``
 and expects ``{person_pk: [LeaverItem, ...]}``.

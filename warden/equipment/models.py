@@ -1,8 +1,8 @@
 """The equipment register: assets, loans, stocktakes, losses, disposal, software, devices.
 
-Seed 001 §3b: ICT equipment issued to staff is logged with its serial number; §3i: what is
-allocated is authorised by the ICT administrator; §3g: it comes back on leaving; §3j: it is
-disposed of under WEEE through an approved company (seed 000 "Disposal of ICT Equipment").
+Policy duties (docs/policy-map.md): "Equipment logged with its serial number", "Equipment
+allocated with ICT authorisation", "Equipment returned on leaving", "Disposal only through an
+approved company".
 Rules about these records live in ``rules.py``; the possible-breach hook in ``breach.py``.
 """
 
@@ -37,7 +37,7 @@ class AssetType(models.TextChoices):
     OTHER = "other", "Other"
 
 
-# Types that travel and so are lent out, lost and stolen (seed 001 §4 "Portable ICT").
+# Types that travel and so are lent out, lost and stolen (the policies' portable ICT).
 PORTABLE_TYPES = frozenset(
     {
         AssetType.LAPTOP,
@@ -408,7 +408,7 @@ class LossKind(models.TextChoices):
 
 
 class LossReport(models.Model):
-    """A lost or stolen asset, reported at once (seed 001 §16b, seed 004 Appendix A)."""
+    """A lost or stolen asset (duty "Lost or stolen equipment reported at once")."""
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="loss_reports")
@@ -472,7 +472,8 @@ class PossibleBreach(models.Model):
 
 
 class DisposalCompany(models.Model):
-    """A third-party company approved to take equipment away (seed 000 "Disposal")."""
+    """A company approved to take equipment away (duty "Disposal only through an approved
+    company", docs/policy-map.md)."""
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=200)
@@ -557,7 +558,8 @@ class LicenceModel(models.TextChoices):
 
 
 class SoftwareProduct(models.Model):
-    """Software the school licenses: seats bought and when they renew (seed 002 §5)."""
+    """Software the school licenses: seats bought and when they renew (duty "Software
+    licences reconciled", docs/policy-map.md)."""
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=200)
@@ -624,7 +626,8 @@ class RequestState(models.TextChoices):
 
 
 class InstallRequest(models.Model):
-    """A request to install software, decided by the ICT manager (seed 001 §4c)."""
+    """A request to install software, decided by the ICT manager (duty "Software installed
+    only with authorisation", docs/policy-map.md)."""
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     product = models.ForeignKey(
@@ -698,7 +701,8 @@ class EquipmentImportRun(models.Model):
 
 
 class DeviceRequest(models.Model):
-    """A member of staff asks to connect a personal device (seed 000 "Personal Devices").
+    """A member of staff asks to connect a personal device (duty "Personal devices connect
+    only with permission", docs/policy-map.md).
 
     SLT approve; Technical Support then set up the connection, recording the MAC address
     and serial of the device they connected.
@@ -741,7 +745,8 @@ class DeviceRequest(models.Model):
 
 
 class PhoneRequest(models.Model):
-    """A parent's request for their child to bring a mobile phone (seed 001 §5e).
+    """A parent's request for their child to bring a mobile phone (duty "Pupils' phones
+    need a parent's request", docs/policy-map.md).
 
     Approved by the school; the phone is handed in at the office on arrival and collected
     at the end of the day.

@@ -20,10 +20,10 @@ DEFAULT_LOAN_DAYS = 14
 def checkout_refusal(state: str, *, in_disposal_batch: bool, open_loan: bool) -> str | None:
     """Why an asset in this state may not be checked out, or None.
 
-    Seed 000 "Disposal of ICT Equipment" and seed 001 §3j: a disposed asset has left the
-    school for good and can never be lent again. Lost, stolen or written-off equipment is
-    not in the school's hands; equipment in repair is not fit to lend; and an asset goes
-    to one person at a time.
+    A disposed asset has left the school for good (policy duty "Disposal only through an
+    approved company", docs/policy-map.md) and can never be lent again. Lost, stolen or
+    written-off equipment is not in the school's hands; equipment in repair is not fit to
+    lend; and an asset goes to one person at a time.
     """
     if state == AssetState.DISPOSED:
         return "This asset has been disposed of; a disposed asset can never be checked out."
@@ -43,9 +43,8 @@ def checkout_refusal(state: str, *, in_disposal_batch: bool, open_loan: bool) ->
 
 
 def issue_refusal(*, accepted: bool) -> str | None:
-    """Seed 004 Appendix A and seed 000 "Staff Laptop and ICT Equipment Loans": "the
-    appropriate forms and agreements must be signed" before a device is issued. A loan
-    counts as issued only once its loan agreement is accepted."""
+    """Policy duty "Loans need permission and a signed loan agreement" (docs/policy-map.md):
+    a loan counts as issued only once its loan agreement is accepted."""
     if not accepted:
         return (
             "The device cannot be issued until the borrower accepts the loan agreement, "
@@ -55,17 +54,17 @@ def issue_refusal(*, accepted: bool) -> str | None:
 
 
 def permission_needed(*, borrower_is_staff: bool, setting_on: bool) -> bool:
-    """Seed 000 "Staff Laptop and ICT Equipment Loans": "Some equipment is available for
-    loan to staff, with permission from the ICT Security Manager and Headteacher". A school
+    """Policy duty "Loans need permission and a signed loan agreement" (docs/policy-map.md):
+    staff borrow with the ICT security manager's and the headteacher's permission. A school
     may switch the step off (it is on by default); it never applies to pupils' loans, which
     carry the loan agreement and their parents' counter-signed acceptable-use agreement."""
     return borrower_is_staff and setting_on
 
 
 def staff_agreement_refusal(standing_refusal: str | None) -> str | None:
-    """Seed 000 "Staff Laptop and ICT Equipment Loans": "The appropriate forms and
-    agreements must be signed" — a member of staff borrows only while their staff
-    acceptable-use agreement is current (``agreements.rules.access_refusal``)."""
+    """Policy duties "Loans need permission and a signed loan agreement" and "No access
+    without a current agreement" (docs/policy-map.md): a member of staff borrows only while
+    their staff acceptable-use agreement is current (``agreements.rules.access_refusal``)."""
     if standing_refusal is None:
         return None
     reason = standing_refusal.removeprefix("cannot activate: ")
@@ -78,9 +77,9 @@ def staff_agreement_refusal(standing_refusal: str | None) -> str | None:
 def off_site_refusal(
     *, holds_personal_data: bool, encrypted: bool, off_site: bool, exception_until: dt.date | None
 ) -> str | None:
-    """Seed 001 Appendix 2 §6, seed 002 §5 and §8, seed 004 "Data Security": a device that
-    can hold personal data leaves the site only if it is encrypted. The SIRO may record an
-    exception with a reason and an end date; while it runs the device may go."""
+    """Policy duty "Personal data leaves the site only encrypted" (docs/policy-map.md): a
+    device that can hold personal data leaves the site only if it is encrypted. The SIRO may
+    record an exception with a reason and an end date; while it runs the device may go."""
     if not off_site or not holds_personal_data or encrypted or exception_until is not None:
         return None
     return (
@@ -110,9 +109,9 @@ def off_site_exception_problems(
 
 
 def assignment_refusal(*, kind: str, can_manage_equipment: bool) -> str | None:
-    """Seed 001 §3i: "All ICT equipment allocated to staff must be authorised by the ICT
-    administrator". The office signs loans in and out (seed 000 "School Mobile Devices");
-    allocating a device to someone for as long as they are in post is the ICT team's call."""
+    """Policy duty "Equipment allocated with ICT authorisation" (docs/policy-map.md). The
+    office signs loans in and out; allocating a device to someone for as long as they are in
+    post is the ICT team's call."""
     if kind == "assignment" and not can_manage_equipment:
         return (
             "Only the ICT team allocates equipment to someone for as long as they are in post "
@@ -122,8 +121,8 @@ def assignment_refusal(*, kind: str, can_manage_equipment: bool) -> str | None:
 
 
 def write_off_refusal(reason: str) -> str | None:
-    """Seed 001 §3g: all ICT equipment is returned on leaving; anything that is not must
-    be written off with a reason a reviewer can follow."""
+    """Policy duty "Equipment returned on leaving" (docs/policy-map.md): anything that is
+    not must be written off with a reason a reviewer can follow."""
     if len(" ".join(reason.split())) < 5:
         return "Say why the item is being written off (at least a few words)."
     return None
@@ -132,9 +131,9 @@ def write_off_refusal(reason: str) -> str | None:
 def disposal_completion_problems(
     *, certificate_number: str, has_scan: bool, weee_reference: str, wiping_method: str
 ) -> dict[str, list[str]]:
-    """Seed 000 "Disposal of ICT Equipment": disposal through an approved company "that will
-    provide a certificate of disposal"; seed 001 §3j: in accordance with WEEE and the Data
-    Protection Act, so the data-wiping method is recorded too."""
+    """Policy duty "Disposal only through an approved company" (docs/policy-map.md): the
+    company provides a certificate of disposal, and disposal follows WEEE and data
+    protection law, so the data-wiping method is recorded too."""
     errors: dict[str, list[str]] = {}
     if not certificate_number.strip():
         errors["certificate_number"] = ["Enter the certificate of disposal number."]
@@ -152,14 +151,14 @@ def audit_next_due(done_on: dt.date, interval_days: int) -> dt.date:
 
 
 def default_holds_personal_data(asset_type: str) -> bool:
-    """Anything with storage can hold personal data (seed 001 §3e warns it must not, which
-    is exactly why a loss must assume it might)."""
+    """Anything with storage can hold personal data (the policy says data must not be kept
+    on laptops or USB drives, which is exactly why a loss must assume it might)."""
     return asset_type not in (AssetType.DISPLAY, AssetType.NETWORK, AssetType.SIM)
 
 
 # The built-in device loan agreement, used when the school has not published its own
-# "Device loan" agreement (seed 004 Appendix A, seed 000 "Staff Laptop and ICT Equipment
-# Loans", seed 001 §3, §4 and §16).
+# "Device loan" agreement (policy duty "Loans need permission and a signed loan
+# agreement", docs/policy-map.md).
 BUILT_IN_TITLE = "Device loan agreement"
 BUILT_IN_LABEL = "built-in"
 BUILT_IN_TEXT = """\

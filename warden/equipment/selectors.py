@@ -183,7 +183,8 @@ class Reconciliation:
 
 
 def reconciliation(school: School) -> list[Reconciliation]:
-    """Seats bought against installations found, per product (seed 002 §5)."""
+    """Seats bought against installations found, per product (duty "Software licences
+    reconciled", docs/policy-map.md)."""
     products = SoftwareProduct.objects.filter(school=school).annotate(
         live=Count("installations", filter=Q(installations__removed_at__isnull=True))
     )

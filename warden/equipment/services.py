@@ -176,8 +176,9 @@ def _raise_asset_problems(asset: Asset) -> None:
 
 @transaction.atomic
 def asset_create(*, actor: User | None, school: School, fields: Mapping[str, Any]) -> Asset:
-    """Register an asset with its serial number (seed 001 §3b), authorised by whoever has
-    the right to manage equipment (seed 001 §3i)."""
+    """Register an asset with its serial number, authorised by whoever has the right to
+    manage equipment (duties "Equipment logged with its serial number" and "Equipment
+    allocated with ICT authorisation", docs/policy-map.md)."""
     asset = Asset(school=school)
     _apply_asset(asset, fields)
     if "holds_personal_data" not in fields:
@@ -828,7 +829,8 @@ def loan_cancel(*, actor: User | None, loan: Loan) -> Loan:
 
 @transaction.atomic
 def loan_write_off(*, actor: User | None, loan: Loan, reason: str) -> Loan:
-    """Close an issued loan whose item will not come back, with the reason (seed 001 §3g)."""
+    """Close an issued loan whose item will not come back, with the reason (duty "Equipment
+    returned on leaving", docs/policy-map.md)."""
     loan = _locked_loan(loan)
     refusal = rules.write_off_refusal(reason)
     if refusal:
@@ -1168,7 +1170,8 @@ def loss_report(
     happened_at: dt.datetime | None = None,
     police_reference: str = "",
 ) -> LossReport:
-    """Report an asset lost or stolen, at once (seed 001 §16b, seed 004 Appendix A).
+    """Report an asset lost or stolen (policy duty "Lost or stolen equipment reported at
+    once", docs/policy-map.md).
 
     The asset and any open loan are marked; the asset's posture is kept as it was at the
     report, and a possible data breach is raised for the SIRO when ``breach.breach_reason``
@@ -1340,8 +1343,8 @@ def disposal_batch_create(
         raise ServiceError("Choose a company on this school's list.")
     if not company.approved:
         raise ServiceError(
-            f"{company} is not an approved disposal company (seed 000: equipment goes only to "
-            "an approved third-party company); approve it first.",
+            f"{company} is not an approved disposal company (the policy lets equipment go "
+            "only to an approved company); approve it first.",
             field_errors={"company": ["Choose an approved company."]},
         )
     if not reference:
@@ -1524,7 +1527,8 @@ def product_save(
     fields: Mapping[str, Any],
     product: SoftwareProduct | None = None,
 ) -> SoftwareProduct:
-    """Add a licensed product or change its seats and renewal date (seed 002 §5)."""
+    """Add a licensed product or change its seats and renewal date (duty "Software licences
+    reconciled", docs/policy-map.md)."""
     unknown = set(fields) - set(PRODUCT_FIELDS)
     if unknown:
         raise ServiceError(f"These fields cannot be set: {', '.join(sorted(unknown))}.")
@@ -1638,7 +1642,7 @@ def install_request_create(
     asset: Asset | None = None,
 ) -> InstallRequest:
     """Ask for software to be installed; nothing is installed until the ICT manager agrees
-    (seed 001 §4c, seed 004: "not first authorised by the ICT Network Manager")."""
+    (policy duty "Software installed only with authorisation", docs/policy-map.md)."""
     name = _words(software_name) or (product.name if product else "")
     if not name:
         raise ServiceError("Say which software you need.")
@@ -1756,8 +1760,8 @@ def device_request_create(
 ) -> DeviceRequest:
     """A member of staff asks to connect a personal device to the school network.
 
-    Seed 000 "Personal Devices in schools": not without permission from the SLT, and the
-    connection is set up by Technical Support.
+    Policy duty "Personal devices connect only with permission" (docs/policy-map.md): not
+    without SLT's permission, and the connection is set up by Technical Support.
     """
     if person.person_type not in (
         PersonType.TEACHING_STAFF,
@@ -1849,7 +1853,8 @@ def device_request_revoke(
 def phone_request_record(
     *, actor: User | None, pupil: Person, parent: Person, reason: str, received_on: dt.date
 ) -> PhoneRequest:
-    """Record a parent's request form for their child to bring a phone (seed 001 §5e)."""
+    """Record a parent's request form for their child to bring a phone (duty "Pupils'
+    phones need a parent's request", docs/policy-map.md)."""
     if pupil.person_type != PersonType.PUPIL:
         raise ServiceError("Phone requests are for pupils.")
     if not Guardianship.objects.filter(
@@ -1892,7 +1897,8 @@ def phone_request_decide(
 
 @transaction.atomic
 def phone_hand_in(*, actor: User | None, request: PhoneRequest) -> PhoneHandIn:
-    """The pupil hands the phone in at the office on arrival (seed 001 §5e)."""
+    """The pupil hands the phone in at the office on arrival (duty "Pupils' phones need a
+    parent's request", docs/policy-map.md)."""
     if request.state != PhoneRequest.State.APPROVED:
         raise ServiceError(
             f"{request.pupil} has no approved phone request; the phone cannot be kept in school."
@@ -1946,7 +1952,8 @@ def wifi_session_start(
     device: str = "",
     visitor: Person | None = None,
 ) -> GuestWifiSession:
-    """Log a visitor's guest Wi-Fi access: who, why, and who supervised (seed 002 §5)."""
+    """Log a visitor's guest Wi-Fi access: who, why, and who supervised (duty "Guest Wi-Fi
+    use logged and supervised", docs/policy-map.md)."""
     if not _words(visitor_name) or not _words(purpose):
         raise ServiceError("Give the visitor's name and why they need the Wi-Fi.")
     if supervisor.school_id != school.pk or supervisor.person_type not in (

@@ -1,4 +1,5 @@
-"""Who may see, decide or use a staff monitoring authorisation (seed 004 §2).
+"""Who may see, decide or use a staff monitoring authorisation (policy duty "Staff
+monitored only with authorisation", docs/policy-map.md).
 
 An authorisation is as confidential as what it allows ("the strictest confidentiality"). It
 is open to those who may ask for one (``INCIDENTS_MANAGE`` holders and the SIRO), to those

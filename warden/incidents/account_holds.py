@@ -11,7 +11,8 @@ from warden.incidents.models import Sanction, SanctionState
 
 
 def sanction_hold(account: Account) -> str | None:
-    """Seed 004 Appendix C: a suspension for a serious breach holds until the outcome.
+    """A suspension for a serious breach holds until the outcome (policy duty "Severe
+    breach suspends access until the outcome", docs/policy-map.md).
 
     Only ending the sanction (DSL or headteacher, with a reason, on the incident) brings
     the account back; the re-enable button of the accounts pages is refused until then.

@@ -41,7 +41,7 @@ def _triage_panel(request: HttpRequest, school: School) -> list[Panel]:
 PANELS = [(Perm.INCIDENTS_VIEW, _incidents_panel), (Perm.VIOLATIONS_VIEW, _triage_panel)]
 
 
-# --- staff monitoring authorisations (seed 004 §2) ---
+# --- staff monitoring authorisations (duty "Staff monitored only with authorisation") ---
 def _authorisations_panel(request: HttpRequest, school: School) -> list[Panel]:
     """Requests waiting for a headteacher or governor, and the investigator's own
     authorisations; nothing for anyone else."""

@@ -1,6 +1,7 @@
 """Recurring work of the incident log: sanctions hourly (a withdrawal ends, and the person's
 access comes back, at the start of its end day; an hourly run keeps that within the hour),
-the triage digest daily, and seed 004's weekly report weekly (Appendix B, point 9)."""
+the triage digest daily, and the weekly report weekly (policy duty "Weekly monitoring
+report", docs/policy-map.md)."""
 
 from datetime import timedelta
 
@@ -24,6 +25,6 @@ JOBS = [
         "incidents.weekly_report",
         timedelta(days=7),
         weekly_reports_task,
-        "Seed 004's weekly monitoring and e-safety report to the SIRO and headteacher",
+        "The weekly monitoring and e-safety report to the SIRO and headteacher",
     ),
 ]

@@ -1,6 +1,6 @@
-"""Staff monitoring authorisations (seed 004 §2): request, approve or refuse, review, end,
-and the search of the subject's archived internet history that only an authorisation in
-force opens.
+"""Staff monitoring authorisations (policy duty "Staff monitored only with authorisation",
+docs/policy-map.md): request, approve or refuse, review, end, and the search of the
+subject's archived internet history that only an authorisation in force opens.
 
 Each write runs in a transaction and is audited as ``staff_monitoring.<what>``. Every search,
 and every refused attempt, is written to the audit trail with the filters and the number of

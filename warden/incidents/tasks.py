@@ -42,7 +42,8 @@ def weekly_report_task(*, school_id: int) -> str:
 
 @task()
 def weekly_reports_task() -> int:
-    """Seed 004's weekly report for every school (the schedule's weekly job)."""
+    """The weekly report for every school (duty "Weekly monitoring report"; the schedule's
+    weekly job)."""
     sent = 0
     for school in School.objects.select_related("trust").order_by("pk"):
         services.weekly_report_send(school=school)

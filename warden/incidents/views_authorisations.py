@@ -1,6 +1,7 @@
-"""The staff monitoring authorisation pages (seed 004 §2): the list, a request, one
-authorisation with its decision, reviews and end, and the search of the subject's archived
-internet history that only an authorisation in force opens.
+"""The staff monitoring authorisation pages (policy duty "Staff monitored only with
+authorisation", docs/policy-map.md): the list, a request, one authorisation with its
+decision, reviews and end, and the search of the subject's archived internet history that
+only an authorisation in force opens.
 
 Every view fetches through ``warden.incidents.access_authorisations``; each view of an
 authorisation, and each search, is written to the audit trail.

@@ -2,9 +2,10 @@
 
 The termly report (``REPORTS_VIEW``: governors, the headteacher, the DSL and deputy, the
 SIRO) shows counts only, so governors can monitor the incident and filtering change-control
-logs (seed 002 §3.1) without seeing who was involved (seed 004 Appendix B, point 10). The
-weekly digest (``INCIDENTS_VIEW``) shows the figures the weekly e-mail sends, from the same
-``selectors.weekly_report``, with links into the incident log and the triage queue.
+logs without seeing who was involved (policy duty "Governors see counts, not names",
+docs/policy-map.md). The weekly digest (``INCIDENTS_VIEW``) shows the figures the weekly
+e-mail sends, from the same ``selectors.weekly_report``, with links into the incident log
+and the triage queue.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Staff monitoring authorisations (seed 004 §2): only while one is in force can its
-investigator search the member of staff's archived internet history, and every search is
-recorded."""
+"""Policy duty "Staff monitored only with authorisation" (docs/policy-map.md): only while
+one is in force can its investigator search the member of staff's archived internet history,
+and every search is recorded."""
 
 from __future__ import annotations
 

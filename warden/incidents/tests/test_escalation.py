@@ -1,4 +1,5 @@
-"""Seed 004 Appendix C: repeated breaches are proposed one level up, with the rule shown."""
+"""Policy duty "Repeated breaches escalate" (docs/policy-map.md): repeated breaches are
+proposed one level up, with the rule shown."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""A suspension for a breach holds until the sanction ends (seed 004 Appendix C).
+"""A suspension for a breach holds until the sanction ends (policy duty "Severe breach
+suspends access until the outcome", docs/policy-map.md).
 
 The technician's "Re-enable" is refused with the reason while the sanction is in force;
 only the DSL or headteacher ending the sanction, with a reason, brings the account back.

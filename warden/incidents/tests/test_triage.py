@@ -1,4 +1,5 @@
-"""Triage of monitoring violations (seed 004 Appendix B)."""
+"""Triage of monitoring violations (policy duty "Violations assessed daily",
+docs/policy-map.md)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@
   restores the accounts, lapses verbal warnings after 12 months.
 - ``digest`` (daily): e-mails each school's DSL(s) the violations below severity 4 not yet
   in a digest, with the overdue count.
-- ``weekly-report --school SLUG`` (weekly): seed 004's report to the SIRO and headteacher.
+- ``weekly-report --school SLUG`` (weekly): the weekly report to the SIRO and headteacher.
 """
 
 from __future__ import annotations
