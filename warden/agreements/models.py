@@ -7,6 +7,7 @@ a signature stops counting, is decided in ``rules.py``.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
@@ -178,6 +179,10 @@ def _scan_path(instance: Signature, filename: str) -> str:
     return f"agreements/scans/{instance.school_id}/{instance.sha256_prefix()}-{filename}"
 
 
+# The renewal period of every signature at a school without yearly renewal.
+NO_RENEWAL_PERIOD = dt.date(2000, 1, 1)
+
+
 class Signature(models.Model):
     """One person's agreement to one exact version, or a parent's counter-signature of it.
 
@@ -210,6 +215,11 @@ class Signature(models.Model):
     scan = models.FileField(upload_to=_scan_path, blank=True)
     scan_sha256 = models.CharField(max_length=64, blank=True)
     scan_name = models.CharField(max_length=200, blank=True)
+    # The renewal year the signature counts in: the school's last renewal date on or before
+    # it was made (NO_RENEWAL_PERIOD when the school has no yearly renewal). One signature
+    # per person, version and period (AUP-03). Empty for device loan agreements, signed
+    # afresh with each loan, and for repeats recorded before the rule.
+    renewal_period = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -222,7 +232,17 @@ class Signature(models.Model):
             models.CheckConstraint(
                 condition=~Q(method="paper") | ~Q(scan_sha256=""),
                 name="agreements_paper_has_scan",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["person", "version", "renewal_period"],
+                condition=Q(counter_signs__isnull=True),
+                name="agreements_one_signature_per_period",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "counter_signs", "renewal_period"],
+                condition=Q(counter_signs__isnull=False),
+                name="agreements_one_countersignature",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,12 +14,13 @@ from typing import Any
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from warden.agreements.models import (
+    NO_RENEWAL_PERIOD,
     Agreement,
     AgreementSettings,
     AgreementVersion,
@@ -31,12 +32,20 @@ from warden.agreements.models import (
     VersionStatus,
     text_sha256,
 )
-from warden.agreements.rules import State, audience_for, school_settings, standings
+from warden.agreements.rules import (
+    State,
+    audience_for,
+    renewal_boundary,
+    school_settings,
+    standings,
+)
 from warden.core.audit import audit_log, audit_log_many, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.links import absolute_url
 from warden.core.models import School, User
 from warden.core.tasks import send_email
+from warden.lib.names import accepted_forms
+from warden.lib.names import matches as names_match
 from warden.people.models import Guardianship, Person, Status
 
 LINK_SALT = "warden.agreements.signing-link"
@@ -302,6 +311,54 @@ def read_scan(upload: UploadedFile) -> Scan:
     return Scan(name=name, content=b"".join(upload.chunks()))
 
 
+def _check_signer(person: Person, typed_name: str) -> None:
+    """AUP-03: a signature identifies who agreed, so the typed name must be the person's.
+
+    Case, spacing and accents are forgiven (``warden.lib.names``); anything else is refused
+    with the names that would be accepted.
+    """
+    forms = accepted_forms(
+        first=person.first_name,
+        last=person.last_name,
+        preferred=person.preferred_name,
+        title=person.title,
+    )
+    if names_match(typed_name, forms):
+        return
+    expected = person.full_name
+    if person.preferred_name and person.preferred_name != person.first_name:
+        expected = f"{person.first_name} {person.last_name}” or “{expected}"
+    message = (
+        f"The name typed, “{' '.join(typed_name.split())}”, is not {person.full_name}’s name. "
+        f"The signature must be in the name of the person agreeing: type “{expected}” "
+        "(capitals, spaces and accents do not matter)."
+    )
+    raise ServiceError(message, field_errors={"typed_name": [message]})
+
+
+def renewal_period(school: School, at: dt.datetime) -> dt.date:
+    """The renewal year a signature made at ``at`` counts in (see ``Signature``)."""
+    boundary = renewal_boundary(school_settings(school), at)
+    return boundary.date() if boundary is not None else NO_RENEWAL_PERIOD
+
+
+def _check_not_signed(
+    person: Person, version: AgreementVersion, counter_signs: Signature | None, period: dt.date
+) -> None:
+    """One valid signature per person and version in a renewal year (AUP-03)."""
+    earlier = Signature.objects.filter(
+        person=person, version=version, counter_signs=counter_signs, renewal_period=period
+    ).first()
+    if earlier is None:
+        return
+    what = "counter-signed" if counter_signs is not None else "signed"
+    raise ServiceError(
+        f"{person} already {what} {version} on "
+        f"{timezone.localtime(earlier.signed_at):%d/%m/%Y}, and that signature still counts; "
+        "nothing more is needed until it is due again."
+    )
+
+
 def _record(
     *,
     actor: User | None,
@@ -322,6 +379,13 @@ def _record(
             "Attach the scan of the signed paper form.",
             field_errors={"scan": ["Attach the scan of the signed form."]},
         )
+    _check_signer(person, typed_name)
+    signed_at = timezone.now()
+    period: dt.date | None = None
+    # The device loan agreement is signed afresh with every loan; the others once a year.
+    if version.agreement.audience != Audience.DEVICE_LOAN:
+        period = renewal_period(person.school, signed_at)
+        _check_not_signed(person, version, counter_signs, period)
     signature = Signature(
         school=person.school,
         person=person,
@@ -330,7 +394,8 @@ def _record(
         text_sha256=version.sha256,
         counter_signs=counter_signs,
         typed_name=typed_name,
-        signed_at=timezone.now(),
+        signed_at=signed_at,
+        renewal_period=period,
         method=method,
         ip=ip or None,
         user_agent=(user_agent or "")[:400],
@@ -340,7 +405,13 @@ def _record(
         signature.scan_sha256 = hashlib.sha256(scan.content).hexdigest()
         signature.scan_name = scan.name[:200]
         signature.scan.save(scan.name, ContentFile(scan.content), save=False)
-    signature.save()
+    try:
+        with transaction.atomic():
+            signature.save()
+    except IntegrityError:  # the same signature recorded at the same moment elsewhere
+        if period is not None:
+            _check_not_signed(person, version, counter_signs, period)
+        raise
     audit_log(
         actor=actor,
         action=action,

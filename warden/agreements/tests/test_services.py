@@ -102,13 +102,13 @@ def test_a_signing_link_works_once(school, office):
     assert mail.outbox[-1].to == ["new.teacher@example.org"]
     token = _token(mail.outbox[-1])
     signature = services.signing_link_use(
-        token=token, typed_name="New Teacher", confirmed=True, ip="192.0.2.5", user_agent="UA"
+        token=token, typed_name=person.full_name, confirmed=True, ip="192.0.2.5", user_agent="UA"
     )
     assert signature.method == Method.LINK and signature.ip == "192.0.2.5"
     assert access_refusal(person) is None
     with pytest.raises(services.LinkRefused, match="already been used") as refused:
         services.signing_link_use(
-            token=token, typed_name="New Teacher", confirmed=True, ip=None, user_agent=""
+            token=token, typed_name=person.full_name, confirmed=True, ip=None, user_agent=""
         )
     assert refused.value.gone
     assert Signature.objects.filter(person=person).count() == 1
@@ -126,7 +126,7 @@ def test_a_signing_link_does_not_work_after_expiry(school, office):
         pytest.raises(services.LinkRefused, match="expired on 15/10/2026"),
     ):
         services.signing_link_use(
-            token=token, typed_name="Late Person", confirmed=True, ip=None, user_agent=""
+            token=token, typed_name=person.full_name, confirmed=True, ip=None, user_agent=""
         )
     assert not Signature.objects.filter(person=person).exists()
 
@@ -190,7 +190,7 @@ def test_a_paper_form_keeps_its_scan_and_its_hash(school, office, settings, tmp_
         actor=office,
         person=person,
         version=version,
-        typed_name="Paper Signer",
+        typed_name=person.full_name,
         confirmed=True,
         method=Method.PAPER,
         scan=scan,
@@ -210,7 +210,7 @@ def test_a_paper_form_needs_a_scan(school, office):
             actor=office,
             person=person,
             version=version,
-            typed_name="Paper Signer",
+            typed_name=person.full_name,
             confirmed=True,
             method=Method.PAPER,
         )
@@ -224,7 +224,7 @@ def test_a_person_signs_only_their_own_groups_agreement(school):
             actor=None,
             person=person,
             version=version,
-            typed_name="Wrong Group",
+            typed_name=person.full_name,
             confirmed=True,
             method=Method.DESK,
         )
@@ -233,7 +233,7 @@ def test_a_person_signs_only_their_own_groups_agreement(school):
         actor=None,
         person=person,
         version=loan,
-        typed_name="Borrower",
+        typed_name=person.full_name,
         confirmed=True,
         method=Method.DESK,
     )
@@ -262,7 +262,7 @@ def test_re_sign_publication_reminders_and_past_grace_end_to_end(school, headtea
         assert mail.outbox == []
         token = _token(next(m for m in first_round if m.to == [staff[0].email]))
         services.signing_link_use(
-            token=token, typed_name="Staff Zero", confirmed=True, ip=None, user_agent=""
+            token=token, typed_name=staff[0].full_name, confirmed=True, ip=None, user_agent=""
         )
     with time_machine.travel(_at(2026, 10, 16), tick=False):
         past = people_past_grace(school)

@@ -126,9 +126,11 @@ def test_office_records_a_desk_signature_and_prints_proof(school, office, client
     url = reverse("agreements:desk_sign", kwargs={"person_pk": person.pk})
     page = client.get(url)
     assert escape(version.text.splitlines()[0]).encode() in page.content
-    missing = client.post(url, {"typed_name": "A Person"})
+    missing = client.post(url, {"typed_name": person.full_name})
     assert missing.status_code == 200 and not Signature.objects.exists()
-    done = client.post(url, {"typed_name": "A Person", "confirmed": "on"}, REMOTE_ADDR="192.0.2.9")
+    done = client.post(
+        url, {"typed_name": person.full_name, "confirmed": "on"}, REMOTE_ADDR="192.0.2.9"
+    )
     signature = Signature.objects.get(person=person)
     assert done["Location"] == reverse(
         "agreements:signature_detail", kwargs={"signature_pk": signature.pk}
@@ -159,7 +161,7 @@ def test_office_records_a_paper_form_with_its_scan(school, office, client_for, s
     client.post(
         reverse("agreements:paper_record", kwargs={"person_pk": person.pk}),
         {
-            "typed_name": "Paper Person",
+            "typed_name": person.full_name,
             "confirmed": "on",
             "scan": SimpleUploadedFile("form.png", b"\x89PNG scan", "image/png"),
         },
@@ -185,7 +187,7 @@ def test_public_signing_page_shows_the_text_and_works_once(school, office, clien
     assert escape(version.text.splitlines()[0]).encode() in page.content
     done = anonymous.post(
         url.group(1),
-        {"typed_name": "Signer Person", "confirmed": "on"},
+        {"typed_name": person.full_name, "confirmed": "on"},
         HTTP_USER_AGENT="Test browser",
     )
     assert done.status_code == 200 and b"Thank you" in done.content
