@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
 
@@ -395,18 +396,30 @@ def _exceptions(
     zone = ZoneInfo(school.timezone)
     found = FilterException.objects.filter(
         school=school, approved_at__gte=start, approved_at__lt=end
-    ).select_related("group")
+    ).select_related("group", "request")
     return [
         ExceptionRow(
             site=e.site,
             group=e.group.name if e.group is not None else "Every group",
-            reason=e.reason,
+            reason=_reason_naming_no_one(e),
             approved_on=e.approved_at.astimezone(zone).date(),
             expires_on=e.expires_at.astimezone(zone).date(),
             state=ExceptionState(e.state_at(now)).label,
         )
         for e in found.order_by("approved_at", "pk")
     ]
+
+
+def _reason_naming_no_one(exception: FilterException) -> str:
+    """The reason for an exception, without the name of who asked for it.
+
+    An exception granted from an unblock request carries "(asked by <name>)" for the
+    filtering pages; the report names no one, so it shows the request's own reason.
+    """
+    try:
+        return str(exception.request.reason)
+    except ObjectDoesNotExist:
+        return exception.reason
 
 
 def triage_timeliness(

@@ -19,7 +19,18 @@ from warden.core.registry import collect
 from warden.core.roles import Perm
 from warden.core.selectors import audit_for_object
 from warden.people import services
-from warden.people.access import guardianship_for_user, person_for_user
+from warden.people.access import (
+    DETAIL_FIELDS,
+    KINDS,
+    Detail,
+    details_for,
+    guardianship_for_user,
+    kind_of,
+    person_details,
+    person_for_user,
+    sees_contacts_of_everyone,
+    visible_fields,
+)
 from warden.people.forms import GuardianForm, LeavingForm, PeopleFilterForm, PersonForm
 from warden.people.models import Person, PersonType
 from warden.people.selectors import PeopleFilter, forms_at, people_list
@@ -44,10 +55,19 @@ def person_list(request: HttpRequest) -> HttpResponse:
             form=data["form"] or "",
             sort=data["sort"] or "name",
         )
-    page = Paginator(people_list(school, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    by_kind = {kind: details_for(request.user, school, kind) for kind in KINDS}
+    people = people_list(
+        school,
+        filters,
+        # Search only what the reader may see: no finding a parent by an e-mail address.
+        by_email=sees_contacts_of_everyone(request.user, school),
+        by_mis_id=all(Detail.MIS_ID in details for details in by_kind.values()),
+    )
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
+        "rows": [(p, by_kind[kind_of(p)]) for p in page],
         "school": school,
         "sort": filters.sort,
         "can_edit": has_perm(request.user, Perm.PEOPLE_EDIT, school),
@@ -67,20 +87,35 @@ def person_detail(request: HttpRequest, person_pk: int) -> HttpResponse:
         links = person.guardianships.select_related("parent")
     else:
         links = person.children_links.select_related("pupil")
+    shown = person_details(request.user, person)
+    hidden = visible_fields(frozenset(DETAIL_FIELDS)) - visible_fields(shown)
     history = None
     if has_perm(request.user, Perm.AUDIT_VIEW, person.school):
-        history = audit_for_object("people.person", person.pk).exclude(action="person.viewed")[:20]
+        history = list(
+            audit_for_object("people.person", person.pk).exclude(action="person.viewed")[:20]
+        )
+        for entry in history:
+            # The change history shows only the fields the reader may see.
+            entry.visible_changes = {  # type: ignore[attr-defined]
+                k: v for k, v in (entry.changes or {}).items() if k not in hidden
+            }
     return render(
         request,
         "people/person_detail.html",
         {
             "person": person,
+            "shown": shown,
+            "withheld": _has_withheld(person, hidden),
             "links": links,
             "history": history,
             "sections": person_sections(request, person),
             "can_edit": has_perm(request.user, Perm.PEOPLE_EDIT, person.school),
         },
     )
+
+
+def _has_withheld(person: Person, hidden: frozenset[str]) -> bool:
+    return any(getattr(person, name) not in (None, "") for name in hidden)
 
 
 def person_sections(request: HttpRequest, person: Person) -> list[Panel]:
@@ -121,6 +156,10 @@ def person_create(request: HttpRequest) -> HttpResponse:
 def person_edit(request: HttpRequest, person_pk: int) -> HttpResponse:
     person = person_for_user(request.user, person_pk, write=True)
     form = PersonForm(request.POST or None, instance=None, initial=_initial(person))
+    # An editor changes only what they may see; the other fields stay as they are.
+    shown = visible_fields(person_details(request.user, person))
+    for name in [name for name in form.fields if name not in shown]:
+        del form.fields[name]
     if request.method == "POST" and form.is_valid():
         try:
             services.person_update(

@@ -41,6 +41,7 @@ from warden.monitoring.access.filtering import (
     list_import_for_user,
     list_source_for_user,
 )
+from warden.monitoring.changelog import rows_naming_no_one
 from warden.monitoring.filtering_rules import category_label
 from warden.monitoring.forms.filtering import (
     ApproveForm,
@@ -73,6 +74,7 @@ from warden.monitoring.selectors.filtering import (
 )
 from warden.monitoring.services import filtering as services
 from warden.monitoring.tasks.filtering import import_filter_list
+from warden.people.access import Detail, Kind, details_for
 
 PAGE_SIZE = 50
 
@@ -661,16 +663,20 @@ def filter_changelog(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     require_perm(request.user, Perm.FILTERING_CHANGELOG, school)
     entries = changelog_at(school)
+    # Governors see figures only: no names of who changed what, or for whom.
+    names = Detail.NAME in details_for(request.user, school, Kind.PUPIL)
     q = request.GET.get("q", "").strip()
     if q:
-        entries = entries.filter(
-            Q(action__icontains=q) | Q(actor_label__icontains=q) | Q(object_repr__icontains=q)
-        )
+        found = Q(action__icontains=q)
+        if names:
+            found |= Q(actor_label__icontains=q) | Q(object_repr__icontains=q)
+        entries = entries.filter(found)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page) if names else rows_naming_no_one(page, school)
     template = "monitoring/filtering/changelog.html"
     if getattr(request, "htmx", False):
         template += "#results"
-    return render(request, template, {"school": school, "page": page, "q": q})
+    return render(request, template, {"school": school, "page": page, "rows": rows, "q": q})
 
 
 @login_required
