@@ -75,7 +75,7 @@ class ActionsForm(forms.Form):
 
 class ReferralForm(forms.Form):
     agency = forms.ChoiceField(label="Referred to", choices=Agency.choices)
-    made_on = forms.DateField(label="On", widget=DATE)
+    made_on = forms.DateField(label="Date of the referral", widget=DATE)
     reference = forms.CharField(label="Their reference", max_length=100, required=False)
     note = forms.CharField(label="Note", max_length=500, required=False)
 
