@@ -14,8 +14,13 @@ REPO = Path(__file__).resolve().parents[3]
 WARDEN = REPO / "warden"
 POLICY_MAP = REPO / "docs" / "policy-map.md"
 
-# The words the old citations used, built up so that this file does not match itself.
-SOURCE_CITATION = re.compile("seed" + r"\s+00\d", re.IGNORECASE)
+# The forms the old citations took: the word "seed" and a file number, the word in the
+# plural, or a bare file number before a section or appendix. Built up so this file does not
+# match itself.
+SOURCE_CITATION = re.compile(
+    "seed" + r"\s+00\d|\b" + "seed" + r"s\b|\b00[0-4](?:'s)?\s+(?:§|Appendix\b|App\.)",
+    re.IGNORECASE,
+)
 
 # Files still citing the policy sources that could not be changed yet because someone else
 # was editing them. This list only ever shrinks; it should be empty.

@@ -1,4 +1,5 @@
-"""Playbooks follow the seeds' procedures; mandatory steps must be done before closing."""
+"""Policy duty "Incidents follow the policy's response steps" (docs/policy-map.md): mandatory
+steps must be done before closing."""
 
 from __future__ import annotations
 
