@@ -511,9 +511,9 @@ def countersignature_record(
 ) -> Signature:
     """Record a parent's or carer's counter-signature of a pupil's agreement.
 
-    Seed 003 §1: "all parents are required to counter-sign this agreement"; seed 001 §17a
-    and Appendix 1: parents sign on behalf of their child. Only a linked parent or carer
-    with parental responsibility may counter-sign.
+    Policy duty "Parents counter-sign pupils' agreements" (docs/policy-map.md): parents sign
+    with or on behalf of their child. Only a linked parent or carer with parental
+    responsibility may counter-sign.
     """
     typed = _check_confirmation(typed_name, confirmed)
     signature = Signature.objects.select_related("agreement", "person", "version").get(

@@ -1,10 +1,10 @@
 """The figures of the termly report for governors, in a few aggregate queries.
 
-Seed 002 §3.1: governors monitor the incident logs and the filtering change-control logs.
-Incidents are confidential (seed 004 Appendix B, point 10), so everything here is a count
-or a label of the school's own choosing (a filter group, a site); no person is named. The
-weekly safeguarding digest (Appendix B, point 9) is ``selectors.weekly_report``, which
-both the e-mail and its page read.
+Governors monitor the incident logs and the filtering change-control logs, and incidents are
+confidential (policy duty "Governors see counts, not names", docs/policy-map.md), so
+everything here is a count or a label of the school's own choosing (a filter group, a site);
+no person is named. The weekly safeguarding digest (duty "Weekly monitoring report") is
+``selectors.weekly_report``, which both the e-mail and its page read.
 
 Terms follow the English school year: autumn from 1 September to 31 December, spring from
 1 January to Easter and summer from then to 31 August. Easter moves, and Warden does not

@@ -1,9 +1,9 @@
 """The filtering change log as a reader without names sees it (governors: figures only).
 
-Seed 002 §3.1: governors monitor the filtering change-control log; the safeguarding
-need-to-know rule: they see no one's name. Each entry keeps when and what changed; who made
-it becomes their role, a person placed in a filter group becomes "a pupil" or "a person",
-and free-text details (reasons, notes, names of who asked) are left out.
+Policy duty "Governors monitor the filtering change log" (docs/policy-map.md); by the
+safeguarding need-to-know rule they see no one's name. Each entry keeps when and what
+changed; who made it becomes their role, a person placed in a filter group becomes "a pupil"
+or "a person", and free-text details (reasons, notes, names of who asked) are left out.
 """
 
 from __future__ import annotations

@@ -30,9 +30,9 @@ def import_run_for_user(user: AnyUser, pk: int) -> ImportRun:
 
 # --- need to know: which of a person's details each role sees ---------------------------------
 #
-# Seed 003 §7 and seed 002 §8 (minimum data: people see only the personal data their job
-# needs) and the safeguarding issue's need-to-know rule. One table, read by the person page,
-# the people list and its search, and every page that shows a person's contact details.
+# Policy duty "Staff see only the personal data their job needs" (docs/policy-map.md) and
+# the safeguarding need-to-know rule. One table, read by the person page, the people list
+# and its search, and every page that shows a person's contact details.
 
 
 class Kind:
