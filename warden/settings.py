@@ -176,6 +176,10 @@ AXES_VERBOSE = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 OTP_TOTP_ISSUER = env_str("WARDEN_OTP_ISSUER", "Warden")
+# django-otp's own back-off refuses every code for a second after a wrong one, so a
+# mistyped code made the right one fail; Warden's second_factor_verify throttles instead.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

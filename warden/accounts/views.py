@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -71,6 +70,7 @@ from warden.core.access import (
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.passwords import school_policy
+from warden.core.redirects import is_safe_next
 from warden.core.roles import Perm
 from warden.core.selectors import audit_for_object
 from warden.lib import csvsafe
@@ -380,10 +380,8 @@ def _account_step(
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{account} {done}.")
-    target = request.POST.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    target = request.POST.get("next")
+    if target is not None and is_safe_next(target):
         return redirect(target)
     return redirect("accounts:account_detail", account_pk=account.pk)
 

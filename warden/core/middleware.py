@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -11,6 +13,7 @@ from django.urls import reverse
 from warden.core.access import needs_two_factor, schools_for
 from warden.core.audit import audit_context
 from warden.core.models import School
+from warden.core.redirects import is_safe_next
 
 SESSION_SCHOOL_KEY = "warden_school_id"
 
@@ -47,14 +50,13 @@ class RequestContextMiddleware:
             return self.get_response(request)
 
 
-# Pages a signed-in user may reach before finishing sign-in (second factor, new password).
+# Pages a signed-in user may reach before the second factor: signing out and the second
+# factor itself (a code or a backup code at verify, enrolling at setup). Nothing else, not
+# even the password change: a stolen password alone must not be able to change it.
 _OPEN_PREFIXES = ("/static/", "/healthz")
-_GUARD_OPEN_NAMES = {
-    "core:logout",
-    "core:otp_verify",
-    "core:otp_setup",
-    "core:password_change",
-}
+_SECOND_FACTOR_OPEN_NAMES = frozenset({"core:logout", "core:otp_verify", "core:otp_setup"})
+# After the second factor, a temporary password holds the user at the password change.
+_PASSWORD_CHANGE_OPEN_NAMES = _SECOND_FACTOR_OPEN_NAMES | {"core:password_change"}
 
 
 class SignInGuardMiddleware:
@@ -66,24 +68,38 @@ class SignInGuardMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self._open_paths: set[str] | None = None
-
-    def _open(self, path: str) -> bool:
-        if self._open_paths is None:
-            self._open_paths = {reverse(name) for name in _GUARD_OPEN_NAMES}
-        return path in self._open_paths or path.startswith(_OPEN_PREFIXES)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not self._open(request.path):
-            verified = bool(getattr(user, "is_verified", lambda: False)())
-            if not verified and (needs_two_factor(user) or _has_device(user)):
-                has_device = _has_device(user)
-                target = "core:otp_verify" if has_device else "core:otp_setup"
-                return _redirect(request, reverse(target))
-            if getattr(user, "must_change_password", False):
+        path = request.path
+        if user.is_authenticated and not path.startswith(_OPEN_PREFIXES):
+            if second_factor_pending(user) and path not in _paths(_SECOND_FACTOR_OPEN_NAMES):
+                if not _has_device(user):
+                    return _redirect(request, reverse("core:otp_setup"))
+                url = reverse("core:otp_verify")
+                wanted = request.get_full_path()
+                # Back to the page asked for after the code, when it is a safe one to open.
+                if request.method == "GET" and path != "/" and is_safe_next(wanted):
+                    url = f"{url}?{urlencode({'next': wanted})}"
+                return _redirect(request, url)
+            if getattr(user, "must_change_password", False) and path not in _paths(
+                _PASSWORD_CHANGE_OPEN_NAMES
+            ):
                 return _redirect(request, reverse("core:password_change"))
         return self.get_response(request)
+
+
+@functools.cache
+def _paths(names: frozenset[str]) -> frozenset[str]:
+    return frozenset(reverse(name) for name in names)
+
+
+def second_factor_pending(user: object) -> bool:
+    """True while a user who needs a second factor (their role, or an enrolled
+    authenticator) has signed in with a password only."""
+    if bool(getattr(user, "is_verified", lambda: False)()):
+        return False
+    return needs_two_factor(user) or _has_device(user)  # type: ignore[arg-type]
 
 
 def _has_device(user: object) -> bool:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 import string
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -409,6 +411,52 @@ def user_password_changed(*, user: User) -> None:
         user.must_change_password = False
         user.save(update_fields=["must_change_password"])
     audit_log(actor=user, action="user.password_changed", obj=user)
+
+
+# Seconds to wait after the n-th wrong second-factor code in a row. The first few are
+# free: a mistyped code must not refuse the right one typed a moment later (django-otp's
+# own back-off did, for the rest of the code's 30 seconds). After them the wait doubles,
+# so guessing a 6-digit code with a stolen password takes years.
+SECOND_FACTOR_FREE_FAILURES = 3
+SECOND_FACTOR_MAX_WAIT = 3600
+
+
+def second_factor_wait(failures: int) -> int:
+    if failures < SECOND_FACTOR_FREE_FAILURES:
+        return 0
+    return int(min(2 ** (failures - SECOND_FACTOR_FREE_FAILURES), SECOND_FACTOR_MAX_WAIT))
+
+
+@transaction.atomic
+def second_factor_verify(
+    *, user: User, token: str, enrolling: TOTPDevice | None = None
+) -> tuple[TOTPDevice | StaticDevice | None, int]:
+    """Check a second-factor code: the user's authenticator or a backup code, or the
+    authenticator being enrolled. Returns the device that took it, and otherwise how many
+    seconds to wait before the next try (0 when the code was simply wrong).
+
+    Wrong codes in a row are counted on every device the code was tried on; a right one
+    clears the count on all of them. The devices are locked for the check, so two
+    requests cannot both use one code.
+    """
+    devices: list[TOTPDevice | StaticDevice]
+    if enrolling is not None:
+        devices = [TOTPDevice.objects.select_for_update().get(pk=enrolling.pk)]
+    else:
+        devices = list(devices_for_user(user, confirmed=True, for_verify=True))
+    last_wrong = max(devices, key=lambda d: d.throttling_failure_count, default=None)
+    if last_wrong is not None and last_wrong.throttling_failure_timestamp is not None:
+        waited = (timezone.now() - last_wrong.throttling_failure_timestamp).total_seconds()
+        wait = second_factor_wait(last_wrong.throttling_failure_count) - waited
+        if wait > 0:
+            return None, math.ceil(wait)
+    for device in devices:
+        if device.verify_token(token):
+            for other in devices:
+                if other is not device:
+                    other.throttle_reset()
+            return device, 0
+    return None, 0
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
@@ -20,7 +21,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
-from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from warden.core import services
@@ -33,7 +33,6 @@ from warden.core.access import (
     schools_for,
 )
 from warden.core.audit import audit_log
-from warden.core.audit_display import describe
 from warden.core.dashboard import panels_for
 from warden.core.errors import ServiceError
 from warden.core.forms import (
@@ -44,8 +43,9 @@ from warden.core.forms import (
     RoleGrantForm,
     apply_service_errors,
 )
-from warden.core.middleware import SESSION_SCHOOL_KEY
+from warden.core.middleware import SESSION_SCHOOL_KEY, second_factor_pending
 from warden.core.models import Membership, School, User
+from warden.core.redirects import is_safe_next, safe_next
 from warden.core.roles import TWO_FACTOR_ROLES, Perm, Role, permission_table
 from warden.core.selectors import audit_for_school, memberships_at, operators_at
 
@@ -70,13 +70,38 @@ def healthz(request: HttpRequest) -> HttpResponse:
 # --- sign-in ----------------------------------------------------------------------------
 
 
-class SignInView(auth_views.LoginView):
+class _SafeNextMixin:
+    """Django's sign-in and sign-out accept any same-host ``next``, including one that
+    hands on to another site through a page after it; Warden's one check is stricter."""
+
+    request: HttpRequest
+    redirect_field_name: str
+
+    def get_redirect_url(self) -> str:
+        value = self.request.POST.get(
+            self.redirect_field_name, self.request.GET.get(self.redirect_field_name)
+        )
+        return value if value is not None and is_safe_next(value) else ""
+
+
+class SignInView(_SafeNextMixin, auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
 
 
-class SignOutView(auth_views.LogoutView):
+class SignOutView(_SafeNextMixin, auth_views.LogoutView):
     pass
+
+
+def _wrong_code(form: OtpTokenForm, wait: int, advice: str) -> None:
+    if wait:
+        form.add_error(
+            "token",
+            f"Too many wrong codes in a row. Wait {wait} second{'s' if wait != 1 else ''}, "
+            "then enter the newest code.",
+        )
+    else:
+        form.add_error("token", advice)
 
 
 @login_required
@@ -87,14 +112,15 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         return redirect("core:dashboard")
     form = OtpTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(user, form.cleaned_data["token"])
+        device, wait = services.second_factor_verify(user=user, token=form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
             audit_log(actor=user, action="user.second_factor_passed", obj=user)
-            return redirect(request.GET.get("next") or "core:dashboard")
+            return redirect(safe_next(request.GET.get("next"), "core:dashboard"))
         audit_log(actor=user, action="user.second_factor_failed", obj=user)
-        form.add_error(
-            "token",
+        _wrong_code(
+            form,
+            wait,
             "That code did not match. Check the time on your phone and "
             "enter the newest 6-digit code, or one of your backup codes.",
         )
@@ -112,12 +138,16 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
     form = OtpTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        matched, wait = services.second_factor_verify(
+            user=user, token=form.cleaned_data["token"], enrolling=device
+        )
+        if matched is not None:
             codes = services.two_factor_enrol(user=user, device=device)
             otp_login(request, device)
             return render(request, "core/otp_backup_codes.html", {"codes": codes})
-        form.add_error(
-            "token",
+        _wrong_code(
+            form,
+            wait,
             "That code did not match. Scan the QR code again and enter the "
             "6-digit code your app shows now.",
         )
@@ -134,6 +164,10 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
+    # The sign-in guard already sends such a user to the second factor; a stolen password
+    # alone must never be able to change the password, whatever the order of middleware.
+    if second_factor_pending(user):
+        raise PermissionDenied("Finish signing in with your second factor first.")
     form = PasswordChangeForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -196,9 +230,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         q = form.cleaned_data["q"]
         if q:
             entries = entries.filter(
-                Q(action__icontains=q.strip().replace(" ", "_"))
-                | Q(actor_label__icontains=q)
-                | Q(object_repr__icontains=q)
+                Q(action__icontains=q) | Q(actor_label__icontains=q) | Q(object_repr__icontains=q)
             )
         if form.cleaned_data["date_from"]:
             entries = entries.filter(at__date__gte=form.cleaned_data["date_from"])
@@ -206,8 +238,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             entries = entries.filter(at__date__lte=form.cleaned_data["date_to"])
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     template = "core/audit_list.html#results" if request.htmx else "core/audit_list.html"  # type: ignore[attr-defined]
-    context = {"form": form, "page": page, "entries": describe(page), "school": school}
-    return render(request, template, context)
+    return render(request, template, {"form": form, "page": page, "school": school})
 
 
 # --- users and roles --------------------------------------------------------------------

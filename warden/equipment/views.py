@@ -17,7 +17,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from warden.core.access import (
@@ -31,6 +30,7 @@ from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.middleware import client_ip
 from warden.core.models import School
+from warden.core.redirects import safe_next
 from warden.core.roles import Perm
 from warden.core.selectors import audit_for_object
 from warden.equipment import breach, rules, services
@@ -473,9 +473,10 @@ def loan_check_in(request: HttpRequest, loan_pk: int) -> HttpResponse:
     form = CheckInForm(request.POST)
     condition = form.cleaned_data["condition"] if form.is_valid() else "good"
     notes = form.cleaned_data["notes"] if form.is_valid() else ""
-    to = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(to, allowed_hosts={request.get_host()}):
-        to = reverse("equipment:asset_detail", kwargs={"asset_pk": loan.asset_id})
+    to = safe_next(
+        request.POST.get("next"),
+        reverse("equipment:asset_detail", kwargs={"asset_pk": loan.asset_id}),
+    )
     try:
         services.loan_check_in(
             actor=request_user(request), loan=loan, condition=condition, notes=notes

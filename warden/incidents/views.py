@@ -25,6 +25,7 @@ from warden.core.audit import audit_log
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.models import School
+from warden.core.redirects import safe_next
 from warden.core.roles import Perm
 from warden.core.selectors import operators_at
 from warden.incidents import rules, selectors, services
@@ -700,9 +701,7 @@ def triage_bulk(request: HttpRequest) -> HttpResponse:
         Violation.objects.filter(school=school, pk__in=ids).select_related("school", "person")
     )
     form = TriageActionForm(request.POST, incidents=_joinable(request, school))
-    back = request.POST.get("next") or reverse("incidents:triage")
-    if not back.startswith("/"):
-        back = reverse("incidents:triage")
+    back = safe_next(request.POST.get("next"), reverse("incidents:triage"))
     if not form.is_valid():
         messages.error(request, "Choose an action for the chosen violations.")
         return redirect(back)

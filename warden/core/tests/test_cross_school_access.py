@@ -7,17 +7,18 @@ fails the test, so a new page cannot skip this check.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, reverse
 
 from warden.core.models import Membership, School
 from warden.core.registry import collect
 from warden.core.roles import Role
 from warden.people.models import Guardianship, ImportRun, PersonType
 from warden.testing.factories import PersonFactory, PupilFactory, UserFactory, member
+from warden.testing.urls import all_url_patterns
 
 MARKER = "Zebedee-Bschool"
 
@@ -70,17 +71,7 @@ PUBLIC_PATTERNS = {
 }
 
 
-def _patterns(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
-            yield from _patterns(entry, namespace)
-        elif entry.name:
-            yield f"{prefix}{entry.name}", entry
-
-
-def _all_patterns() -> list[tuple[str, URLPattern]]:
-    return sorted(_patterns(get_resolver()), key=lambda item: item[0])
+_all_patterns = all_url_patterns
 
 
 def _kwargs(pattern: URLPattern) -> list[str]:

@@ -78,15 +78,62 @@ def test_dsl_with_an_authenticator_must_enter_a_code_each_sign_in(dsl):
     device = TOTPDevice.objects.create(user=dsl, name="phone", confirmed=True)
     client = Client()
     _sign_in(client, "dsl")
-    assert client.get(reverse("people:list"))["Location"] == reverse("core:otp_verify")
-    with time_machine.travel(dt.datetime.now(dt.UTC), tick=False) as clock:
+    held = client.get(reverse("people:list"))["Location"]
+    assert held == reverse("core:otp_verify") + "?next=%2Fpeople%2F"
+    wrong = client.post(held, {"token": "000000"})
+    assert b"did not match" in wrong.content
+    assert client.get(reverse("people:list")).status_code == 302
+    response = client.post(held, {"token": _code(device)})
+    assert response["Location"] == reverse("people:list")
+    assert client.get(reverse("people:list")).status_code == 200
+
+
+def test_a_wrong_code_does_not_refuse_the_right_one_typed_at_once(dsl):
+    """django-otp's back-off refused every code for a while after a wrong one, so the right
+    code typed straight after a typo failed for the rest of its 30-second window."""
+    device = TOTPDevice.objects.create(user=dsl, name="phone", confirmed=True)
+    client = Client()
+    _sign_in(client, "dsl")
+    with time_machine.travel(dt.datetime.now(dt.UTC), tick=False):
         wrong = client.post(reverse("core:otp_verify"), {"token": "000000"})
         assert b"did not match" in wrong.content
-        assert client.get(reverse("people:list")).status_code == 302
-        # A failed code throttles the device briefly; the next try comes a moment later.
-        clock.shift(dt.timedelta(seconds=3))
         client.post(reverse("core:otp_verify"), {"token": _code(device)})
         assert client.get(reverse("people:list")).status_code == 200
+
+
+def test_a_wrong_code_at_enrolment_does_not_refuse_the_right_one(dsl):
+    client = Client()
+    _sign_in(client, "dsl")
+    with time_machine.travel(dt.datetime.now(dt.UTC), tick=False):
+        client.get(reverse("core:otp_setup"))
+        device = TOTPDevice.objects.get(user=dsl, confirmed=False)
+        assert (
+            b"did not match" in client.post(reverse("core:otp_setup"), {"token": "000000"}).content
+        )
+        response = client.post(reverse("core:otp_setup"), {"token": _code(device)})
+        assert b"backup codes" in response.content
+
+
+def test_many_wrong_codes_in_a_row_make_the_next_try_wait(dsl):
+    device = TOTPDevice.objects.create(user=dsl, name="phone", confirmed=True)
+    client = Client()
+    _sign_in(client, "dsl")
+    with time_machine.travel(dt.datetime.now(dt.UTC), tick=False) as clock:
+        for _ in range(3):
+            client.post(reverse("core:otp_verify"), {"token": "000000"})
+        # Three wrong codes are free; then the wait doubles with each wrong one.
+        held = client.post(reverse("core:otp_verify"), {"token": _code(device)})
+        assert b"Wait 1 second," in held.content
+        clock.shift(dt.timedelta(seconds=1))
+        client.post(reverse("core:otp_verify"), {"token": "000000"})
+        held = client.post(reverse("core:otp_verify"), {"token": _code(device)})
+        assert b"Wait 2 seconds," in held.content
+        assert client.get(reverse("people:list")).status_code == 302
+        clock.shift(dt.timedelta(seconds=2))
+        client.post(reverse("core:otp_verify"), {"token": _code(device)})
+        assert client.get(reverse("people:list")).status_code == 200
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 0
 
 
 def test_temporary_password_must_be_changed_at_first_sign_in(governor):
