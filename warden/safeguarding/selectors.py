@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from warden.core.access import AnyUser
 from warden.core.models import School
 from warden.incidents.models import Incident, IncidentStatus
 from warden.safeguarding.models import ConcernStatus, WelfareConcern
@@ -17,6 +18,17 @@ def concern_list(concerns: QuerySet[WelfareConcern], status: str = "") -> QueryS
     if status in ConcernStatus.values:
         concerns = concerns.filter(status=status)
     return concerns.select_related("person", "raised_by").order_by("-raised_at", "-pk")
+
+
+def shared_with(school: School, user: AnyUser) -> QuerySet[WelfareConcern]:
+    """Open concerns the DSL let ``user`` read through the access list."""
+    return (
+        WelfareConcern.objects.filter(
+            school=school, status=ConcernStatus.OPEN, access_list__user_id=int(user.pk or 0)
+        )
+        .select_related("person")
+        .order_by("-raised_at")[:10]
+    )
 
 
 @dataclass(frozen=True)

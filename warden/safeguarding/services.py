@@ -238,6 +238,16 @@ def concern_read(*, actor: User, concern: WelfareConcern, what: str = "viewed") 
     audit_log(actor=actor, action=f"welfare_concern.{what}", obj=concern)
 
 
+def concerns_listed(*, actor: User, school: School, status: str) -> None:
+    """Audit a look at the list of concerns, which names the children."""
+    audit_log(
+        actor=actor,
+        action="welfare_concerns.listed",
+        school=school,
+        changes={"status": [None, status]},
+    )
+
+
 # --- the DSL's record ----------------------------------------------------------------------
 
 

@@ -66,6 +66,7 @@ def concern_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", ConcernStatus.OPEN)
     concerns = selectors.concern_list(concerns_for_user(request.user, school), status)
     page = Paginator(concerns, 50).get_page(request.GET.get("page"))
+    services.concerns_listed(actor=request_user(request), school=school, status=status)
     return render(
         request,
         "safeguarding/concern_list.html",

@@ -56,6 +56,8 @@ def test_a_grant_lets_one_person_read_one_concern_and_is_audited(
     assert grant.changes["reason"] == [None, "Chairs the team around the child."]
     page = head.get(url)
     assert page.status_code == 200 and "Robin" in page.content.decode()
+    dashboard = head.get(reverse("core:dashboard")).content.decode()
+    assert "Welfare concerns shared with you" in dashboard and concern.reference in dashboard
     assert AuditEntry.objects.filter(action="welfare_concern.viewed", actor=headteacher).exists()
     # Reading is not handling: no export, no referral.
     assert head.get(reverse("safeguarding:pdf", args=[concern.pk])).status_code == 403
@@ -78,3 +80,8 @@ def test_the_headteacher_cannot_raise_a_concern_from_triage(
     )
     assert response.status_code == 403
     assert not WelfareConcern.objects.exists()
+
+
+def test_the_list_of_concerns_is_audited(concern, dsl, client_for):
+    assert client_for(dsl).get(reverse("safeguarding:list")).status_code == 200
+    assert AuditEntry.objects.filter(action="welfare_concerns.listed", actor=dsl).exists()
