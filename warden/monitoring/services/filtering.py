@@ -33,6 +33,7 @@ from warden.engine.lists import (
     ListSourceError,
     normalise_domain_entry,
     parse_url_entry,
+    split_url,
     write_atomic,
 )
 from warden.engine.snapshot import DAYS
@@ -963,9 +964,19 @@ def network_remove(*, actor: User | None, network: GroupNetwork) -> None:
 
 
 def _site_for_exception(site: str) -> str:
+    """The site an exception or unblock request names: the host in its usual form, a page's
+    path and query exactly as typed. Paths and queries are case-sensitive on most sites (a
+    video id lower-cased is another video); the filter still compares them ignoring case."""
     value, kind = normalise_site(site)
     if kind == EntryKind.IP and "/" in value:
         raise ServiceError("Unblock one address at a time, not a range.")
+    if kind == EntryKind.URL:
+        raw = site.strip()
+        _, rest = split_url(raw.split("://", 1)[1] if "://" in raw else raw)
+        path = rest.partition("#")[0].lstrip("/")
+        if rest.startswith("?"):
+            path = rest.partition("#")[0]
+        value = f"{value.partition('/')[0]}/{path}"
     return value
 
 
