@@ -63,6 +63,7 @@ class Perm:
     EQUIPMENT_VIEW = "equipment.view"
     EQUIPMENT_MANAGE = "equipment.manage"
     LOANS_MANAGE = "equipment.loans"
+    LOSSES_RECORD = "equipment.losses"
     EQUIPMENT_DATA_EXCEPTIONS = "equipment.data_exceptions"
     DISPOSAL_MANAGE = "equipment.disposal"
     SOFTWARE_MANAGE = "equipment.software"
@@ -73,6 +74,7 @@ class Perm:
     INCIDENTS_REPORT = "incidents.report"
     INCIDENTS_VIEW = "incidents.view"
     INCIDENTS_MANAGE = "incidents.manage"
+    INCIDENTS_TECHNICAL = "incidents.technical"
     # Welfare concerns (safeguarding, KCSIE): the DSL and deputies only, plus audited grants
     WELFARE_VIEW = "safeguarding.view"
     WELFARE_MANAGE = "safeguarding.manage"
@@ -112,6 +114,7 @@ PERM_LABELS: dict[str, str] = {
     Perm.EQUIPMENT_VIEW: "See the equipment register and loans",
     Perm.EQUIPMENT_MANAGE: "Register and change equipment, stocktakes",
     Perm.LOANS_MANAGE: "Check equipment out and in",
+    Perm.LOSSES_RECORD: "Record lost or stolen equipment and when it is found",
     Perm.EQUIPMENT_DATA_EXCEPTIONS: "Let an unencrypted device with personal data leave the site",
     Perm.DISPOSAL_MANAGE: "Dispose of equipment with certificates",
     Perm.SOFTWARE_MANAGE: "Keep software licences and installations",
@@ -121,6 +124,7 @@ PERM_LABELS: dict[str, str] = {
     Perm.INCIDENTS_REPORT: "Report an e-safety incident",
     Perm.INCIDENTS_VIEW: "Read the e-safety incident log (confidential)",
     Perm.INCIDENTS_MANAGE: "Handle incidents: severity, sanctions, playbooks",
+    Perm.INCIDENTS_TECHNICAL: "Work the technical part of malware and security incidents",
     Perm.WELFARE_VIEW: "Read welfare concerns (DSL and deputies only)",
     Perm.WELFARE_MANAGE: "Record and handle welfare concerns, referrals and who may read them",
 }
@@ -190,6 +194,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIOLATIONS_VIEW,
             Perm.EQUIPMENT_VIEW,
             Perm.EQUIPMENT_DATA_EXCEPTIONS,
+            Perm.LOSSES_RECORD,
             Perm.INCIDENTS_REPORT,
             Perm.INCIDENTS_VIEW,
         }
@@ -222,11 +227,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.EQUIPMENT_VIEW,
             Perm.EQUIPMENT_MANAGE,
             Perm.LOANS_MANAGE,
+            Perm.LOSSES_RECORD,
             Perm.DISPOSAL_MANAGE,
             Perm.SOFTWARE_MANAGE,
             Perm.SOFTWARE_APPROVE,
             Perm.DEVICES_REQUEST,
             Perm.INCIDENTS_REPORT,
+            Perm.INCIDENTS_TECHNICAL,
         }
     ),
     Role.TECHNICIAN: frozenset(
@@ -241,9 +248,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.EQUIPMENT_VIEW,
             Perm.EQUIPMENT_MANAGE,
             Perm.LOANS_MANAGE,
+            Perm.LOSSES_RECORD,
             Perm.SOFTWARE_MANAGE,
             Perm.DEVICES_REQUEST,
             Perm.INCIDENTS_REPORT,
+            Perm.INCIDENTS_TECHNICAL,
         }
     ),
     Role.OFFICE: frozenset(
@@ -259,6 +268,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.SIGNATURES_RECORD,
             Perm.EQUIPMENT_VIEW,
             Perm.LOANS_MANAGE,
+            Perm.LOSSES_RECORD,
             Perm.DEVICES_REQUEST,
             Perm.INCIDENTS_REPORT,
         }
@@ -273,13 +283,24 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.INCIDENTS_REPORT,
         }
     ),
-    # Governors monitor through reports only (seed 002 §3.1); they hold no operational rights.
-    Role.GOVERNOR: frozenset({Perm.DASHBOARD_VIEW, Perm.REPORTS_VIEW, Perm.FILTERING_CHANGELOG}),
+    # Governors monitor through reports only (seed 002 §3.1); they hold no operational rights
+    # but, bound by the governors' agreement like any user, report an incident they meet
+    # (seed 001 §7e), describing it in words: the report form lists no one's record to them.
+    Role.GOVERNOR: frozenset(
+        {
+            Perm.DASHBOARD_VIEW,
+            Perm.REPORTS_VIEW,
+            Perm.FILTERING_CHANGELOG,
+            Perm.INCIDENTS_REPORT,
+        }
+    ),
 }
 
 # What a role may hold and still see no one's personal data: figures and the dashboard.
+# Reporting an incident is one of them: the report form lists people only to a role that
+# may look them up, and the reporter's own reports show none of the people in them.
 FIGURES_ONLY_PERMS: frozenset[str] = frozenset(
-    {Perm.DASHBOARD_VIEW, Perm.REPORTS_VIEW, Perm.FILTERING_CHANGELOG}
+    {Perm.DASHBOARD_VIEW, Perm.REPORTS_VIEW, Perm.FILTERING_CHANGELOG, Perm.INCIDENTS_REPORT}
 )
 
 # Roles that must sign in with a second factor: every role that reads personal data (seed

@@ -208,6 +208,7 @@ def asset_detail(request: HttpRequest, asset_pk: int) -> HttpResponse:
         "refusal": refusal,
         "can_lend": can_lend,
         "can_manage": has_perm(request.user, Perm.EQUIPMENT_MANAGE, school),
+        "can_record_loss": has_perm(request.user, Perm.LOSSES_RECORD, school),
         "checkout_form": CheckOutForm(people=_people(school)) if can_lend and not refusal else None,
         "off_site_until": services.off_site_exception_until(asset),
         "exception_form": (
@@ -928,7 +929,7 @@ def stocktake_complete(request: HttpRequest, stocktake_pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def loss_create(request: HttpRequest, asset_pk: int) -> HttpResponse:
-    asset = asset_for_user(request.user, asset_pk, perm=Perm.LOANS_MANAGE)
+    asset = asset_for_user(request.user, asset_pk, perm=Perm.LOSSES_RECORD)
     form = LossForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -960,7 +961,7 @@ def loss_create(request: HttpRequest, asset_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def asset_found(request: HttpRequest, asset_pk: int) -> HttpResponse:
-    asset = asset_for_user(request.user, asset_pk, perm=Perm.EQUIPMENT_MANAGE)
+    asset = asset_for_user(request.user, asset_pk, perm=Perm.LOSSES_RECORD)
     to = reverse("equipment:asset_detail", kwargs={"asset_pk": asset.pk})
     try:
         services.asset_found(actor=request_user(request), asset=asset)

@@ -21,6 +21,7 @@ from django.http import Http404
 from warden.core.access import AnyUser, has_perm, object_for_user, visible_school_ids
 from warden.core.models import School
 from warden.core.roles import Perm
+from warden.incidents import rules
 from warden.incidents.models import (
     Evidence,
     Incident,
@@ -29,6 +30,7 @@ from warden.incidents.models import (
     PlaybookStep,
     Sanction,
 )
+from warden.incidents.playbooks import TECHNICAL_STEPS
 from warden.monitoring.models import Violation
 
 MANAGE_REFUSAL = (
@@ -69,6 +71,47 @@ def incident_for_user(user: AnyUser, pk: int, *, write: bool = False) -> Inciden
     if write and not can_manage(user, incident):
         raise PermissionDenied(MANAGE_REFUSAL)
     return incident
+
+
+def can_work_technical(user: AnyUser, incident: Incident) -> bool:
+    return incident.kind in rules.TECHNICAL_KINDS and has_perm(
+        user, Perm.INCIDENTS_TECHNICAL, incident.school_id
+    )
+
+
+def technical_incidents_for_user(user: AnyUser, school: School) -> QuerySet[Incident]:
+    """The school's malware and security incidents, for the ICT team's technical page."""
+    if school.pk not in visible_school_ids(user):
+        raise Http404("No such school.")
+    if not has_perm(user, Perm.INCIDENTS_TECHNICAL, school):
+        raise PermissionDenied(
+            "The technical part of malware and security incidents is for the ICT manager "
+            "and technicians."
+        )
+    return Incident.objects.filter(school=school, kind__in=sorted(rules.TECHNICAL_KINDS))
+
+
+def technical_incident_for_user(user: AnyUser, pk: int) -> Incident:
+    """A malware or security incident whose technical part the user works; 404 otherwise.
+
+    Only the technical part: the page built on it shows no people, evidence, chronology or
+    sanctions (seed 004 Appendix B point 10).
+    """
+    incident = Incident.objects.select_related("school", "school__trust").filter(pk=pk).first()
+    if incident is None or incident.school_id not in visible_school_ids(user):
+        raise Http404("No such incident.")
+    if not can_work_technical(user, incident):
+        raise Http404("No such incident.")
+    return incident
+
+
+def technical_step_for_user(user: AnyUser, pk: int) -> PlaybookStep:
+    """A technical step (``playbooks.TECHNICAL_STEPS``) of an incident the user works."""
+    step = PlaybookStep.objects.filter(pk=pk).first()
+    if step is None or (step.playbook, step.code) not in TECHNICAL_STEPS:
+        raise Http404("No such step.")
+    step.incident = technical_incident_for_user(user, step.incident_id)
+    return step
 
 
 def reported_incident_for_user(user: AnyUser, pk: int) -> Incident:
@@ -145,6 +188,16 @@ def access_entry_for_user(user: AnyUser, pk: int) -> IncidentAccess:
 def violation_for_user(user: AnyUser, pk: int, *, write: bool = False) -> Violation:
     """A monitoring violation to read (``VIOLATIONS_VIEW``) or triage (``VIOLATIONS_TRIAGE``)."""
     perm = Perm.VIOLATIONS_TRIAGE if write else Perm.VIOLATIONS_VIEW
-    return object_for_user(
+    violation = object_for_user(
         Violation.objects.select_related("school", "school__trust", "person"), user, perm, pk=pk
     )
+    if is_own_violation(user, violation):
+        # Appendix B point 10: nobody reads or judges their own browsing; the headteacher
+        # (or the chair of governors) is told of it instead (``rules.alert_route``).
+        raise Http404("No such violation.")
+    return violation
+
+
+def is_own_violation(user: AnyUser, violation: Violation) -> bool:
+    person = violation.person
+    return person is not None and person.user_id is not None and person.user_id == user.pk

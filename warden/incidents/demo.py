@@ -14,6 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from warden.core.models import School, User
+from warden.equipment.models import Asset, AssetState, AssetType, LossKind
 from warden.incidents import services
 from warden.incidents.models import (
     Incident,
@@ -114,15 +115,30 @@ def load_incidents(*, school: School, today: dt.date, seed: int) -> dict[str, in
     for step in bullying.steps.filter(code__in=["policies", "evidence"]):
         services.step_complete(actor=actor, step=step)
     made += 1
-    lost = report(
-        IncidentKind.LOST_EQUIPMENT,
-        "Staff laptop left on a train",
-        "Reported the next morning; the laptop is encrypted.",
-        10,
-        [(teacher, Part.SUBJECT)],
+    # A lost laptop names its asset, so the equipment register records the loss too.
+    laptop = (
+        Asset.objects.filter(
+            school=school, asset_type=AssetType.LAPTOP, state=AssetState.IN_STOCK, encrypted=True
+        )
+        .order_by("asset_tag")
+        .first()
     )
-    services.incident_set_severity(actor=actor, incident=lost, severity=Severity.MINOR)
-    made += 1
+    if laptop is not None:
+        lost = services.incident_report(
+            actor=actor,
+            school=school,
+            kind=IncidentKind.LOST_EQUIPMENT,
+            title="Staff laptop left on a train",
+            description="Left on the train home and reported the next morning; the laptop "
+            "is encrypted and the railway's lost property office has been asked.",
+            occurred_at=_at(today, 10, rng.randint(9, 15)),
+            people=[(teacher, Part.SUBJECT)],
+            asset_tag=laptop.asset_tag,
+            loss_kind=LossKind.LOST,
+            notify=False,
+        )
+        services.incident_set_severity(actor=actor, incident=lost, severity=Severity.MINOR)
+        made += 1
     malware = report(
         IncidentKind.MALWARE,
         "Pop-up warning on a classroom PC",

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from warden.core.models import User
+from warden.equipment.models import LossKind
 from warden.incidents.models import (
     EntryKind,
     Incident,
@@ -63,11 +64,28 @@ class ReportForm(forms.Form):
     victim = PersonChoiceField(
         label="Who was affected (if anyone)", queryset=Person.objects.none(), required=False
     )
+    asset_tag = forms.CharField(
+        label="Asset tag (lost or stolen equipment)",
+        max_length=40,
+        required=False,
+        help_text="From the label on the device, e.g. LAP-0012. Needed for lost or stolen "
+        "equipment: the loss is recorded and the SIRO told at once.",
+    )
+    loss_kind = forms.ChoiceField(
+        label="Lost or stolen",
+        choices=[("", "Not equipment"), *LossKind.choices],
+        required=False,
+    )
 
-    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, people: QuerySet[Person] | None, **kwargs: Any) -> None:
+        """``people`` is None for a reporter who may not look people up (a governor): they
+        describe who was involved in words, and the form lists no one's record."""
         super().__init__(*args, **kwargs)
-        _people(self.fields["subject"], people)
-        _people(self.fields["victim"], people)
+        if people is None:
+            del self.fields["subject"], self.fields["victim"]
+        else:
+            _people(self.fields["subject"], people)
+            _people(self.fields["victim"], people)
 
 
 class IncidentFilterForm(forms.Form):

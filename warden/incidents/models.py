@@ -82,6 +82,14 @@ class Incident(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     violations = models.ManyToManyField(Violation, blank=True, related_name="incidents")
+    # The equipment loss record a "lost or stolen equipment" report made (seed 001 §16b).
+    loss_report = models.OneToOneField(
+        "equipment.LossReport",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incident",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

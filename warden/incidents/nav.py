@@ -7,6 +7,13 @@ NAV_ITEMS = [
     NavItem("Safeguarding", "E-safety incidents", "incidents:list", Perm.INCIDENTS_VIEW, 20),
     NavItem("Safeguarding", "Anti-bullying log", "incidents:bullying_log", Perm.INCIDENTS_VIEW, 30),
     NavItem("Safeguarding", "Triage queue", "incidents:triage", Perm.VIOLATIONS_VIEW, 40),
+    NavItem(
+        "Safeguarding",
+        "Malware and security incidents",
+        "incidents:technical_list",
+        Perm.INCIDENTS_TECHNICAL,
+        45,
+    ),
 ]
 
 # --- reports (views_reports.py) ---

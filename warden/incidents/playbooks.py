@@ -180,6 +180,16 @@ PLAYBOOKS: dict[str, Playbook] = {
                     "Disconnect the machine from the network until it is deemed safe.",
                 ),
                 Step("inform", "Inform the ICT Network Manager.", tell="ICT Network Manager"),
+                Step(
+                    "clean",
+                    "Scan the machine with up-to-date anti-virus software and remove what it "
+                    "finds.",
+                ),
+                Step(
+                    "restore",
+                    "Restore damaged files or the machine from a clean backup, then reconnect "
+                    "it once it is deemed safe.",
+                ),
             ),
         ),
         Playbook(
@@ -255,6 +265,19 @@ KIND_PLAYBOOKS: dict[str, tuple[str, ...]] = {
     IncidentKind.OFFENSIVE_EMAIL: ("offensive_email",),
     IncidentKind.DATA_BREACH: ("data_breach",),
 }
+# The steps the ICT team works on a technical incident (``rules.TECHNICAL_KINDS``) without
+# reading its confidential parts: taking the machine off the network, cleaning it,
+# restoring it, and changing breached passwords.
+TECHNICAL_STEPS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("malware", "disconnect"),
+        ("malware", "inform"),
+        ("malware", "clean"),
+        ("malware", "restore"),
+        ("security", "passwords"),
+    }
+)
+
 # Kinds that are "serious" whatever their assessed severity.
 SERIOUS_KINDS = frozenset({IncidentKind.OFFENSIVE_MATERIAL, IncidentKind.ILLEGAL_MATERIAL})
 

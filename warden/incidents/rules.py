@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from warden.accounts.models import SystemKind
 from warden.core.roles import Role
-from warden.incidents.models import SanctionKind, Severity
+from warden.incidents.models import IncidentKind, SanctionKind, Severity
 
 # --- severity and escalation (seed 004 Appendix C) ---------------------------------------
 
@@ -196,6 +196,29 @@ REPORT_WORDS = (
 # Who is e-mailed the moment an incident is reported (no details, only that it exists).
 REPORT_NOTIFY_ROLES: frozenset[str] = frozenset({Role.SIRO, Role.DSL, Role.HEADTEACHER})
 
+# Malware and security breaches have a technical part the ICT team works: seed 000
+# "Security and virus protection" (pop-ups reporting infection "should always be reported
+# immediately to the Technical Support Service and/or ICT Security Manager") and 004
+# "Anti-virus and Firewall Security" (the machine "will be disconnected from the network
+# until deemed safe"). They are told at once and see that part only: the kind, the title,
+# what was reported and the technical steps, never the people, evidence or chronology.
+TECHNICAL_KINDS: frozenset[str] = frozenset({IncidentKind.MALWARE, IncidentKind.SECURITY_BREACH})
+TECHNICAL_ROLES: frozenset[str] = frozenset({Role.ICT_MANAGER, Role.TECHNICIAN})
+TECHNICAL_WORDS = (
+    "Any software messages or pop-up screens reporting evidence of viral infection should "
+    "always be reported immediately to the Technical Support Service and/or ICT Security "
+    "Manager (ICT Security Policy, Security and virus protection)."
+)
+
+
+def report_notify_roles(kind: str) -> frozenset[str]:
+    """Who is told of a new incident of ``kind``: the SIRO, DSL and headteacher (001 §7e),
+    and the ICT team as well for a technical kind."""
+    if kind in TECHNICAL_KINDS:
+        return REPORT_NOTIFY_ROLES | TECHNICAL_ROLES
+    return REPORT_NOTIFY_ROLES
+
+
 # --- triage (seed 004 Appendix B) ---------------------------------------------------------
 
 TRIAGE_WORDS = (
@@ -211,6 +234,42 @@ WEEKLY_WORDS = (
 ALERT_SEVERITY = 4
 TRIAGE_ROLES: frozenset[str] = frozenset({Role.DSL, Role.DEPUTY_DSL})
 WEEKLY_ROLES: frozenset[str] = frozenset({Role.SIRO, Role.HEADTEACHER})
+
+
+# Appendix B, point 8: "All violations by members of staff and other non pupils, judged to
+# need further action, will be discussed directly with the cluster leader or Headteacher."
+# So an alert about an adult goes to the headteacher, not to the safeguarding team who may
+# be their colleagues; about the headteacher, to the chair of governors. Nobody is ever
+# alerted about their own browsing (point 10: violations are confidential).
+STAFF_ALERT_ROLES: frozenset[str] = frozenset({Role.HEADTEACHER})
+CHAIR_OF_GOVERNORS_TITLE = "chair of governors"
+
+
+@dataclass(frozen=True)
+class AlertRoute:
+    """Who hears of a violation: holders of ``roles``, the chair of governors when
+    ``chair`` is set, and never the user in ``exclude_user_ids`` (the subject)."""
+
+    roles: frozenset[str]
+    chair: bool
+    exclude_user_ids: frozenset[int]
+
+
+def alert_route(
+    *, subject_is_pupil: bool, subject_user_id: int | None, subject_roles: Iterable[str]
+) -> AlertRoute:
+    """Where an alert about a violation goes (Appendix B points 1, 8 and 10).
+
+    A pupil's violation, or one whose subject is not known, goes to the DSL and deputies who
+    triage; an adult's to the headteacher; the headteacher's to the chair of governors.
+    The subject is never among the recipients.
+    """
+    exclude = frozenset({subject_user_id}) if subject_user_id is not None else frozenset()
+    if subject_is_pupil:
+        return AlertRoute(TRIAGE_ROLES, False, exclude)
+    if Role.HEADTEACHER in set(subject_roles):
+        return AlertRoute(frozenset(), True, exclude)
+    return AlertRoute(STAFF_ALERT_ROLES, False, exclude)
 
 
 def is_school_day(day: dt.date) -> bool:

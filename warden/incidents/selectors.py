@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from warden.accounts.models import Account, AccountState
 from warden.core.models import Membership, School
+from warden.core.roles import Role
 from warden.incidents import rules
 from warden.incidents.models import (
     OPEN_TRIAGE_STATES,
@@ -30,7 +31,7 @@ from warden.incidents.models import (
     TriageState,
 )
 from warden.monitoring.models import Violation
-from warden.people.models import Person
+from warden.people.models import Person, PersonType
 
 SORTS = {
     "reported": ("-reported_at", "-pk"),
@@ -154,6 +155,55 @@ def emails_for_roles(school: School, roles: frozenset[str]) -> list[str]:
     return sorted({email for email in rows if email})
 
 
+def _memberships_at(school: School) -> QuerySet[Membership]:
+    return Membership.objects.filter(
+        Q(school=school) | Q(trust_id=school.trust_id, school__isnull=True), user__is_active=True
+    )
+
+
+def chair_of_governors_emails(school: School) -> list[str]:
+    """The chair of governors: a governor whose register record at the school is titled
+    "Chair of Governors"; every governor when the school has not said who chairs."""
+    governors = _memberships_at(school).filter(role=Role.GOVERNOR)
+    chairs = governors.filter(
+        user__people__school=school,
+        user__people__job_title__iexact=rules.CHAIR_OF_GOVERNORS_TITLE,
+    )
+    rows = (chairs if chairs.exists() else governors).values_list("user__email", flat=True)
+    return sorted({email for email in rows if email})
+
+
+def alert_emails(school: School, violation: Violation) -> list[str]:
+    """Who is e-mailed at once about ``violation`` (``rules.alert_route``): never its subject."""
+    person = violation.person
+    subject_user_id = person.user_id if person is not None else None
+    subject_roles: list[str] = []
+    if subject_user_id is not None:
+        subject_roles = list(
+            _memberships_at(school).filter(user_id=subject_user_id).values_list("role", flat=True)
+        )
+    route = rules.alert_route(
+        subject_is_pupil=person is None or person.person_type == PersonType.PUPIL,
+        subject_user_id=subject_user_id,
+        subject_roles=subject_roles,
+    )
+    rows = (
+        _memberships_at(school)
+        .filter(role__in=list(route.roles))
+        .exclude(user_id__in=list(route.exclude_user_ids))
+        .values_list("user__email", flat=True)
+    )
+    emails = {email for email in rows if email}
+    if route.chair:
+        emails |= set(chair_of_governors_emails(school))
+    if subject_user_id is not None:
+        own = Membership.objects.filter(user_id=subject_user_id).values_list(
+            "user__email", flat=True
+        )
+        emails -= set(own)
+    return sorted(emails)
+
+
 @dataclass(frozen=True)
 class IncidentSummary:
     open_by_severity: list[tuple[str, int]]
@@ -206,10 +256,20 @@ def violations_with_triage(school: School) -> QuerySet[Violation]:
 
 
 def triage_queue(
-    school: School, f: TriageFilter, *, now: dt.datetime | None = None
+    school: School,
+    f: TriageFilter,
+    *,
+    now: dt.datetime | None = None,
+    viewer_id: int | None = None,
 ) -> QuerySet[Violation]:
-    """The queue: by default the open ones, most severe first, then oldest first."""
+    """The queue: by default the open ones, most severe first, then oldest first.
+
+    The viewer's own violations are left out (Appendix B point 10): the headteacher, or the
+    chair of governors, deals with them.
+    """
     rows = violations_with_triage(school)
+    if viewer_id is not None:
+        rows = rows.exclude(person__user_id=viewer_id)
     if f.state == "open":
         rows = rows.filter(**{"triage_state__in": sorted(OPEN_TRIAGE_STATES)})
     elif f.state:

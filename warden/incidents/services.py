@@ -37,6 +37,8 @@ from warden.core.links import absolute_url
 from warden.core.models import School, User
 from warden.core.roles import Perm
 from warden.core.tasks import send_email
+from warden.equipment import services as equipment_services
+from warden.equipment.models import Asset, LossKind, LossReport
 from warden.incidents import playbooks, rules, selectors
 from warden.incidents.models import (
     OPEN_TRIAGE_STATES,
@@ -120,17 +122,29 @@ def incident_report(
     occurred_at: dt.datetime | None = None,
     people: Iterable[tuple[Person, str]] = (),
     violations: Iterable[Violation] = (),
+    asset_tag: str = "",
+    loss_kind: str = "",
     notify: bool = True,
 ) -> Incident:
     """Record a new incident and tell the SIRO, DSL and headteacher at once (seed 001 §7e).
 
     The reporter's own register record, when they have one, is added as "reporter". The
-    playbooks the incident's kind needs are applied straight away. ``notify=False`` is for
-    the demo data only, which must not queue e-mail.
+    playbooks the incident's kind needs are applied straight away. Lost or stolen equipment
+    names the asset by its tag: its loss is recorded in the equipment register in the same
+    transaction (marking the asset and any loan, and raising the possible-breach flag for
+    the SIRO when it could expose personal data), whoever reports it. ``notify=False`` is
+    for the demo data only, which must not queue e-mail.
     """
     errors: dict[str, list[str]] = {}
     if kind not in IncidentKind.values:
         errors["kind"] = ["Choose what kind of incident this is."]
+    asset = None
+    if kind == IncidentKind.LOST_EQUIPMENT:
+        asset, asset_error = _lost_asset(school, asset_tag)
+        if asset_error:
+            errors["asset_tag"] = [asset_error]
+        if loss_kind not in LossKind.values:
+            errors["loss_kind"] = ["Say whether the equipment was lost or stolen."]
     if not title.strip():
         errors["title"] = ["Give the incident a short title (no names needed)."]
     if not description.strip():
@@ -176,6 +190,8 @@ def incident_report(
         incident.violations.add(*violations)
     by = actor.get_full_name() or actor.get_username() if actor else "Warden"
     _note(incident, actor, f"Reported by {by}.")
+    if asset is not None:
+        _record_loss(incident, asset, loss_kind, actor)
     audit_log(
         actor=actor,
         action="incident.reported",
@@ -193,9 +209,69 @@ def incident_report(
             f"{school.name}.\n\n{rules.REPORT_WORDS}\n\nThe details are confidential; sign "
             f"in to Warden to read them:\n{link}\n"
         ),
-        to=selectors.emails_for_roles(school, rules.REPORT_NOTIFY_ROLES),
+        to=selectors.emails_for_roles(school, rules.report_notify_roles(kind)),
     )
     return incident
+
+
+def _lost_asset(school: School, asset_tag: str) -> tuple[Asset | None, str]:
+    """The school's asset with this tag, or why it cannot be the lost one."""
+    tag = " ".join(asset_tag.split())
+    if not tag:
+        return None, (
+            "Give the asset tag from the label on the lost or stolen equipment, so its loss "
+            "is recorded and the SIRO can assess it."
+        )
+    asset = Asset.objects.filter(school=school, asset_tag__iexact=tag).first()
+    if asset is None:
+        return None, (
+            f"No equipment at {school.name} has the asset tag {tag}; check the label (for a "
+            "personal device, choose another kind of incident)."
+        )
+    return asset, ""
+
+
+def _record_loss(incident: Incident, asset: Asset, loss_kind: str, actor: User | None) -> None:
+    """Record the loss in the equipment register and link it to the incident.
+
+    The equipment service's refusals (already recorded as lost, a description too short)
+    are the reporter's to fix, so they come back against the report's own fields.
+    """
+    try:
+        loss = equipment_services.loss_report(
+            actor=actor,
+            asset=asset,
+            kind=loss_kind,
+            circumstances=incident.description,
+            happened_at=incident.occurred_at,
+        )
+    except ServiceError as exc:
+        fields = {"circumstances": "description", "happened_at": "occurred_at"}
+        raise ServiceError(
+            f"The report was not saved: {exc.message}",
+            field_errors={
+                fields.get(name, "asset_tag"): messages
+                for name, messages in (exc.field_errors or {"asset_tag": [exc.message]}).items()
+            },
+        ) from exc
+    incident.loss_report = loss
+    incident.save(update_fields=["loss_report"])
+    flagged = hasattr(loss, "possible_breach")
+    _note(
+        incident,
+        actor,
+        f"Loss of {asset.asset_tag} recorded in the equipment register"
+        + ("; possible personal data breach raised for the SIRO." if flagged else "."),
+    )
+
+
+def loss_of(incident: Incident) -> LossReport | None:
+    """The equipment loss record a report made, if any."""
+    if incident.loss_report_id is None:
+        return None
+    return LossReport.objects.select_related("asset", "possible_breach").get(
+        pk=incident.loss_report_id
+    )
 
 
 def incident_read(*, actor: User, incident: Incident, what: str = "incident.viewed") -> None:
@@ -1069,38 +1145,49 @@ def violations_received(*, school: School, violation_ids: Sequence[int]) -> dict
     alerted twice. The e-mail says how many and how severe, never who or what.
     """
     violations = list(
-        Violation.objects.filter(school=school, pk__in=list(violation_ids)).order_by("pk")
+        Violation.objects.filter(school=school, pk__in=list(violation_ids))
+        .select_related("person")
+        .order_by("pk")
     )
     rows = _triage_rows(violations)
     urgent = [
-        t
+        (t, v)
         for t, v in zip(rows, violations, strict=True)
         if v.severity >= rules.ALERT_SEVERITY and t.alerted_at is None
     ]
     sent = 0
     if urgent:
         now = _now()
-        Triage.objects.filter(pk__in=[t.pk for t in urgent]).update(alerted_at=now, digested_at=now)
-        worst = max(v.severity for v in violations if v.severity >= rules.ALERT_SEVERITY)
-        link = _link(reverse("incidents:triage") + f"?min_severity={rules.ALERT_SEVERITY}")
-        sent = _mail(
-            subject=(
-                f"[Warden] {school.name}: {len(urgent)} monitoring alert(s) of severity "
-                f"{worst} to look at now"
-            ),
-            body=(
-                f"Monitoring at {school.name} found {len(urgent)} violation(s) of severity "
-                f"{rules.ALERT_SEVERITY} or 5 (highest: {worst}).\n\nThey are confidential; sign "
-                f"in to Warden to see who and what:\n{link}\n"
-            ),
-            to=selectors.emails_for_roles(school, rules.TRIAGE_ROLES),
+        Triage.objects.filter(pk__in=[t.pk for t, _v in urgent]).update(
+            alerted_at=now, digested_at=now
         )
+        # Each alert goes where Appendix B sends it (``rules.alert_route``): a pupil's to the
+        # DSL team, an adult's to the headteacher, the head's to the chair of governors, and
+        # never to its subject; one e-mail per set of recipients.
+        by_recipients: dict[tuple[str, ...], list[Violation]] = {}
+        for _t, v in urgent:
+            by_recipients.setdefault(tuple(selectors.alert_emails(school, v)), []).append(v)
+        link = _link(reverse("incidents:triage") + f"?min_severity={rules.ALERT_SEVERITY}")
+        for to, found in by_recipients.items():
+            worst = max(v.severity for v in found)
+            sent += _mail(
+                subject=(
+                    f"[Warden] {school.name}: {len(found)} monitoring alert(s) of severity "
+                    f"{worst} to look at now"
+                ),
+                body=(
+                    f"Monitoring at {school.name} found {len(found)} violation(s) of severity "
+                    f"{rules.ALERT_SEVERITY} or 5 (highest: {worst}).\n\nThey are "
+                    f"confidential; sign in to Warden to see who and what:\n{link}\n"
+                ),
+                to=to,
+            )
         audit_log(
             actor=None,
             action="violations.alerted",
             school=school,
             changes={
-                "violations": [None, [t.violation_id for t in urgent]],
+                "violations": [None, [t.violation_id for t, _v in urgent]],
                 "sent_to": [None, sent],
             },
         )
@@ -1122,9 +1209,15 @@ def violation_read(*, actor: User, violation: Violation) -> Triage:
     return triage
 
 
-def _check_batch(violations: Sequence[Violation]) -> School:
+def _check_batch(violations: Sequence[Violation], actor: User) -> School:
     if not violations:
         raise ServiceError("Choose at least one violation.")
+    subjects = {v.person_id for v in violations if v.person_id is not None}
+    if subjects and Person.objects.filter(pk__in=subjects, user_id=actor.pk).exists():
+        raise ServiceError(
+            "One of the chosen violations is about your own use; the headteacher (or the "
+            "chair of governors) deals with it (E-safety procedure, Appendix B, point 8)."
+        )
     if len(violations) > MAX_BULK:
         raise ServiceError(f"Choose at most {MAX_BULK} violations at a time.")
     schools = {v.school_id for v in violations}
@@ -1135,7 +1228,7 @@ def _check_batch(violations: Sequence[Violation]) -> School:
 
 @transaction.atomic
 def triage_mark_viewed(*, actor: User, violations: Sequence[Violation]) -> int:
-    school = _check_batch(violations)
+    school = _check_batch(violations, actor)
     rows = [t for t in _triage_rows(violations) if t.state == TriageState.UNVIEWED]
     now = _now()
     for t in rows:
@@ -1170,7 +1263,7 @@ def triage_decide(*, actor: User, violations: Sequence[Violation], state: str, r
 
 def _decide(*, actor: User, violations: Sequence[Violation], state: str, reason: str) -> int:
     """Take still-open violations out of the queue in ``state``, with the reason, audited."""
-    school = _check_batch(violations)
+    school = _check_batch(violations, actor)
     rows = _triage_rows(violations)
     closed = [t for t in rows if t.state not in OPEN_TRIAGE_STATES]
     if closed:
@@ -1208,7 +1301,7 @@ def triage_escalate(
     Appendix B point 4: "violations judged to need further action will be saved"; the
     people the violations name become the new incident's subjects.
     """
-    school = _check_batch(violations)
+    school = _check_batch(violations, actor)
     rows = _triage_rows(violations)
     closed = [t for t in rows if t.state not in OPEN_TRIAGE_STATES]
     if closed:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from warden.incidents import views, views_reports
+from warden.incidents import views, views_reports, views_technical
 
 app_name = "incidents"
 
@@ -34,6 +34,21 @@ urlpatterns = [
     path("triage/", views.triage_queue, name="triage"),
     path("triage/act/", views.triage_bulk, name="triage_act"),
     path("triage/<int:violation_pk>/", views.triage_detail, name="triage_detail"),
+]
+
+# --- the technical part of malware and security incidents (views_technical.py) ---
+urlpatterns += [
+    path("technical/", views_technical.technical_list, name="technical_list"),
+    path(
+        "technical/<int:incident_pk>/",
+        views_technical.technical_detail,
+        name="technical_detail",
+    ),
+    path(
+        "technical/steps/<int:step_pk>/done/",
+        views_technical.technical_step_done,
+        name="technical_step_done",
+    ),
 ]
 
 # --- reports: the termly report for governors and the weekly digest (views_reports.py) ---

@@ -136,7 +136,7 @@ def incident_report(request: HttpRequest) -> HttpResponse:
     require_perm(request.user, Perm.INCIDENTS_REPORT, school)
     form = ReportForm(
         request.POST or None,
-        people=_people(school),
+        people=_people(school) if has_perm(request.user, Perm.PEOPLE_VIEW, school) else None,
         initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)},
     )
     if request.method == "POST" and form.is_valid():
@@ -151,6 +151,8 @@ def incident_report(request: HttpRequest) -> HttpResponse:
                 description=data["description"],
                 occurred_at=data["occurred_at"],
                 people=[(person, Part(part)) for person, part in people],
+                asset_tag=data["asset_tag"],
+                loss_kind=data["loss_kind"],
             )
         except ServiceError as exc:
             apply_service_errors(form, exc)
@@ -160,6 +162,17 @@ def incident_report(request: HttpRequest) -> HttpResponse:
                 f"Thank you. {incident.reference} is recorded and the safeguarding team has "
                 "been told.",
             )
+            loss = services.loss_of(incident)
+            if loss is not None:
+                messages.info(
+                    request,
+                    f"The loss of {loss.asset.asset_tag} is recorded"
+                    + (
+                        " as a possible personal data breach; the SIRO has been told."
+                        if hasattr(loss, "possible_breach")
+                        else "."
+                    ),
+                )
             if has_perm(request.user, Perm.INCIDENTS_VIEW, school):
                 return redirect("incidents:detail", incident_pk=incident.pk)
             return redirect("incidents:my_reports")
@@ -631,7 +644,8 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
             category=data["category"] or "",
             overdue=data["overdue"],
         )
-    page = Paginator(selectors.triage_queue(school, filters), 50).get_page(request.GET.get("page"))
+    queue = selectors.triage_queue(school, filters, viewer_id=request_user(request).pk)
+    page = Paginator(queue, 50).get_page(request.GET.get("page"))
     routes = proposed_routes(list(page.object_list))
     for v in page.object_list:
         v.proposed_route = routes[v.pk]

@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from warden.equipment.tests.factories import AssetFactory
 from warden.incidents import services
 from warden.incidents.demo import load_incidents
 from warden.incidents.models import Incident, IncidentKind, Part
@@ -75,10 +76,13 @@ def test_the_demo_adds_incidents_once(school, dsl):
     from warden.testing.factories import PersonFactory
 
     PersonFactory.create(school=school)
+    laptop = AssetFactory.create(school=school)  # the lost laptop names a real asset
     today = school.created_at.date()
     assert load_incidents(school=school, today=today, seed=1) == {"e-safety incidents": 6}
     assert load_incidents(school=school, today=today, seed=1) == {}
     assert Incident.objects.filter(school=school, status="closed").count() == 2
+    lost = Incident.objects.get(school=school, kind="lost_equipment")
+    assert lost.loss_report is not None and lost.loss_report.asset == laptop
 
 
 def test_the_report_form_lists_only_this_schools_people(school, other_school, teacher, client_for):

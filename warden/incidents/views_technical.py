@@ -1,0 +1,88 @@
+"""The technical part of malware and security incidents, for the ICT manager and technicians.
+
+Seed 000 "Security and virus protection" sends reports of infection to the technical support
+service and the ICT security manager; seed 004 "Anti-virus and Firewall Security" has them
+disconnect the machine "until deemed safe". They work that part here: the kind, title, what
+was reported and the technical steps (disconnect, clean, restore, change breached
+passwords). The people, evidence, chronology, severity and sanctions stay confidential to
+those who may read the incident (seed 004 Appendix B point 10).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from warden.core.access import request_school, request_user
+from warden.core.errors import ServiceError
+from warden.incidents import rules, services
+from warden.incidents.access import (
+    can_read,
+    technical_incident_for_user,
+    technical_incidents_for_user,
+    technical_step_for_user,
+)
+from warden.incidents.forms import StepForm
+from warden.incidents.playbooks import TECHNICAL_STEPS
+
+PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def technical_list(request: HttpRequest) -> HttpResponse:
+    school = request_school(request)
+    incidents = technical_incidents_for_user(request.user, school).order_by("-reported_at", "-pk")
+    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "incidents/technical_list.html",
+        {"page": page, "school": school, "technical_words": rules.TECHNICAL_WORDS},
+    )
+
+
+@login_required
+@require_GET
+def technical_detail(request: HttpRequest, incident_pk: int) -> HttpResponse:
+    incident = technical_incident_for_user(request.user, incident_pk)
+    services.incident_read(
+        actor=request_user(request), incident=incident, what="incident.technical_viewed"
+    )
+    steps = [
+        step
+        for step in incident.steps.select_related("done_by")
+        if (step.playbook, step.code) in TECHNICAL_STEPS
+    ]
+    return render(
+        request,
+        "incidents/technical_detail.html",
+        {
+            "incident": incident,
+            "steps": steps,
+            "step_form": StepForm(),
+            "full_record": can_read(request.user, incident),
+        },
+    )
+
+
+@login_required
+@require_POST
+def technical_step_done(request: HttpRequest, step_pk: int) -> HttpResponse:
+    step = technical_step_for_user(request.user, step_pk)
+    form = StepForm(request.POST)
+    if form.is_valid():
+        try:
+            services.step_complete(
+                actor=request_user(request), step=step, note=form.cleaned_data["note"]
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Step ticked.")
+    else:
+        messages.error(request, "Nothing was saved: check the note.")
+    return redirect("incidents:technical_detail", incident_pk=step.incident.pk)
