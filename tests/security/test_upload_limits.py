@@ -171,3 +171,32 @@ def test_importing_a_long_list_keeps_memory_flat(tmp_path):
         tracemalloc.stop()
     assert len(builder.build()) == 20
     assert peak < 2_000_000, f"peak {peak:,} bytes"
+
+
+def test_evidence_over_the_limit_is_refused_beside_its_field(
+    school, dsl, client_for, settings, tmp_path
+):
+    from warden.incidents import services as incident_services
+    from warden.incidents.models import Evidence, IncidentKind
+
+    settings.VAR_DIR = tmp_path
+    incident = incident_services.incident_report(
+        actor=dsl,
+        school=school,
+        kind=IncidentKind.CYBERBULLYING,
+        title="Threatening comments",
+        description="Comments on a video.",
+    )
+    response = client_for(dsl).post(
+        reverse("incidents:evidence_add", args=[incident.pk]),
+        {
+            "title": "Screen recording",
+            "note": "",
+            "file": SimpleUploadedFile("recording.mp4", b"\0" * (LIMIT + 1)),
+        },
+        follow=True,
+    )
+    assert "recording.mp4 is larger than the 64 KB this server accepts" in (
+        response.content.decode()
+    )
+    assert not Evidence.objects.exists()

@@ -47,6 +47,7 @@ from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.middleware import client_ip
 from warden.core.roles import Perm
+from warden.core.uploads import apply_upload_refusals
 from warden.people.models import YEAR_GROUP_CHOICES, Person
 
 PAGE_SIZE = 50
@@ -465,6 +466,7 @@ def paper_record(request: HttpRequest, person_pk: int) -> HttpResponse:
     person = signer_for_user(request.user, person_pk)
     version = _signable_version(request, person)
     form = PaperForm(_posted(request), request.FILES if request.method == "POST" else None)
+    apply_upload_refusals(request, form)
     if request.method == "POST" and form.is_valid():
         try:
             scan = services.read_scan(form.cleaned_data["scan"])

@@ -74,8 +74,13 @@ def upload_refusals(request: HttpRequest) -> dict[str, str]:
 
 def apply_upload_refusals(request: HttpRequest, form: forms.Form) -> bool:
     """Put each size refusal on ``form``; True when there was one (the form is then
-    invalid). Call it before ``form.is_valid()`` so the message stands in for "required"."""
+    invalid), in place of any other error of that field."""
     refusals = upload_refusals(request)
     for name, message in refusals.items():
-        form.add_error(name if name in form.fields else None, message)
+        if name in form.fields:
+            # The refusal replaces "This field is required": the file did arrive, too large.
+            form.errors[name] = form.error_class([message])
+            getattr(form, "cleaned_data", {}).pop(name, None)
+        else:
+            form.add_error(None, message)
     return bool(refusals)

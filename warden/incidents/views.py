@@ -28,6 +28,7 @@ from warden.core.models import School
 from warden.core.redirects import safe_next
 from warden.core.roles import Perm
 from warden.core.selectors import operators_at
+from warden.core.uploads import apply_upload_refusals
 from warden.incidents import rules, selectors, services
 from warden.incidents.access import (
     access_entry_for_user,
@@ -509,6 +510,7 @@ def playbook_add(request: HttpRequest, incident_pk: int) -> HttpResponse:
 
 def _upload(request: HttpRequest, incident: Incident, supersedes: Evidence | None) -> HttpResponse:
     form = EvidenceForm(request.POST, request.FILES)
+    apply_upload_refusals(request, form)
     if not form.is_valid():
         return _invalid(request, incident, form)
     upload = form.cleaned_data["file"]
