@@ -49,7 +49,7 @@ class AgreementSettings(models.Model):
     )
     renewal_day = models.PositiveSmallIntegerField(default=1, help_text="Day of the month.")
     renewal_enabled = models.BooleanField(
-        default=True, help_text="Staff re-sign each year (seed 000); untick only with SLT's say."
+        default=True, help_text="Staff re-sign the agreement each year; untick only with SLT's say."
     )
     grace_days = models.PositiveSmallIntegerField(
         default=14, help_text="Days after a signature falls due before access is suspended."

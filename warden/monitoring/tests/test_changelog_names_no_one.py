@@ -1,5 +1,6 @@
-"""Governors read the filtering change log and their report with no one named (seed 002
-§3.1 with the need-to-know rule): a withdrawal reads "for a pupil", an unblock has no asker."""
+"""Governors read the filtering change log and their report with no one named (policy duty
+"Governors monitor the filtering change log", docs/policy-map.md, with the need-to-know
+rule): a withdrawal reads "for a pupil", an unblock has no asker."""
 
 from __future__ import annotations
 
