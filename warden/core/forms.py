@@ -3,8 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm
-from django.template import loader
 
 from warden.core.errors import ServiceError
 from warden.core.roles import Role
@@ -103,24 +101,5 @@ class AuditFilterForm(forms.Form):
     date_to = forms.DateField(label="To", required=False, widget=DateInput())
 
 
-class QueuedPasswordResetForm(PasswordResetForm):
-    """Django's reset form, with the e-mail handed to the background worker.
-
-    The page answers at once and the same for known and unknown addresses, so it neither
-    waits on the mail server nor reveals, by its timing, who has a sign-in.
-    """
-
-    def send_mail(
-        self,
-        subject_template_name: str,
-        email_template_name: str,
-        context: dict[str, Any],
-        from_email: str | None,
-        to_email: str,
-        html_email_template_name: str | None = None,
-    ) -> None:
-        from warden.core.tasks import send_email
-
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
-        send_email.enqueue(subject=subject, body=body, to=[to_email], from_email=from_email)
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(label="E-mail address", max_length=254)

@@ -195,3 +195,24 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.last_queued_at:%Y-%m-%d %H:%M}"
+
+
+class PasswordResetCount(models.Model):
+    """How many password-reset e-mails one address, or one client address, asked for in
+    one hour (``services.password_reset_request``). Kept in the database so every
+    process counts the same; rows of past hours are deleted as new ones come."""
+
+    key = models.CharField(max_length=100)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "window_start"], name="core_password_reset_count_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["window_start"], name="core_reset_count_window")]
+
+    def __str__(self) -> str:
+        return f"{self.count} at {self.window_start:%Y-%m-%d %H:%M}"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import secrets
 import string
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -16,11 +19,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from warden.core.access import require_may_manage, require_perm, roles_by_school
 from warden.core.audit import audit_log, diff, snapshot
 from warden.core.errors import ServiceError
-from warden.core.models import Membership, School, Trust, User
+from warden.core.models import Membership, PasswordResetCount, School, Trust, User
 from warden.core.passwords import policy_for_user, school_policy
 from warden.core.roles import TRUST_ONLY_ROLES, Perm, Role, grant_refusal
 from warden.core.signals import school_registered
-from warden.core.tasks import send_email
+from warden.core.tasks import password_reset_send, send_email
 from warden.lib.passwords import PasswordPolicy
 
 # Seed 001 §8f is the floor: a school may make its policy stricter, never weaker.
@@ -471,3 +474,40 @@ def two_factor_enrol(*, user: User, device: TOTPDevice, backup_count: int = 8) -
     StaticToken.objects.bulk_create([StaticToken(device=static, token=c) for c in codes])
     audit_log(actor=user, action="user.two_factor_enrolled", obj=user)
     return codes
+
+
+# Password-reset e-mails per hour (security issue, item 12): a few for one address, more
+# for one client address, since a whole school signs in from one NAT address.
+RESET_LIMIT_PER_ADDRESS = 3
+RESET_LIMIT_PER_IP = 10
+
+
+def _reset_allowed(key: str, window: dt.datetime, limit: int) -> bool:
+    PasswordResetCount.objects.get_or_create(key=key, window_start=window)
+    # One conditional update: two processes cannot both take the last place.
+    taken = PasswordResetCount.objects.filter(key=key, window_start=window, count__lt=limit).update(
+        count=F("count") + 1
+    )
+    return taken == 1
+
+
+@transaction.atomic
+def password_reset_request(*, email: str, ip: str | None) -> bool:
+    """Someone asked for a password-reset link for ``email``; queue it within the limits.
+
+    The request does the same work for every address, known or not: it counts and queues,
+    and the worker looks the address up and sends the link (``tasks.password_reset_send``),
+    so neither the answer nor its timing says who has a sign-in. The address is counted
+    as a keyed hash, never stored. Returns whether a link was queued.
+    """
+    now = timezone.now()
+    window = now.replace(minute=0, second=0, microsecond=0)
+    PasswordResetCount.objects.filter(window_start__lt=window).delete()
+    address = email.strip().lower()
+    digest = salted_hmac("warden.password_reset", address).hexdigest()
+    allowed = _reset_allowed(f"ip:{ip or 'unknown'}", window, RESET_LIMIT_PER_IP) and (
+        _reset_allowed(f"address:{digest}", window, RESET_LIMIT_PER_ADDRESS)
+    )
+    if allowed:
+        transaction.on_commit(lambda: password_reset_send.enqueue(email=address))
+    return allowed

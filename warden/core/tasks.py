@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.mail import EmailMessage
 from django_tasks import task
 
@@ -20,3 +23,18 @@ def send_email(*, subject: str, body: str, to: list[str], from_email: str | None
 def audit_checkpoint() -> int:
     """Sign where the audit chain stands (``warden audit checkpoint`` does it on demand)."""
     return audit_checkpoint_write(if_changed=True).seq
+
+
+@task()
+def password_reset_send(*, email: str) -> None:
+    """Send a reset link to each active sign-in with this address (none when unknown)."""
+    form = PasswordResetForm({"email": email})
+    if not form.is_valid():
+        return
+    base = urlsplit(settings.WARDEN_BASE_URL)
+    form.save(
+        domain_override=base.netloc,
+        use_https=base.scheme == "https",
+        subject_template_name="core/password_reset_subject.txt",
+        email_template_name="core/password_reset_email.txt",
+    )

@@ -1,8 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path
 
 from warden.core import views
-from warden.core.forms import QueuedPasswordResetForm
 
 app_name = "core"
 
@@ -14,17 +13,7 @@ urlpatterns = [
     path("sign-in/verify/", views.otp_verify, name="otp_verify"),
     path("sign-in/two-factor/", views.otp_setup, name="otp_setup"),
     path("password/", views.password_change, name="password_change"),
-    path(
-        "password/reset/",
-        auth_views.PasswordResetView.as_view(
-            form_class=QueuedPasswordResetForm,
-            template_name="core/password_reset_form.html",
-            email_template_name="core/password_reset_email.txt",
-            subject_template_name="core/password_reset_subject.txt",
-            success_url=reverse_lazy("core:password_reset_done"),
-        ),
-        name="password_reset",
-    ),
+    path("password/reset/", views.password_reset, name="password_reset"),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(template_name="core/password_reset_done.html"),

@@ -40,10 +40,11 @@ from warden.core.forms import (
     OperatorCreateForm,
     OtpTokenForm,
     PasswordPolicyForm,
+    PasswordResetRequestForm,
     RoleGrantForm,
     apply_service_errors,
 )
-from warden.core.middleware import SESSION_SCHOOL_KEY, second_factor_pending
+from warden.core.middleware import SESSION_SCHOOL_KEY, client_ip, second_factor_pending
 from warden.core.models import Membership, School, User
 from warden.core.redirects import is_safe_next, safe_next
 from warden.core.roles import TWO_FACTOR_ROLES, Perm, Role, permission_table
@@ -178,6 +179,16 @@ def password_change(request: HttpRequest) -> HttpResponse:
     return render(
         request, "core/password_change.html", {"form": form, "forced": user.must_change_password}
     )
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.password_reset_request(email=form.cleaned_data["email"], ip=client_ip(request))
+        # The same answer whether the address is known, unknown or over its limit.
+        return redirect("core:password_reset_done")
+    return render(request, "core/password_reset_form.html", {"form": form})
 
 
 class ResetConfirmView(auth_views.PasswordResetConfirmView):
