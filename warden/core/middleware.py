@@ -62,8 +62,9 @@ _PASSWORD_CHANGE_OPEN_NAMES = _SECOND_FACTOR_OPEN_NAMES | {"core:password_change
 class SignInGuardMiddleware:
     """Hold a signed-in user at the second factor, then at a forced password change.
 
-    Seed 001 §8b: temporary passwords are changed at first sign-in. Roles that see
-    safeguarding or personal data at scale must pass a second factor before any page.
+    Policy duty "Temporary passwords changed at first sign-in" (docs/policy-map.md). Roles
+    that see safeguarding or personal data at scale must pass a second factor before any
+    page.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

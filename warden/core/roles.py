@@ -35,7 +35,7 @@ class Perm:
     USERS_MANAGE = "users.manage"
     SCHOOL_CONFIGURE = "school.configure"
     REPORTS_VIEW = "reports.view"
-    # Accounts and access (seed 000 "ICT Access Control", "Agreement for access provision")
+    # Accounts and access (policy duty "New access authorised by SLT", docs/policy-map.md)
     SYSTEMS_MANAGE = "accounts.systems"
     ACCOUNTS_VIEW = "accounts.view"
     ACCOUNTS_REQUEST = "accounts.request"
@@ -59,7 +59,7 @@ class Perm:
     VIOLATIONS_VIEW = "monitoring.violations"
     LOGS_INGEST = "monitoring.ingest"
     VIOLATIONS_TRIAGE = "monitoring.triage"
-    # Equipment (seed 001 §3, 000 "Staff Laptop and ICT Equipment Loans")
+    # Equipment (the "Equipment" duties of docs/policy-map.md)
     EQUIPMENT_VIEW = "equipment.view"
     EQUIPMENT_MANAGE = "equipment.manage"
     LOANS_MANAGE = "equipment.loans"
@@ -70,7 +70,7 @@ class Perm:
     SOFTWARE_APPROVE = "equipment.software_approve"
     DEVICES_REQUEST = "equipment.devices_request"
     DEVICES_APPROVE = "equipment.devices_approve"
-    # E-safety incidents (seed 004 Appendix C); confidential
+    # E-safety incidents; confidential (policy duty "Incidents are confidential")
     INCIDENTS_REPORT = "incidents.report"
     INCIDENTS_VIEW = "incidents.view"
     INCIDENTS_MANAGE = "incidents.manage"
@@ -283,9 +283,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.INCIDENTS_REPORT,
         }
     ),
-    # Governors monitor through reports only (seed 002 §3.1); they hold no operational rights
-    # but, bound by the governors' agreement like any user, report an incident they meet
-    # (seed 001 §7e), describing it in words: the report form lists no one's record to them.
+    # Governors monitor through reports only (policy duty "Governors see counts, not names");
+    # they hold no operational rights but, bound by the governors' agreement like any user,
+    # report an incident they meet (duty "Breaches reported at once to the SIRO"), describing
+    # it in words: the report form lists no one's record to them.
     Role.GOVERNOR: frozenset(
         {
             Perm.DASHBOARD_VIEW,
@@ -303,9 +304,10 @@ FIGURES_ONLY_PERMS: frozenset[str] = frozenset(
     {Perm.DASHBOARD_VIEW, Perm.REPORTS_VIEW, Perm.FILTERING_CHANGELOG, Perm.INCIDENTS_REPORT}
 )
 
-# Roles that must sign in with a second factor: every role that reads personal data (seed
-# 001 §8k and §14: teachers and office staff read parents' contact details too). Only a
-# role holding figures alone (governors) signs in without one, unless its holder enrols.
+# Roles that must sign in with a second factor: every role that reads personal data (policy
+# duty "Second factor for personal data", docs/policy-map.md: teachers and office staff read
+# parents' contact details too). Only a role holding figures alone (governors) signs in
+# without one, unless its holder enrols.
 TWO_FACTOR_ROLES: frozenset[str] = frozenset(
     role for role, perms in ROLE_PERMISSIONS.items() if perms - FIGURES_ONLY_PERMS
 )

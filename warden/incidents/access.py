@@ -1,8 +1,8 @@
 """Who may read or handle an incident. Every view fetches incidents through these helpers.
 
-Incidents are confidential (seed 004 Appendix B, point 10: "discussed only with the staff
-members and pupils directly involved"). They are open to holders of ``INCIDENTS_VIEW`` (the
-DSL and deputies, the SIRO, the headteacher) and to the Warden users added to that
+Incidents are confidential (policy duty "Incidents are confidential", docs/policy-map.md:
+discussed only with those directly involved). They are open to holders of ``INCIDENTS_VIEW``
+(the DSL and deputies, the SIRO, the headteacher) and to the Warden users added to that
 incident's access list. Anyone else, including a teacher who reported it, gets 404, so the
 answer does not even confirm the incident exists; reporters see their own reports through
 ``reported_incident_for_user``, without the details of the people in them.
@@ -95,7 +95,7 @@ def technical_incident_for_user(user: AnyUser, pk: int) -> Incident:
     """A malware or security incident whose technical part the user works; 404 otherwise.
 
     Only the technical part: the page built on it shows no people, evidence, chronology or
-    sanctions (seed 004 Appendix B point 10).
+    sanctions (duty "Incidents are confidential").
     """
     incident = Incident.objects.select_related("school", "school__trust").filter(pk=pk).first()
     if incident is None or incident.school_id not in visible_school_ids(user):

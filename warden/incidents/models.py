@@ -1,10 +1,11 @@
 """The e-safety incident log, its people, chronology, evidence, playbooks and sanctions, and
 the triage of monitoring violations.
 
-Incidents are confidential (seed 004 Appendix B, point 10): who may read one is answered by
-``warden.incidents.access``, never by these models. The chronology and the evidence are
-append-only: a correction is a new entry, a changed file a new version that supersedes the
-old one, so the record an investigation relied on can always be shown as it was.
+Incidents are confidential (policy duty "Incidents are confidential", docs/policy-map.md):
+who may read one is answered by ``warden.incidents.access``, never by these models. The
+chronology and the evidence are append-only: a correction is a new entry, a changed file a
+new version that supersedes the old one, so the record an investigation relied on can always
+be shown as it was.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from warden.people.models import Person
 
 
 class IncidentKind(models.TextChoices):
-    """The kinds of incident the seeds name (001 §7, §12; 002 §12–13; 004 Appendix B–C)."""
+    """The kinds of incident the policies name (breaches, cyberbullying, misuse, losses)."""
 
     MISUSE = "misuse", "Misuse of ICT"
     FILTERING_FAILURE = "filtering_failure", "Filtering failure"
@@ -35,7 +36,7 @@ class IncidentKind(models.TextChoices):
 
 
 class Severity(models.TextChoices):
-    """Seed 004 Appendix C's three levels of breach."""
+    """Policy duty "Breaches graded minor, moderate or severe" (docs/policy-map.md)."""
 
     MINOR = "minor", "Minor"
     MODERATE = "moderate", "Moderate"
@@ -82,7 +83,8 @@ class Incident(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     violations = models.ManyToManyField(Violation, blank=True, related_name="incidents")
-    # The equipment loss record a "lost or stolen equipment" report made (seed 001 §16b).
+    # The equipment loss record a "lost or stolen equipment" report made (duty "Lost or
+    # stolen equipment reported at once").
     loss_report = models.OneToOneField(
         "equipment.LossReport",
         on_delete=models.PROTECT,
@@ -280,7 +282,7 @@ class PlaybookStep(ChecklistStep):
 
 
 class SanctionKind(models.TextChoices):
-    """Seed 004 Appendix C and 003 §8: the responses a breach may carry."""
+    """The responses a breach may carry (policy duty "Sanctions the policies allow")."""
 
     VERBAL_WARNING = "verbal_warning", "Verbal warning (held for 12 months)"
     WITHDRAW_ICT = "withdraw_ict", "Withdrawal of ICT access"
@@ -305,7 +307,8 @@ class Sanction(models.Model):
     # Withdrawals end (and accounts come back) at the start of this day; empty: open-ended
     # (a suspension until the outcome ends when the incident closes).
     ends_on = models.DateField(null=True, blank=True)
-    # A verbal warning is held on record until this day (seed 004 Appendix C).
+    # A verbal warning is held on record until this day (duty "Verbal warnings held for 12
+    # months").
     lapses_on = models.DateField(null=True, blank=True)
     state = models.CharField(
         max_length=10, choices=SanctionState.choices, default=SanctionState.ACTIVE
@@ -379,7 +382,8 @@ OPEN_TRIAGE_STATES = frozenset({TriageState.UNVIEWED, TriageState.VIEWED})
 
 
 class Triage(models.Model):
-    """What the safeguarding team decided about one monitoring violation (seed 004 App. B).
+    """What the safeguarding team decided about one monitoring violation (policy duty
+    "Violations assessed daily", docs/policy-map.md).
 
     A violation without a row here has not been viewed yet.
     """
@@ -418,7 +422,7 @@ class Triage(models.Model):
         return f"Triage of violation {self.violation_id}: {self.get_state_display()}"
 
 
-# --- staff monitoring authorisations (seed 004 §2) -------------------------------------------
+# --- staff monitoring authorisations ---------------------------------------------------------
 
 
 class AuthorisationScope(models.TextChoices):
@@ -437,10 +441,11 @@ class AuthorisationStatus(models.TextChoices):
 class MonitoringAuthorisation(models.Model):
     """Permission to examine a named member of staff's internet or e-mail use.
 
-    Seed 004 §2: not routine; granted by the headteacher or the governing body where there
-    are reasonable grounds to suspect misuse, carried out by designated staff, limited to
-    what establishes the facts, reviewed regularly and ended as soon as possible. Whether it
-    is in force on a day is answered by ``warden.incidents.rules.authorisation_refusal``.
+    Policy duty "Staff monitored only with authorisation" (docs/policy-map.md): not routine;
+    granted by the headteacher or the governing body where there are reasonable grounds to
+    suspect misuse, carried out by designated staff, limited to what establishes the facts,
+    reviewed regularly and ended as soon as possible. Whether it is in force on a day is
+    answered by ``warden.incidents.rules.authorisation_refusal``.
     """
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")

@@ -1,13 +1,13 @@
-"""Response playbooks: the checklists the seeds lay down for each kind of incident.
+"""Response playbooks: the checklists the policies lay down for each kind of incident
+(policy duty "Incidents follow the policy's response steps"; docs/policy-map.md names the
+clause behind each playbook).
 
-- Serious adult and serious pupil violations, and illegal material: seed 004 Appendix B
-  ("Actions resulting from any violations"), seed 002 §12 ("report immediately to the
-  police and / or the DPO") and 004 §2 (an offensive e-mail is not forwarded "unless
-  specifically requested to do so by an investigator").
-- Bullying: seed 004 Appendix B ("A bullying incident directed at a child..."), 001 §12h.
-- Lost equipment: 004 Appendix A; malware: 004 "Anti-virus and Firewall Security";
-  security breaches and misuse: 001 §7e and §8e; filtering failures: 003 §5; offensive
-  e-mail: 001 §9h; data breaches: the GDPR policy (the ICO within 72 hours).
+- Serious adult and serious pupil violations, and illegal material (the police and / or
+  the data protection officer at once; an offensive e-mail is not forwarded unless an
+  investigator asks for it).
+- Bullying.
+- Lost equipment; malware; security breaches and misuse; filtering failures; offensive
+  e-mail; data breaches (the ICO within 72 hours).
 
 A playbook is applied once to an incident (its steps are copied onto it, so a later change
 to this table does not rewrite what was done). Mandatory steps must be ticked before the

@@ -3,16 +3,13 @@
 Pages explain a proposal or a refusal in the words kept here, so what a person reads is
 what the policy says.
 
-- Severity and escalation: seed 004 "Breaches of this policy" and Appendix C (minor,
-  moderate and severe breaches; a verbal warning held for 12 months; repeats escalate;
-  account suspension for severe breaches until the disciplinary process has concluded).
-- Withdrawal of access: seed 001 §7a ("temporary or permanent withdrawal of school ICT
-  hardware, software or services") and 003 §8 ("removal of Internet or computer access for
-  a period", "removal of access to remote learning").
-- Reporting: seed 001 §7e (breaches, attempts, loss of equipment and misuse "must be
-  immediately reported to the school's SIRO").
-- Triage: seed 004 Appendix B (unviewed violations assessed on a daily basis; a weekly
-  report of the week's incidents).
+Each section carries out policy duties of docs/policy-map.md, which names the clause:
+- Severity and escalation: "Breaches graded minor, moderate or severe", "Repeated breaches
+  escalate", "Verbal warnings held for 12 months", "Severe breach suspends access until the
+  outcome".
+- Withdrawal of access: "Sanctions the policies allow".
+- Reporting: "Breaches reported at once to the SIRO".
+- Triage: "Violations assessed daily", "Weekly monitoring report".
 """
 
 from __future__ import annotations
@@ -27,7 +24,7 @@ from warden.accounts.models import SystemKind
 from warden.core.roles import Role
 from warden.incidents.models import IncidentKind, SanctionKind, Severity
 
-# --- severity and escalation (seed 004 Appendix C) ---------------------------------------
+# --- severity and escalation ---------------------------------------------------------------
 
 APPENDIX_C = "ICT Security Policy, Appendix C"
 MINOR_WORDS = (
@@ -124,7 +121,7 @@ def verbal_warning_lapses_on(starts_on: dt.date) -> dt.date:
     return add_months(starts_on, RECORD_MONTHS)
 
 
-# --- sanctions (seed 001 §7a, 003 §8, 004 Appendix C) ------------------------------------
+# --- sanctions -----------------------------------------------------------------------------
 
 SANCTION_WORDS: dict[str, str] = {
     SanctionKind.VERBAL_WARNING: MINOR_WORDS,
@@ -186,7 +183,7 @@ def sanction_refusal(
     return None
 
 
-# --- reporting (seed 001 §7e) -------------------------------------------------------------
+# --- reporting -----------------------------------------------------------------------------
 
 REPORT_WORDS = (
     "ICT Security Policy §7e: any security breaches or attempts, loss of equipment and any "
@@ -196,12 +193,11 @@ REPORT_WORDS = (
 # Who is e-mailed the moment an incident is reported (no details, only that it exists).
 REPORT_NOTIFY_ROLES: frozenset[str] = frozenset({Role.SIRO, Role.DSL, Role.HEADTEACHER})
 
-# Malware and security breaches have a technical part the ICT team works: seed 000
-# "Security and virus protection" (pop-ups reporting infection "should always be reported
-# immediately to the Technical Support Service and/or ICT Security Manager") and 004
-# "Anti-virus and Firewall Security" (the machine "will be disconnected from the network
-# until deemed safe"). They are told at once and see that part only: the kind, the title,
-# what was reported and the technical steps, never the people, evidence or chronology.
+# Malware and security breaches have a technical part the ICT team works (policy duty
+# "Infections reported to the ICT team", docs/policy-map.md: reported at once, and the
+# machine disconnected until it is safe). They are told at once and see that part only: the
+# kind, the title, what was reported and the technical steps, never the people, evidence or
+# chronology.
 TECHNICAL_KINDS: frozenset[str] = frozenset({IncidentKind.MALWARE, IncidentKind.SECURITY_BREACH})
 TECHNICAL_ROLES: frozenset[str] = frozenset({Role.ICT_MANAGER, Role.TECHNICIAN})
 TECHNICAL_WORDS = (
@@ -212,14 +208,15 @@ TECHNICAL_WORDS = (
 
 
 def report_notify_roles(kind: str) -> frozenset[str]:
-    """Who is told of a new incident of ``kind``: the SIRO, DSL and headteacher (001 §7e),
-    and the ICT team as well for a technical kind."""
+    """Who is told of a new incident of ``kind``: the SIRO, DSL and headteacher (duty
+    "Breaches reported at once to the SIRO"), and the ICT team as well for a technical
+    kind."""
     if kind in TECHNICAL_KINDS:
         return REPORT_NOTIFY_ROLES | TECHNICAL_ROLES
     return REPORT_NOTIFY_ROLES
 
 
-# --- triage (seed 004 Appendix B) ---------------------------------------------------------
+# --- triage --------------------------------------------------------------------------------
 
 TRIAGE_WORDS = (
     "E-Safety procedure (ICT Security Policy, Appendix B), point 1: all unviewed violations "
@@ -322,7 +319,7 @@ def triage_overdue_before(now: dt.datetime, tz: str) -> dt.datetime:
     return dt.datetime.combine(previous, local.timetz().replace(tzinfo=None), tzinfo=zone)
 
 
-# --- staff monitoring authorisations (seed 004 §2) ----------------------------------------
+# --- staff monitoring authorisations -------------------------------------------------------
 
 STAFF_MONITORING_CLAUSE = (
     "ICT Security Policy §2, Monitoring the use of telephone, email and the internet"

@@ -82,7 +82,8 @@ def incident_list(incidents: QuerySet[Incident], f: IncidentFilter) -> QuerySet[
 
 
 def bullying_log(school: School) -> QuerySet[Incident]:
-    """Cyberbullying incidents, which seed 001 §12h records in the anti-bullying log too."""
+    """Cyberbullying incidents, recorded in the anti-bullying log too (policy duty
+    "Cyberbullying recorded in the anti-bullying log", docs/policy-map.md)."""
     incidents = Incident.objects.filter(school=school).annotate(
         steps_total=Count("steps", distinct=True),
         steps_done=Count("steps", filter=Q(steps__done_at__isnull=False), distinct=True),
@@ -307,7 +308,7 @@ def open_incidents(school: School) -> QuerySet[Incident]:
 
 @dataclass
 class WeeklyReport:
-    """Seed 004 Appendix B point 9: "an overall report of the week's incidents"."""
+    """Policy duty "Weekly monitoring report" (docs/policy-map.md)."""
 
     school: School
     start: dt.datetime

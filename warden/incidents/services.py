@@ -126,7 +126,8 @@ def incident_report(
     loss_kind: str = "",
     notify: bool = True,
 ) -> Incident:
-    """Record a new incident and tell the SIRO, DSL and headteacher at once (seed 001 §7e).
+    """Record a new incident and tell the SIRO, DSL and headteacher at once (policy duty
+    "Breaches reported at once to the SIRO", docs/policy-map.md).
 
     The reporter's own register record, when they have one, is added as "reporter". The
     playbooks the incident's kind needs are applied straight away. Lost or stolen equipment
@@ -377,7 +378,8 @@ def incident_set_severity(
     reason: str = "",
     suspend_accounts: bool = False,
 ) -> Incident:
-    """Assess the breach as minor, moderate or severe (seed 004 Appendix C).
+    """Assess the breach as minor, moderate or severe (policy duty "Breaches graded minor,
+    moderate or severe", docs/policy-map.md).
 
     When the assessment follows Appendix C's proposal, the chronology quotes the rule. A
     severe breach suspends the subjects' accounts until the outcome only when the person
@@ -1076,7 +1078,7 @@ def sanctions_process(
 
     A withdrawal "for a period" ends on its ``ends_on`` day and its accounts come back (an
     internet withdrawal's person leaves the "No internet" filter group); a verbal warning
-    stops counting after 12 months (seed 004 Appendix C).
+    stops counting after 12 months (duty "Verbal warnings held for 12 months").
     """
     run = SanctionsRun()
     active = Sanction.objects.filter(state=SanctionState.ACTIVE).select_related(
@@ -1434,7 +1436,8 @@ def weekly_report_text(report: selectors.WeeklyReport) -> str:
 
 @transaction.atomic
 def weekly_report_send(*, school: School, end: dt.datetime | None = None) -> str:
-    """E-mail seed 004's weekly report to the SIRO and the headteacher; returns its text."""
+    """E-mail the weekly report to the SIRO and the headteacher (duty "Weekly monitoring
+    report"); returns its text."""
     report = selectors.weekly_report(school, end=end or _now())
     text = weekly_report_text(report)
     sent = _mail(

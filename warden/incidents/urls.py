@@ -58,7 +58,7 @@ urlpatterns += [
 ]
 # --- end of reports ---
 
-# --- staff monitoring authorisations (views_authorisations.py, seed 004 §2) ---
+# --- staff monitoring authorisations (views_authorisations.py) ---
 from warden.incidents import views_authorisations  # noqa: E402
 
 urlpatterns += [

@@ -1,11 +1,11 @@
 """The technical part of malware and security incidents, for the ICT manager and technicians.
 
-Seed 000 "Security and virus protection" sends reports of infection to the technical support
-service and the ICT security manager; seed 004 "Anti-virus and Firewall Security" has them
-disconnect the machine "until deemed safe". They work that part here: the kind, title, what
-was reported and the technical steps (disconnect, clean, restore, change breached
-passwords). The people, evidence, chronology, severity and sanctions stay confidential to
-those who may read the incident (seed 004 Appendix B point 10).
+Policy duty "Infections reported to the ICT team" (docs/policy-map.md): reports of infection
+go to technical support and the ICT security manager, who disconnect the machine until it is
+safe. They work that part here: the kind, title, what was reported and the technical steps
+(disconnect, clean, restore, change breached passwords). The people, evidence, chronology,
+severity and sanctions stay confidential to those who may read the incident (duty "Incidents
+are confidential").
 """
 
 from __future__ import annotations

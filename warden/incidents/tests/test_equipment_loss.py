@@ -1,6 +1,7 @@
 """Lost or stolen equipment reported as an incident: the loss is recorded in the equipment
 register with its possible-breach flag, and the SIRO who is told can record and work it
-(seed 001 §7e, §16b; seed 004 Appendix A). Governors report incidents too."""
+(policy duty "Lost or stolen equipment reported at once", docs/policy-map.md). Governors
+report incidents too."""
 
 from __future__ import annotations
 

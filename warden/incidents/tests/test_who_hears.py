@@ -1,5 +1,5 @@
-"""Who hears about what (seed 004 Appendix B points 8 and 10; seed 000 "Security and virus
-protection"; 004 "Anti-virus and Firewall Security").
+"""Who hears about what (policy duties "Serious violations raised at once", "Incidents are
+confidential" and "Infections reported to the ICT team", docs/policy-map.md).
 
 An adult's monitoring violation goes to the headteacher, the headteacher's to the chair of
 governors, and nobody is alerted about (or shown) their own browsing. A malware or
