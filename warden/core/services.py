@@ -26,7 +26,8 @@ from warden.core.signals import school_registered
 from warden.core.tasks import password_reset_send, send_email
 from warden.lib.passwords import PasswordPolicy
 
-# Seed 001 §8f is the floor: a school may make its policy stricter, never weaker.
+# Policy duty "Passwords meet the policy minimum" (docs/policy-map.md) is the floor: a
+# school may make its policy stricter, never weaker.
 MIN_PASSWORD_LENGTH_FLOOR = PasswordPolicy().min_length
 
 
@@ -39,7 +40,8 @@ def school_set_password_policy(
     require_mixed_case: bool,
     require_digit_or_symbol: bool,
 ) -> School:
-    """Change a school's password policy, no weaker than seed 001 §8f."""
+    """Change a school's password policy, no weaker than the policy minimum (duty "Passwords
+    meet the policy minimum", docs/policy-map.md)."""
     require_perm(actor, Perm.SCHOOL_CONFIGURE, school)
     if min_length < MIN_PASSWORD_LENGTH_FLOOR or min_length > 128:
         raise ServiceError(
@@ -105,7 +107,8 @@ def operator_create(
     """Give someone a Warden sign-in with one role and a temporary password.
 
     Returns the user and the temporary password, which is shown once to the person
-    creating the account and must be changed at first sign-in (seed 001 §8b).
+    creating the account and must be changed at first sign-in (policy duty "Temporary
+    passwords changed at first sign-in", docs/policy-map.md).
     """
     _check_grant(actor, school, role)
     user, password = _new_user(
@@ -227,7 +230,8 @@ def administrator_create(
     """The first sign-in of a school (its headteacher) or trust, from the command line.
 
     Everyone after that is added in Warden by a user who manages users. The temporary
-    password must be changed at first sign-in (seed 001 §8b).
+    password must be changed at first sign-in (policy duty "Temporary passwords changed at
+    first sign-in", docs/policy-map.md).
     """
     if role not in Role.values:
         raise ServiceError(

@@ -33,7 +33,6 @@ NOT_YET_CHANGED: frozenset[str] = frozenset(
         "warden/accounts/services.py",
         "warden/accounts/tests/test_leavers_remote_access.py",
         "warden/accounts/tests/test_warden_passwords.py",
-        "warden/core/services.py",
         "warden/settings.py",
     }
 )
