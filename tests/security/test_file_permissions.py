@@ -111,10 +111,12 @@ def test_squids_group_reads_the_snapshots_and_nothing_else(installed):
     for folder in [filtering, filtering / "test"]:
         assert folder.stat().st_gid == gid
         assert stat.S_IMODE(folder.stat().st_mode) == 0o2750
-    snapshot_files = list((filtering / "test").iterdir())
+    snapshot_files = [p for p in (filtering / "test").rglob("*") if p.is_file()]
     assert snapshot_files
     for path in snapshot_files:
         assert (path.stat().st_gid, stat.S_IMODE(path.stat().st_mode)) == (gid, 0o640), path
+    for path in (p for p in (filtering / "test").rglob("*") if p.is_dir()):
+        assert (path.stat().st_gid, stat.S_IMODE(path.stat().st_mode)) == (gid, 0o2750), path
 
     def read_as_proxy(path: Path) -> int:
         return subprocess.run(  # noqa: S603 - fixed arguments
