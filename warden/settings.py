@@ -132,6 +132,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "warden.core.passwords.SchoolPasswordPolicyValidator"},
+    {"NAME": "warden.accounts.passwords.BreachedPasswordValidator"},
+    {"NAME": "warden.accounts.passwords.PasswordHistoryValidator"},
 ]
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:dashboard"

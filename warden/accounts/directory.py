@@ -189,8 +189,12 @@ def read_directory(conn: Connection, system: System) -> Snapshot:
     return snap
 
 
-def wanted_entries(system: System) -> dict[str, Wanted]:
-    """What the directory should hold for this system's accounts, by username."""
+def wanted_entries(system: System, disabled_ids: frozenset[int] = frozenset()) -> dict[str, Wanted]:
+    """What the directory should hold for this system's accounts, by username.
+
+    ``disabled_ids`` are accounts to treat as disabled whatever their state: the leavers'
+    board previews what their removal deadline will write (``leaver_changes``).
+    """
     wanted: dict[str, Wanted] = {}
     for account in (
         Account.objects.filter(system=system)
@@ -203,17 +207,19 @@ def wanted_entries(system: System) -> dict[str, Wanted]:
         wanted[account.username] = Wanted(
             account=account,
             dn=person_dn(system, account.username),
-            enabled=account.state == AccountState.ACTIVE,
+            enabled=account.state == AccountState.ACTIVE and account.pk not in disabled_ids,
             attrs=person_attributes(account.person),
             groups=groups_for(account.person),
         )
     return wanted
 
 
-def plan_changes(system: System, snap: Snapshot) -> list[dict[str, Any]]:
+def plan_changes(
+    system: System, snap: Snapshot, disabled_ids: frozenset[int] = frozenset()
+) -> list[dict[str, Any]]:
     """The changes that bring the directory in line with Warden, in the order to apply them."""
     changes: list[dict[str, Any]] = []
-    wanted = wanted_entries(system)
+    wanted = wanted_entries(system, disabled_ids)
     live_dns: dict[str, str] = {}  # lower-case dn -> dn, of entries that should be in groups
     managed: set[str] = set()  # lower-case dns of every entry Warden manages
     for uid, w in sorted(wanted.items()):
@@ -308,10 +314,10 @@ def plan_changes(system: System, snap: Snapshot) -> list[dict[str, Any]]:
     return changes
 
 
-def preview(system: System) -> list[dict[str, Any]]:
+def _read(system: System) -> Snapshot:
     conn = connect(system)
     try:
-        snap = read_directory(conn, system)
+        return read_directory(conn, system)
     except LDAPException as exc:
         raise ServiceError(
             f"Cannot read {system.ldap_people_dn} or {_groups_dn(system)} in the directory: "
@@ -319,7 +325,45 @@ def preview(system: System) -> list[dict[str, Any]]:
         ) from None
     finally:
         conn.unbind()
-    return plan_changes(system, snap)
+
+
+def preview(system: System) -> list[dict[str, Any]]:
+    return plan_changes(system, _read(system))
+
+
+def leaver_changes(
+    system: System, account_ids: list[int], *, as_disabled: bool
+) -> list[dict[str, Any]]:
+    """The directory changes that disabling these leavers' accounts makes, and nothing else.
+
+    The hourly deadline run writes only these (other pending differences wait for a person
+    to preview and apply them); with ``as_disabled`` the accounts still live in Warden are
+    treated as disabled, which is the dry run the leavers' board shows beforehand. Each
+    entry gets ``shadowExpire`` and leaves its groups; a group left with no member goes.
+    """
+    snap = _read(system)
+    ids = frozenset(account_ids)
+    plan = plan_changes(system, snap, ids if as_disabled else frozenset())
+    usernames = set(Account.objects.filter(pk__in=ids).values_list("username", flat=True))
+    dns = {
+        (snap.people[u].dn if u in snap.people else person_dn(system, u)).lower() for u in usernames
+    }
+    members = {gdn.lower(): have for gdn, have in snap.groups.values()}
+    chosen: list[dict[str, Any]] = []
+    for change in plan:
+        op = change["op"]
+        if op == "disable" and change["account"] in ids:
+            chosen.append(change)
+        elif op == "group_members":
+            remove = [d for d in change["remove"] if d.lower() in dns]
+            if remove:
+                cn = change["detail"].split(":", 1)[0]
+                chosen.append(
+                    change | {"add": [], "remove": remove, "detail": f"{cn}: −{len(remove)}"}
+                )
+        elif op == "group_delete" and members.get(change["dn"].lower(), set()) <= dns:
+            chosen.append(change)
+    return chosen
 
 
 def _apply_one(conn: Connection, change: dict[str, Any]) -> None:

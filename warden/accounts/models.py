@@ -326,3 +326,23 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class PasswordHistory(models.Model):
+    """The hash of a password a Warden user has had, so it is not used again.
+
+    Seed 000 "ICT Access Control" and 001 §8i ask for passwords changed and not recycled;
+    ``accounts.passwords.PasswordHistoryValidator`` keeps the last ``PASSWORD_HISTORY``
+    hashes (never the passwords) and refuses a new password matching one of them.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    password_hash = models.CharField(max_length=256)
+    set_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-set_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-set_at"], name="accounts_pwhistory_user")]
+
+    def __str__(self) -> str:
+        return f"Earlier password of {self.user}"

@@ -14,9 +14,13 @@ import hashlib
 import os
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.password_validation import CommonPasswordValidator
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from warden.core.models import School
 from warden.core.passwords import school_policy
@@ -67,7 +71,63 @@ def candidate_problems(school: School, candidate: str) -> list[str]:
     if candidate.lower().strip() in _common_passwords():
         problems.append("This is one of the most common passwords; choose something less obvious.")
     if is_breached(candidate):
-        problems.append(
-            "This password has appeared in a data breach; choose one that has not been used."
-        )
+        problems.append(BREACHED_WORDS)
     return problems
+
+
+# --- Warden's own sign-ins -------------------------------------------------------------------
+
+# Seed 000 "ICT Access Control", 001 §8i, 004 "Password Security": a password is not
+# recycled. The last five (the current one among them) may not be chosen again.
+PASSWORD_HISTORY = 5
+BREACHED_WORDS = "This password has appeared in a data breach; choose one that has not been used."
+
+
+class BreachedPasswordValidator:
+    """Refuses a Warden password on the breached-password list (``is_breached``)."""
+
+    def validate(self, password: str, user: Any = None) -> None:
+        if is_breached(password):
+            raise ValidationError(BREACHED_WORDS, code="password_breached")
+
+    def get_help_text(self) -> str:
+        return "It must not be a password that has appeared in a data breach."
+
+
+class PasswordHistoryValidator:
+    """Refuses a user's current or recent passwords, and records each new one's hash."""
+
+    def validate(self, password: str, user: Any = None) -> None:
+        if user is None or getattr(user, "pk", None) is None:
+            return
+        from warden.accounts.models import PasswordHistory
+
+        hashes = list(
+            PasswordHistory.objects.filter(user_id=user.pk).values_list("password_hash", flat=True)[
+                :PASSWORD_HISTORY
+            ]
+        )
+        if user.password:
+            hashes.append(user.password)
+        if any(check_password(password, old) for old in hashes):
+            raise ValidationError(
+                f"Choose a password you have not used before: your last {PASSWORD_HISTORY} "
+                "passwords cannot be used again.",
+                code="password_reused",
+            )
+
+    def password_changed(self, password: str, user: Any = None) -> None:
+        if user is None or getattr(user, "pk", None) is None or not user.password:
+            return
+        from warden.accounts.models import PasswordHistory
+
+        PasswordHistory.objects.create(
+            user_id=user.pk, password_hash=user.password, set_at=timezone.now()
+        )
+        keep = PasswordHistory.objects.filter(user_id=user.pk).values_list("pk", flat=True)[
+            :PASSWORD_HISTORY
+        ]
+        PasswordHistory.objects.filter(user_id=user.pk).exclude(pk__in=list(keep)).delete()
+
+    def get_help_text(self) -> str:
+        return f"It must differ from your last {PASSWORD_HISTORY} passwords."

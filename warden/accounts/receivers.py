@@ -17,3 +17,15 @@ def on_person_leaving(
     from warden.accounts.services import leaver_deadlines_set
 
     leaver_deadlines_set(actor=actor, person=person, leaving_date=leaving_date)
+
+
+def on_user_logged_in(sender: Any, *, request: Any, user: User, **_: Any) -> None:
+    """A sign-in whose password is on the breached-password list: the sign-in guard holds
+    the user at the password change until they choose another (seed 004 "Password
+    Security": change a password at once if it may be known to others)."""
+    from warden.accounts.passwords import is_breached
+    from warden.accounts.services import sign_in_password_breached
+
+    password = request.POST.get("password", "") if request is not None else ""
+    if password and is_breached(password):
+        sign_in_password_breached(user=user)

@@ -11,11 +11,23 @@ import datetime as dt
 
 from django.utils import timezone
 
-from warden.accounts.models import REMOVAL_WINDOW_HOURS, System
+from warden.accounts.models import REMOVAL_WINDOW_HOURS, System, SystemKind
 from warden.core.access import AnyUser, has_perm
 from warden.core.models import School
 from warden.core.roles import Perm
 from warden.people.models import STAFF_TYPES, TEMPORARY_TYPES, Person, PersonType, Status
+
+
+def is_remote_access(system: System) -> bool:
+    """Remote access to school systems (seed 000 "Remote Access": Home Access Plus, a VPN):
+    a system of the remote kind, or one marked as remote access for named staff."""
+    return system.kind == SystemKind.REMOTE or system.remote_access
+
+
+REMOTE_LEAVER_WORDS = (
+    "Remote access to school systems is restricted to those specified staff who need access "
+    "and removed immediately when a staff member leaves the school (ICT policy, Remote Access)."
+)
 
 
 def holder_refusal(system: System, person: Person, *, today: dt.date | None = None) -> str | None:

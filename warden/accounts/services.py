@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from warden.accounts import rules
@@ -31,6 +31,7 @@ from warden.accounts.models import (
     AccountsSettings,
     AccountState,
     ApiToken,
+    Connector,
     DirectorySync,
     LeaverCompletion,
     SupplyPasswordChange,
@@ -612,12 +613,24 @@ def leaver_deadlines_set(*, actor: User | None, person: Person, leaving_date: dt
     leaving). A changed leaving date moves the deadline and re-arms the overdue notice.
     """
     deadline = removal_deadline_for(person, leaving_date)
+    # Remote access has no window (seed 000 "Remote Access": "removed immediately when a
+    # staff member leaves"): it ends when leaving is recorded for a leaving day that has
+    # come, and otherwise at the end of the leaving day, when the hourly run disables it.
+    leaves_at = end_of_day(leaving_date, person.school)
+    left = leaving_date <= timezone.localdate(timezone.now(), ZoneInfo(person.school.timezone))
     changed = 0
-    for account in Account.objects.select_for_update().filter(person=person, state__in=LIVE_STATES):
-        if account.removal_deadline == deadline:
+    accounts = Account.objects.select_for_update().filter(person=person, state__in=LIVE_STATES)
+    for account in accounts.select_related("system"):
+        remote = rules.is_remote_access(account.system)
+        if remote and left:
+            account_disable(actor=actor, account=account, reason=rules.REMOTE_LEAVER_WORDS)
+            changed += 1
+            continue
+        wanted = leaves_at if remote else deadline
+        if account.removal_deadline == wanted:
             continue
         before = snapshot(account)
-        account.removal_deadline = deadline
+        account.removal_deadline = wanted
         account.overdue_notified_at = None
         account.save(update_fields=["removal_deadline", "overdue_notified_at", "updated_at"])
         _log(actor, "account.removal_deadline_set", account, before)
@@ -664,6 +677,20 @@ class DeadlineReport:
     notified: int = 0
     expired: int = 0
     schools_told: list[str] = field(default_factory=list)
+    # Leavers' accounts disabled at their deadline: remote access, and accounts on a
+    # directory Warden is connected to (disabled there too).
+    disabled: int = 0
+    directory_errors: list[str] = field(default_factory=list)
+
+
+def automatic_at_deadline(system: System) -> bool:
+    """Whether a leaver's account on ``system`` is disabled by Warden itself when its
+    removal deadline passes (seed 001 §8g; 000 "Remote Access"): remote access, and any
+    system whose directory Warden is connected to. Others are e-mailed to the ICT manager
+    and SIRO to remove by hand."""
+    return rules.is_remote_access(system) or (
+        system.connector == Connector.LDAP and system.is_active
+    )
 
 
 def leaver_notice_recipients(school: School) -> list[str]:
@@ -699,6 +726,7 @@ def deadlines_process(
     for account in live.filter(expires_at__lte=now).select_related("person", "system"):
         account_disable(actor=None, account=account, reason="Expired")
         report.expired += 1
+    _disable_at_deadline(live, now, report)
     overdue = (
         live.filter(removal_deadline__lt=now, overdue_notified_at__isnull=True)
         .select_related("school", "school__trust", "person", "system")
@@ -712,6 +740,100 @@ def deadlines_process(
             report.notified += len(accounts)
             report.schools_told.append(accounts[0].school.name)
     return report
+
+
+def _disable_at_deadline(live: QuerySet[Account], now: dt.datetime, report: DeadlineReport) -> None:
+    """Disable leavers' accounts past their deadline where Warden can (``automatic_at_deadline``),
+    then write each connected directory's part of it: only those accounts' entries, the
+    changes the leavers' board previewed (``leaver_directory_preview``)."""
+    by_system: dict[int, list[Account]] = {}
+    for account in live.filter(removal_deadline__lt=now).select_related("system", "person"):
+        if not automatic_at_deadline(account.system):
+            continue
+        account_disable(
+            actor=None,
+            account=account,
+            reason="Leaver: removal deadline passed (ICT security policy §8g)",
+        )
+        report.disabled += 1
+        if account.system.connector == Connector.LDAP:
+            by_system.setdefault(account.system_id, []).append(account)
+    for accounts in by_system.values():
+        sync = _directory_leavers_apply(accounts[0].system, [a.pk for a in accounts])
+        if sync.error:
+            report.directory_errors.append(f"{accounts[0].system}: {sync.error}")
+
+
+def _directory_leavers_apply(system: System, account_ids: list[int]) -> DirectorySync:
+    """Write the disabling of these (already disabled) accounts to the directory, audited as
+    a sync by Warden; a directory that cannot be reached is recorded as a failed sync."""
+    from warden.accounts import directory
+
+    now = timezone.now()
+    try:
+        changes = directory.leaver_changes(system, account_ids, as_disabled=False)
+    except ServiceError as exc:
+        changes, applied, error = [], 0, exc.message
+    else:
+        applied, error = directory.apply_changes(system, changes) if changes else (0, "")
+    with transaction.atomic():
+        sync = DirectorySync.objects.create(
+            school=system.school,
+            system=system,
+            planned_at=now,
+            changes=changes,
+            state=SyncState.FAILED if error else SyncState.APPLIED,
+            applied_at=timezone.now(),
+            applied_count=applied,
+            error=error,
+        )
+        audit_log(
+            actor=None,
+            action="directory_sync.failed" if error else "directory_sync.applied",
+            obj=sync,
+            changes={"leavers": [None, account_ids], "applied": [None, applied]},
+        )
+    return sync
+
+
+def leaver_directory_preview(school: School) -> list[LeaverDirectoryPreview]:
+    """The dry run of what the hourly run will write to each connected directory when the
+    leavers' deadlines pass: per system, the leavers' accounts still live there and the
+    directory changes disabling them makes (nothing is written)."""
+    from warden.accounts import directory
+
+    pending = (
+        Account.objects.filter(
+            school=school,
+            state__in=LIVE_STATES,
+            removal_deadline__isnull=False,
+            system__connector=Connector.LDAP,
+            system__is_active=True,
+        )
+        .select_related("system", "person")
+        .order_by("system__name", "removal_deadline", "pk")
+    )
+    by_system: dict[int, list[Account]] = {}
+    for account in pending:
+        by_system.setdefault(account.system_id, []).append(account)
+    previews = []
+    for accounts in by_system.values():
+        system = accounts[0].system
+        try:
+            changes = directory.leaver_changes(system, [a.pk for a in accounts], as_disabled=True)
+        except ServiceError as exc:
+            previews.append(LeaverDirectoryPreview(system, accounts, [], exc.message))
+        else:
+            previews.append(LeaverDirectoryPreview(system, accounts, changes, ""))
+    return previews
+
+
+@dataclass
+class LeaverDirectoryPreview:
+    system: System
+    accounts: list[Account]
+    changes: list[dict[str, Any]]
+    error: str
 
 
 @transaction.atomic
@@ -788,6 +910,18 @@ def agreements_enforce(
             )
             suspended += 1
     return suspended
+
+
+# --- Warden sign-ins -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def sign_in_password_breached(*, user: User) -> None:
+    """The password a user just signed in with is on the breached-password list: they must
+    change it before anything else (the sign-in guard holds ``must_change_password``)."""
+    User.objects.filter(pk=user.pk).update(must_change_password=True)
+    user.must_change_password = True
+    audit_log(actor=user, action="user.password_breached", obj=user)
 
 
 # --- Generic supply account, reviews, tokens ------------------------------------------------

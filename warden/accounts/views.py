@@ -494,6 +494,7 @@ def leavers(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     require_perm(request.user, Perm.LEAVERS_VIEW, school)
     show_done = request.GET.get("done") == "1"
+    can_sync = has_perm(request.user, Perm.DIRECTORY_SYNC, school)
     return render(
         request,
         "accounts/leavers.html",
@@ -503,6 +504,9 @@ def leavers(request: HttpRequest) -> HttpResponse:
             "show_done": show_done,
             "window": services.accounts_settings(school).removal_window_hours,
             "can_provision": has_perm(request.user, Perm.ACCOUNTS_PROVISION, school),
+            # The dry run of what the deadline will write to each connected directory,
+            # for the ICT manager to check beforehand (it reads the directory, never writes).
+            "directory_previews": services.leaver_directory_preview(school) if can_sync else [],
             "now": timezone.now(),
         },
     )

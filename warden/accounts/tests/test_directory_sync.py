@@ -6,14 +6,16 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from ldap3 import BASE, Connection, Server
 
 from warden.accounts import services
-from warden.accounts.models import DirectorySync, SyncState, System
+from warden.accounts.models import AccountState, DirectorySync, SyncState, System
 from warden.accounts.tests.conftest import Slapd
 from warden.accounts.tests.helpers import active_account
+from warden.cli import main as warden
 from warden.core.models import AuditEntry
 from warden.people.services import person_set_leaving
 from warden.testing.factories import PersonFactory, PupilFactory
@@ -189,3 +191,38 @@ def test_an_unreachable_directory_is_a_refusal_not_a_crash(school, ict_manager, 
     )
     assert b"Cannot connect to the directory" in response.content
     assert not DirectorySync.objects.exists()
+
+
+def test_at_the_deadline_a_leavers_directory_account_is_disabled_after_a_dry_run_on_the_board(
+    school, ldap_system, slapd, ict_manager, client_for, capsys
+):
+    stayer = PersonFactory.create(school=school, first_name="Harper", last_name="Stays")
+    leaver = PersonFactory.create(school=school, first_name="Indy", last_name="Leaves")
+    active_account(stayer, ldap_system, username="h.stays")
+    account = active_account(leaver, ldap_system, username="i.leaves")
+    _sync(ldap_system)
+    # A joiner waits for a person to preview and apply: the deadline run leaves them alone.
+    joiner = PersonFactory.create(school=school, first_name="Jules", last_name="Joins")
+    active_account(joiner, ldap_system, username="j.joins")
+    conn = _ldap(slapd)
+    leaver_dn = f"uid=i.leaves,{slapd.people_dn}"
+
+    person_set_leaving(actor=None, person=leaver, leaving_date=timezone.localdate())
+    board = client_for(ict_manager).get(reverse("accounts:leavers")).content.decode()
+    assert "What the deadlines will change in Network sign-in" in board
+    assert "disable i.leaves" in board and "staff: −1" in board
+    assert "j.joins" not in board  # only the leavers' part
+    assert not _entry(conn, leaver_dn, "shadowExpire").get("shadowExpire")  # a dry run
+
+    account.refresh_from_db()
+    assert account.removal_deadline is not None
+    with time_machine.travel(account.removal_deadline + dt.timedelta(minutes=1), tick=False):
+        warden(["accounts", "deadlines"])
+    assert "1 leavers' accounts disabled at their deadline" in capsys.readouterr().out
+    account.refresh_from_db()
+    assert account.state == AccountState.DISABLED
+    assert _entry(conn, leaver_dn, "shadowExpire")["shadowExpire"] == 1
+    assert leaver_dn.lower() not in _members(conn, slapd, "staff")
+    assert f"uid=h.stays,{slapd.people_dn}".lower() in _members(conn, slapd, "staff")
+    assert _entry(conn, f"uid=j.joins,{slapd.people_dn}") is None
+    assert DirectorySync.objects.filter(state=SyncState.APPLIED, applied_by=None).exists()

@@ -22,8 +22,9 @@ def school_by_slug(slug: str) -> School:
 
 class Command(BaseCommand):
     help = (
-        "deadlines: e-mail the ICT manager and SIRO about leavers' accounts past their removal "
-        "deadline (once per account) and disable expired supply, visitor and contractor "
+        "deadlines: disable leavers' remote access and accounts on connected directories at "
+        "their removal deadline, e-mail the ICT manager and SIRO about the other leavers' "
+        "accounts past it (once per account) and disable expired supply, visitor and contractor "
         "accounts. enforce: suspend the accounts of people past the agreement grace period, "
         "where the school turned automatic suspension on. daily: queue both for the worker."
     )
@@ -40,9 +41,12 @@ class Command(BaseCommand):
                 with audit_context(via="cli", acting_school=school):
                     report = deadlines_process(school=school)
                 self.stdout.write(
+                    f"{report.disabled} leavers' accounts disabled at their deadline, "
                     f"{report.notified} overdue accounts reported, "
                     f"{report.expired} expired accounts disabled."
                 )
+                for error in report.directory_errors:
+                    self.stderr.write(f"Directory not updated: {error}")
             elif action == "enforce":
                 if school is None:
                     raise CommandError("enforce needs --school SLUG.")
