@@ -58,7 +58,8 @@ class User(AbstractUser):
     """Someone who operates Warden: staff with a role, governors, trust administrators."""
 
     must_change_password = models.BooleanField(
-        default=False, help_text="Set for temporary passwords, which must be changed at first sign-in."
+        default=False,
+        help_text="Set for temporary passwords, which must be changed at first sign-in.",
     )
 
     class Meta:

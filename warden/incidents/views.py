@@ -68,9 +68,9 @@ from warden.incidents.models import (
 )
 from warden.incidents.playbooks import PLAYBOOKS
 from warden.monitoring.models import Violation
+from warden.monitoring.selectors.monitoring import proposed_routes
 from warden.monitoring.services.monitoring import exclusion_create
 from warden.people.models import Person
-from warden.monitoring.selectors.monitoring import proposed_routes
 
 PAGE_SIZE = 25
 
@@ -262,9 +262,9 @@ def _render_detail(
         context |= {
             "person_form": InvolvementForm(people=_people(school)),
             "severity_form": SeverityForm(initial={"severity": incident.severity or None}),
+            "suspendable": selectors.accounts_a_suspension_would_suspend(incident),
             "status_form": StatusForm(initial={"status": incident.status}),
             "close_form": close_form or CloseForm(),
-            "suspendable": selectors.accounts_a_suspension_would_suspend(incident),
             "sanction_form": SanctionForm(
                 people=subjects, initial={"starts_on": timezone.localdate()}
             ),
@@ -696,11 +696,11 @@ def triage_detail(request: HttpRequest, violation_pk: int) -> HttpResponse:
             "violation": violation,
             "triage": triage,
             "can_triage": can_triage and triage.state in {TriageState.UNVIEWED, TriageState.VIEWED},
+            "can_raise_welfare": has_perm(request.user, Perm.WELFARE_MANAGE, school),
+            "proposed_route": proposed_routes([violation])[violation.pk],
             "can_see_incident": triage.incident is not None
             and has_perm(request.user, Perm.INCIDENTS_VIEW, school),
             "exclusion_url": _exclusion_url(request, school),
-            "can_raise_welfare": has_perm(request.user, Perm.WELFARE_MANAGE, school),
-            "proposed_route": proposed_routes([violation])[violation.pk],
             "action_form": TriageActionForm(incidents=_joinable(request, school)),
             "due_at": rules.triage_due_at(violation.created_at, school.timezone),
         },

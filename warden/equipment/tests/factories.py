@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 
+from warden.core.models import School
 from warden.equipment.models import (
     Asset,
     AssetType,
@@ -11,6 +14,7 @@ from warden.equipment.models import (
     Location,
     SoftwareProduct,
 )
+from warden.people.models import Person
 from warden.testing.factories import SchoolFactory
 
 
@@ -65,7 +69,7 @@ class ProductFactory(factory.django.DjangoModelFactory[SoftwareProduct]):
     seats = 10
 
 
-def signed_staff(school, **fields):  # type: ignore[no-untyped-def]
+def signed_staff(school: School, **fields: Any) -> Person:
     """A member of staff whose staff acceptable-use agreement is current, so they may borrow."""
     from warden.agreements.testing import sign_current
     from warden.testing.factories import PersonFactory
