@@ -139,7 +139,7 @@ LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:dashboard"
 LOGOUT_REDIRECT_URL = "core:login"
 
-# Seed 001 §8j: workstations log off after 15 idle minutes; Warden's sessions do the same.
+# Policy duty "Idle sessions end after 15 minutes" (docs/policy-map.md).
 IDLE_MINUTES = env_int("WARDEN_IDLE_MINUTES", 15)
 SESSION_COOKIE_AGE = IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True

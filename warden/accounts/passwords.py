@@ -77,8 +77,8 @@ def candidate_problems(school: School, candidate: str) -> list[str]:
 
 # --- Warden's own sign-ins -------------------------------------------------------------------
 
-# Seed 000 "ICT Access Control", 001 §8i, 004 "Password Security": a password is not
-# recycled. The last five (the current one among them) may not be chosen again.
+# Policy duty "Passwords changed, not reused" (docs/policy-map.md). The last five (the
+# current one among them) may not be chosen again.
 PASSWORD_HISTORY = 5
 BREACHED_WORDS = "This password has appeared in a data breach; choose one that has not been used."
 

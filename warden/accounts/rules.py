@@ -19,8 +19,9 @@ from warden.people.models import STAFF_TYPES, TEMPORARY_TYPES, Person, PersonTyp
 
 
 def is_remote_access(system: System) -> bool:
-    """Remote access to school systems (seed 000 "Remote Access": Home Access Plus, a VPN):
-    a system of the remote kind, or one marked as remote access for named staff."""
+    """Remote access to school systems (Home Access Plus, a VPN; policy duty "Remote access
+    only for named staff", docs/policy-map.md): a system of the remote kind, or one marked
+    as remote access for named staff."""
     return system.kind == SystemKind.REMOTE or system.remote_access
 
 

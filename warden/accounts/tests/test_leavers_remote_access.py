@@ -1,6 +1,6 @@
-"""Leavers' remote access ends when they leave, not at the 48-hour deadline (seed 000
-"Remote Access": "removed immediately when a staff member leaves the school"), and the
-hourly run disables what Warden can at the deadline (seed 001 §8g)."""
+"""Leavers' remote access ends when they leave, not at the 48-hour deadline (policy duty
+"Remote access only for named staff"), and the hourly run disables what Warden can at the
+deadline (duty "Leavers' accounts removed within 48 hours"; docs/policy-map.md)."""
 
 from __future__ import annotations
 
