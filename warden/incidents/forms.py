@@ -269,8 +269,8 @@ class TriageActionForm(forms.Form):
     kind = forms.ChoiceField(
         label="Kind of new incident",
         required=False,
-        choices=IncidentKind.choices,
-        initial=IncidentKind.OFFENSIVE_MATERIAL,
+        choices=[("", "Choose the kind…"), *IncidentKind.choices],
+        help_text="Needed to open a new incident: say what happened, Warden does not guess.",
     )
     title = forms.CharField(label="Title of new incident", required=False, max_length=200)
     incident = forms.ModelChoiceField(

@@ -744,10 +744,15 @@ def triage_bulk(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Joined to {incident.reference}.")
             return redirect("incidents:detail", incident_pk=incident.pk)
         else:
+            if not data["kind"]:
+                raise ServiceError(
+                    "Choose the kind of incident to open (what happened: offensive material, "
+                    "cyberbullying, a security breach...)."
+                )
             incident = services.triage_escalate(
                 actor=actor,
                 violations=violations,
-                kind=data["kind"] or "offensive_material",
+                kind=data["kind"],
                 title=data["title"],
                 reason=data["reason"],
             )

@@ -173,3 +173,17 @@ def test_the_weekly_report_needs_a_school(capsys):
     with pytest.raises(SystemExit):
         warden(["incidents", "weekly-report"])
     assert "--school SLUG" in capsys.readouterr().err
+
+
+def test_quick_escalation_asks_for_the_kind_instead_of_picking_one(school, dsl, pupil, client_for):
+    violation = violation_at(school, severity=4, person=pupil, category="gambling")
+    client = client_for(dsl)
+    form = client.get(reverse("incidents:triage")).content.decode()
+    assert "Choose the kind…" in form
+    response = client.post(
+        reverse("incidents:triage_act"),
+        {"violation": [violation.pk], "action": "escalate_new", "title": "Betting sites"},
+        follow=True,
+    )
+    assert "Choose the kind of incident to open" in response.content.decode()
+    assert not Incident.objects.exists()

@@ -207,12 +207,24 @@ class RequestForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     wanted_until = forms.DateTimeField(label="Needed until", widget=DATETIME)
 
-    def __init__(self, *args: Any, school: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, school: Any, own_group: FilterGroup | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         group_field = self.fields["group"]
         assert isinstance(group_field, forms.ModelChoiceField)
-        group_field.queryset = FilterGroup.objects.filter(school=school)
+        group_field.queryset = unblockable_groups(school)
+        if own_group is not None:
+            group_field.initial = own_group.pk
         self.fields["wanted_until"].initial = in_hours(24)
+
+
+def unblockable_groups(school: Any) -> Any:
+    """The groups an unblocking can be for: not "No internet", which holds pupils whose
+    internet is withdrawn as a sanction (unblocking a site for them would undo it)."""
+    from warden.monitoring.services.filtering import NO_INTERNET_SLUG
+
+    return FilterGroup.objects.filter(school=school).exclude(slug=NO_INTERNET_SLUG)
 
 
 class ApproveForm(forms.Form):
@@ -229,7 +241,7 @@ class ApproveForm(forms.Form):
         super().__init__(*args, **kwargs)
         group_field = self.fields["group"]
         assert isinstance(group_field, forms.ModelChoiceField)
-        group_field.queryset = FilterGroup.objects.filter(school=school)
+        group_field.queryset = unblockable_groups(school)
 
 
 class RefuseForm(forms.Form):

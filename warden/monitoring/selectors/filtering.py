@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from warden.core.models import AuditEntry, School
+from warden.core.models import AuditEntry, School, User
 from warden.engine.categories import CATEGORIES, Category
 from warden.monitoring import conf
 from warden.monitoring.models.filtering import (
@@ -172,3 +172,16 @@ def assignments_of(person: Any, limit: int = 10) -> list[FilterGroupAssignment]:
         .select_related("group", "created_by", "removed_by")
         .order_by("-starts_at", "-pk")[:limit]
     )
+
+
+def own_filter_group(user: User, school: School) -> FilterGroup | None:
+    """The filter group the user's own person record falls in at ``school`` (by the groups'
+    rules, in order), or None when they have no person record there."""
+    from warden.monitoring.services.filtering_snapshot import first_group
+    from warden.people.models import Person
+
+    person = Person.objects.filter(school=school, user=user).first()
+    if person is None:
+        return None
+    groups = list(FilterGroup.objects.filter(school=school).order_by("position", "pk"))
+    return first_group(groups, person.person_type, person.year_group)

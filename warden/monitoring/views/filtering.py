@@ -69,6 +69,7 @@ from warden.monitoring.selectors.filtering import (
     groups_at,
     list_imports_at,
     lists_at,
+    own_filter_group,
     requests_at,
     snapshot_status,
 )
@@ -550,7 +551,9 @@ def filter_request_list(request: HttpRequest) -> HttpResponse:
     if not sees_all:
         require_perm(user, Perm.FILTERING_REQUEST, school)
     can_request = has_perm(user, Perm.FILTERING_REQUEST, school)
-    form = RequestForm(request.POST or None, school=school)
+    form = RequestForm(
+        request.POST or None, school=school, own_group=own_filter_group(user, school)
+    )
     if request.method == "POST":
         require_perm(user, Perm.FILTERING_REQUEST, school)
         if form.is_valid():
