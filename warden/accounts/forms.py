@@ -236,6 +236,16 @@ class SettingsForm(forms.Form):
         required=False,
         help_text="Needed to switch it off; shown on the headteacher's home page.",
     )
+    password_max_age_days = forms.IntegerField(
+        label="Days before a Warden password must be changed",
+        min_value=0,
+        max_value=365,
+        required=False,
+        help_text="The school's policies say every 3 months (90 days). The National Cyber "
+        "Security Centre advises against forced regular changes, which lead to weaker "
+        "passwords: enter 0 to ask for a change only when a password may be compromised "
+        "(a breached password is always changed at once).",
+    )
 
 
 class TokenForm(forms.Form):

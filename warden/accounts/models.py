@@ -197,6 +197,13 @@ class AccountsSettings(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     auto_suspend_pause_reason = models.CharField(max_length=300, blank=True)
+    # Seed 000 "ICT Access Control", 002 §3.4: passwords changed every 3 months. NCSC advises
+    # against forced expiry, so a school may choose 0: change only when compromised.
+    password_max_age_days = models.PositiveSmallIntegerField(
+        "Days before a Warden password must be changed",
+        default=90,
+        help_text="0: only when it may be compromised (NCSC's advice).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

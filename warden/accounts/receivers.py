@@ -20,12 +20,19 @@ def on_person_leaving(
 
 
 def on_user_logged_in(sender: Any, *, request: Any, user: User, **_: Any) -> None:
-    """A sign-in whose password is on the breached-password list: the sign-in guard holds
-    the user at the password change until they choose another (seed 004 "Password
-    Security": change a password at once if it may be known to others)."""
+    """A sign-in whose password is on the breached-password list, or older than the
+    school's maximum age: the sign-in guard holds the user at the password change until
+    they choose another (seed 004 "Password Security": change a password at once if it may
+    be known to others; seed 000 "ICT Access Control": every 3 months by default)."""
     from warden.accounts.passwords import is_breached
-    from warden.accounts.services import sign_in_password_breached
+    from warden.accounts.services import (
+        password_expired,
+        sign_in_password_breached,
+        sign_in_password_expired,
+    )
 
     password = request.POST.get("password", "") if request is not None else ""
     if password and is_breached(password):
         sign_in_password_breached(user=user)
+    elif password_expired(user):
+        sign_in_password_expired(user=user)

@@ -34,6 +34,7 @@ from warden.accounts.models import (
     Connector,
     DirectorySync,
     LeaverCompletion,
+    PasswordHistory,
     SupplyPasswordChange,
     SyncState,
     System,
@@ -83,6 +84,7 @@ def accounts_settings_update(
     removal_window_hours: int,
     auto_suspend: bool,
     pause_reason: str = "",
+    password_max_age_days: int | None = None,
 ) -> AccountsSettings:
     """Change the leavers' removal window and automatic suspension for one school.
 
@@ -111,6 +113,14 @@ def accounts_settings_update(
         current.auto_suspend_pause_reason = ""
     current.removal_window_hours = removal_window_hours
     current.auto_suspend = auto_suspend
+    if password_max_age_days is not None:
+        if not 0 <= password_max_age_days <= 365:
+            raise ServiceError(
+                "Give the days between password changes, from 1 to 365, or 0 for only when "
+                "a password may be compromised.",
+                field_errors={"password_max_age_days": ["Choose 0 to 365 days."]},
+            )
+        current.password_max_age_days = password_max_age_days
     changes = diff(before, snapshot(current))
     if changes:
         current.save()
@@ -922,6 +932,28 @@ def sign_in_password_breached(*, user: User) -> None:
     User.objects.filter(pk=user.pk).update(must_change_password=True)
     user.must_change_password = True
     audit_log(actor=user, action="user.password_breached", obj=user)
+
+
+def password_expired(user: User, *, now: dt.datetime | None = None) -> bool:
+    """Whether the user's Warden password is older than the strictest maximum age among
+    their schools (0 at a school: never for age alone). Age counts from the last change
+    Warden recorded; a password set before Warden kept them has no age yet."""
+    from warden.core.access import schools_for
+
+    ages = [accounts_settings(school).password_max_age_days for school in schools_for(user)]
+    limits = [days for days in ages if days]
+    last = PasswordHistory.objects.filter(user=user).values_list("set_at", flat=True).first()
+    if not limits or last is None:
+        return False
+    return (now or timezone.now()) - last > dt.timedelta(days=min(limits))
+
+
+@transaction.atomic
+def sign_in_password_expired(*, user: User) -> None:
+    """The user's password is past the school's maximum age: change it before anything else."""
+    User.objects.filter(pk=user.pk).update(must_change_password=True)
+    user.must_change_password = True
+    audit_log(actor=user, action="user.password_expired", obj=user)
 
 
 # --- Generic supply account, reviews, tokens ------------------------------------------------

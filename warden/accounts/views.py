@@ -629,6 +629,7 @@ def accounts_settings(request: HttpRequest) -> HttpResponse:
         initial={
             "removal_window_hours": current.removal_window_hours,
             "auto_suspend": current.auto_suspend,
+            "password_max_age_days": current.password_max_age_days,
         },
     )
     if request.method == "POST" and form.is_valid():

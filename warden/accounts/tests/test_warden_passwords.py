@@ -3,11 +3,13 @@ used again (seed 000 "ICT Access Control"; 001 §8i; 004 "Password Security").""
 
 from __future__ import annotations
 
+import datetime as dt
 from itertools import pairwise
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from warden.accounts.models import PasswordHistory
 from warden.accounts.passwords import PASSWORD_HISTORY
@@ -70,3 +72,33 @@ def test_none_of_the_last_five_passwords_can_be_chosen_again(governor):
     assert PasswordHistory.objects.filter(user=governor).count() == PASSWORD_HISTORY
     assert all(PASSWORD not in h.password_hash for h in PasswordHistory.objects.all())
     assert _change(client, current, PASSWORD).status_code == 302
+
+
+def test_a_password_older_than_the_schools_maximum_age_must_be_changed_at_sign_in(
+    school, governor, ict_manager, client_for
+):
+    settings_page = client_for(ict_manager).get(reverse("accounts:settings")).content.decode()
+    assert "National Cyber Security Centre advises against forced regular changes" in settings_page
+    PasswordHistory.objects.filter(user=governor).update(
+        set_at=timezone.now() - dt.timedelta(days=91)
+    )
+    client = _sign_in("governor", PASSWORD)
+    assert client.get(reverse("core:dashboard"))["Location"] == reverse("core:password_change")
+    assert AuditEntry.objects.filter(action="user.password_expired").exists()
+    assert _change(client, PASSWORD, "Kestrel-Meadow-81").status_code == 302
+    assert client.get(reverse("core:dashboard")).status_code == 200
+
+
+def test_a_school_following_ncsc_advice_asks_for_no_change_for_age_alone(
+    school, governor, ict_manager, client_for
+):
+    saved = client_for(ict_manager).post(
+        reverse("accounts:settings"),
+        {"removal_window_hours": 48, "auto_suspend": "on", "password_max_age_days": 0},
+    )
+    assert saved.status_code == 302
+    PasswordHistory.objects.filter(user=governor).update(
+        set_at=timezone.now() - dt.timedelta(days=400)
+    )
+    client = _sign_in("governor", PASSWORD)
+    assert client.get(reverse("core:dashboard")).status_code == 200
