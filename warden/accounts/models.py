@@ -197,8 +197,9 @@ class AccountsSettings(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     auto_suspend_pause_reason = models.CharField(max_length=300, blank=True)
-    # Seed 000 "ICT Access Control", 002 §3.4: passwords changed every 3 months. NCSC advises
-    # against forced expiry, so a school may choose 0: change only when compromised.
+    # Policy duty "Passwords changed, not reused" (docs/policy-map.md): every 3 months by
+    # default. NCSC advises against forced expiry, so a school may choose 0: change only
+    # when compromised.
     password_max_age_days = models.PositiveSmallIntegerField(
         "Days before a Warden password must be changed",
         default=90,
@@ -338,7 +339,7 @@ class ApiToken(models.Model):
 class PasswordHistory(models.Model):
     """The hash of a password a Warden user has had, so it is not used again.
 
-    Seed 000 "ICT Access Control" and 001 §8i ask for passwords changed and not recycled;
+    Policy duty "Passwords changed, not reused" (docs/policy-map.md):
     ``accounts.passwords.PasswordHistoryValidator`` keeps the last ``PASSWORD_HISTORY``
     hashes (never the passwords) and refuses a new password matching one of them.
     """

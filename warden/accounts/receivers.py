@@ -22,8 +22,8 @@ def on_person_leaving(
 def on_user_logged_in(sender: Any, *, request: Any, user: User, **_: Any) -> None:
     """A sign-in whose password is on the breached-password list, or older than the
     school's maximum age: the sign-in guard holds the user at the password change until
-    they choose another (seed 004 "Password Security": change a password at once if it may
-    be known to others; seed 000 "ICT Access Control": every 3 months by default)."""
+    they choose another (policy duties "A breached password is changed at once" and
+    "Passwords changed, not reused", docs/policy-map.md)."""
     from warden.accounts.passwords import is_breached
     from warden.accounts.services import (
         password_expired,

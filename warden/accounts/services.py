@@ -623,9 +623,10 @@ def leaver_deadlines_set(*, actor: User | None, person: Person, leaving_date: dt
     leaving). A changed leaving date moves the deadline and re-arms the overdue notice.
     """
     deadline = removal_deadline_for(person, leaving_date)
-    # Remote access has no window (seed 000 "Remote Access": "removed immediately when a
-    # staff member leaves"): it ends when leaving is recorded for a leaving day that has
-    # come, and otherwise at the end of the leaving day, when the hourly run disables it.
+    # Remote access has no window (policy duty "Remote access only for named staff": removed
+    # immediately when a member of staff leaves): it ends when leaving is recorded for a
+    # leaving day that has come, and otherwise at the end of the leaving day, when the
+    # hourly run disables it.
     leaves_at = end_of_day(leaving_date, person.school)
     left = leaving_date <= timezone.localdate(timezone.now(), ZoneInfo(person.school.timezone))
     changed = 0
@@ -695,9 +696,9 @@ class DeadlineReport:
 
 def automatic_at_deadline(system: System) -> bool:
     """Whether a leaver's account on ``system`` is disabled by Warden itself when its
-    removal deadline passes (seed 001 §8g; 000 "Remote Access"): remote access, and any
-    system whose directory Warden is connected to. Others are e-mailed to the ICT manager
-    and SIRO to remove by hand."""
+    removal deadline passes (duties "Leavers' accounts removed within 48 hours" and "Remote
+    access only for named staff"): remote access, and any system whose directory Warden is
+    connected to. Others are e-mailed to the ICT manager and SIRO to remove by hand."""
     return rules.is_remote_access(system) or (
         system.connector == Connector.LDAP and system.is_active
     )

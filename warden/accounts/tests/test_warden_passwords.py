@@ -1,5 +1,6 @@
 """Warden's own passwords: a breached one is changed at once, and none of the last five is
-used again (seed 000 "ICT Access Control"; 001 §8i; 004 "Password Security")."""
+used again (policy duties "A breached password is changed at once" and "Passwords changed,
+not reused", docs/policy-map.md)."""
 
 from __future__ import annotations
 
