@@ -33,6 +33,7 @@ from warden.core.access import (
     schools_for,
 )
 from warden.core.audit import audit_log
+from warden.core.audit_display import describe
 from warden.core.dashboard import panels_for
 from warden.core.errors import ServiceError
 from warden.core.forms import (
@@ -241,7 +242,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         q = form.cleaned_data["q"]
         if q:
             entries = entries.filter(
-                Q(action__icontains=q) | Q(actor_label__icontains=q) | Q(object_repr__icontains=q)
+                Q(action__icontains=q.strip().replace(" ", "_"))
+                | Q(actor_label__icontains=q)
+                | Q(object_repr__icontains=q)
             )
         if form.cleaned_data["date_from"]:
             entries = entries.filter(at__date__gte=form.cleaned_data["date_from"])
@@ -249,7 +252,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             entries = entries.filter(at__date__lte=form.cleaned_data["date_to"])
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     template = "core/audit_list.html#results" if request.htmx else "core/audit_list.html"  # type: ignore[attr-defined]
-    return render(request, template, {"form": form, "page": page, "school": school})
+    context = {"form": form, "page": page, "entries": describe(page), "school": school}
+    return render(request, template, context)
 
 
 # --- users and roles --------------------------------------------------------------------
