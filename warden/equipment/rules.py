@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from warden.core.roles import Role
 from warden.equipment.models import AssetState, AssetType
 
 # How long a one-time link to accept a loan agreement stays valid.
@@ -59,6 +60,11 @@ def permission_needed(*, borrower_is_staff: bool, setting_on: bool) -> bool:
     may switch the step off (it is on by default); it never applies to pupils' loans, which
     carry the loan agreement and their parents' counter-signed acceptable-use agreement."""
     return borrower_is_staff and setting_on
+
+
+# Who gives the two permissions a staff loan needs (``permission_needed``), each once: the
+# ICT security manager ("ict") and the headteacher ("head"). Either may refuse the loan.
+PERMISSION_GIVERS: dict[str, str] = {"ict": Role.ICT_MANAGER, "head": Role.HEADTEACHER}
 
 
 def staff_agreement_refusal(standing_refusal: str | None) -> str | None:

@@ -31,7 +31,7 @@ from warden.core.access import require_perm, roles_by_school
 from warden.core.audit import audit_log, audit_log_many, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.models import School, User
-from warden.core.roles import Perm, Role
+from warden.core.roles import Perm
 from warden.core.tasks import send_email
 from warden.equipment import breach, rules
 from warden.equipment.models import (
@@ -545,17 +545,17 @@ PERMISSION_FIELDS = [
 
 
 def permission_roles(actor: User | None, loan: Loan) -> list[str]:
-    """Which permissions ``actor`` can give this loan: ``ict`` (the ICT security manager)
-    and ``head`` (the headteacher), those not yet given."""
+    """Which permissions ``actor`` can give this loan (``rules.PERMISSION_GIVERS``): ``ict``
+    (the ICT security manager) and ``head`` (the headteacher), those not yet given."""
     if actor is None:
         return []
     roles = roles_by_school(actor).get(loan.school_id, set())
-    given = []
-    if Role.ICT_MANAGER in roles and loan.ict_permission_at is None:
-        given.append("ict")
-    if Role.HEADTEACHER in roles and loan.head_permission_at is None:
-        given.append("head")
-    return given
+    given_at = {"ict": loan.ict_permission_at, "head": loan.head_permission_at}
+    return [
+        giver
+        for giver, role in rules.PERMISSION_GIVERS.items()
+        if role in roles and given_at[giver] is None
+    ]
 
 
 @transaction.atomic
@@ -601,7 +601,7 @@ def loan_permission_refuse(*, actor: User, loan: Loan, reason: str) -> Loan:
     if loan.state != LoanState.AWAITING_PERMISSION:
         raise ServiceError(f"This loan is {loan.get_state_display().lower()}; nothing to refuse.")
     roles = roles_by_school(actor).get(loan.school_id, set())
-    if not roles & {Role.ICT_MANAGER, Role.HEADTEACHER}:
+    if not roles & set(rules.PERMISSION_GIVERS.values()):
         raise PermissionDenied("Only the ICT manager or the headteacher refuses a staff loan.")
     reason = _words(reason)
     if len(reason) < 5:

@@ -7,6 +7,7 @@ Disposal, software and personal devices are in ``views_more.py``; imports in
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -67,6 +68,7 @@ from warden.equipment.models import (
     Asset,
     AssetState,
     ClassSet,
+    Loan,
     LoanState,
     Location,
     LossReport,
@@ -101,6 +103,25 @@ def _people(school: School, *, staff_only: bool = False) -> Any:
 
 def _refused(request: HttpRequest, exc: ServiceError, to: str) -> HttpResponse:
     messages.error(request, exc.message)
+    return redirect(to)
+
+
+def _loan_step(
+    request: HttpRequest,
+    loan: Loan,
+    step: Callable[[], Loan],
+    done: Callable[[Loan], str],
+    *,
+    to: str = "",
+) -> HttpResponse:
+    """Run one step of a loan's life through its service, then go back to the loan's page
+    (or ``to``) with ``done``'s words, or with the service's refusal in its own words."""
+    to = to or reverse("equipment:loan_detail", kwargs={"loan_pk": loan.pk})
+    try:
+        loan = step()
+    except ServiceError as exc:
+        return _refused(request, exc, to)
+    messages.success(request, done(loan))
     return redirect(to)
 
 
@@ -427,19 +448,18 @@ def _acceptance(
 @require_POST
 def loan_accept(request: HttpRequest, loan_pk: int) -> HttpResponse:
     loan = loan_for_user(request.user, loan_pk, write=True)
-    to = reverse("equipment:loan_detail", kwargs={"loan_pk": loan.pk})
     form = AcceptForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The borrower types their name and ticks the box to accept.")
-        return redirect(to)
-    try:
-        services.loan_accept(
+        return redirect("equipment:loan_detail", loan_pk=loan.pk)
+    return _loan_step(
+        request,
+        loan,
+        lambda: services.loan_accept(
             actor=request_user(request), loan=loan, acceptance=_acceptance(request, form)
-        )
-    except ServiceError as exc:
-        return _refused(request, exc, to)
-    messages.success(request, f"Agreement accepted: {loan.asset.asset_tag} is issued.")
-    return redirect(to)
+        ),
+        lambda loan: f"Agreement accepted: {loan.asset.asset_tag} is issued.",
+    )
 
 
 @login_required
@@ -474,51 +494,54 @@ def loan_check_in(request: HttpRequest, loan_pk: int) -> HttpResponse:
     form = CheckInForm(request.POST)
     condition = form.cleaned_data["condition"] if form.is_valid() else "good"
     notes = form.cleaned_data["notes"] if form.is_valid() else ""
-    to = safe_next(
-        request.POST.get("next"),
-        reverse("equipment:asset_detail", kwargs={"asset_pk": loan.asset_id}),
-    )
-    try:
-        services.loan_check_in(
+    return _loan_step(
+        request,
+        loan,
+        lambda: services.loan_check_in(
             actor=request_user(request), loan=loan, condition=condition, notes=notes
-        )
-    except ServiceError as exc:
-        return _refused(request, exc, to)
-    messages.success(request, f"{loan.asset.asset_tag} checked in from {loan.person}.")
-    return redirect(to)
+        ),
+        lambda loan: f"{loan.asset.asset_tag} checked in from {loan.person}.",
+        to=safe_next(
+            request.POST.get("next"),
+            reverse("equipment:asset_detail", kwargs={"asset_pk": loan.asset_id}),
+        ),
+    )
+
+
+def _permitted(loan: Loan) -> str:
+    if loan.state == LoanState.AWAITING_PERMISSION:
+        return "Permission given; the loan waits for the other permission."
+    if loan.is_issued:
+        return f"Permission given; {loan.asset.asset_tag} is issued."
+    return "Permission given; the loan now waits for its agreement."
 
 
 @login_required
 @require_POST
 def loan_permit(request: HttpRequest, loan_pk: int) -> HttpResponse:
     loan = loan_for_user(request.user, loan_pk)
-    to = reverse("equipment:loan_detail", kwargs={"loan_pk": loan.pk})
-    try:
-        loan = services.loan_permit(actor=request_user(request), loan=loan)
-    except ServiceError as exc:
-        return _refused(request, exc, to)
-    if loan.state == LoanState.AWAITING_PERMISSION:
-        messages.success(request, "Permission given; the loan waits for the other permission.")
-    elif loan.is_issued:
-        messages.success(request, f"Permission given; {loan.asset.asset_tag} is issued.")
-    else:
-        messages.success(request, "Permission given; the loan now waits for its agreement.")
-    return redirect(to)
+    return _loan_step(
+        request,
+        loan,
+        lambda: services.loan_permit(actor=request_user(request), loan=loan),
+        _permitted,
+    )
 
 
 @login_required
 @require_POST
 def loan_refuse(request: HttpRequest, loan_pk: int) -> HttpResponse:
     loan = loan_for_user(request.user, loan_pk)
-    to = reverse("equipment:loan_detail", kwargs={"loan_pk": loan.pk})
     form = RefusePermissionForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        services.loan_permission_refuse(actor=request_user(request), loan=loan, reason=reason)
-    except ServiceError as exc:
-        return _refused(request, exc, to)
-    messages.success(request, "Loan refused; the device stays in stock.")
-    return redirect(to)
+    return _loan_step(
+        request,
+        loan,
+        lambda: services.loan_permission_refuse(
+            actor=request_user(request), loan=loan, reason=reason
+        ),
+        lambda _: "Loan refused; the device stays in stock.",
+    )
 
 
 @login_required
@@ -568,13 +591,13 @@ def equipment_settings(request: HttpRequest) -> HttpResponse:
 @require_POST
 def loan_cancel(request: HttpRequest, loan_pk: int) -> HttpResponse:
     loan = loan_for_user(request.user, loan_pk, write=True)
-    to = reverse("equipment:asset_detail", kwargs={"asset_pk": loan.asset_id})
-    try:
-        services.loan_cancel(actor=request_user(request), loan=loan)
-    except ServiceError as exc:
-        return _refused(request, exc, to)
-    messages.success(request, "Check-out cancelled; the device never left.")
-    return redirect(to)
+    return _loan_step(
+        request,
+        loan,
+        lambda: services.loan_cancel(actor=request_user(request), loan=loan),
+        lambda _: "Check-out cancelled; the device never left.",
+        to=reverse("equipment:asset_detail", kwargs={"asset_pk": loan.asset_id}),
+    )
 
 
 @login_required
@@ -582,15 +605,14 @@ def loan_cancel(request: HttpRequest, loan_pk: int) -> HttpResponse:
 def loan_write_off(request: HttpRequest, loan_pk: int) -> HttpResponse:
     loan = loan_for_user(request.user, loan_pk)
     require_perm(request.user, Perm.EQUIPMENT_MANAGE, loan.school)
-    to = reverse("equipment:loan_detail", kwargs={"loan_pk": loan.pk})
     form = WriteOffForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        services.loan_write_off(actor=request_user(request), loan=loan, reason=reason)
-    except ServiceError as exc:
-        return _refused(request, exc, to)
-    messages.success(request, f"{loan.asset.asset_tag} written off.")
-    return redirect(to)
+    return _loan_step(
+        request,
+        loan,
+        lambda: services.loan_write_off(actor=request_user(request), loan=loan, reason=reason),
+        lambda loan: f"{loan.asset.asset_tag} written off.",
+    )
 
 
 @require_http_methods(["GET", "POST"])
