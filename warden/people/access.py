@@ -75,35 +75,32 @@ _WORK = frozenset({Detail.NAME, Detail.SCHOOL_PLACE, Detail.EMAIL})
 _RECORD = frozenset({Detail.NAME, Detail.SCHOOL_PLACE, Detail.MIS_ID, Detail.DATES})
 _NAME_ONLY = frozenset({Detail.NAME})
 
+KINDS = (Kind.PUPIL, Kind.PARENT, Kind.STAFF, Kind.OTHER)
+
+# Everything about everyone.
+_EVERYTHING = {kind: _ALL for kind in KINDS}
+# What accounts need: records and work e-mail addresses; of parents, the name only.
+_FOR_ACCOUNTS = {
+    Kind.PUPIL: _RECORD | _WORK,
+    Kind.PARENT: _NAME_ONLY,
+    Kind.STAFF: _RECORD | _WORK,
+    Kind.OTHER: _RECORD | _WORK,
+}
+
 # Role -> kind of person -> details that role sees. A role missing here sees nothing of
 # anyone (governors: figures only). Only office staff, the DSL and deputies, the headteacher
 # and the SIRO see parents' contact details and staff dates of birth; teachers see pupils'
 # names, year and form; the ICT team sees what accounts need (names, places, MIS ids, dates,
 # staff and pupils' work e-mail), never parents' contacts, anyone's phone or date of birth.
 PERSON_DETAILS: dict[str, dict[str, frozenset[str]]] = {
-    Role.HEADTEACHER: {Kind.PUPIL: _ALL, Kind.PARENT: _ALL, Kind.STAFF: _ALL, Kind.OTHER: _ALL},
-    Role.DSL: {Kind.PUPIL: _ALL, Kind.PARENT: _ALL, Kind.STAFF: _ALL, Kind.OTHER: _ALL},
-    Role.DEPUTY_DSL: {Kind.PUPIL: _ALL, Kind.PARENT: _ALL, Kind.STAFF: _ALL, Kind.OTHER: _ALL},
-    Role.SIRO: {Kind.PUPIL: _ALL, Kind.PARENT: _ALL, Kind.STAFF: _ALL, Kind.OTHER: _ALL},
-    Role.OFFICE: {Kind.PUPIL: _ALL, Kind.PARENT: _ALL, Kind.STAFF: _ALL, Kind.OTHER: _ALL},
-    Role.TRUST_ADMIN: {
-        Kind.PUPIL: _RECORD,
-        Kind.PARENT: _NAME_ONLY,
-        Kind.STAFF: _RECORD | _WORK,
-        Kind.OTHER: _RECORD | _WORK,
-    },
-    Role.ICT_MANAGER: {
-        Kind.PUPIL: _RECORD | _WORK,
-        Kind.PARENT: _NAME_ONLY,
-        Kind.STAFF: _RECORD | _WORK,
-        Kind.OTHER: _RECORD | _WORK,
-    },
-    Role.TECHNICIAN: {
-        Kind.PUPIL: _RECORD | _WORK,
-        Kind.PARENT: _NAME_ONLY,
-        Kind.STAFF: _RECORD | _WORK,
-        Kind.OTHER: _RECORD | _WORK,
-    },
+    Role.HEADTEACHER: _EVERYTHING,
+    Role.DSL: _EVERYTHING,
+    Role.DEPUTY_DSL: _EVERYTHING,
+    Role.SIRO: _EVERYTHING,
+    Role.OFFICE: _EVERYTHING,
+    Role.TRUST_ADMIN: {**_FOR_ACCOUNTS, Kind.PUPIL: _RECORD},
+    Role.ICT_MANAGER: _FOR_ACCOUNTS,
+    Role.TECHNICIAN: _FOR_ACCOUNTS,
     Role.TEACHER: {
         Kind.PUPIL: frozenset({Detail.NAME, Detail.SCHOOL_PLACE}),
         Kind.PARENT: _NAME_ONLY,
@@ -111,9 +108,6 @@ PERSON_DETAILS: dict[str, dict[str, frozenset[str]]] = {
         Kind.OTHER: _NAME_ONLY,
     },
 }
-
-
-KINDS = (Kind.PUPIL, Kind.PARENT, Kind.STAFF, Kind.OTHER)
 
 
 def kind_of(person: Person) -> str:
