@@ -25,14 +25,10 @@ def on_user_logged_in(sender: Any, *, request: Any, user: User, **_: Any) -> Non
     they choose another (policy duties "A breached password is changed at once" and
     "Passwords changed, not reused", docs/policy-map.md)."""
     from warden.accounts.passwords import is_breached
-    from warden.accounts.services import (
-        password_expired,
-        sign_in_password_breached,
-        sign_in_password_expired,
-    )
+    from warden.accounts.services import password_expired, sign_in_password_change_required
 
     password = request.POST.get("password", "") if request is not None else ""
     if password and is_breached(password):
-        sign_in_password_breached(user=user)
+        sign_in_password_change_required(user=user, because="breached")
     elif password_expired(user):
-        sign_in_password_expired(user=user)
+        sign_in_password_change_required(user=user, because="expired")

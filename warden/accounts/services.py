@@ -15,7 +15,7 @@ import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
@@ -927,12 +927,15 @@ def agreements_enforce(
 
 
 @transaction.atomic
-def sign_in_password_breached(*, user: User) -> None:
-    """The password a user just signed in with is on the breached-password list: they must
-    change it before anything else (the sign-in guard holds ``must_change_password``)."""
+def sign_in_password_change_required(
+    *, user: User, because: Literal["breached", "expired"]
+) -> None:
+    """The password a user just signed in with is on the breached-password list, or older
+    than the school's maximum age (``password_expired``): they must change it before
+    anything else (the sign-in guard holds ``must_change_password``)."""
     User.objects.filter(pk=user.pk).update(must_change_password=True)
     user.must_change_password = True
-    audit_log(actor=user, action="user.password_breached", obj=user)
+    audit_log(actor=user, action=f"user.password_{because}", obj=user)
 
 
 def password_expired(user: User, *, now: dt.datetime | None = None) -> bool:
@@ -947,14 +950,6 @@ def password_expired(user: User, *, now: dt.datetime | None = None) -> bool:
     if not limits or last is None:
         return False
     return (now or timezone.now()) - last > dt.timedelta(days=min(limits))
-
-
-@transaction.atomic
-def sign_in_password_expired(*, user: User) -> None:
-    """The user's password is past the school's maximum age: change it before anything else."""
-    User.objects.filter(pk=user.pk).update(must_change_password=True)
-    user.must_change_password = True
-    audit_log(actor=user, action="user.password_expired", obj=user)
 
 
 # --- Generic supply account, reviews, tokens ------------------------------------------------
