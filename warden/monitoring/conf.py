@@ -65,8 +65,3 @@ def within_roots(path: Path, roots: Sequence[Path]) -> bool:
     """Whether ``path``, once resolved (every symbolic link followed), is under a root."""
     resolved = Path(os.path.realpath(path))
     return any(resolved.is_relative_to(root) for root in roots)
-
-
-def import_path_allowed(path: Path) -> bool:
-    """Whether the lists page may read ``path`` (see ``WARDEN_FILTER_IMPORT_ROOTS``)."""
-    return within_roots(path, import_roots())

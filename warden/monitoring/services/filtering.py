@@ -220,6 +220,44 @@ def _check_ut1_files(path: Path, files: Iterable[Path], roots: Sequence[Path] | 
             raise ServiceError(message, field_errors={"path": [message]})
 
 
+def _ut1_folder_files(path: Path, roots: Sequence[Path] | None) -> list[Path]:
+    """The files a UT1 folder import reads, once the folder passes every check: under the
+    roots (checked first, so the page says nothing about folders elsewhere), a folder, each
+    of its files under the roots too, and at least one category folder. ``roots`` None
+    (the command line) reads anywhere."""
+    if roots is not None and not conf.within_roots(path, roots):
+        raise _outside_roots(roots)
+    if not path.is_dir():
+        message = (
+            f"{path} is not a folder on the server. A UT1 or squidGuard list is a folder "
+            "of category folders, each with a 'domains' (and perhaps 'urls') file."
+        )
+        raise ServiceError(message, field_errors={"path": [message]})
+    files = _ut1_files(path)
+    _check_ut1_files(path, files, roots)
+    if not files:
+        message = (
+            f"No category folders with a 'domains' or 'urls' file under {path}. "
+            "Point at the folder that holds 'gambling/', 'adult/' and the rest."
+        )
+        raise ServiceError(message, field_errors={"path": [message]})
+    return files
+
+
+def _category_refusal(fmt: str, filename: str, slug: str) -> ServiceError | None:
+    """Why a list file needs a category chosen, or None: a plain list always does, a hosts
+    file unless its name says (``gambling-hosts``)."""
+    if slug or fmt not in (ListFormat.DOMAINS, ListFormat.HOSTS):
+        return None
+    if fmt == ListFormat.DOMAINS:
+        message = "Choose the category of the sites in a plain domain list."
+    elif hosts_category(filename) is None:
+        message = f"Warden cannot tell the category of {filename} from its name: choose one."
+    else:
+        return None
+    return ServiceError(message, field_errors={"category": ["Choose the category of these sites."]})
+
+
 def _compile_source(
     fmt: str,
     path: Path,
@@ -236,23 +274,7 @@ def _compile_source(
     """
     builder = ListBuilder(progress=progress)
     if fmt == ListFormat.UT1:
-        # Checked before anything else, so the page says nothing about folders elsewhere.
-        if roots is not None and not conf.within_roots(path, roots):
-            raise _outside_roots(roots)
-        if not path.is_dir():
-            message = (
-                f"{path} is not a folder on the server. A UT1 or squidGuard list is a folder "
-                "of category folders, each with a 'domains' (and perhaps 'urls') file."
-            )
-            raise ServiceError(message, field_errors={"path": [message]})
-        files = _ut1_files(path)
-        _check_ut1_files(path, files, roots)
-        if not files:
-            message = (
-                f"No category folders with a 'domains' or 'urls' file under {path}. "
-                "Point at the folder that holds 'gambling/', 'adult/' and the rest."
-            )
-            raise ServiceError(message, field_errors={"path": [message]})
+        files = _ut1_folder_files(path, roots)
         try:
             added = builder.add_ut1(path)
         except ListSourceError as exc:
@@ -276,28 +298,16 @@ def _compile_source(
 def _compile_file(
     builder: ListBuilder, fmt: str, path: Path, category: str
 ) -> tuple[ListBuilder, str, str]:
+    """A hosts file or a plain list (``fmt``, already checked) into ``builder``."""
+    slug = _category(category) if category else ""
+    refusal = _category_refusal(fmt, path.name, slug)
+    if refusal is not None:
+        raise refusal
     if fmt == ListFormat.HOSTS:
-        slug = _category(category) if category else None
-        try:
-            builder.add_hosts_file(path, slug)
-        except ListSourceError:
-            raise
-        except ValueError:
-            raise ServiceError(
-                f"Warden cannot tell the category of {path.name} from its name: choose one.",
-                field_errors={"category": ["Choose the category of these sites."]},
-            ) from None
+        builder.add_hosts_file(path, slug or None)
         slug = builder.reports[-1].category
-    elif fmt == ListFormat.DOMAINS:
-        if not category:
-            raise ServiceError(
-                "Choose the category of the sites in a plain domain list.",
-                field_errors={"category": ["Choose the category of these sites."]},
-            )
-        slug = _category(category)
-        builder.add_domain_list_file(path, slug)
     else:
-        raise ServiceError(f"Unknown list format {fmt!r}: use ut1, hosts or domains.")
+        builder.add_domain_list_file(path, slug)
     return builder, _file_sha256([path]), slug
 
 
@@ -422,37 +432,24 @@ def list_import_queue(
     if fmt == ListFormat.UT1:
         roots = conf.import_roots()
         path = Path(server_path)
-        if not server_path or not conf.within_roots(path, roots):
+        if not server_path:
             raise _outside_roots(roots)
-        if not path.is_dir():
-            message = f"{path} is not a folder on the server."
-            raise ServiceError(message, field_errors={"path": [message]})
-        files = _ut1_files(path)
-        _check_ut1_files(path, files, roots)
-        size = sum(file.stat().st_size for file in files)
-        job = ListImport.objects.create(
+        files = _ut1_folder_files(path, roots)
+        return ListImport.objects.create(
             school=school,
             name=label,
             format=fmt,
             category="",
             server_path=str(path)[:500],
-            size=size,
+            size=sum(file.stat().st_size for file in files),
             requested_by=actor,
         )
-        return job
     if upload is None:
         raise ServiceError("Choose the file to upload.", field_errors={"file": ["Choose a file."]})
     filename = _upload_name(upload.name or "")
-    if fmt == ListFormat.DOMAINS and not slug:
-        raise ServiceError(
-            "Choose the category of the sites in a plain domain list.",
-            field_errors={"category": ["Choose the category of these sites."]},
-        )
-    if fmt == ListFormat.HOSTS and not slug and hosts_category(filename) is None:
-        raise ServiceError(
-            f"Warden cannot tell the category of {filename} from its name: choose one.",
-            field_errors={"category": ["Choose the category of these sites."]},
-        )
+    refusal = _category_refusal(fmt, filename, slug)
+    if refusal is not None:
+        raise refusal
     folder: Path | None = None
     try:
         with transaction.atomic():

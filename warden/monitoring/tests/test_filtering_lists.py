@@ -169,3 +169,30 @@ def test_the_lists_page_reads_server_folders_only_under_the_configured_roots(
         {"name": "UT1", "format": "ut1", "path": str(ut1_dir)},
     )
     assert response.status_code == 302
+
+
+def test_the_page_says_at_once_what_an_import_lacks_and_queues_nothing(
+    school, ict_manager, client_for, filtering_dir, settings, tmp_path
+):
+    from warden.monitoring.models.filtering import ListImport
+
+    settings.WARDEN_FILTER_IMPORT_ROOTS = [str(tmp_path)]
+    empty = tmp_path / "not-a-list"
+    (empty / "notes").mkdir(parents=True)
+    client = client_for(ict_manager)
+    response = client.post(
+        reverse("monitoring:filter_list_import"),
+        {"name": "UT1", "format": "ut1", "path": str(empty)},
+    )
+    assert response.status_code == 400
+    assert b"No category folders with a" in response.content
+    hosts = tmp_path / "blocklist.txt"
+    hosts.write_text("0.0.0.0 casino-four.test\n")
+    with hosts.open("rb") as handle:
+        response = client.post(
+            reverse("monitoring:filter_list_import"),
+            {"name": "Hosts", "format": "hosts", "file": handle, "category": ""},
+        )
+    assert response.status_code == 400
+    assert b"Choose the category of these sites" in response.content
+    assert not ListImport.objects.exists()
