@@ -33,21 +33,21 @@ def audience_people(
     Parents and carers have no year group of their own: for the parents' agreement, "Year 7"
     means the parents and carers of pupils in Year 7 (and a form likewise).
     """
+
+    def in_group(found: QuerySet[Person]) -> QuerySet[Person]:
+        if year_group is not None:
+            found = found.filter(year_group=year_group)
+        return found.filter(form__iexact=form) if form else found
+
     people = people_in_scope(agreement.school).filter(audience_q(agreement.audience))
     if agreement.audience == Audience.PARENT and (year_group is not None or form):
         pupils = Person.objects.filter(school=agreement.school, person_type=PersonType.PUPIL)
-        if year_group is not None:
-            pupils = pupils.filter(year_group=year_group)
-        if form:
-            pupils = pupils.filter(form__iexact=form)
         people = people.filter(
-            children_links__pupil__in=pupils, children_links__parental_responsibility=True
+            children_links__pupil__in=in_group(pupils),
+            children_links__parental_responsibility=True,
         ).distinct()
     else:
-        if year_group is not None:
-            people = people.filter(year_group=year_group)
-        if form:
-            people = people.filter(form__iexact=form)
+        people = in_group(people)
     return people.order_by("form", "last_name", "first_name", "pk")
 
 
