@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from warden.core.access import AnyUser, has_perm, object_for_user, visible_school_ids
+from warden.core.confidential import access as confidential
 from warden.core.models import School
 from warden.core.roles import Perm
 from warden.incidents import rules
@@ -33,24 +34,15 @@ from warden.incidents.models import (
 from warden.incidents.playbooks import TECHNICAL_STEPS
 from warden.monitoring.models import Violation
 
-MANAGE_REFUSAL = (
-    "Only the DSL, a deputy DSL or the headteacher handles incidents (severity, sanctions, "
-    "people, access and closing)."
-)
-
-
-def on_access_list(user: AnyUser, incident: Incident) -> bool:
-    if not user.is_authenticated:
-        return False
-    return IncidentAccess.objects.filter(incident=incident, user_id=user.pk).exists()
+RECORDS = rules.INCIDENT_RECORDS
 
 
 def can_read(user: AnyUser, incident: Incident) -> bool:
-    return has_perm(user, Perm.INCIDENTS_VIEW, incident.school_id) or on_access_list(user, incident)
+    return confidential.can_read(user, incident, RECORDS)
 
 
 def can_manage(user: AnyUser, incident: Incident) -> bool:
-    return has_perm(user, Perm.INCIDENTS_MANAGE, incident.school_id)
+    return confidential.can_manage(user, incident, RECORDS)
 
 
 def incident_for_user(user: AnyUser, pk: int, *, write: bool = False) -> Incident:
@@ -59,18 +51,14 @@ def incident_for_user(user: AnyUser, pk: int, *, write: bool = False) -> Inciden
     Reading needs ``INCIDENTS_VIEW`` or a place on the incident's access list; handling
     needs ``INCIDENTS_MANAGE``. Anyone who may not read it gets 404.
     """
-    incident = (
-        Incident.objects.select_related("school", "school__trust", "reported_by")
-        .filter(pk=pk)
-        .first()
+    return confidential.record_for_user(
+        Incident.objects.select_related("school", "school__trust", "reported_by"),
+        user,
+        pk,
+        kind=RECORDS,
+        write=write,
+        missing="No such incident.",
     )
-    if incident is None or incident.school_id not in visible_school_ids(user):
-        raise Http404("No such incident.")
-    if not can_read(user, incident):
-        raise Http404("No such incident.")
-    if write and not can_manage(user, incident):
-        raise PermissionDenied(MANAGE_REFUSAL)
-    return incident
 
 
 def can_work_technical(user: AnyUser, incident: Incident) -> bool:
@@ -126,13 +114,8 @@ def reported_incident_for_user(user: AnyUser, pk: int) -> Incident:
 
 def incidents_for_user(user: AnyUser, school: School) -> QuerySet[Incident]:
     """The school's incidents this user may read; 403 for someone who may read none."""
-    if school.pk not in visible_school_ids(user):
-        raise Http404("No such school.")
-    incidents = Incident.objects.filter(school=school)
-    if has_perm(user, Perm.INCIDENTS_VIEW, school):
-        return incidents
-    mine = incidents.filter(access_list__user_id=int(user.pk or 0))
-    if not mine.exists():
+    mine = confidential.records_for_user(Incident.objects.all(), user, school, kind=RECORDS)
+    if mine is None:
         raise PermissionDenied(
             "The incident log is confidential to the DSL and deputies, the SIRO and the "
             "headteacher. You can report an incident, and follow your own reports under "

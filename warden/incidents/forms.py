@@ -7,10 +7,9 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from warden.core.models import User
+from warden.core.confidential.models import EntryKind
 from warden.equipment.models import LossKind
 from warden.incidents.models import (
-    EntryKind,
     Incident,
     IncidentKind,
     IncidentStatus,
@@ -208,17 +207,6 @@ class EvidenceForm(forms.Form):
         "the device and tell the police instead.",
     )
     note = forms.CharField(label="Note", required=False, max_length=300)
-
-
-class AccessForm(forms.Form):
-    user = forms.ModelChoiceField(label="Warden user", queryset=User.objects.none())
-    reason = forms.CharField(label="Why they need to read it", max_length=300)
-
-    def __init__(self, *args: Any, users: QuerySet[User], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["user"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = users
 
 
 class TriageFilterForm(forms.Form):

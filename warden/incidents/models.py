@@ -10,11 +10,15 @@ be shown as it was.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.db.models import Q
 
+from warden.core.confidential.models import (
+    AccessGrant,
+    AppendOnly,
+    ChecklistStep,
+    ChronologyLine,
+)
 from warden.core.models import School, User
 from warden.monitoring.models import FilterGroupAssignment, Violation
 from warden.people.models import Person
@@ -151,55 +155,16 @@ class Involvement(models.Model):
         return f"{self.person} ({self.get_part_display()}) in {self.incident.reference}"
 
 
-class AppendOnlyQuerySet(models.QuerySet[Any]):
-    def update(self, **kwargs: Any) -> int:
-        raise PermissionError("This record is append-only.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("This record is append-only.")
-
-
-class AppendOnly(models.Model):
-    """A row written once: corrections are new rows, nothing is changed or removed."""
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise PermissionError(f"{self._meta.verbose_name} is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise PermissionError(f"{self._meta.verbose_name} is append-only.")
-
-
-class EntryKind(models.TextChoices):
-    NOTE = "note", "Note"
-    ACTION = "action", "Action taken"
-    SYSTEM = "system", "Recorded by Warden"
-
-
-class ChronologyEntry(AppendOnly):
+class ChronologyEntry(ChronologyLine):
     """One dated line of what was done about an incident, by whom."""
 
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="chronology")
-    at = models.DateTimeField()
-    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    kind = models.CharField(max_length=10, choices=EntryKind.choices, default=EntryKind.NOTE)
-    text = models.TextField()
 
     class Meta:
         ordering = ["at", "pk"]
         verbose_name = "chronology entry"
         verbose_name_plural = "chronology entries"
         indexes = [models.Index(fields=["incident", "at"], name="incidents_chronology_at")]
-
-    def __str__(self) -> str:
-        return f"{self.at:%d/%m/%Y %H:%M} {self.text[:60]}"
 
 
 class Evidence(AppendOnly):
@@ -234,37 +199,6 @@ class Evidence(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.filename})"
-
-
-class ChecklistStep(models.Model):
-    """One step of a playbook copied onto a record and ticked with who and when.
-
-    Incidents keep theirs in ``PlaybookStep``; welfare concerns (``warden.safeguarding``) in
-    their own table on the same fields.
-    """
-
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
-    playbook = models.CharField(max_length=40)
-    code = models.CharField(max_length=40)
-    position = models.PositiveSmallIntegerField()
-    text = models.CharField(max_length=400)
-    tell = models.CharField("Who must be told", max_length=200, blank=True)
-    mandatory = models.BooleanField(default=True)
-    done_at = models.DateTimeField(null=True, blank=True)
-    done_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    note = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        abstract = True
-
-    def __str__(self) -> str:
-        return self.text
-
-    @property
-    def is_done(self) -> bool:
-        return self.done_at is not None
 
 
 class PlaybookStep(ChecklistStep):
@@ -346,20 +280,13 @@ class Sanction(models.Model):
         return f"{self.get_kind_display()} for {self.person}"
 
 
-class IncidentAccess(models.Model):
+class IncidentAccess(AccessGrant):
     """A Warden user let into one incident who could not otherwise read it."""
 
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="access_list")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="incident_access")
-    reason = models.CharField(max_length=300)
-    added_at = models.DateTimeField()
-    added_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
 
-    class Meta:
-        ordering = ["added_at", "pk"]
+    class Meta(AccessGrant.Meta):
         constraints = [
             models.UniqueConstraint(fields=["incident", "user"], name="incidents_access_unique"),
         ]

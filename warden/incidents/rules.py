@@ -21,8 +21,27 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from warden.accounts.models import SystemKind
-from warden.core.roles import Role
+from warden.core.confidential.kinds import RecordKind
+from warden.core.roles import Perm, Role
 from warden.incidents.models import IncidentKind, SanctionKind, Severity
+
+# --- confidentiality -------------------------------------------------------------------------
+
+# Policy duty "Incidents are confidential" (docs/policy-map.md): discussed only with those
+# directly involved. The DSL and deputies, the SIRO and the headteacher read every incident;
+# anyone else only one whose access list names them.
+INCIDENT_RECORDS = RecordKind(
+    noun="incident",
+    every="every incident",
+    audit="incident",
+    view_perm=Perm.INCIDENTS_VIEW,
+    manage_perm=Perm.INCIDENTS_MANAGE,
+    manage_refusal=(
+        "Only the DSL, a deputy DSL or the headteacher handles incidents (severity, sanctions, "
+        "people, access and closing)."
+    ),
+    need="Say why they need to read it.",
+)
 
 # --- severity and escalation ---------------------------------------------------------------
 

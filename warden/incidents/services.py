@@ -24,14 +24,22 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Model
+from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 
 from warden.accounts.models import Account, AccountState
 from warden.accounts.services import account_reenable, account_suspend
-from warden.core.access import has_perm, visible_school_ids
+from warden.core.access import has_perm
 from warden.core.audit import audit_log, audit_log_many, diff, snapshot
+from warden.core.confidential import services as confidential
+from warden.core.confidential.models import EntryKind
+from warden.core.confidential.services import (
+    chronology_add,
+    next_number,
+    step_tick,
+    steps_apply,
+)
 from warden.core.errors import ServiceError
 from warden.core.links import absolute_url
 from warden.core.models import School, User
@@ -43,7 +51,6 @@ from warden.incidents import playbooks, rules, selectors
 from warden.incidents.models import (
     OPEN_TRIAGE_STATES,
     ChronologyEntry,
-    EntryKind,
     Evidence,
     Incident,
     IncidentAccess,
@@ -78,14 +85,6 @@ def _today(school: School) -> dt.date:
 
 def _link(path: str) -> str:
     return absolute_url(path)
-
-
-def _note(
-    incident: Incident, actor: User | None, text: str, kind: str = EntryKind.SYSTEM
-) -> ChronologyEntry:
-    return ChronologyEntry.objects.create(
-        school_id=incident.school_id, incident=incident, at=_now(), by=actor, kind=kind, text=text
-    )
 
 
 def _locked(incident: Incident) -> Incident:
@@ -161,13 +160,10 @@ def incident_report(
     for person, _part in people:
         if person.school_id != school.pk:
             raise ServiceError(f"{person} is not on {school.name}'s register.")
-    # Numbers are per school; the school row serialises two reports made at once.
-    School.objects.select_for_update().filter(pk=school.pk).first()
-    number = (Incident.objects.filter(school=school).aggregate(n=Max("number"))["n"] or 0) + 1
     now = _now()
     incident = Incident.objects.create(
         school=school,
-        number=number,
+        number=next_number(Incident, school),
         kind=kind,
         title=title.strip()[:200],
         description=description.strip(),
@@ -190,7 +186,7 @@ def incident_report(
     if violations:
         incident.violations.add(*violations)
     by = actor.get_full_name() or actor.get_username() if actor else "Warden"
-    _note(incident, actor, f"Reported by {by}.")
+    chronology_add(incident, actor, f"Reported by {by}.")
     if asset is not None:
         _record_loss(incident, asset, loss_kind, actor)
     audit_log(
@@ -258,7 +254,7 @@ def _record_loss(incident: Incident, asset: Asset, loss_kind: str, actor: User |
     incident.loss_report = loss
     incident.save(update_fields=["loss_report"])
     flagged = hasattr(loss, "possible_breach")
-    _note(
+    chronology_add(
         incident,
         actor,
         f"Loss of {asset.asset_tag} recorded in the equipment register"
@@ -290,7 +286,8 @@ def incident_note_add(
     if not text.strip():
         raise ServiceError("Write what was done or noted.", field_errors={"text": ["Required."]})
     incident = _locked(incident)
-    entry = _note(incident, actor, text.strip(), kind)
+    entry = chronology_add(incident, actor, text.strip(), kind)
+    assert isinstance(entry, ChronologyEntry)
     audit_log(
         actor=actor,
         action="incident.chronology_added",
@@ -316,7 +313,7 @@ def involvement_add(*, actor: User, incident: Incident, person: Person, part: st
     )
     if not created:
         raise ServiceError(f"{person} is already recorded as {Part(part).label.lower()}.")
-    _note(incident, actor, f"{person} added as {Part(part).label.lower()}.")
+    chronology_add(incident, actor, f"{person} added as {Part(part).label.lower()}.")
     audit_log(
         actor=actor,
         action="incident.person_added",
@@ -338,7 +335,7 @@ def involvement_remove(*, actor: User, involvement: Involvement, reason: str) ->
             f"{involvement.person} has a sanction on this incident; end it rather than "
             "removing them."
         )
-    _note(
+    chronology_add(
         incident,
         actor,
         f"{involvement.person} removed as {involvement.get_part_display().lower()}: "
@@ -364,7 +361,7 @@ def incident_set_status(*, actor: User, incident: Incident, status: str) -> Inci
     incident.save(update_fields=["status", "updated_at"])
     changes = diff(before, snapshot(incident, ["status"]))
     if changes:
-        _note(incident, actor, f"Status: {incident.get_status_display()}.")
+        chronology_add(incident, actor, f"Status: {incident.get_status_display()}.")
         audit_log(actor=actor, action="incident.status_changed", obj=incident, changes=changes)
     return incident
 
@@ -417,7 +414,7 @@ def incident_set_severity(
         line += f" Following {p.clause}: {p.words} Earlier: {', '.join(p.because)}."
     if reason.strip():
         line += f" {reason.strip()}"
-    _note(incident, actor, line)
+    chronology_add(incident, actor, line)
     audit_log(actor=actor, action="incident.severity_set", obj=incident, changes=changes)
     _refresh_playbooks(incident, actor)
     if suspend_accounts:
@@ -480,7 +477,9 @@ def incident_close(*, actor: User, incident: Incident, outcome: str, notes: str)
     incident.closed_at = _now()
     incident.closed_by = actor
     incident.save()
-    _note(incident, actor, f"Closed: {incident.get_outcome_display()}. {incident.outcome_notes}")
+    chronology_add(
+        incident, actor, f"Closed: {incident.get_outcome_display()}. {incident.outcome_notes}"
+    )
     audit_log(
         actor=actor,
         action="incident.closed",
@@ -508,7 +507,7 @@ def incident_reopen(*, actor: User, incident: Incident, reason: str) -> Incident
     incident.closed_at = None
     incident.closed_by = None
     incident.save()
-    _note(incident, actor, f"Reopened: {reason.strip()}")
+    chronology_add(incident, actor, f"Reopened: {reason.strip()}")
     audit_log(
         actor=actor,
         action="incident.reopened",
@@ -531,7 +530,7 @@ def incident_link_violations(
     if not new:
         return 0
     incident.violations.add(*new)
-    _note(incident, actor, f"{len(new)} monitoring violation(s) linked.")
+    chronology_add(incident, actor, f"{len(new)} monitoring violation(s) linked.")
     audit_log(
         actor=actor,
         action="incident.violations_linked",
@@ -547,45 +546,18 @@ def incident_link_violations(
 @transaction.atomic
 def access_grant(*, actor: User, incident: Incident, user: User, reason: str) -> IncidentAccess:
     """Let one more Warden user read this incident (an investigator, a cluster leader)."""
-    if not reason.strip():
-        raise ServiceError("Say why they need to read it.", field_errors={"reason": ["Required."]})
-    if incident.school_id not in visible_school_ids(user):
-        raise ServiceError(f"{user} has no role at {incident.school.name}.")
-    if has_perm(user, Perm.INCIDENTS_VIEW, incident.school_id):
-        raise ServiceError(f"{user} can already read every incident at this school.")
-    entry, created = IncidentAccess.objects.get_or_create(
-        incident=incident,
-        user=user,
-        defaults={
-            "school_id": incident.school_id,
-            "reason": reason.strip()[:300],
-            "added_at": _now(),
-            "added_by": actor,
-        },
+    entry = confidential.access_grant(
+        actor=actor, record=incident, user=user, reason=reason, kind=rules.INCIDENT_RECORDS
     )
-    if not created:
-        raise ServiceError(f"{user} is already on this incident's access list.")
-    _note(incident, actor, f"{user.get_full_name() or user} given access: {reason.strip()}")
-    audit_log(
-        actor=actor,
-        action="incident.access_granted",
-        obj=incident,
-        changes={"user": [None, user.username], "reason": [None, entry.reason]},
-    )
+    assert isinstance(entry, IncidentAccess)
     return entry
 
 
 @transaction.atomic
 def access_revoke(*, actor: User, entry: IncidentAccess) -> None:
-    incident = entry.incident
-    _note(incident, actor, f"{entry.user.get_full_name() or entry.user}'s access removed.")
-    audit_log(
-        actor=actor,
-        action="incident.access_revoked",
-        obj=incident,
-        changes={"user": [entry.user.username, None]},
+    confidential.access_revoke(
+        actor=actor, entry=entry, record=entry.incident, kind=rules.INCIDENT_RECORDS
     )
-    entry.delete()
 
 
 # --- playbooks ------------------------------------------------------------------------------
@@ -593,28 +565,14 @@ def access_revoke(*, actor: User, entry: IncidentAccess) -> None:
 
 def _apply_playbook(incident: Incident, key: str, actor: User | None) -> int:
     book = playbooks.PLAYBOOKS[key]
-    have = set(incident.steps.filter(playbook=key).values_list("code", flat=True))
-    new = [
-        PlaybookStep(
-            school_id=incident.school_id,
-            incident=incident,
-            playbook=key,
-            code=step.code,
-            position=n,
-            text=step.text,
-            tell=step.tell,
-            mandatory=step.mandatory,
-        )
-        for n, step in enumerate(
-            (playbooks.local_step(incident.school, s) for s in book.steps), start=1
-        )
-        if step.code not in have
-    ]
-    if not new:
-        return 0
-    PlaybookStep.objects.bulk_create(new)
-    _note(incident, actor, f"Playbook applied: {book.title} ({book.source}).")
-    return len(new)
+    return steps_apply(
+        incident,
+        key=key,
+        title=book.title,
+        source=book.source,
+        steps=[playbooks.local_step(incident.school, s) for s in book.steps],
+        actor=actor,
+    )
 
 
 def _refresh_playbooks(incident: Incident, actor: User | None) -> None:
@@ -651,24 +609,7 @@ def step_complete(*, actor: User, step: PlaybookStep, note: str = "") -> Playboo
     """Tick a playbook step, with who and when (and whom they told, in the note)."""
     step = PlaybookStep.objects.select_for_update().select_related("incident").get(pk=step.pk)
     _expect_open(step.incident, "tick its steps")
-    if step.done_at is not None:
-        raise ServiceError("This step is already ticked.")
-    if step.tell and not note.strip():
-        raise ServiceError(
-            f"Say when and how {step.tell} was told (or why not).",
-            field_errors={"note": ["Required for a step that names who must be told."]},
-        )
-    step.done_at = _now()
-    step.done_by = actor
-    step.note = note.strip()[:300]
-    step.save(update_fields=["done_at", "done_by", "note"])
-    _note(step.incident, actor, f"Done: {step.text}" + (f" ({step.note})" if step.note else ""))
-    audit_log(
-        actor=actor,
-        action="incident.step_done",
-        obj=step.incident,
-        changes={"step": [None, f"{step.playbook}/{step.code}"], "note": [None, step.note]},
-    )
+    step_tick(actor=actor, step=step, record=step.incident, note=note, kind=rules.INCIDENT_RECORDS)
     return step
 
 
@@ -755,7 +696,7 @@ def evidence_add(
         supersedes=supersedes,
     )
     what = f"new version of “{supersedes.title}”" if supersedes else "evidence"
-    _note(incident, actor, f"Added {what}: {evidence.title} (SHA-256 {sha256[:12]}…).")
+    chronology_add(incident, actor, f"Added {what}: {evidence.title} (SHA-256 {sha256[:12]}…).")
     audit_log(
         actor=actor,
         action="evidence.superseded" if supersedes else "evidence.added",
@@ -832,7 +773,7 @@ def _withdraw(sanction: Sanction, actor: User | None) -> None:
     sanction.suspended_accounts = sorted(set(sanction.suspended_accounts) | set(covered))
     sanction.save(update_fields=["suspended_accounts"])
     if suspended:
-        _note(
+        chronology_add(
             sanction.incident,
             actor,
             f"{suspended} account(s) of {sanction.person} suspended ({reason}).",
@@ -857,11 +798,11 @@ def _restore(sanction: Sanction, actor: User | None) -> None:
     sanction.restored_accounts = restored
     sanction.save(update_fields=["restored_accounts"])
     if restored:
-        _note(
+        chronology_add(
             sanction.incident, actor, f"{len(restored)} account(s) of {sanction.person} restored."
         )
     for problem in problems:
-        _note(sanction.incident, actor, f"Could not restore {problem}")
+        chronology_add(sanction.incident, actor, f"Could not restore {problem}")
 
 
 def _regroup(sanction: Sanction, actor: User | None) -> None:
@@ -892,7 +833,7 @@ def _regroup(sanction: Sanction, actor: User | None) -> None:
     )
     sanction.filter_assignment = assignment
     sanction.save(update_fields=["filter_assignment"])
-    _note(
+    chronology_add(
         sanction.incident,
         actor,
         f"{sanction.person} moved to the {group.name} filter group{until}.",
@@ -919,7 +860,7 @@ def _ungroup(sanction: Sanction, actor: User | None) -> bool:
             assignment=assignment,
             reason="The e-safety sanction's period is over",
         )
-    _note(
+    chronology_add(
         sanction.incident,
         actor,
         f"{sanction.person} back in the filter group their rules give them.",
@@ -964,7 +905,7 @@ def _sanction_create(
         line += f" to {sanction.ends_on:%d/%m/%Y} (access back that day)"
     if sanction.lapses_on:
         line += f", held on record until {sanction.lapses_on:%d/%m/%Y}"
-    _note(incident, actor, line + f". {rules.SANCTION_WORDS[kind]}")
+    chronology_add(incident, actor, line + f". {rules.SANCTION_WORDS[kind]}")
     audit_log(
         actor=actor,
         action="sanction.recorded",
@@ -1025,7 +966,7 @@ def _sanction_finish(sanction: Sanction, actor: User | None, state: str, why: st
     sanction.ended_at = _now()
     sanction.ended_by = actor
     sanction.save(update_fields=["state", "ended_at", "ended_by"])
-    _note(
+    chronology_add(
         sanction.incident,
         actor,
         f"{sanction.get_kind_display()} for {sanction.person} "

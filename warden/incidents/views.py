@@ -22,6 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from warden.core.access import has_perm, request_school, request_user, require_perm
 from warden.core.audit import audit_log
+from warden.core.confidential.forms import AccessForm
+from warden.core.confidential.views import act, invalid
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.models import School
@@ -43,7 +45,6 @@ from warden.incidents.access import (
     violation_for_user,
 )
 from warden.incidents.forms import (
-    AccessForm,
     CloseForm,
     EvidenceForm,
     IncidentFilterForm,
@@ -281,21 +282,11 @@ def _render_detail(
 
 def _act(request: HttpRequest, incident: Incident, action: Callable[[], str]) -> HttpResponse:
     """Run one service for the incident page; show its refusal in the page's message area."""
-    try:
-        done = action()
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        if done:
-            messages.success(request, done)
-    return redirect("incidents:detail", incident_pk=incident.pk)
+    return act(request, reverse("incidents:detail", kwargs={"incident_pk": incident.pk}), action)
 
 
 def _invalid(request: HttpRequest, incident: Incident, form: object) -> HttpResponse:
-    errors = getattr(form, "errors", {})
-    first = next(iter(errors.values()))[0] if errors else "Check the form."
-    messages.error(request, f"Nothing was saved: {first}")
-    return redirect("incidents:detail", incident_pk=incident.pk)
+    return invalid(request, reverse("incidents:detail", kwargs={"incident_pk": incident.pk}), form)
 
 
 @login_required

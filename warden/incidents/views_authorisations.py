@@ -18,10 +18,12 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from warden.core.access import request_school, request_user
 from warden.core.audit import audit_log
+from warden.core.confidential.views import act, invalid
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.selectors import operators_at
@@ -158,18 +160,11 @@ def authorisation_detail(request: HttpRequest, authorisation_pk: int) -> HttpRes
 
 
 def _act(request: HttpRequest, authorisation_pk: int, action: Callable[[], str]) -> HttpResponse:
-    try:
-        done = action()
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
-    return redirect("incidents:authorisation_detail", authorisation_pk=authorisation_pk)
+    return act(request, _page(authorisation_pk), action)
 
 
-def _first_error(form: object) -> str:
-    errors = getattr(form, "errors", {})
-    return f"Nothing was saved: {next(iter(errors.values()))[0]}" if errors else "Check the form."
+def _page(authorisation_pk: int) -> str:
+    return reverse("incidents:authorisation_detail", kwargs={"authorisation_pk": authorisation_pk})
 
 
 def _decide(request: HttpRequest, authorisation_pk: int, approve: bool) -> HttpResponse:
@@ -203,8 +198,7 @@ def authorisation_review(request: HttpRequest, authorisation_pk: int) -> HttpRes
     authorisation = authorisation_for_user(request.user, authorisation_pk, decide=True)
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _first_error(form))
-        return redirect("incidents:authorisation_detail", authorisation_pk=authorisation.pk)
+        return invalid(request, _page(authorisation.pk), form)
 
     def run() -> str:
         review = services.authorisation_review(
@@ -224,8 +218,7 @@ def authorisation_end(request: HttpRequest, authorisation_pk: int) -> HttpRespon
     authorisation = authorisation_for_user(request.user, authorisation_pk)
     form = EndForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _first_error(form))
-        return redirect("incidents:authorisation_detail", authorisation_pk=authorisation.pk)
+        return invalid(request, _page(authorisation.pk), form)
 
     def run() -> str:
         services.authorisation_end(

@@ -11,63 +11,44 @@ everything else (assessment, referrals, steps, access, closing, export) needs
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from warden.core.access import AnyUser, has_perm, visible_school_ids
+from warden.core.access import AnyUser
+from warden.core.confidential import access as confidential
 from warden.core.models import School
-from warden.core.roles import Perm
+from warden.safeguarding import rules
 from warden.safeguarding.models import ConcernAccess, ConcernStep, WelfareConcern
 
-MANAGE_REFUSAL = (
-    "Only the designated safeguarding lead or a deputy handles a welfare concern; you were "
-    "given access to read it."
-)
-
-
-def on_access_list(user: AnyUser, concern: WelfareConcern) -> bool:
-    if not user.is_authenticated:
-        return False
-    return ConcernAccess.objects.filter(concern=concern, user_id=user.pk).exists()
-
-
-def can_read(user: AnyUser, concern: WelfareConcern) -> bool:
-    return has_perm(user, Perm.WELFARE_VIEW, concern.school_id) or on_access_list(user, concern)
+RECORDS = rules.CONCERN_RECORDS
+# Said to a reader (given access through the list) who tries to handle the concern.
+MANAGE_REFUSAL = f"{RECORDS.manage_refusal} You were given access to read it."
 
 
 def can_manage(user: AnyUser, concern: WelfareConcern) -> bool:
-    return has_perm(user, Perm.WELFARE_MANAGE, concern.school_id)
+    return confidential.can_manage(user, concern, RECORDS)
 
 
 def concern_for_user(user: AnyUser, pk: int, *, write: bool = False) -> WelfareConcern:
     """A concern the user may read (or, with ``write``, handle); 404 or 403 otherwise."""
-    concern = (
+    return confidential.record_for_user(
         WelfareConcern.objects.select_related(
             "school", "school__trust", "person", "raised_by", "closed_by", "incident"
-        )
-        .filter(pk=pk)
-        .first()
+        ),
+        user,
+        pk,
+        kind=RECORDS,
+        write=write,
+        missing="No such concern.",
+        manage_refusal=MANAGE_REFUSAL,
     )
-    if concern is None or concern.school_id not in visible_school_ids(user):
-        raise Http404("No such concern.")
-    if not can_read(user, concern):
-        raise Http404("No such concern.")
-    if write and not can_manage(user, concern):
-        raise PermissionDenied(MANAGE_REFUSAL)
-    return concern
 
 
 def concerns_for_user(user: AnyUser, school: School) -> QuerySet[WelfareConcern]:
     """The school's concerns this user may read; 404 for someone who may read none, so the
     list does not confirm that any exist."""
-    if school.pk not in visible_school_ids(user):
-        raise Http404("No such school.")
-    concerns = WelfareConcern.objects.filter(school=school)
-    if has_perm(user, Perm.WELFARE_VIEW, school):
-        return concerns
-    mine = concerns.filter(access_list__user_id=int(user.pk or 0))
-    if not mine.exists():
+    mine = confidential.records_for_user(WelfareConcern.objects.all(), user, school, kind=RECORDS)
+    if mine is None:
         raise Http404("No such page.")
     return mine
 

@@ -14,22 +14,21 @@ from typing import Any
 
 from warden.core.models import School
 from warden.engine.categories import shows_help_on_block
-from warden.safeguarding import rules
-from warden.safeguarding.models import SafeguardingSettings
+from warden.safeguarding import rules, selectors
 
 
 def welfare_help(*, school: School, category: str) -> dict[str, Any] | None:
     if not shows_help_on_block(category):
         return None
-    found = SafeguardingSettings.objects.filter(school=school).first()
+    found = selectors.settings_for(school)
     return {
         "template": "safeguarding/_block_help.html",
         "intro": rules.HELP_INTRO,
-        "school_words": found.block_help_text if found else "",
+        "school_words": found.block_help_text,
         "lines": rules.HELP_LINES,
         "trusted_adult": rules.TRUSTED_ADULT,
         "danger": rules.DANGER,
-        "dsl": found.dsl_name_for_pupils if found and found.show_dsl_on_block_page else "",
+        "dsl": found.dsl_name_for_pupils if found.show_dsl_on_block_page else "",
     }
 
 

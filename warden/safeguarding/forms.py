@@ -7,8 +7,10 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from warden.core.confidential import forms as confidential
+from warden.core.forms import DateInput, DateTimeInput
 from warden.core.models import User
-from warden.incidents.forms import DATE, DATETIME, PersonChoiceField
+from warden.incidents.forms import PersonChoiceField
 from warden.incidents.models import Incident
 from warden.people.models import Person
 from warden.safeguarding.models import (
@@ -24,7 +26,7 @@ class RaiseForm(forms.Form):
     category = forms.ChoiceField(label="What the concern is about", choices=ConcernCategory.choices)
     seen_at = forms.DateTimeField(
         label="When it was seen or heard",
-        widget=DATETIME,
+        widget=DateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
     summary = forms.CharField(
@@ -48,11 +50,13 @@ class AssessForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="What you think is happening and the risk to the child.",
     )
-    review_on = forms.DateField(label="Review on", widget=DATE, required=False)
+    review_on = forms.DateField(label="Review on", widget=DateInput(), required=False)
 
 
 class ActionsForm(forms.Form):
-    spoke_to_pupil_on = forms.DateField(label="Spoke to the pupil on", widget=DATE, required=False)
+    spoke_to_pupil_on = forms.DateField(
+        label="Spoke to the pupil on", widget=DateInput(), required=False
+    )
     spoke_to_pupil_note = forms.CharField(
         label="What the pupil said",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -64,7 +68,7 @@ class ActionsForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
-    parents_on = forms.DateField(label="Informed on", widget=DATE, required=False)
+    parents_on = forms.DateField(label="Informed on", widget=DateInput(), required=False)
     parents_not_informed_reason = forms.CharField(
         label="Why not (required if they were not informed)",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -75,7 +79,7 @@ class ActionsForm(forms.Form):
 
 class ReferralForm(forms.Form):
     agency = forms.ChoiceField(label="Referred to", choices=Agency.choices)
-    made_on = forms.DateField(label="Date of the referral", widget=DATE)
+    made_on = forms.DateField(label="Date of the referral", widget=DateInput())
     reference = forms.CharField(label="Their reference", max_length=100, required=False)
     note = forms.CharField(label="Note", max_length=500, required=False)
 
@@ -108,15 +112,9 @@ class LinkForm(forms.Form):
         field.queryset = incidents
 
 
-class AccessForm(forms.Form):
+class AccessForm(confidential.AccessForm):
     user = forms.ModelChoiceField(label="Who", queryset=User.objects.none())
     reason = forms.CharField(label="Why they need to know", max_length=300)
-
-    def __init__(self, *args: Any, users: QuerySet[User], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["user"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = users
 
 
 class CloseForm(forms.Form):

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from django.db import models
 
+from warden.core.confidential.models import AccessGrant, ChecklistStep, ChronologyLine
 from warden.core.models import School, User
-from warden.incidents.models import AppendOnly, ChecklistStep, EntryKind, Incident
+from warden.incidents.models import Incident
 from warden.monitoring.models import Violation
 from warden.people.models import Person
 
@@ -123,24 +124,16 @@ class WelfareConcern(models.Model):
         return self.status == ConcernStatus.CLOSED
 
 
-class ConcernEntry(AppendOnly):
+class ConcernEntry(ChronologyLine):
     """One dated line of what was seen, decided or done, by whom."""
 
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     concern = models.ForeignKey(WelfareConcern, on_delete=models.PROTECT, related_name="chronology")
-    at = models.DateTimeField()
-    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    kind = models.CharField(max_length=10, choices=EntryKind.choices, default=EntryKind.NOTE)
-    text = models.TextField()
 
     class Meta:
         ordering = ["at", "pk"]
         verbose_name = "concern chronology entry"
         verbose_name_plural = "concern chronology entries"
         indexes = [models.Index(fields=["concern", "at"], name="safeguarding_chronology_at")]
-
-    def __str__(self) -> str:
-        return f"{self.at:%d/%m/%Y %H:%M} {self.text[:60]}"
 
 
 class Agency(models.TextChoices):
@@ -187,22 +180,15 @@ class ConcernStep(ChecklistStep):
         ]
 
 
-class ConcernAccess(models.Model):
+class ConcernAccess(AccessGrant):
     """A Warden user the DSL let into one concern, with the reason (need to know)."""
 
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     concern = models.ForeignKey(
         WelfareConcern, on_delete=models.CASCADE, related_name="access_list"
     )
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="concern_access")
-    reason = models.CharField(max_length=300)
-    added_at = models.DateTimeField()
-    added_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
 
-    class Meta:
-        ordering = ["added_at", "pk"]
+    class Meta(AccessGrant.Meta):
         constraints = [
             models.UniqueConstraint(fields=["concern", "user"], name="safeguarding_access_unique"),
         ]

@@ -10,8 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from warden.core.confidential.kinds import RecordKind
+from warden.core.roles import Perm
 from warden.engine.categories import resolve_slug
 from warden.safeguarding.models import ConcernCategory, ParentsInformed
+
+# A concern is confidential to the DSL and deputies and to the Warden users the DSL adds to
+# its access list, with a reason, on a need-to-know basis (KCSIE).
+CONCERN_RECORDS = RecordKind(
+    noun="concern",
+    every="every welfare concern",
+    audit="welfare_concern",
+    view_perm=Perm.WELFARE_VIEW,
+    manage_perm=Perm.WELFARE_MANAGE,
+    manage_refusal="Only the designated safeguarding lead or a deputy handles a welfare concern.",
+    need="Say why they need to know.",
+)
 
 # What a monitoring category suggests the concern is about; the DSL can change it.
 CATEGORY_FROM_MONITORING: dict[str, str] = {

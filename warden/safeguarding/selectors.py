@@ -11,7 +11,7 @@ from django.utils import timezone
 from warden.core.access import AnyUser
 from warden.core.models import School
 from warden.incidents.models import Incident, IncidentStatus
-from warden.safeguarding.models import ConcernStatus, WelfareConcern
+from warden.safeguarding.models import ConcernStatus, SafeguardingSettings, WelfareConcern
 
 
 def concern_list(concerns: QuerySet[WelfareConcern], status: str = "") -> QuerySet[WelfareConcern]:
@@ -77,3 +77,9 @@ def chronology_lines(concern: WelfareConcern) -> list[ChronologyLine]:
         )
         for entry in concern.chronology.select_related("by").order_by("at", "pk")
     ]
+
+
+def settings_for(school: School) -> SafeguardingSettings:
+    """The school's safeguarding settings, unsaved defaults when it has none yet."""
+    found = SafeguardingSettings.objects.filter(school=school).first()
+    return found or SafeguardingSettings(school=school)

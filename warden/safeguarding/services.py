@@ -14,15 +14,22 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
-from warden.core.access import has_perm, visible_school_ids
+from warden.core.access import has_perm
 from warden.core.audit import audit_log, diff, snapshot
+from warden.core.confidential import services as confidential
+from warden.core.confidential.models import EntryKind
+from warden.core.confidential.services import (
+    chronology_add,
+    next_number,
+    step_tick,
+    steps_apply,
+)
 from warden.core.errors import ServiceError
 from warden.core.models import School, User
 from warden.core.roles import Perm
-from warden.incidents.models import EntryKind, Incident
+from warden.incidents.models import Incident
 from warden.incidents.playbooks import local_step
 from warden.incidents.services import triage_route_welfare
 from warden.monitoring.models import Violation
@@ -53,14 +60,6 @@ def _today(school: School) -> dt.date:
     return timezone.localtime(_now(), ZoneInfo(school.timezone)).date()
 
 
-def _note(
-    concern: WelfareConcern, actor: User | None, text: str, kind: str = EntryKind.SYSTEM
-) -> ConcernEntry:
-    return ConcernEntry.objects.create(
-        school_id=concern.school_id, concern=concern, at=_now(), by=actor, kind=kind, text=text
-    )
-
-
 def _locked(concern: WelfareConcern) -> WelfareConcern:
     return (
         WelfareConcern.objects.select_for_update()
@@ -83,25 +82,14 @@ def _require_manage(actor: User, school: School | int) -> None:
 
 def _apply_playbook(concern: WelfareConcern, key: str, actor: User | None) -> int:
     book = playbooks.PLAYBOOKS[key]
-    have = set(concern.steps.filter(playbook=key).values_list("code", flat=True))
-    new = [
-        ConcernStep(
-            school_id=concern.school_id,
-            concern=concern,
-            playbook=key,
-            code=step.code,
-            position=n,
-            text=step.text,
-            tell=step.tell,
-            mandatory=step.mandatory,
-        )
-        for n, step in enumerate((local_step(concern.school, s) for s in book.steps), start=1)
-        if step.code not in have
-    ]
-    if new:
-        ConcernStep.objects.bulk_create(new)
-        _note(concern, actor, f"Playbook applied: {book.title} ({book.source}).")
-    return len(new)
+    return steps_apply(
+        concern,
+        key=key,
+        title=book.title,
+        source=book.source,
+        steps=[local_step(concern.school, s) for s in book.steps],
+        actor=actor,
+    )
 
 
 # --- raising a concern ---------------------------------------------------------------------
@@ -139,12 +127,9 @@ def concern_raise(
         )
     if person.school_id != school.pk:
         raise ServiceError(f"{person} is not on {school.name}'s register.")
-    # Numbers are per school; the school row serialises two concerns raised at once.
-    School.objects.select_for_update().filter(pk=school.pk).first()
-    number = (WelfareConcern.objects.filter(school=school).aggregate(n=Max("number"))["n"] or 0) + 1
     concern = WelfareConcern.objects.create(
         school=school,
-        number=number,
+        number=next_number(WelfareConcern, school),
         person=person,
         category=category,
         summary=summary.strip(),
@@ -155,7 +140,7 @@ def concern_raise(
     )
     if violations:
         concern.violations.add(*violations)
-    _note(
+    chronology_add(
         concern,
         actor,
         f"Welfare concern raised: {concern.get_category_display().lower()}. {summary.strip()}",
@@ -294,7 +279,7 @@ def concern_assess(
         line = f"Assessment: {concern.assessment}"
         if "review_on" in changes and review_on is not None:
             line += f" Review on {review_on:%d/%m/%Y}."
-        _note(concern, actor, line, EntryKind.ACTION)
+        chronology_add(concern, actor, line, EntryKind.ACTION)
         audit_log(actor=actor, action="welfare_concern.assessed", obj=concern, changes=changes)
         _apply_playbook(concern, playbooks.playbook_for(category), actor)
     return concern
@@ -359,17 +344,17 @@ def concern_record_actions(
         line = f"Spoke to the pupil on {concern.spoke_to_pupil_on:%d/%m/%Y}."
         if concern.spoke_to_pupil_note:
             line += f" {concern.spoke_to_pupil_note}"
-        _note(concern, actor, line, EntryKind.ACTION)
+        chronology_add(concern, actor, line, EntryKind.ACTION)
     if {"parents", "parents_on", "parents_not_informed_reason"} & set(changes):
         if concern.parents == ParentsInformed.INFORMED and concern.parents_on:
-            _note(
+            chronology_add(
                 concern,
                 actor,
                 f"Parents or carers informed on {concern.parents_on:%d/%m/%Y}.",
                 EntryKind.ACTION,
             )
         elif concern.parents == ParentsInformed.NOT_INFORMED:
-            _note(
+            chronology_add(
                 concern,
                 actor,
                 "Parents or carers not informed, because it would put the child at risk: "
@@ -418,7 +403,7 @@ def referral_add(
     line += f" (their reference {referral.reference})." if referral.reference else "."
     if referral.note:
         line += f" {referral.note}"
-    _note(concern, actor, line, EntryKind.ACTION)
+    chronology_add(concern, actor, line, EntryKind.ACTION)
     audit_log(
         actor=actor,
         action="welfare_concern.referred",
@@ -438,7 +423,8 @@ def note_add(*, actor: User, concern: WelfareConcern, text: str) -> ConcernEntry
     concern = _locked(concern)
     if not text.strip():
         raise ServiceError("Write the note.", field_errors={"text": ["Required."]})
-    entry = _note(concern, actor, text.strip(), EntryKind.NOTE)
+    entry = chronology_add(concern, actor, text.strip(), EntryKind.NOTE)
+    assert isinstance(entry, ConcernEntry)
     audit_log(actor=actor, action="welfare_concern.note_added", obj=concern)
     return entry
 
@@ -449,22 +435,7 @@ def step_complete(*, actor: User, step: ConcernStep, note: str = "") -> ConcernS
     step = ConcernStep.objects.select_for_update().select_related("concern").get(pk=step.pk)
     _require_manage(actor, step.school_id)
     _expect_open(step.concern, "tick its steps")
-    if step.done_at is not None:
-        raise ServiceError("This step is already ticked.")
-    if step.tell and not note.strip():
-        raise ServiceError(
-            f"Say when and how {step.tell} was told (or why not).",
-            field_errors={"note": ["Required for a step that names who must be told."]},
-        )
-    step.done_at, step.done_by, step.note = _now(), actor, note.strip()[:300]
-    step.save(update_fields=["done_at", "done_by", "note"])
-    _note(step.concern, actor, f"Done: {step.text}" + (f" ({step.note})" if step.note else ""))
-    audit_log(
-        actor=actor,
-        action="welfare_concern.step_done",
-        obj=step.concern,
-        changes={"step": [None, f"{step.playbook}/{step.code}"], "note": [None, step.note]},
-    )
+    step_tick(actor=actor, step=step, record=step.concern, note=note, kind=rules.CONCERN_RECORDS)
     return step
 
 
@@ -483,7 +454,7 @@ def concern_link_incident(
     concern.save(update_fields=["incident", "updated_at"])
     changes = diff(before, snapshot(concern, ["incident"]))
     if changes:
-        _note(
+        chronology_add(
             concern,
             actor,
             f"Linked to the breach {incident.reference}."
@@ -497,47 +468,18 @@ def concern_link_incident(
 @transaction.atomic
 def access_grant(*, actor: User, concern: WelfareConcern, user: User, reason: str) -> ConcernAccess:
     """Let one more Warden user read this concern, on a need-to-know basis, saying why."""
-    _require_manage(actor, concern.school_id)
-    if not reason.strip():
-        raise ServiceError("Say why they need to know.", field_errors={"reason": ["Required."]})
-    if concern.school_id not in visible_school_ids(user):
-        raise ServiceError(f"{user} has no role at this school.")
-    if has_perm(user, Perm.WELFARE_VIEW, concern.school_id):
-        raise ServiceError(f"{user} can already read every welfare concern at this school.")
-    entry, created = ConcernAccess.objects.get_or_create(
-        concern=concern,
-        user=user,
-        defaults={
-            "school_id": concern.school_id,
-            "reason": reason.strip()[:300],
-            "added_at": _now(),
-            "added_by": actor,
-        },
+    entry = confidential.access_grant(
+        actor=actor, record=concern, user=user, reason=reason, kind=rules.CONCERN_RECORDS
     )
-    if not created:
-        raise ServiceError(f"{user} can already read this concern.")
-    _note(concern, actor, f"{user.get_full_name() or user} given access: {entry.reason}")
-    audit_log(
-        actor=actor,
-        action="welfare_concern.access_granted",
-        obj=concern,
-        changes={"user": [None, user.username], "reason": [None, entry.reason]},
-    )
+    assert isinstance(entry, ConcernAccess)
     return entry
 
 
 @transaction.atomic
 def access_revoke(*, actor: User, entry: ConcernAccess) -> None:
-    _require_manage(actor, entry.school_id)
-    concern = entry.concern
-    _note(concern, actor, f"{entry.user.get_full_name() or entry.user}'s access removed.")
-    audit_log(
-        actor=actor,
-        action="welfare_concern.access_revoked",
-        obj=concern,
-        changes={"user": [entry.user.username, None]},
+    confidential.access_revoke(
+        actor=actor, entry=entry, record=entry.concern, kind=rules.CONCERN_RECORDS
     )
-    entry.delete()
 
 
 @transaction.atomic
@@ -582,7 +524,7 @@ def concern_close(
     )
     concern.closed_at, concern.closed_by = _now(), actor
     concern.save(update_fields=[*fields, "closed_at", "closed_by", "updated_at"])
-    _note(
+    chronology_add(
         concern,
         actor,
         f"Closed: {concern.get_outcome_display()}. {concern.outcome_notes}",
@@ -607,12 +549,6 @@ SETTINGS_FIELDS = [
     "online_safety_lead",
     "la_esafety_officer",
 ]
-
-
-def settings_for(school: School) -> SafeguardingSettings:
-    """The school's settings, unsaved defaults when it has none yet."""
-    found = SafeguardingSettings.objects.filter(school=school).first()
-    return found or SafeguardingSettings(school=school)
 
 
 @transaction.atomic

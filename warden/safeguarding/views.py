@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from warden.core.access import has_perm, request_school, request_user, require_perm
+from warden.core.confidential.views import act, invalid
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.models import School
@@ -196,20 +197,11 @@ def concern_detail(request: HttpRequest, concern_pk: int) -> HttpResponse:
 
 def _act(request: HttpRequest, concern: WelfareConcern, action: Callable[[], str]) -> HttpResponse:
     """Run one service for the concern page; show its refusal in the page's message area."""
-    try:
-        done = action()
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
-    return redirect("safeguarding:detail", concern_pk=concern.pk)
+    return act(request, reverse("safeguarding:detail", kwargs={"concern_pk": concern.pk}), action)
 
 
 def _invalid(request: HttpRequest, concern: WelfareConcern, form: object) -> HttpResponse:
-    errors = getattr(form, "errors", {})
-    first = next(iter(errors.values()))[0] if errors else "Check the form."
-    messages.error(request, f"Nothing was saved: {first}")
-    return redirect("safeguarding:detail", concern_pk=concern.pk)
+    return invalid(request, reverse("safeguarding:detail", kwargs={"concern_pk": concern.pk}), form)
 
 
 @login_required
@@ -390,7 +382,7 @@ def concern_csv(request: HttpRequest, concern_pk: int) -> HttpResponse:
 def safeguarding_settings(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     require_perm(request.user, Perm.WELFARE_MANAGE, school)
-    current = services.settings_for(school)
+    current = selectors.settings_for(school)
     form = SettingsForm(
         request.POST or None,
         initial={name: getattr(current, name) for name in services.SETTINGS_FIELDS},

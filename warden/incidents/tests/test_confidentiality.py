@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from warden.core.errors import ServiceError
 from warden.core.models import AuditEntry
 from warden.incidents import services
 from warden.incidents.models import Incident, IncidentKind, Part
@@ -110,6 +111,16 @@ def test_a_user_added_to_the_access_list_can_read_only_that_incident(
     # Reading is all: handling stays with the DSL.
     severity = reverse("incidents:severity_set", args=[incident.pk])
     assert client.post(severity, {"severity": "minor"}).status_code == 403
+
+
+def test_only_those_who_handle_incidents_change_an_access_list(incident, dsl, teacher, office):
+    entry = services.access_grant(actor=dsl, incident=incident, user=teacher, reason="Tutor")
+    # On the list, the teacher reads the incident, but may not let anyone else in or out.
+    with pytest.raises(ServiceError, match="Only the DSL, a deputy DSL or the headteacher"):
+        services.access_grant(actor=teacher, incident=incident, user=office, reason="Helps")
+    with pytest.raises(ServiceError, match="Only the DSL, a deputy DSL or the headteacher"):
+        services.access_revoke(actor=teacher, entry=entry)
+    assert list(incident.access_list.values_list("user", flat=True)) == [teacher.pk]
 
 
 def test_school_b_sees_nothing_of_school_a(incident, other_school_user, client_for):

@@ -1,0 +1,23 @@
+"""The form that adds someone to a confidential record's access list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from warden.core.models import User
+
+
+class AccessForm(forms.Form):
+    """Who may read the record from now on, and why (the reason is kept and audited)."""
+
+    user = forms.ModelChoiceField(label="Warden user", queryset=User.objects.none())
+    reason = forms.CharField(label="Why they need to read it", max_length=300)
+
+    def __init__(self, *args: Any, users: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["user"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = users
