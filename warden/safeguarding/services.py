@@ -28,7 +28,6 @@ from warden.core.confidential.services import (
 )
 from warden.core.errors import ServiceError
 from warden.core.models import School, User
-from warden.core.roles import Perm
 from warden.incidents.models import Incident
 from warden.incidents.playbooks import local_step
 from warden.incidents.services import triage_route_welfare
@@ -74,10 +73,8 @@ def _expect_open(concern: WelfareConcern, what: str) -> None:
 
 
 def _require_manage(actor: User, school: School | int) -> None:
-    if not has_perm(actor, Perm.WELFARE_MANAGE, school):
-        raise ServiceError(
-            "Only the designated safeguarding lead or a deputy records welfare concerns."
-        )
+    if not has_perm(actor, rules.CONCERN_RECORDS.manage_perm, school):
+        raise ServiceError(rules.CONCERN_RECORDS.manage_refusal)
 
 
 def _apply_playbook(concern: WelfareConcern, key: str, actor: User | None) -> int:
