@@ -573,7 +573,8 @@ def equipment_settings(request: HttpRequest) -> HttpResponse:
     require_perm(request.user, Perm.SCHOOL_CONFIGURE, school)
     current = services.equipment_settings(school)
     form = EquipmentSettingsForm(
-        request.POST or None,
+        # A POST with the one box unticked may be empty; it is still a submission.
+        request.POST if request.method == "POST" else None,
         initial={"staff_loans_need_permission": current.staff_loans_need_permission},
     )
     if request.method == "POST" and form.is_valid():

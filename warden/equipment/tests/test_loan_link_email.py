@@ -1,4 +1,4 @@
-"""The one-time link to accept a loan agreement is really e-mailed (issue 12, fix 3)."""
+"""The one-time link to accept a loan agreement is e-mailed to the borrower, or their parents."""
 
 from __future__ import annotations
 

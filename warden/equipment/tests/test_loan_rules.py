@@ -228,3 +228,62 @@ def test_a_class_set_for_a_lesson_needs_no_staff_permission(school, office):
     loans = Loan.objects.filter(class_set_loan=set_loan)
     assert {loan.state for loan in loans} == {LoanState.ISSUED}
     assert {loan.off_site for loan in loans} == {False}
+
+
+def test_refusing_a_staff_loan_through_its_page_says_why_and_keeps_the_reason(
+    school, office, headteacher, client_for
+):
+    laptop = AssetFactory.create(school=school)
+    loan = services.loan_check_out(
+        actor=office, asset=laptop, person=_signed_teacher(school), due_on=_due()
+    )
+    refuse = reverse("equipment:loan_refuse", kwargs={"loan_pk": loan.pk})
+    assert client_for(office).post(refuse, {"reason": "Not this term"}).status_code == 403
+    unexplained = client_for(headteacher).post(refuse, {"reason": ""}, follow=True)
+    assert "Say why the loan is refused" in unexplained.content.decode()
+    loan.refresh_from_db()
+    assert loan.state == LoanState.AWAITING_PERMISSION
+
+    done = client_for(headteacher).post(
+        refuse, {"reason": "Laptops are kept for the exam season"}, follow=True
+    )
+    assert done.redirect_chain[-1][0] == reverse(
+        "equipment:loan_detail", kwargs={"loan_pk": loan.pk}
+    )
+    assert "Loan refused; the device stays in stock." in done.content.decode()
+    loan.refresh_from_db()
+    assert loan.state == LoanState.CANCELLED
+    assert loan.permission_refused_reason == "Laptops are kept for the exam season"
+    refused = AuditEntry.objects.get(action="loan.permission_refused", object_id=str(loan.pk))
+    assert refused.changes["permission_refused_reason"] == [
+        "",
+        "Laptops are kept for the exam season",
+    ]
+
+
+def test_a_loan_waiting_for_permission_can_be_cancelled_from_its_page(school, office, client_for):
+    laptop = AssetFactory.create(school=school)
+    loan = services.loan_check_out(
+        actor=office, asset=laptop, person=_signed_teacher(school), due_on=_due()
+    )
+    cancel = reverse("equipment:loan_cancel", kwargs={"loan_pk": loan.pk})
+    done = client_for(office).post(cancel, follow=True)
+    assert done.redirect_chain[-1][0] == reverse(
+        "equipment:asset_detail", kwargs={"asset_pk": laptop.pk}
+    )
+    assert "Check-out cancelled; the device never left." in done.content.decode()
+    loan.refresh_from_db()
+    assert loan.state == LoanState.CANCELLED
+    again = client_for(office).post(cancel, follow=True)
+    assert "Only a loan that was never issued can be cancelled." in again.content.decode()
+
+
+def test_the_settings_page_switches_the_permission_step(school, office, headteacher, client_for):
+    url = reverse("equipment:settings")
+    assert client_for(office).get(url).status_code == 403
+    assert client_for(headteacher).get(url).status_code == 200
+    saved = client_for(headteacher).post(url, {}, follow=True)
+    assert "Equipment settings saved." in saved.content.decode()
+    assert services.equipment_settings(school).staff_loans_need_permission is False
+    change = AuditEntry.objects.get(action="equipment.settings_changed")
+    assert change.changes["staff_loans_need_permission"] == [True, False]
