@@ -72,7 +72,7 @@ from warden.core.forms import apply_service_errors
 from warden.core.passwords import school_policy
 from warden.core.redirects import is_safe_next
 from warden.core.roles import Perm
-from warden.core.selectors import audit_for_object
+from warden.core.selectors import audit_history
 from warden.lib import csvsafe
 from warden.people.models import Person, PersonType
 
@@ -334,7 +334,7 @@ def account_detail(request: HttpRequest, account_pk: int) -> HttpResponse:
         refusal = services.activation_refusal(account)
     history = None
     if has_perm(request.user, Perm.AUDIT_VIEW, school):
-        history = audit_for_object("accounts.account", account.pk).order_by("-seq")[:30]
+        history = audit_history("accounts.account", account.pk, limit=30)
     return render(
         request,
         "accounts/account_detail.html",

@@ -18,6 +18,9 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import Q, Value
+from django.db.models.functions import Lower, Replace
+from django.db.models.lookups import IContains
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -67,6 +70,22 @@ def action_label(action: str) -> str:
     thing, _, done = action.partition(".")
     words = " ".join(part.replace("_", " ") for part in (thing, done) if part)
     return words[:1].upper() + words[1:]
+
+
+def _as_words(text: str) -> str:
+    return " ".join(text.lower().replace(".", " ").replace("_", " ").split())
+
+
+def action_search(text: str) -> Q:
+    """Entries whose action, as the page shows it (``action_label``), contains ``text``.
+
+    The words of the label or of the code both find it: "authenticator reset" and "two
+    factor" find ``user.two_factor_reset``, "loan checked out" finds ``loan.checked_out``.
+    """
+    words = _as_words(text)
+    labelled = [code for code, label in ACTION_LABELS.items() if words in label.lower()]
+    read = Replace(Replace(Lower("action"), Value("."), Value(" ")), Value("_"), Value(" "))
+    return Q(action__in=labelled) | Q(IContains(read, words))
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from warden.core.access import (
     schools_for,
 )
 from warden.core.audit import audit_log
-from warden.core.audit_display import describe
+from warden.core.audit_display import action_search, describe
 from warden.core.dashboard import panels_for
 from warden.core.errors import ServiceError
 from warden.core.forms import (
@@ -47,7 +47,7 @@ from warden.core.forms import (
 )
 from warden.core.middleware import SESSION_SCHOOL_KEY, client_ip, second_factor_pending
 from warden.core.models import Membership, School, User
-from warden.core.redirects import is_safe_next, safe_next
+from warden.core.redirects import safe_next
 from warden.core.roles import TWO_FACTOR_ROLES, Perm, Role, permission_table
 from warden.core.selectors import audit_for_school, memberships_at, operators_at
 
@@ -83,7 +83,7 @@ class _SafeNextMixin:
         value = self.request.POST.get(
             self.redirect_field_name, self.request.GET.get(self.redirect_field_name)
         )
-        return value if value is not None and is_safe_next(value) else ""
+        return safe_next(value, "")
 
 
 class SignInView(_SafeNextMixin, auth_views.LoginView):
@@ -242,9 +242,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         q = form.cleaned_data["q"]
         if q:
             entries = entries.filter(
-                Q(action__icontains=q.strip().replace(" ", "_"))
-                | Q(actor_label__icontains=q)
-                | Q(object_repr__icontains=q)
+                action_search(q) | Q(actor_label__icontains=q) | Q(object_repr__icontains=q)
             )
         if form.cleaned_data["date_from"]:
             entries = entries.filter(at__date__gte=form.cleaned_data["date_from"])

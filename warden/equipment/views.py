@@ -33,7 +33,7 @@ from warden.core.middleware import client_ip
 from warden.core.models import School
 from warden.core.redirects import safe_next
 from warden.core.roles import Perm
-from warden.core.selectors import audit_for_object
+from warden.core.selectors import audit_history
 from warden.equipment import breach, rules, services
 from warden.equipment.access import (
     asset_for_user,
@@ -222,7 +222,7 @@ def asset_detail(request: HttpRequest, asset_pk: int) -> HttpResponse:
     refusal = services.checkout_refusal(asset)
     history = None
     if has_perm(request.user, Perm.AUDIT_VIEW, school):
-        history = audit_for_object("equipment.asset", asset.pk)[:20]
+        history = audit_history("equipment.asset", asset.pk, limit=20)
     context = {
         "asset": asset,
         "open_loan": open_loan,

@@ -2,8 +2,8 @@
 
 ``{% load warden_words %}``, then ``{{ when|ago }}`` ("just now", "5 minutes ago"),
 ``{{ slug|category_label }}`` (a filtering or keyword category by its name) and
-``{{ entry.action|action_label }}`` and ``{{ entry|readable_changes }}`` (an audit entry in
-words).
+``{{ entry.action|action_label }}`` (an audit action in words; a page that shows entries'
+changes reads them through ``audit_display.describe``, as ``selectors.audit_history`` does).
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from warden.core.audit_display import Change, describe
 from warden.core.audit_display import action_label as _action_label
-from warden.core.models import AuditEntry
 from warden.engine.categories import BY_SLUG, CATEGORY_ALIASES
 
 register = template.Library()
@@ -48,10 +46,3 @@ def category_label(value: str | None) -> str:
 @register.filter
 def action_label(value: str) -> str:
     return _action_label(value)
-
-
-@register.filter
-def readable_changes(entry: AuditEntry) -> list[Change]:
-    """One entry's changes in words (a page listing many entries uses ``describe`` once)."""
-    changes: list[Change] = describe([entry])[0].readable_changes  # type: ignore[attr-defined]
-    return changes

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from warden.core.audit import audit_log
+from warden.core.selectors import audit_history
 from warden.monitoring.models import Violation
 from warden.monitoring.services.filtering import request_create
 from warden.testing.factories import PupilFactory
@@ -57,6 +58,49 @@ def test_one_audit_entry_is_counted_as_one_entry(school, headteacher, client_for
     page = response.content.decode()
     assert "1 entry<" in page and "1 entries" not in page
     assert "School password policy changed" in page
+
+
+@pytest.mark.parametrize(
+    ("words", "found"),
+    [
+        ("Authenticator reset", "Authenticator reset"),
+        ("two factor", "Authenticator reset"),
+        ("Loan checked out", "Loan checked out"),
+        ("loan.checked_out", "Loan checked out"),
+    ],
+)
+def test_the_audit_trail_is_searched_by_the_words_it_shows(
+    words, found, school, headteacher, client_for
+):
+    pupil = PupilFactory.create(school=school)
+    audit_log(actor=headteacher, action="user.two_factor_reset", obj=pupil)
+    audit_log(actor=headteacher, action="loan.checked_out", obj=pupil)
+    response = client_for(headteacher).get(reverse("core:audit_list"), {"q": words})
+    page = html.unescape(response.content.decode())
+    assert "1 entry<" in page
+    assert f"<td>{found}</td>" in page
+    other = ({"Authenticator reset", "Loan checked out"} - {found}).pop()
+    assert f"<td>{other}</td>" not in page
+
+
+def test_an_objects_history_names_its_people_in_one_query_however_long_it_is(
+    school, headteacher, dsl, django_assert_num_queries
+):
+    pupil = PupilFactory.create(school=school)
+    for _ in range(5):
+        audit_log(
+            actor=headteacher,
+            action="account.approved",
+            obj=pupil,
+            changes={"approved_by": [None, dsl.pk]},
+        )
+    # One query for the entries, one for the users their changes name.
+    with django_assert_num_queries(2):
+        history = audit_history("people.person", pupil.pk, limit=30)
+    # describe() sets these two on each entry for the templates.
+    assert [e.label for e in history] == ["Account approved"] * 5  # type: ignore[attr-defined]
+    changes = [(c.field, c.new) for e in history for c in e.readable_changes]  # type: ignore[attr-defined]
+    assert changes == [("Approved by", dsl.get_full_name())] * 5
 
 
 def test_the_refusal_page_names_the_right_in_words(school, teacher, client_for):
