@@ -83,8 +83,12 @@ def test_signed_in_pages_and_htmx_partials_carry_the_policy(headteacher, client_
 
 
 def test_errors_and_redirects_carry_the_policy_too(anonymous):
-    _assert_strict(anonymous.get("/no-such-page/"))
-    _assert_strict(anonymous.get(reverse("core:dashboard")))
+    missing = anonymous.get("/no-such-page/")
+    assert missing.status_code == 404
+    _assert_strict(missing)
+    sent_to_sign_in = anonymous.get(reverse("core:dashboard"))
+    assert sent_to_sign_in.status_code == 302
+    _assert_strict(sent_to_sign_in)
 
 
 def test_plain_http_is_served_without_hsts_by_default(anonymous):
