@@ -18,6 +18,7 @@ from warden.core.confidential.models import (
     AppendOnly,
     ChecklistStep,
     ChronologyLine,
+    NumberedRecord,
 )
 from warden.core.models import School, User
 from warden.monitoring.models import FilterGroupAssignment, Violation
@@ -60,10 +61,9 @@ class Outcome(models.TextChoices):
     REFERRED = "referred", "Referred to police / LA / CEOP"
 
 
-class Incident(models.Model):
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
-    # A number per school, shown as INC-0007, so a record can be named without its details.
-    number = models.PositiveIntegerField()
+class Incident(NumberedRecord):
+    PREFIX = "INC"
+
     kind = models.CharField(max_length=30, choices=IncidentKind.choices)
     title = models.CharField(max_length=200)
     description = models.TextField()
@@ -81,11 +81,6 @@ class Incident(models.Model):
         max_length=20, choices=IncidentStatus.choices, default=IncidentStatus.OPEN
     )
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
-    outcome_notes = models.TextField(blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     violations = models.ManyToManyField(Violation, blank=True, related_name="incidents")
     # The equipment loss record a "lost or stolen equipment" report made (duty "Lost or
     # stolen equipment reported at once").
@@ -96,8 +91,6 @@ class Incident(models.Model):
         blank=True,
         related_name="incident",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-reported_at", "-pk"]
@@ -113,10 +106,6 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.get_kind_display()}"
-
-    @property
-    def reference(self) -> str:
-        return f"INC-{self.number:04d}"
 
     @property
     def is_closed(self) -> bool:

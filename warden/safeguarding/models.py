@@ -15,7 +15,12 @@ from __future__ import annotations
 
 from django.db import models
 
-from warden.core.confidential.models import AccessGrant, ChecklistStep, ChronologyLine
+from warden.core.confidential.models import (
+    AccessGrant,
+    ChecklistStep,
+    ChronologyLine,
+    NumberedRecord,
+)
 from warden.core.models import School, User
 from warden.incidents.models import Incident
 from warden.monitoring.models import Violation
@@ -53,10 +58,9 @@ class ConcernOutcome(models.TextChoices):
     MOVED_SCHOOL = "moved_school", "Record passed to the child's new school"
 
 
-class WelfareConcern(models.Model):
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
-    # A number per school, shown as WC-0007, so a concern can be named without its details.
-    number = models.PositiveIntegerField()
+class WelfareConcern(NumberedRecord):
+    PREFIX = "WC"
+
     person = models.ForeignKey(
         Person, on_delete=models.PROTECT, related_name="welfare_concerns", verbose_name="Child"
     )
@@ -81,11 +85,6 @@ class WelfareConcern(models.Model):
         max_length=10, choices=ConcernStatus.choices, default=ConcernStatus.OPEN
     )
     outcome = models.CharField(max_length=20, choices=ConcernOutcome.choices, blank=True)
-    outcome_notes = models.TextField(blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     # The breach in the incident log when misuse happened as well (both routes apply).
     incident = models.ForeignKey(
         Incident,
@@ -96,8 +95,6 @@ class WelfareConcern(models.Model):
         verbose_name="Linked breach",
     )
     violations = models.ManyToManyField(Violation, blank=True, related_name="welfare_concerns")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-raised_at", "-pk"]
@@ -114,10 +111,6 @@ class WelfareConcern(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.get_category_display()}"
-
-    @property
-    def reference(self) -> str:
-        return f"WC-{self.number:04d}"
 
     @property
     def is_closed(self) -> bool:

@@ -14,6 +14,30 @@ from django.db import models
 from warden.core.models import School, User
 
 
+class NumberedRecord(models.Model):
+    """A record numbered per school, shown as ``PREFIX``-0007, so it can be named (in an
+    e-mail, a triage reason, the weekly report) without its details."""
+
+    PREFIX = ""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveIntegerField()
+    outcome_notes = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def reference(self) -> str:
+        return f"{self.PREFIX}-{self.number:04d}"
+
+
 class AppendOnlyQuerySet(models.QuerySet[Any]):
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("This record is append-only.")

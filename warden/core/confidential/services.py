@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from django.db import models
 from django.db.models import Max
 from django.utils import timezone
 
@@ -24,6 +23,7 @@ from warden.core.confidential.models import (
     ChecklistStep,
     ChronologyLine,
     EntryKind,
+    NumberedRecord,
 )
 from warden.core.errors import ServiceError
 from warden.core.models import School, User
@@ -45,7 +45,7 @@ def _require_manage(actor: User, record: Any, kind: RecordKind) -> None:
         raise ServiceError(kind.manage_refusal)
 
 
-def next_number(model: type[models.Model], school: School) -> int:
+def next_number(model: type[NumberedRecord], school: School) -> int:
     """The next per-school number (INC-0007, WC-0007) of ``model``'s records.
 
     Locks the school's row, so two records made at once do not take the same number; call
