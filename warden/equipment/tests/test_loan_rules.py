@@ -34,6 +34,16 @@ def _signed_teacher(school):
     return teacher
 
 
+def _waiting_staff_loan(school, office) -> Loan:
+    """A staff loan checked out and waiting for the two permissions."""
+    return services.loan_check_out(
+        actor=office,
+        asset=AssetFactory.create(school=school),
+        person=_signed_teacher(school),
+        due_on=_due(),
+    )
+
+
 @pytest.fixture
 def siro(school):
     user = UserFactory.create(username="siro", first_name="Siro", last_name="Tester")
@@ -96,10 +106,8 @@ def test_a_staff_loan_waits_for_both_permissions(school, office, ict_manager, he
 
 
 def test_a_refused_staff_loan_is_cancelled_with_the_reason(school, office, headteacher):
-    laptop = AssetFactory.create(school=school)
-    loan = services.loan_check_out(
-        actor=office, asset=laptop, person=_signed_teacher(school), due_on=_due()
-    )
+    loan = _waiting_staff_loan(school, office)
+    laptop = loan.asset
     with pytest.raises(ServiceError, match="Say why"):
         services.loan_permission_refuse(actor=headteacher, loan=loan, reason="")
     loan = services.loan_permission_refuse(
@@ -233,10 +241,7 @@ def test_a_class_set_for_a_lesson_needs_no_staff_permission(school, office):
 def test_refusing_a_staff_loan_through_its_page_says_why_and_keeps_the_reason(
     school, office, headteacher, client_for
 ):
-    laptop = AssetFactory.create(school=school)
-    loan = services.loan_check_out(
-        actor=office, asset=laptop, person=_signed_teacher(school), due_on=_due()
-    )
+    loan = _waiting_staff_loan(school, office)
     refuse = reverse("equipment:loan_refuse", kwargs={"loan_pk": loan.pk})
     assert client_for(office).post(refuse, {"reason": "Not this term"}).status_code == 403
     unexplained = client_for(headteacher).post(refuse, {"reason": ""}, follow=True)
@@ -252,8 +257,10 @@ def test_refusing_a_staff_loan_through_its_page_says_why_and_keeps_the_reason(
     )
     assert "Loan refused; the device stays in stock." in done.content.decode()
     loan.refresh_from_db()
-    assert loan.state == LoanState.CANCELLED
-    assert loan.permission_refused_reason == "Laptops are kept for the exam season"
+    assert (loan.state, loan.permission_refused_reason) == (
+        LoanState.CANCELLED,
+        "Laptops are kept for the exam season",
+    )
     refused = AuditEntry.objects.get(action="loan.permission_refused", object_id=str(loan.pk))
     assert refused.changes["permission_refused_reason"] == [
         "",
@@ -262,14 +269,11 @@ def test_refusing_a_staff_loan_through_its_page_says_why_and_keeps_the_reason(
 
 
 def test_a_loan_waiting_for_permission_can_be_cancelled_from_its_page(school, office, client_for):
-    laptop = AssetFactory.create(school=school)
-    loan = services.loan_check_out(
-        actor=office, asset=laptop, person=_signed_teacher(school), due_on=_due()
-    )
+    loan = _waiting_staff_loan(school, office)
     cancel = reverse("equipment:loan_cancel", kwargs={"loan_pk": loan.pk})
     done = client_for(office).post(cancel, follow=True)
     assert done.redirect_chain[-1][0] == reverse(
-        "equipment:asset_detail", kwargs={"asset_pk": laptop.pk}
+        "equipment:asset_detail", kwargs={"asset_pk": loan.asset_id}
     )
     assert "Check-out cancelled; the device never left." in done.content.decode()
     loan.refresh_from_db()
