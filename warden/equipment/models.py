@@ -256,7 +256,7 @@ class Loan(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["asset"],
-                condition=Q(state__in=["permission", "awaiting", "issued"]),
+                condition=Q(state__in=[str(state) for state in OPEN_LOAN_STATES]),
                 name="equipment_one_open_loan",
             ),
             models.CheckConstraint(
