@@ -400,7 +400,7 @@ def audit_checkpoint_write(*, notify: bool | None = None, if_changed: bool = Fal
 
 def _send_checkpoint(checkpoint: Checkpoint) -> None:
     # Imported here: core.tasks imports this module for the scheduled checkpoint task.
-    from warden.core.tasks import send_email
+    from warden.core.tasks import send_email_on_commit
 
     recipients = sorted(
         set(
@@ -419,10 +419,6 @@ def _send_checkpoint(checkpoint: Checkpoint) -> None:
         "trail still holds every entry up to this one, unchanged.\n\n"
         f"{checkpoint.line()}\n"
     )
-
-    def send() -> None:
-        send_email.enqueue(
-            subject=f"Warden audit checkpoint: entry #{checkpoint.seq}", body=body, to=recipients
-        )
-
-    transaction.on_commit(send)
+    send_email_on_commit(
+        subject=f"Warden audit checkpoint: entry #{checkpoint.seq}", body=body, to=recipients
+    )

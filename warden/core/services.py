@@ -23,7 +23,7 @@ from warden.core.models import Membership, PasswordResetCount, School, Trust, Us
 from warden.core.passwords import policy_for_user, school_policy
 from warden.core.roles import TRUST_ONLY_ROLES, Perm, Role, grant_refusal
 from warden.core.signals import school_registered
-from warden.core.tasks import password_reset_send, send_email
+from warden.core.tasks import password_reset_send, send_email_on_commit
 from warden.lib.passwords import PasswordPolicy
 
 # Policy duty "Passwords meet the policy minimum" (docs/policy-map.md) is the floor: a
@@ -331,13 +331,9 @@ def _tell_user(*, user: User, actor: User, school: School, what: str, advice: st
         "If you did not expect this, tell your headteacher or ICT manager straight away: "
         "someone may be trying to use your account.\n"
     )
-    subject = f"Warden: your sign-in was changed ({what})"
-    to = [user.email]
-
-    def send() -> None:
-        send_email.enqueue(subject=subject, body=body, to=to)
-
-    transaction.on_commit(send)
+    send_email_on_commit(
+        subject=f"Warden: your sign-in was changed ({what})", body=body, to=[user.email]
+    )
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django_tasks import task
 
 from warden.core.audit import audit_checkpoint_write
@@ -17,6 +18,12 @@ def send_email(*, subject: str, body: str, to: list[str], from_email: str | None
     """Send one plain-text e-mail; a failure is retried by running the task again."""
     message = EmailMessage(subject, body, from_email or settings.DEFAULT_FROM_EMAIL, to)
     return message.send()
+
+
+def send_email_on_commit(*, subject: str, body: str, to: list[str]) -> None:
+    """Queue ``send_email`` once the current transaction commits: nothing is sent about a
+    change that is rolled back."""
+    transaction.on_commit(lambda: send_email.enqueue(subject=subject, body=body, to=to))
 
 
 @task()

@@ -69,7 +69,7 @@ def possible_breach_raise(*, report: LossReport) -> PossibleBreach | None:
 
 
 def _notify(breach: PossibleBreach) -> None:
-    from warden.core.tasks import send_email
+    from warden.core.tasks import send_email_on_commit
 
     recipients = assessor_emails(breach.school)
     if not recipients:
@@ -82,15 +82,11 @@ def _notify(breach: PossibleBreach) -> None:
         "This may be a personal data breach. Assess it in Warden (Equipment → Lost and stolen); "
         "a reportable breach must be reported to the ICO within 72 hours of becoming aware."
     )
-
-    def send() -> None:
-        send_email.enqueue(
-            subject=f"Possible data breach at {breach.school.name}: {report.asset.asset_tag}",
-            body=body,
-            to=recipients,
-        )
-
-    transaction.on_commit(send)
+    send_email_on_commit(
+        subject=f"Possible data breach at {breach.school.name}: {report.asset.asset_tag}",
+        body=body,
+        to=recipients,
+    )
 
 
 def assessor_emails(school: School) -> list[str]:

@@ -32,7 +32,7 @@ from warden.core.audit import audit_log, audit_log_many, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.models import School, User
 from warden.core.roles import Perm
-from warden.core.tasks import send_email
+from warden.core.tasks import send_email, send_email_on_commit
 from warden.equipment import breach, rules
 from warden.equipment.models import (
     OPEN_LOAN_STATES,
@@ -862,8 +862,6 @@ def loan_write_off(*, actor: User | None, loan: Loan, reason: str) -> Loan:
 @transaction.atomic
 def loan_reminders_send(*, school: School, now: dt.datetime | None = None) -> int:
     """E-mail borrowers whose loans are overdue, at most every few days each."""
-    from warden.core.tasks import send_email
-
     now = now or timezone.now()
     today = timezone.localdate(now)
     since = now - dt.timedelta(days=rules.REMINDER_INTERVAL_DAYS)
@@ -881,12 +879,9 @@ def loan_reminders_send(*, school: School, now: dt.datetime | None = None) -> in
             f"{loan.due_on:%d/%m/%Y}. Please return it to the school office, or tell the "
             "office if you need longer.\n"
         )
-        to = [loan.person.email]
-
-        def send(body: str = body, to: list[str] = to, tag: str = loan.asset.asset_tag) -> None:
-            send_email.enqueue(subject=f"Overdue: {tag}", body=body, to=to)
-
-        transaction.on_commit(send)
+        send_email_on_commit(
+            subject=f"Overdue: {loan.asset.asset_tag}", body=body, to=[loan.person.email]
+        )
         loan.reminded_at = now
         sent.append(loan)
     if sent:
