@@ -27,13 +27,11 @@ def is_safe_next(value: str | None, *, _depth: int = 0) -> bool:
         return False
     if not value.startswith("/") or value.startswith("//"):
         return False
-    # Django's own check, with no host allowed: only a relative path passes.
+    # Django's own check, with no host allowed: only a relative path passes. (A single
+    # leading slash already means no scheme and no host; this is the second opinion.)
     if not url_has_allowed_host_and_scheme(value, allowed_hosts=set()):
         return False
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc:
-        return False
-    for key, nested in parse_qsl(parts.query, keep_blank_values=True):
+    for key, nested in parse_qsl(urlsplit(value).query, keep_blank_values=True):
         if key == "next" and not is_safe_next(nested, _depth=_depth + 1):
             return False
     # An encoded form (%2F%2F, %3Fnext%3D...) must be as safe once decoded.
