@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from warden.core.models import AuditEntry
 from warden.equipment import services
@@ -350,3 +351,23 @@ def test_the_loan_list_does_not_query_per_row(
     # Other areas add panels too, so only this panel's data is checked here.
     dashboard = client.get(reverse("core:dashboard"))
     assert b"awaiting agreement" in dashboard.content
+
+
+def test_the_loan_agreement_reads_as_paragraphs_and_points(school, office, client_for):
+    # As an acceptable-use agreement does: a borrower on a phone reads points, not a typescript.
+    loan = services.loan_check_out(
+        actor=office,
+        asset=AssetFactory.create(school=school),
+        person=signed_staff(school, email="b@example.org"),
+        due_on=timezone.localdate(),
+    )
+    first_point = services.current_agreement_text(school).text.split("\n1. ")[1].split("\n")[0]
+    client = client_for(office)
+    desk = client.get(reverse("equipment:loan_detail", kwargs={"loan_pk": loan.pk}))
+    client.post(reverse("equipment:loan_link", kwargs={"loan_pk": loan.pk}), {"email": "1"})
+    link = client.get(reverse("equipment:loan_detail", kwargs={"loan_pk": loan.pk})).context["link"]
+    public = Client().get(link.removeprefix("http://testserver"))
+    for page in (desk, public):
+        html = page.content.decode()
+        assert "<pre" not in html
+        assert f'<li value="1">{escape(first_point)}' in html
