@@ -7,6 +7,7 @@ violation is written to the audit trail before the page is rendered.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from itertools import groupby
 
 from django.contrib import messages
@@ -22,8 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from warden.core.access import has_perm, request_school, request_user, require_perm
 from warden.core.audit import audit_log
+from warden.core.confidential import views as confidential_views
 from warden.core.confidential.forms import AccessForm
-from warden.core.confidential.views import act, invalid
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.models import School
@@ -280,13 +281,17 @@ def _render_detail(
     return render(request, "incidents/incident_detail.html", context, status=status)
 
 
+def _page(incident: Incident) -> str:
+    return reverse("incidents:detail", kwargs={"incident_pk": incident.pk})
+
+
 def _act(request: HttpRequest, incident: Incident, action: Callable[[], str]) -> HttpResponse:
     """Run one service for the incident page; show its refusal in the page's message area."""
-    return act(request, reverse("incidents:detail", kwargs={"incident_pk": incident.pk}), action)
+    return confidential_views.act(request, _page(incident), action)
 
 
 def _invalid(request: HttpRequest, incident: Incident, form: object) -> HttpResponse:
-    return invalid(request, reverse("incidents:detail", kwargs={"incident_pk": incident.pk}), form)
+    return confidential_views.invalid(request, _page(incident), form)
 
 
 @login_required
@@ -557,32 +562,21 @@ def evidence_download(request: HttpRequest, evidence_pk: int) -> HttpResponseBas
 @require_POST
 def access_add(request: HttpRequest, incident_pk: int) -> HttpResponse:
     incident = incident_for_user(request.user, incident_pk, write=True)
-    form = AccessForm(request.POST, users=operators_at(incident.school))
-    if not form.is_valid():
-        return _invalid(request, incident, form)
-
-    def run() -> str:
-        services.access_grant(
-            actor=request_user(request),
-            incident=incident,
-            user=form.cleaned_data["user"],
-            reason=form.cleaned_data["reason"],
-        )
-        return "Access given."
-
-    return _act(request, incident, run)
+    return confidential_views.access_add(
+        request,
+        incident,
+        back=_page(incident),
+        grant=partial(services.access_grant, incident=incident),
+    )
 
 
 @login_required
 @require_POST
 def access_remove(request: HttpRequest, access_pk: int) -> HttpResponse:
     entry = access_entry_for_user(request.user, access_pk)
-
-    def run() -> str:
-        services.access_revoke(actor=request_user(request), entry=entry)
-        return "Access removed."
-
-    return _act(request, entry.incident, run)
+    return confidential_views.access_remove(
+        request, entry, back=_page(entry.incident), revoke=services.access_revoke
+    )
 
 
 # --- triage ---------------------------------------------------------------------------------

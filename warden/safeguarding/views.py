@@ -6,6 +6,7 @@ Every page and export of a concern is audited (``services.concern_read``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from itertools import groupby
 
 from django.contrib import messages
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from warden.core.access import has_perm, request_school, request_user, require_perm
-from warden.core.confidential.views import act, invalid
+from warden.core.confidential import views as confidential_views
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.models import School
@@ -76,13 +77,9 @@ def concern_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "status": status,
             "statuses": [("open", "Open"), ("closed", "Closed"), ("all", "All")],
-            "can_raise": can_raise(request, school),
+            "can_raise": has_perm(request.user, Perm.WELFARE_MANAGE, school),
         },
     )
-
-
-def can_raise(request: HttpRequest, school: School) -> bool:
-    return has_perm(request.user, Perm.WELFARE_MANAGE, school)
 
 
 @login_required
@@ -195,13 +192,17 @@ def concern_detail(request: HttpRequest, concern_pk: int) -> HttpResponse:
     return render(request, "safeguarding/concern_detail.html", context)
 
 
+def _page(concern: WelfareConcern) -> str:
+    return reverse("safeguarding:detail", kwargs={"concern_pk": concern.pk})
+
+
 def _act(request: HttpRequest, concern: WelfareConcern, action: Callable[[], str]) -> HttpResponse:
     """Run one service for the concern page; show its refusal in the page's message area."""
-    return act(request, reverse("safeguarding:detail", kwargs={"concern_pk": concern.pk}), action)
+    return confidential_views.act(request, _page(concern), action)
 
 
 def _invalid(request: HttpRequest, concern: WelfareConcern, form: object) -> HttpResponse:
-    return invalid(request, reverse("safeguarding:detail", kwargs={"concern_pk": concern.pk}), form)
+    return confidential_views.invalid(request, _page(concern), form)
 
 
 @login_required
@@ -308,32 +309,18 @@ def concern_link(request: HttpRequest, concern_pk: int) -> HttpResponse:
 @require_POST
 def access_add(request: HttpRequest, concern_pk: int) -> HttpResponse:
     concern = concern_for_user(request.user, concern_pk, write=True)
-    form = AccessForm(request.POST, users=operators_at(concern.school))
-    if not form.is_valid():
-        return _invalid(request, concern, form)
-
-    def run() -> str:
-        entry = services.access_grant(
-            actor=request_user(request),
-            concern=concern,
-            user=form.cleaned_data["user"],
-            reason=form.cleaned_data["reason"],
-        )
-        return f"{entry.user} may now read {concern.reference}."
-
-    return _act(request, concern, run)
+    return confidential_views.access_add(
+        request, concern, back=_page(concern), grant=partial(services.access_grant, concern=concern)
+    )
 
 
 @login_required
 @require_POST
 def access_remove(request: HttpRequest, concern_access_pk: int) -> HttpResponse:
     entry = access_entry_for_user(request.user, concern_access_pk)
-
-    def run() -> str:
-        services.access_revoke(actor=request_user(request), entry=entry)
-        return "Access removed."
-
-    return _act(request, entry.concern, run)
+    return confidential_views.access_remove(
+        request, entry, back=_page(entry.concern), revoke=services.access_revoke
+    )
 
 
 @login_required

@@ -4,12 +4,16 @@ comes back to the record's page with what happened, or why not, in the message a
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from warden.core.access import request_user
+from warden.core.confidential.forms import AccessForm
 from warden.core.errors import ServiceError
+from warden.core.selectors import operators_at
 
 
 def act(request: HttpRequest, back: str, action: Callable[[], str]) -> HttpResponse:
@@ -30,3 +34,32 @@ def invalid(request: HttpRequest, back: str, form: object) -> HttpResponse:
     first = next(iter(errors.values()))[0] if errors else "Check the form."
     messages.error(request, f"Nothing was saved: {first}")
     return redirect(back)
+
+
+def access_add(
+    request: HttpRequest, record: Any, *, back: str, grant: Callable[..., object]
+) -> HttpResponse:
+    """Put the posted user on the record's access list through the area's ``grant``
+    service (called with ``actor``, ``user`` and ``reason``)."""
+    form = AccessForm(request.POST, users=operators_at(record.school))
+    if not form.is_valid():
+        return invalid(request, back, form)
+    user = form.cleaned_data["user"]
+
+    def run() -> str:
+        grant(actor=request_user(request), user=user, reason=form.cleaned_data["reason"])
+        return f"{user} may now read {record.reference}."
+
+    return act(request, back, run)
+
+
+def access_remove(
+    request: HttpRequest, entry: Any, *, back: str, revoke: Callable[..., object]
+) -> HttpResponse:
+    """Take one grant off a record's access list through the area's ``revoke`` service."""
+
+    def run() -> str:
+        revoke(actor=request_user(request), entry=entry)
+        return "Access removed."
+
+    return act(request, back, run)
