@@ -439,8 +439,19 @@ def second_factor_verify(
 
     Wrong codes in a row are counted on every device the code was tried on; a right one
     clears the count on all of them. The devices are locked for the check, so two
-    requests cannot both use one code.
+    requests cannot both use one code. Each try at sign-in is audited, passed or failed
+    (an enrolment is recorded by ``two_factor_enrol``).
     """
+    device, wait = _second_factor_match(user=user, token=token, enrolling=enrolling)
+    if enrolling is None:
+        action = "user.second_factor_passed" if device else "user.second_factor_failed"
+        audit_log(actor=user, action=action, obj=user)
+    return device, wait
+
+
+def _second_factor_match(
+    *, user: User, token: str, enrolling: TOTPDevice | None
+) -> tuple[TOTPDevice | StaticDevice | None, int]:
     devices: list[TOTPDevice | StaticDevice]
     if enrolling is not None:
         devices = [TOTPDevice.objects.select_for_update().get(pk=enrolling.pk)]

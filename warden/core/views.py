@@ -32,7 +32,6 @@ from warden.core.access import (
     require_perm,
     schools_for,
 )
-from warden.core.audit import audit_log
 from warden.core.audit_display import action_search, describe
 from warden.core.dashboard import panels_for
 from warden.core.errors import ServiceError
@@ -117,9 +116,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         device, wait = services.second_factor_verify(user=user, token=form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
-            audit_log(actor=user, action="user.second_factor_passed", obj=user)
             return redirect(safe_next(request.GET.get("next"), "core:dashboard"))
-        audit_log(actor=user, action="user.second_factor_failed", obj=user)
         _wrong_code(
             form,
             wait,

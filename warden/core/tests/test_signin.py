@@ -114,6 +114,28 @@ def test_a_wrong_code_at_enrolment_does_not_refuse_the_right_one(dsl):
         assert b"backup codes" in response.content
 
 
+def test_each_second_factor_try_at_sign_in_is_audited(dsl):
+    device = TOTPDevice.objects.create(user=dsl, name="phone", confirmed=True)
+    client = Client()
+    _sign_in(client, "dsl")
+    with time_machine.travel(dt.datetime.now(dt.UTC), tick=False):
+        client.post(reverse("core:otp_verify"), {"token": "000000"})
+        client.post(reverse("core:otp_verify"), {"token": _code(device)})
+    tries = AuditEntry.objects.filter(action__startswith="user.second_factor_").order_by("seq")
+    assert [(e.action, e.actor_id) for e in tries] == [
+        ("user.second_factor_failed", dsl.pk),
+        ("user.second_factor_passed", dsl.pk),
+    ]
+
+
+def test_a_wrong_code_at_enrolment_is_not_counted_as_a_failed_sign_in(dsl):
+    client = Client()
+    _sign_in(client, "dsl")
+    client.get(reverse("core:otp_setup"))
+    client.post(reverse("core:otp_setup"), {"token": "000000"})
+    assert not AuditEntry.objects.filter(action__startswith="user.second_factor_").exists()
+
+
 def test_many_wrong_codes_in_a_row_make_the_next_try_wait(dsl):
     device = TOTPDevice.objects.create(user=dsl, name="phone", confirmed=True)
     client = Client()
