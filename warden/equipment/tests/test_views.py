@@ -96,13 +96,17 @@ def test_without_acceptance_the_device_waits_and_the_desk_accepts(school, office
     assert loan.is_issued and loan.accepted_method == "desk"
 
 
-def test_the_borrower_accepts_through_the_one_time_link(school, office, client_for):
-    loan = services.loan_check_out(
+def _lent_to_staff_with_email(school, office) -> Loan:
+    return services.loan_check_out(
         actor=office,
         asset=AssetFactory.create(school=school),
         person=signed_staff(school, email="b@example.org"),
         due_on=timezone.localdate(),
     )
+
+
+def test_the_borrower_accepts_through_the_one_time_link(school, office, client_for):
+    loan = _lent_to_staff_with_email(school, office)
     client = client_for(office)
     client.post(reverse("equipment:loan_link", kwargs={"loan_pk": loan.pk}), {"email": "1"})
     page = client.get(reverse("equipment:loan_detail", kwargs={"loan_pk": loan.pk}))
@@ -355,12 +359,7 @@ def test_the_loan_list_does_not_query_per_row(
 
 def test_the_loan_agreement_reads_as_paragraphs_and_points(school, office, client_for):
     # As an acceptable-use agreement does: a borrower on a phone reads points, not a typescript.
-    loan = services.loan_check_out(
-        actor=office,
-        asset=AssetFactory.create(school=school),
-        person=signed_staff(school, email="b@example.org"),
-        due_on=timezone.localdate(),
-    )
+    loan = _lent_to_staff_with_email(school, office)
     first_point = services.current_agreement_text(school).text.split("\n1. ")[1].split("\n")[0]
     client = client_for(office)
     desk = client.get(reverse("equipment:loan_detail", kwargs={"loan_pk": loan.pk}))
