@@ -38,20 +38,25 @@ def _domains(count: int, *, distinct: int | None = None) -> bytes:
     return "".join(names).encode()
 
 
+def _post_list(client: Any, name: str, filename: str, data: bytes) -> Any:
+    """Upload a list of gambling domains through the lists page."""
+    return client.post(
+        reverse("monitoring:filter_list_import"),
+        {
+            "name": name,
+            "format": "domains",
+            "category": "gambling",
+            "file": SimpleUploadedFile(filename, data),
+        },
+    )
+
+
 def test_a_list_over_the_limit_is_refused_with_a_message_and_nothing_is_kept(
     school, ict_manager, client_for, tmp_path
 ):
     data = _domains(10_000)
     assert len(data) > LIMIT
-    response = client_for(ict_manager).post(
-        reverse("monitoring:filter_list_import"),
-        {
-            "name": "Too big",
-            "format": "domains",
-            "category": "gambling",
-            "file": SimpleUploadedFile("big.txt", data),
-        },
-    )
+    response = _post_list(client_for(ict_manager), "Too big", "big.txt", data)
     assert response.status_code == 400
     text = response.content.decode()
     assert "big.txt is larger than the 64 KB this server accepts" in text
@@ -76,15 +81,7 @@ def test_a_list_under_the_limit_imports_through_the_task_and_its_page_shows_it_d
     settings.WARDEN_UPLOAD_MAX_BYTES = 8 * 1024 * 1024
     data = _domains(150_000)
     client = client_for(ict_manager)
-    response = client.post(
-        reverse("monitoring:filter_list_import"),
-        {
-            "name": "Betting",
-            "format": "domains",
-            "category": "gambling",
-            "file": SimpleUploadedFile("betting.txt", data),
-        },
-    )
+    response = _post_list(client, "Betting", "betting.txt", data)
     job = ListImport.objects.get()
     assert response["Location"] == reverse(
         "monitoring:filter_list_import_detail", kwargs={"list_import_pk": job.pk}
@@ -106,15 +103,7 @@ def test_the_worker_runs_a_queued_import_and_the_page_polls_until_it_is_done(
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     client = client_for(ict_manager)
-    response = client.post(
-        reverse("monitoring:filter_list_import"),
-        {
-            "name": "Betting",
-            "format": "domains",
-            "category": "gambling",
-            "file": SimpleUploadedFile("betting.txt", _domains(2_000)),
-        },
-    )
+    response = _post_list(client, "Betting", "betting.txt", _domains(2_000))
     job = ListImport.objects.get()
     assert job.state == "queued" and not ListSource.objects.exists()
     page = client.get(response["Location"]).content.decode()
@@ -130,15 +119,7 @@ def test_the_worker_runs_a_queued_import_and_the_page_polls_until_it_is_done(
 
 def test_a_refused_list_shows_why_on_its_page(school, ict_manager, client_for):
     client = client_for(ict_manager)
-    response = client.post(
-        reverse("monitoring:filter_list_import"),
-        {
-            "name": "Not a list",
-            "format": "domains",
-            "category": "gambling",
-            "file": SimpleUploadedFile("notes.txt", b"just some words\nand more words\n"),
-        },
-    )
+    response = _post_list(client, "Not a list", "notes.txt", b"just some words\nand more words\n")
     job = ListImport.objects.get()
     assert job.state == "failed" and "holds no usable entries" in job.message
     assert "holds no usable entries" in client.get(response["Location"]).content.decode()
