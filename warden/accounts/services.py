@@ -942,10 +942,18 @@ def password_expired(user: User, *, now: dt.datetime | None = None) -> bool:
     """Whether the user's Warden password is older than the strictest maximum age among
     their schools (0 at a school: never for age alone). Age counts from the last change
     Warden recorded; a password set before Warden kept them has no age yet."""
-    from warden.core.access import schools_for
+    from warden.core.access import visible_school_ids
 
-    ages = [accounts_settings(school).password_max_age_days for school in schools_for(user)]
-    limits = [days for days in ages if days]
+    school_ids = visible_school_ids(user)
+    # One read for all the user's schools; a school that never changed its settings has
+    # the default age.
+    chosen = dict(
+        AccountsSettings.objects.filter(school_id__in=school_ids).values_list(
+            "school_id", "password_max_age_days"
+        )
+    )
+    default = AccountsSettings._meta.get_field("password_max_age_days").get_default()
+    limits = [days for days in (chosen.get(pk, default) for pk in school_ids) if days]
     last = PasswordHistory.objects.filter(user=user).values_list("set_at", flat=True).first()
     if not limits or last is None:
         return False

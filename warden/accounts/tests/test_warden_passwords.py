@@ -103,3 +103,27 @@ def test_a_school_following_ncsc_advice_asks_for_no_change_for_age_alone(
     )
     client = _sign_in("governor", PASSWORD)
     assert client.get(reverse("core:dashboard")).status_code == 200
+
+
+def test_at_several_schools_the_strictest_maximum_age_counts(
+    school, other_school, governor, ict_manager, django_assert_max_num_queries
+):
+    from warden.accounts import services
+    from warden.core.roles import Role
+    from warden.testing.factories import member
+
+    member(governor, other_school, Role.GOVERNOR)
+    services.accounts_settings_update(
+        actor=ict_manager,
+        school=school,
+        removal_window_hours=48,
+        auto_suspend=True,
+        password_max_age_days=0,
+    )
+    PasswordHistory.objects.filter(user=governor).update(
+        set_at=timezone.now() - dt.timedelta(days=91)
+    )
+    # The other school keeps the default 90 days, stricter than "only when compromised".
+    with django_assert_max_num_queries(3):
+        assert services.password_expired(governor)
+    assert not services.password_expired(governor, now=timezone.now() - dt.timedelta(days=2))
