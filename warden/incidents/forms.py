@@ -189,10 +189,6 @@ class SanctionForm(forms.Form):
         _people(self.fields["person"], people)
 
 
-class StepForm(forms.Form):
-    note = forms.CharField(label="Note (who was told, when, how)", required=False, max_length=300)
-
-
 class PlaybookForm(forms.Form):
     key = forms.ChoiceField(
         label="Add a playbook", choices=[(k, p.title) for k, p in PLAYBOOKS.items()]

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from warden.core.access import has_perm, request_school, request_user, require_perm
 from warden.core.audit import audit_log
 from warden.core.confidential import views as confidential_views
-from warden.core.confidential.forms import AccessForm
+from warden.core.confidential.forms import AccessForm, StepForm
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.models import School
@@ -58,7 +58,6 @@ from warden.incidents.forms import (
     SanctionForm,
     SeverityForm,
     StatusForm,
-    StepForm,
     TriageActionForm,
     TriageFilterForm,
 )
@@ -474,17 +473,9 @@ def sanction_end(request: HttpRequest, sanction_pk: int) -> HttpResponse:
 @require_POST
 def step_done(request: HttpRequest, step_pk: int) -> HttpResponse:
     step = step_for_user(request.user, step_pk)
-    form = StepForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, step.incident, form)
-
-    def run() -> str:
-        services.step_complete(
-            actor=request_user(request), step=step, note=form.cleaned_data["note"]
-        )
-        return "Step ticked."
-
-    return _act(request, step.incident, run)
+    return confidential_views.step_done(
+        request, step, back=_page(step.incident), complete=services.step_complete
+    )
 
 
 @login_required

@@ -10,15 +10,16 @@ are confidential").
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from warden.core.access import request_school, request_user
-from warden.core.errors import ServiceError
+from warden.core.confidential import views as confidential_views
+from warden.core.confidential.forms import StepForm
 from warden.incidents import rules, services
 from warden.incidents.access import (
     can_read,
@@ -26,7 +27,6 @@ from warden.incidents.access import (
     technical_incidents_for_user,
     technical_step_for_user,
 )
-from warden.incidents.forms import StepForm
 from warden.incidents.playbooks import TECHNICAL_STEPS
 
 PAGE_SIZE = 25
@@ -73,16 +73,5 @@ def technical_detail(request: HttpRequest, incident_pk: int) -> HttpResponse:
 @require_POST
 def technical_step_done(request: HttpRequest, step_pk: int) -> HttpResponse:
     step = technical_step_for_user(request.user, step_pk)
-    form = StepForm(request.POST)
-    if form.is_valid():
-        try:
-            services.step_complete(
-                actor=request_user(request), step=step, note=form.cleaned_data["note"]
-            )
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "Step ticked.")
-    else:
-        messages.error(request, "Nothing was saved: check the note.")
-    return redirect("incidents:technical_detail", incident_pk=step.incident.pk)
+    back = reverse("incidents:technical_detail", kwargs={"incident_pk": step.incident.pk})
+    return confidential_views.step_done(request, step, back=back, complete=services.step_complete)

@@ -88,7 +88,7 @@ class NoteForm(forms.Form):
     text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class StepForm(forms.Form):
+class StepForm(confidential.StepForm):
     note = forms.CharField(
         label="Note",
         max_length=300,

@@ -275,17 +275,9 @@ def note_add(request: HttpRequest, concern_pk: int) -> HttpResponse:
 @require_POST
 def step_done(request: HttpRequest, concern_step_pk: int) -> HttpResponse:
     step = step_for_user(request.user, concern_step_pk)
-    form = StepForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, step.concern, form)
-
-    def run() -> str:
-        services.step_complete(
-            actor=request_user(request), step=step, note=form.cleaned_data["note"]
-        )
-        return "Step ticked."
-
-    return _act(request, step.concern, run)
+    return confidential_views.step_done(
+        request, step, back=_page(step.concern), complete=services.step_complete
+    )
 
 
 @login_required

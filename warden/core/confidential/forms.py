@@ -1,4 +1,4 @@
-"""The form that adds someone to a confidential record's access list."""
+"""The forms every confidential record's page posts: a grant of access, a ticked step."""
 
 from __future__ import annotations
 
@@ -21,3 +21,9 @@ class AccessForm(forms.Form):
         field = self.fields["user"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = users
+
+
+class StepForm(forms.Form):
+    """Ticking a playbook step; the note says whom the step names was told, when and how."""
+
+    note = forms.CharField(label="Note (who was told, when, how)", required=False, max_length=300)

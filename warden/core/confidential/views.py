@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from warden.core.access import request_user
-from warden.core.confidential.forms import AccessForm
+from warden.core.confidential.forms import AccessForm, StepForm
 from warden.core.errors import ServiceError
 from warden.core.selectors import operators_at
 
@@ -61,5 +61,21 @@ def access_remove(
     def run() -> str:
         revoke(actor=request_user(request), entry=entry)
         return "Access removed."
+
+    return act(request, back, run)
+
+
+def step_done(
+    request: HttpRequest, step: Any, *, back: str, complete: Callable[..., object]
+) -> HttpResponse:
+    """Tick a playbook step with the posted note through the area's ``complete`` service
+    (called with ``actor``, ``step`` and ``note``)."""
+    form = StepForm(request.POST)
+    if not form.is_valid():
+        return invalid(request, back, form)
+
+    def run() -> str:
+        complete(actor=request_user(request), step=step, note=form.cleaned_data["note"])
+        return "Step ticked."
 
     return act(request, back, run)
