@@ -10,14 +10,25 @@ words that say what to do.
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest
+from django.utils.text import get_valid_filename
+
+from warden.core.errors import ServiceError
 
 REFUSALS_ATTRIBUTE = "warden_upload_refusals"
+
+# A scan of a paper form or certificate: the types a phone or scanner makes, and a size that
+# a readable scan stays under.
+SCAN_TYPES = {".pdf", ".png", ".jpg", ".jpeg"}
+SCAN_MAX_BYTES = 10 * 1024 * 1024
 
 
 def upload_limit() -> int:
@@ -84,3 +95,26 @@ def apply_upload_refusals(request: HttpRequest, form: forms.Form) -> bool:
         else:
             form.add_error(None, message)
     return bool(refusals)
+
+
+@dataclass(frozen=True)
+class Scan:
+    name: str
+    content: bytes
+
+
+def read_scan(upload: UploadedFile, *, field: str, what: str) -> Scan:
+    """An uploaded scan, checked for type and size; refusals name ``what`` was scanned (e.g.
+    "the certificate") and sit on the form's ``field``."""
+    name = get_valid_filename(os.path.basename(upload.name or "scan"))
+    if os.path.splitext(name)[1].lower() not in SCAN_TYPES:
+        raise ServiceError(
+            f"Upload {what} as a PDF, PNG or JPEG file.",
+            field_errors={field: ["Upload a PDF, PNG or JPEG file."]},
+        )
+    if (upload.size or 0) > SCAN_MAX_BYTES:
+        raise ServiceError(
+            "The scan is larger than 10 MB; scan at a lower resolution.",
+            field_errors={field: ["Keep the file under 10 MB."]},
+        )
+    return Scan(name=name, content=b"".join(upload.chunks()))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping
@@ -19,10 +18,8 @@ from typing import Any, TypeVar
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 
 from warden.agreements.models import AgreementVersion, Audience, VersionStatus
 from warden.agreements.rules import access_refusal
@@ -30,9 +27,11 @@ from warden.agreements.services import signature_record
 from warden.core.access import require_perm, roles_by_school
 from warden.core.audit import audit_log, audit_log_many, diff, snapshot
 from warden.core.errors import ServiceError
+from warden.core.fields import set_fields
 from warden.core.models import School, User
 from warden.core.roles import Perm
 from warden.core.tasks import send_email, send_email_on_commit
+from warden.core.uploads import Scan
 from warden.equipment import breach, rules
 from warden.equipment.models import (
     OPEN_LOAN_STATES,
@@ -71,8 +70,6 @@ from warden.equipment.models import (
 from warden.people.models import Guardianship, Person, PersonType, Status
 
 LINK_SALT = "warden.equipment.loan-acceptance"
-SCAN_TYPES = {".pdf", ".png", ".jpg", ".jpeg"}
-SCAN_MAX_BYTES = 10 * 1024 * 1024
 
 # Asset fields a form, an import or the demo may set.
 ASSET_FIELDS = (
@@ -154,18 +151,6 @@ def asset_problems(asset: Asset) -> dict[str, list[str]]:
     return errors
 
 
-def _apply_asset(asset: Asset, fields: Mapping[str, Any]) -> None:
-    unknown = set(fields) - set(ASSET_FIELDS)
-    if unknown:
-        raise ServiceError(f"These fields cannot be set: {', '.join(sorted(unknown))}.")
-    for name, value in fields.items():
-        if isinstance(value, str):
-            value = value.strip()
-        if value is None and name in ("make", "model", "serial", "notes"):
-            value = ""
-        setattr(asset, name, value)
-
-
 def _raise_asset_problems(asset: Asset) -> None:
     errors = asset_problems(asset)
     if errors:
@@ -180,7 +165,7 @@ def asset_create(*, actor: User | None, school: School, fields: Mapping[str, Any
     manage equipment (duties "Equipment logged with its serial number" and "Equipment
     allocated with ICT authorisation", docs/policy-map.md)."""
     asset = Asset(school=school)
-    _apply_asset(asset, fields)
+    set_fields(asset, fields, ASSET_FIELDS)
     if "holds_personal_data" not in fields:
         asset.holds_personal_data = rules.default_holds_personal_data(asset.asset_type)
     _raise_asset_problems(asset)
@@ -200,7 +185,7 @@ def asset_update(*, actor: User | None, asset: Asset, fields: Mapping[str, Any])
     if asset.state == AssetState.DISPOSED:
         raise ServiceError("This asset has been disposed of; its record is kept as it was.")
     before = snapshot(asset)
-    _apply_asset(asset, fields)
+    set_fields(asset, fields, ASSET_FIELDS)
     changes = diff(before, snapshot(asset))
     if not changes:
         return asset
@@ -1404,28 +1389,6 @@ def disposal_batch_remove(*, actor: User | None, batch: DisposalBatch, asset: As
         changes={"disposal_batch": [batch.reference, None]},
     )
     return asset
-
-
-@dataclass(frozen=True)
-class Scan:
-    name: str
-    content: bytes
-
-
-def read_scan(upload: UploadedFile) -> Scan:
-    """An uploaded certificate scan, checked for type and size."""
-    name = get_valid_filename(os.path.basename(upload.name or "certificate"))
-    if os.path.splitext(name)[1].lower() not in SCAN_TYPES:
-        raise ServiceError(
-            "Upload the certificate as a PDF, PNG or JPEG file.",
-            field_errors={"certificate_scan": ["Upload a PDF, PNG or JPEG file."]},
-        )
-    if (upload.size or 0) > SCAN_MAX_BYTES:
-        raise ServiceError(
-            "The scan is larger than 10 MB; scan at a lower resolution.",
-            field_errors={"certificate_scan": ["Keep the file under 10 MB."]},
-        )
-    return Scan(name=name, content=b"".join(upload.chunks()))
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.models import School, User
 from warden.core.roles import Perm
-from warden.core.uploads import apply_upload_refusals
+from warden.core.uploads import apply_upload_refusals, read_scan
 from warden.equipment import services
 from warden.equipment.access import (
     company_for_user,
@@ -217,7 +217,9 @@ def disposal_complete(request: HttpRequest, disposal_pk: int) -> HttpResponse:
                 actor=request_user(request),
                 batch=batch,
                 certificate_number=data["certificate_number"],
-                certificate_scan=services.read_scan(data["certificate_scan"]),
+                certificate_scan=read_scan(
+                    data["certificate_scan"], field="certificate_scan", what="the certificate"
+                ),
                 weee_reference=data["weee_reference"],
                 wiping_method=data["wiping_method"],
                 collected_on=data["collected_on"],

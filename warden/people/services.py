@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from warden.core.audit import audit_log, diff, snapshot
 from warden.core.errors import ServiceError
+from warden.core.fields import set_fields
 from warden.core.models import School, User
 from warden.people.models import (
     Guardianship,
@@ -93,26 +94,11 @@ def _raise_if_problems(person: Person) -> None:
         raise ServiceError(f"The record was not saved: {first}", field_errors=errors)
 
 
-def _apply(person: Person, fields: Mapping[str, Any]) -> None:
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ServiceError(f"These fields cannot be set: {', '.join(sorted(unknown))}.")
-    for name, value in fields.items():
-        if isinstance(value, str):
-            value = value.strip()
-        setattr(person, name, "" if value is None and _is_text(name) else value)
-
-
-def _is_text(field_name: str) -> bool:
-    field = Person._meta.get_field(field_name)
-    return isinstance(field, models.CharField | models.TextField)
-
-
 @transaction.atomic
 def person_create(*, actor: User | None, school: School, fields: Mapping[str, Any]) -> Person:
     """Add someone to a school's register, after checking the record makes sense."""
     person = Person(school=school)
-    _apply(person, fields)
+    set_fields(person, fields, EDITABLE_FIELDS)
     _raise_if_problems(person)
     person.save()
     audit_log(actor=actor, action="person.created", obj=person, changes=diff({}, snapshot(person)))
@@ -126,7 +112,7 @@ def person_update(*, actor: User | None, person: Person, fields: Mapping[str, An
     """Change a person's record; an unchanged submission writes nothing."""
     person = Person.objects.select_for_update().get(pk=person.pk)
     before = snapshot(person)
-    _apply(person, fields)
+    set_fields(person, fields, EDITABLE_FIELDS)
     changes = diff(before, snapshot(person))
     if not changes:
         return person

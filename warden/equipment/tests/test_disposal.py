@@ -6,9 +6,9 @@ import pytest
 
 from warden.core.errors import ServiceError
 from warden.core.models import AuditEntry
+from warden.core.uploads import Scan
 from warden.equipment import services
 from warden.equipment.models import AssetState, DisposalBatch, Installation, WipingMethod
-from warden.equipment.services import Scan
 from warden.equipment.tests.factories import AssetFactory, DisposalCompanyFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db

@@ -25,6 +25,7 @@ from django.utils import timezone
 from warden.core.access import has_perm
 from warden.core.audit import audit_log, diff, snapshot
 from warden.core.errors import ServiceError
+from warden.core.fields import set_fields
 from warden.core.models import School, User
 from warden.core.roles import Perm
 from warden.engine.categories import BY_SLUG, ILLEGAL_SLUGS, hosts_category
@@ -682,12 +683,8 @@ GROUP_FIELDS = (
 
 
 def _apply_group(group: FilterGroup, fields: Mapping[str, Any]) -> None:
-    unknown = set(fields) - set(GROUP_FIELDS)
-    if unknown:
-        raise ServiceError(f"These fields cannot be set: {', '.join(sorted(unknown))}.")
+    set_fields(group, fields, GROUP_FIELDS)
     errors: dict[str, list[str]] = {}
-    for key, value in fields.items():
-        setattr(group, key, value.strip() if isinstance(value, str) else value)
     group.slug = (group.slug or "").lower()
     if not group.name:
         errors["name"] = ["Give the group a name, e.g. Key stage 2."]
