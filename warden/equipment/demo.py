@@ -16,9 +16,13 @@ from warden.agreements.rules import access_refusal
 from warden.core.audit import audit_log
 from warden.core.models import Membership, School, User
 from warden.core.roles import Role
-from warden.equipment import services
 from warden.equipment.importing import assets_import
 from warden.equipment.models import Asset, Loan, LoanKind, LoanState, LossKind
+from warden.equipment.services.class_sets import class_set_assign, class_set_create
+from warden.equipment.services.disposal import disposal_company_create
+from warden.equipment.services.loans import Acceptance, loan_check_out, loan_permit
+from warden.equipment.services.losses import loss_report
+from warden.equipment.services.software import installation_record, product_save
 from warden.people.models import STAFF_TYPES, Person
 
 LOCATIONS = ("ICT suite", "Main office", "Year 5 classroom", "Server room", "Staff room")
@@ -87,9 +91,9 @@ def load(*, school: School, today: dt.date, seed: int) -> dict[str, int]:
         deciders = _permission_givers(school)
         created = {"assets": report.created, "loans": 0, "class sets": 0, "software products": 0}
         for index, (person, laptop) in enumerate(zip(staff, laptops[:6], strict=False)):
-            accept = services.Acceptance(typed_name=person.full_name, confirmed=True)
+            accept = Acceptance(typed_name=person.full_name, confirmed=True)
             may_leave = laptop.encrypted or not laptop.holds_personal_data
-            loan = services.loan_check_out(
+            loan = loan_check_out(
                 actor=None,
                 asset=laptop,
                 person=person,
@@ -102,7 +106,7 @@ def load(*, school: School, today: dt.date, seed: int) -> dict[str, int]:
             if index != 5:  # one staff loan still waits for permission
                 for decider in deciders:
                     if loan.state == LoanState.AWAITING_PERMISSION:
-                        loan = services.loan_permit(actor=decider, loan=loan)
+                        loan = loan_permit(actor=decider, loan=loan)
             if index == 4:
                 # One loan back-dated so the overdue list has something to show (the service
                 # refuses a due date in the past); audited like any change.
@@ -116,13 +120,13 @@ def load(*, school: School, today: dt.date, seed: int) -> dict[str, int]:
                     changes={"due_on": [str(loan.due_on), str(overdue)]},
                 )
             created["loans"] += 1
-        class_set = services.class_set_create(actor=None, school=school, name="Year 5 iPad trolley")
-        services.class_set_assign(actor=None, class_set=class_set, assets=tablets)
+        class_set = class_set_create(actor=None, school=school, name="Year 5 iPad trolley")
+        class_set_assign(actor=None, class_set=class_set, assets=tablets)
         created["class sets"] += 1
         products = []
         for name, publisher, licence, seats in PRODUCTS:
             products.append(
-                services.product_save(
+                product_save(
                     actor=None,
                     school=school,
                     fields={
@@ -137,9 +141,9 @@ def load(*, school: School, today: dt.date, seed: int) -> dict[str, int]:
             created["software products"] += 1
         # Creative Cloud on more devices than seats bought: an over-allocation to find.
         for laptop in laptops[:7]:
-            services.installation_record(actor=None, product=products[1], asset=laptop)
-            services.installation_record(actor=None, product=products[3], asset=laptop)
-        services.disposal_company_create(
+            installation_record(actor=None, product=products[1], asset=laptop)
+            installation_record(actor=None, product=products[3], asset=laptop)
+        disposal_company_create(
             actor=None,
             school=school,
             name="Greenline IT Recycling Ltd",
@@ -147,7 +151,7 @@ def load(*, school: School, today: dt.date, seed: int) -> dict[str, int]:
             approve=True,
         )
         usb = next(a for a in assets if a.asset_type == "removable_media")
-        services.loss_report(
+        loss_report(
             actor=None,
             asset=usb,
             kind=LossKind.LOST,

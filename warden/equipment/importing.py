@@ -32,6 +32,7 @@ from warden.equipment.models import (
     SoftwareProduct,
 )
 from warden.equipment.rules import default_holds_personal_data
+from warden.equipment.services.software import installations_remove
 from warden.people.importing import (
     RowError,
     Table,
@@ -792,8 +793,6 @@ def installations_import(
                 school=school,
             )
             if removals:
-                from warden.equipment.services import installations_remove
-
                 installations_remove(
                     actor=actor,
                     installations=Installation.objects.filter(pk__in=[i.pk for i in removals]),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from warden.equipment import services
+from warden.equipment.services.loans import equipment_settings_update
 
 
 @pytest.fixture
 def staff_loans_without_permission(school):
     """Tests about something else than the staff-loan permission step switch it off (it is on
     by default; ``test_loan_rules`` proves the step)."""
-    services.equipment_settings_update(actor=None, school=school, staff_loans_need_permission=False)
+    equipment_settings_update(actor=None, school=school, staff_loans_need_permission=False)

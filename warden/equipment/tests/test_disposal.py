@@ -7,8 +7,17 @@ import pytest
 from warden.core.errors import ServiceError
 from warden.core.models import AuditEntry
 from warden.core.uploads import Scan
-from warden.equipment import services
 from warden.equipment.models import AssetState, DisposalBatch, Installation, WipingMethod
+from warden.equipment.services.assets import asset_update
+from warden.equipment.services.disposal import (
+    disposal_batch_add,
+    disposal_batch_complete,
+    disposal_batch_create,
+    disposal_company_create,
+    disposal_company_set_approved,
+)
+from warden.equipment.services.loans import loan_check_out
+from warden.equipment.services.software import installation_record
 from warden.equipment.tests.factories import AssetFactory, DisposalCompanyFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,12 +27,12 @@ PDF = Scan(name="certificate.pdf", content=b"%PDF-1.4 certificate of disposal")
 
 def dispose(actor, school, assets) -> DisposalBatch:
     company = DisposalCompanyFactory.create(school=school)
-    batch = services.disposal_batch_create(
+    batch = disposal_batch_create(
         actor=actor, school=school, company=company, reference=f"B-{assets[0].asset_tag}"
     )
     for asset in assets:
-        services.disposal_batch_add(actor=actor, batch=batch, asset=asset)
-    return services.disposal_batch_complete(
+        disposal_batch_add(actor=actor, batch=batch, asset=asset)
+    return disposal_batch_complete(
         actor=actor,
         batch=batch,
         certificate_number="COD-2026-0042",
@@ -36,27 +45,23 @@ def dispose(actor, school, assets) -> DisposalBatch:
 def test_only_an_approved_company_takes_equipment(school, ict_manager):
     company = DisposalCompanyFactory.create(school=school, approved=False)
     with pytest.raises(ServiceError, match="not an approved disposal company"):
-        services.disposal_batch_create(
-            actor=ict_manager, school=school, company=company, reference="B1"
-        )
+        disposal_batch_create(actor=ict_manager, school=school, company=company, reference="B1")
 
 
 def test_approval_needs_a_waste_carrier_number(school, ict_manager):
-    company = services.disposal_company_create(actor=ict_manager, school=school, name="Acme")
+    company = disposal_company_create(actor=ict_manager, school=school, name="Acme")
     with pytest.raises(ServiceError, match="waste carrier"):
-        services.disposal_company_set_approved(actor=ict_manager, company=company, approved=True)
+        disposal_company_set_approved(actor=ict_manager, company=company, approved=True)
 
 
 def test_a_batch_completes_only_with_certificate_scan_weee_and_wiping(school, ict_manager):
     company = DisposalCompanyFactory.create(school=school)
-    batch = services.disposal_batch_create(
+    batch = disposal_batch_create(
         actor=ict_manager, school=school, company=company, reference="Summer 2026"
     )
-    services.disposal_batch_add(
-        actor=ict_manager, batch=batch, asset=AssetFactory.create(school=school)
-    )
+    disposal_batch_add(actor=ict_manager, batch=batch, asset=AssetFactory.create(school=school))
     with pytest.raises(ServiceError) as refused:
-        services.disposal_batch_complete(
+        disposal_batch_complete(
             actor=ict_manager,
             batch=batch,
             certificate_number="",
@@ -75,7 +80,7 @@ def test_a_batch_completes_only_with_certificate_scan_weee_and_wiping(school, ic
 def test_disposal_frees_software_seats_and_is_audited(school, ict_manager):
     laptop = AssetFactory.create(school=school)
     product = ProductFactory.create(school=school, seats=1)
-    services.installation_record(actor=ict_manager, product=product, asset=laptop)
+    installation_record(actor=ict_manager, product=product, asset=laptop)
     batch = dispose(ict_manager, school, [laptop])
     laptop.refresh_from_db()
     assert laptop.state == AssetState.DISPOSED
@@ -91,12 +96,10 @@ def test_an_asset_waiting_in_a_batch_cannot_be_lent(school, ict_manager, office)
 
     laptop = AssetFactory.create(school=school)
     company = DisposalCompanyFactory.create(school=school)
-    batch = services.disposal_batch_create(
-        actor=ict_manager, school=school, company=company, reference="B2"
-    )
-    services.disposal_batch_add(actor=ict_manager, batch=batch, asset=laptop)
+    batch = disposal_batch_create(actor=ict_manager, school=school, company=company, reference="B2")
+    disposal_batch_add(actor=ict_manager, batch=batch, asset=laptop)
     with pytest.raises(ServiceError, match="disposal batch"):
-        services.loan_check_out(
+        loan_check_out(
             actor=office, asset=laptop, person=PersonFactory.create(school=school), due_on=None
         )
 
@@ -105,4 +108,4 @@ def test_a_disposed_asset_record_cannot_be_edited(school, ict_manager):
     laptop = AssetFactory.create(school=school)
     dispose(ict_manager, school, [laptop])
     with pytest.raises(ServiceError, match="disposed of"):
-        services.asset_update(actor=ict_manager, asset=laptop, fields={"notes": "back again"})
+        asset_update(actor=ict_manager, asset=laptop, fields={"notes": "back again"})

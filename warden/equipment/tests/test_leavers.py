@@ -9,9 +9,13 @@ from django.utils import timezone
 
 from warden.accounts.selectors import leavers_board
 from warden.core.errors import ServiceError
-from warden.equipment import services
 from warden.equipment.leavers import leaver_equipment_clear, outstanding_for
-from warden.equipment.services import Acceptance
+from warden.equipment.services.loans import (
+    Acceptance,
+    loan_check_in,
+    loan_check_out,
+    loan_write_off,
+)
 from warden.equipment.tests.factories import AssetFactory, signed_staff
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("staff_loans_without_permission")]
@@ -20,7 +24,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("staff_loans_withou
 def _leaver_with_laptop(school, office):
     leaver = signed_staff(school, leaving_date=timezone.localdate() + dt.timedelta(days=3))
     laptop = AssetFactory.create(school=school)
-    loan = services.loan_check_out(
+    loan = loan_check_out(
         actor=office,
         asset=laptop,
         person=leaver,
@@ -35,15 +39,15 @@ def test_a_leaver_holding_a_laptop_cannot_be_completed_until_it_is_returned(scho
     leaver, laptop, loan = _leaver_with_laptop(school, office)
     refusal = leaver_equipment_clear(leaver)
     assert refusal and laptop.asset_tag in refusal
-    services.loan_check_in(actor=office, loan=loan)
+    loan_check_in(actor=office, loan=loan)
     assert leaver_equipment_clear(leaver) is None
 
 
 def test_a_leaver_is_clear_once_the_laptop_is_written_off_with_a_reason(school, office):
     leaver, _, loan = _leaver_with_laptop(school, office)
     with pytest.raises(ServiceError, match="Say why"):
-        services.loan_write_off(actor=office, loan=loan, reason="")
-    services.loan_write_off(
+        loan_write_off(actor=office, loan=loan, reason="")
+    loan_write_off(
         actor=office, loan=loan, reason="Kept by agreement with the headteacher, fully wiped"
     )
     assert outstanding_for(leaver) == []
@@ -58,7 +62,7 @@ def test_the_laptop_is_on_the_leavers_board(school, office):
     assert [item.obj for item in devices] == [loan]
     assert devices[0].action_label == "Check in"
     assert row.outstanding >= 1
-    services.loan_check_in(actor=office, loan=loan)
+    loan_check_in(actor=office, loan=loan)
     board = leavers_board(school)
     assert all(
         item.kind != "device" for entry in board if entry.person == leaver for item in entry.items
@@ -87,5 +91,5 @@ def test_the_leaver_cannot_be_completed_until_the_laptop_is_back(school, office,
     with pytest.raises(ServiceError, match="cannot be completed as a leaver yet") as refused:
         leaver_complete(actor=technician, person=leaver)
     assert laptop.asset_tag in refused.value.message
-    services.loan_check_in(actor=office, loan=loan)
+    loan_check_in(actor=office, loan=loan)
     assert leaver_complete(actor=technician, person=leaver).completed_by == technician

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from warden.agreements.testing import parent_of, sign_current
-from warden.equipment import services
 from warden.equipment.models import Loan
+from warden.equipment.services.loans import loan_check_out, loan_link_send
 from warden.people.models import Person
 from warden.testing.factories import PupilFactory
 
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("staff_loans_withou
 
 
 def _awaiting(school, office, person: Person) -> Loan:
-    return services.loan_check_out(
+    return loan_check_out(
         actor=office,
         asset=AssetFactory.create(school=school),
         person=person,
@@ -45,7 +45,7 @@ def test_a_pupils_link_goes_to_the_parents_with_parental_responsibility(school, 
     sign_current(pupil)  # counter-signed by a parent with parental responsibility
     parent = parent_of(pupil)
     loan = _awaiting(school, office, pupil)
-    sent = services.loan_link_send(actor=office, loan=loan, url_for=lambda t: f"http://x/{t}/")
+    sent = loan_link_send(actor=office, loan=loan, url_for=lambda t: f"http://x/{t}/")
     assert sent.sent_to == [parent.email]
     assert mail.outbox[-1].to == [parent.email]
     assert f"for {pupil.full_name}" in str(mail.outbox[-1].body)

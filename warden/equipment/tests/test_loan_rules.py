@@ -15,9 +15,24 @@ from warden.agreements.testing import sign_current
 from warden.core.errors import ServiceError
 from warden.core.models import AuditEntry
 from warden.core.roles import Role
-from warden.equipment import services
 from warden.equipment.models import AssetState, Loan, LoanState
-from warden.equipment.services import Acceptance
+from warden.equipment.services.class_sets import (
+    class_set_assign,
+    class_set_check_out,
+    class_set_create,
+)
+from warden.equipment.services.loans import (
+    Acceptance,
+    checkout_refusal,
+    equipment_settings,
+    equipment_settings_update,
+    loan_cancel,
+    loan_check_out,
+    loan_permission_refuse,
+    loan_permit,
+    off_site_exception_record,
+    off_site_exception_until,
+)
 from warden.equipment.tests.factories import AssetFactory
 from warden.testing.factories import PersonFactory, PupilFactory, UserFactory, member
 
@@ -36,7 +51,7 @@ def _signed_teacher(school):
 
 def _waiting_staff_loan(school, office) -> Loan:
     """A staff loan checked out and waiting for the two permissions."""
-    return services.loan_check_out(
+    return loan_check_out(
         actor=office,
         asset=AssetFactory.create(school=school),
         person=_signed_teacher(school),
@@ -55,7 +70,7 @@ def test_staff_without_a_current_agreement_cannot_borrow(school, office):
     laptop = AssetFactory.create(school=school)
     teacher = PersonFactory.create(school=school)
     with pytest.raises(ServiceError) as refused:
-        services.loan_check_out(actor=office, asset=laptop, person=teacher, due_on=_due())
+        loan_check_out(actor=office, asset=laptop, person=teacher, due_on=_due())
     assert "signed the staff acceptable-use agreement" in refused.value.message
     assert not Loan.objects.filter(asset=laptop).exists()
 
@@ -74,7 +89,7 @@ def test_the_check_out_page_explains_the_missing_agreement(school, office, clien
 def test_a_staff_loan_waits_for_both_permissions(school, office, ict_manager, headteacher):
     laptop = AssetFactory.create(school=school)
     teacher = _signed_teacher(school)
-    loan = services.loan_check_out(
+    loan = loan_check_out(
         actor=office,
         asset=laptop,
         person=teacher,
@@ -85,15 +100,15 @@ def test_a_staff_loan_waits_for_both_permissions(school, office, ict_manager, he
     laptop.refresh_from_db()
     assert laptop.state == AssetState.IN_STOCK
     with pytest.raises(PermissionDenied):
-        services.loan_permit(actor=office, loan=loan)
+        loan_permit(actor=office, loan=loan)
 
-    loan = services.loan_permit(actor=ict_manager, loan=loan)
+    loan = loan_permit(actor=ict_manager, loan=loan)
     assert loan.state == LoanState.AWAITING_PERMISSION
     assert loan.ict_permission_by == ict_manager and loan.head_permission_at is None
     with pytest.raises(PermissionDenied, match="once each"):
-        services.loan_permit(actor=ict_manager, loan=loan)
+        loan_permit(actor=ict_manager, loan=loan)
 
-    loan = services.loan_permit(actor=headteacher, loan=loan)
+    loan = loan_permit(actor=headteacher, loan=loan)
     assert loan.state == LoanState.ISSUED  # accepted at the check-out desk
     laptop.refresh_from_db()
     assert laptop.state == AssetState.ON_LOAN
@@ -109,21 +124,19 @@ def test_a_refused_staff_loan_is_cancelled_with_the_reason(school, office, headt
     loan = _waiting_staff_loan(school, office)
     laptop = loan.asset
     with pytest.raises(ServiceError, match="Say why"):
-        services.loan_permission_refuse(actor=headteacher, loan=loan, reason="")
-    loan = services.loan_permission_refuse(
+        loan_permission_refuse(actor=headteacher, loan=loan, reason="")
+    loan = loan_permission_refuse(
         actor=headteacher, loan=loan, reason="Laptops are kept for the exam season"
     )
     assert loan.state == LoanState.CANCELLED
     assert loan.permission_refused_reason == "Laptops are kept for the exam season"
     # The device is free to lend again.
-    assert services.checkout_refusal(laptop) is None
+    assert checkout_refusal(laptop) is None
 
 
 def test_the_school_can_switch_the_permission_step_off(school, office, headteacher):
-    services.equipment_settings_update(
-        actor=headteacher, school=school, staff_loans_need_permission=False
-    )
-    loan = services.loan_check_out(
+    equipment_settings_update(actor=headteacher, school=school, staff_loans_need_permission=False)
+    loan = loan_check_out(
         actor=office,
         asset=AssetFactory.create(school=school),
         person=_signed_teacher(school),
@@ -135,7 +148,7 @@ def test_the_school_can_switch_the_permission_step_off(school, office, headteach
 
 def test_pupils_loans_need_no_staff_permission(school, office):
     pupil = PupilFactory.create(school=school)
-    loan = services.loan_check_out(
+    loan = loan_check_out(
         actor=office, asset=AssetFactory.create(school=school), person=pupil, due_on=_due()
     )
     assert loan.state == LoanState.AWAITING_AGREEMENT
@@ -173,21 +186,19 @@ def test_an_unencrypted_personal_data_device_stays_on_site(school, office, siro,
     laptop = AssetFactory.create(school=school, holds_personal_data=True, encrypted=False)
     pupil = PupilFactory.create(school=school)
     with pytest.raises(ServiceError, match="may not leave the school site"):
-        services.loan_check_out(actor=office, asset=laptop, person=pupil, due_on=_due())
+        loan_check_out(actor=office, asset=laptop, person=pupil, due_on=_due())
     # For use in school it may go.
-    loan = services.loan_check_out(
-        actor=office, asset=laptop, person=pupil, due_on=_due(), off_site=False
-    )
+    loan = loan_check_out(actor=office, asset=laptop, person=pupil, due_on=_due(), off_site=False)
     assert loan.off_site is False
-    services.loan_cancel(actor=office, loan=loan)
+    loan_cancel(actor=office, loan=loan)
 
     # Only the SIRO records an exception, with a reason and an end date.
     with pytest.raises(PermissionDenied):
-        services.off_site_exception_record(
+        off_site_exception_record(
             actor=office, asset=laptop, reason="A governor's meeting", ends_on=_due()
         )
     with pytest.raises(ServiceError, match="at least 10"):
-        services.off_site_exception_record(actor=siro, asset=laptop, reason="x", ends_on=_due())
+        off_site_exception_record(actor=siro, asset=laptop, reason="x", ends_on=_due())
     url = reverse("equipment:off_site_exception", kwargs={"asset_pk": laptop.pk})
     response = client_for(siro).post(
         url,
@@ -195,23 +206,23 @@ def test_an_unencrypted_personal_data_device_stays_on_site(school, office, siro,
         follow=True,
     )
     assert f"may leave the site until {_due():%d/%m/%Y}" in response.content.decode()
-    loan = services.loan_check_out(actor=office, asset=laptop, person=pupil, due_on=_due())
+    loan = loan_check_out(actor=office, asset=laptop, person=pupil, due_on=_due())
     assert loan.off_site is True
 
 
 def test_an_exception_lapses_at_its_end_date(school, office, siro):
     laptop = AssetFactory.create(school=school, holds_personal_data=True, encrypted=False)
     today = timezone.localdate()
-    services.off_site_exception_record(
+    off_site_exception_record(
         actor=siro, asset=laptop, reason="Needed for the residential trip", ends_on=today
     )
-    assert services.off_site_exception_until(laptop) == today
-    assert services.off_site_exception_until(laptop, today + dt.timedelta(days=1)) is None
+    assert off_site_exception_until(laptop) == today
+    assert off_site_exception_until(laptop, today + dt.timedelta(days=1)) is None
 
 
 def test_an_encrypted_device_may_leave(school, office):
     laptop = AssetFactory.create(school=school, holds_personal_data=True, encrypted=True)
-    loan = services.loan_check_out(
+    loan = loan_check_out(
         actor=office, asset=laptop, person=PupilFactory.create(school=school), due_on=_due()
     )
     assert loan.off_site is True
@@ -220,13 +231,13 @@ def test_an_encrypted_device_may_leave(school, office):
 def test_a_class_set_for_a_lesson_needs_no_staff_permission(school, office):
     from warden.equipment.tests.factories import TabletFactory
 
-    class_set = services.class_set_create(actor=office, school=school, name="Year 4 iPads")
-    services.class_set_assign(
+    class_set = class_set_create(actor=office, school=school, name="Year 4 iPads")
+    class_set_assign(
         actor=office,
         class_set=class_set,
         assets=[TabletFactory.create(school=school, holds_personal_data=True) for _ in range(3)],
     )
-    set_loan = services.class_set_check_out(
+    set_loan = class_set_check_out(
         actor=office,
         class_set=class_set,
         person=_signed_teacher(school),
@@ -288,6 +299,6 @@ def test_the_settings_page_switches_the_permission_step(school, office, headteac
     assert client_for(headteacher).get(url).status_code == 200
     saved = client_for(headteacher).post(url, {}, follow=True)
     assert "Equipment settings saved." in saved.content.decode()
-    assert services.equipment_settings(school).staff_loans_need_permission is False
+    assert equipment_settings(school).staff_loans_need_permission is False
     change = AuditEntry.objects.get(action="equipment.settings_changed")
     assert change.changes["staff_loans_need_permission"] == [True, False]

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from warden.core.errors import ServiceError
 from warden.core.models import AuditEntry
-from warden.equipment import services
 from warden.equipment.models import (
     AcceptanceMethod,
     AssetState,
@@ -21,7 +20,24 @@ from warden.equipment.models import (
     ReturnCondition,
 )
 from warden.equipment.rules import BUILT_IN_TEXT
-from warden.equipment.services import Acceptance
+from warden.equipment.services.class_sets import (
+    class_set_assign,
+    class_set_check_in,
+    class_set_check_out,
+    class_set_create,
+)
+from warden.equipment.services.loans import (
+    Acceptance,
+    equipment_settings_update,
+    loan_accept,
+    loan_check_in,
+    loan_check_out,
+    loan_for_token,
+    loan_issue,
+    loan_link_create,
+    loan_link_use,
+    loan_reminders_send,
+)
 from warden.equipment.tests.factories import AssetFactory, TabletFactory, signed_staff
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("staff_loans_without_permission")]
@@ -44,16 +60,16 @@ def _actions(obj) -> list[str]:
 def test_a_device_is_not_issued_until_the_loan_agreement_is_accepted(school, office):
     laptop = AssetFactory.create(school=school)
     borrower = signed_staff(school)
-    loan = services.loan_check_out(actor=office, asset=laptop, person=borrower, due_on=_due())
+    loan = loan_check_out(actor=office, asset=laptop, person=borrower, due_on=_due())
     assert loan.state == LoanState.AWAITING_AGREEMENT
     laptop.refresh_from_db()
     assert laptop.state == AssetState.IN_STOCK
     with pytest.raises(ServiceError, match="until the borrower accepts the loan agreement"):
-        services.loan_issue(actor=office, loan=loan)
+        loan_issue(actor=office, loan=loan)
     with pytest.raises(ServiceError, match="never issued"):
-        services.loan_check_in(actor=office, loan=loan)
+        loan_check_in(actor=office, loan=loan)
 
-    services.loan_accept(actor=office, loan=loan, acceptance=DESK)
+    loan_accept(actor=office, loan=loan, acceptance=DESK)
     loan.refresh_from_db()
     laptop.refresh_from_db()
     assert loan.is_issued and laptop.state == AssetState.ON_LOAN
@@ -61,7 +77,7 @@ def test_a_device_is_not_issued_until_the_loan_agreement_is_accepted(school, off
     assert loan.accepted_method == AcceptanceMethod.DESK
     assert loan.agreement_text is not None and loan.agreement_text.text == BUILT_IN_TEXT
     assert loan.agreement_sha256 == loan.agreement_text.sha256
-    assert services.loan_issue(actor=office, loan=loan).is_issued
+    assert loan_issue(actor=office, loan=loan).is_issued
     assert _actions(loan) == ["loan.checked_out", "loan.agreement_accepted"]
     assert "asset.state_changed" in _actions(laptop)
 
@@ -69,7 +85,7 @@ def test_a_device_is_not_issued_until_the_loan_agreement_is_accepted(school, off
 def test_the_database_refuses_an_issued_loan_without_acceptance(school, office):
     from django.db import IntegrityError, transaction
 
-    loan = services.loan_check_out(
+    loan = loan_check_out(
         actor=office,
         asset=AssetFactory.create(school=school),
         person=signed_staff(school),
@@ -80,33 +96,31 @@ def test_the_database_refuses_an_issued_loan_without_acceptance(school, office):
 
 
 def test_acceptance_needs_a_typed_name_and_the_tick(school, office):
-    loan = services.loan_check_out(
+    loan = loan_check_out(
         actor=office,
         asset=AssetFactory.create(school=school),
         person=signed_staff(school),
         due_on=_due(),
     )
     with pytest.raises(ServiceError) as refused:
-        services.loan_accept(
-            actor=office, loan=loan, acceptance=Acceptance(typed_name="R", confirmed=True)
-        )
+        loan_accept(actor=office, loan=loan, acceptance=Acceptance(typed_name="R", confirmed=True))
     assert "typed_name" in refused.value.field_errors
     with pytest.raises(ServiceError) as refused:
-        services.loan_accept(
+        loan_accept(
             actor=office, loan=loan, acceptance=Acceptance(typed_name="Robin", confirmed=False)
         )
     assert "confirmed" in refused.value.field_errors
 
 
 def test_the_one_time_link_accepts_once_with_ip_and_browser(school, office):
-    loan = services.loan_check_out(
+    loan = loan_check_out(
         actor=office,
         asset=AssetFactory.create(school=school),
         person=signed_staff(school),
         due_on=_due(),
     )
-    token = services.loan_link_create(actor=office, loan=loan)
-    services.loan_link_use(
+    token = loan_link_create(actor=office, loan=loan)
+    loan_link_use(
         token=token, typed_name="Robin Tester", confirmed=True, ip="10.0.0.8", user_agent="Tablet"
     )
     loan.refresh_from_db()
@@ -117,24 +131,24 @@ def test_the_one_time_link_accepts_once_with_ip_and_browser(school, office):
         "Tablet",
     )
     with pytest.raises(ServiceError, match="works once"):
-        services.loan_link_use(
+        loan_link_use(
             token=token, typed_name="Robin Tester", confirmed=True, ip=None, user_agent=""
         )
 
 
 def test_an_expired_link_is_refused(school, office):
-    loan = services.loan_check_out(
+    loan = loan_check_out(
         actor=office,
         asset=AssetFactory.create(school=school),
         person=signed_staff(school),
         due_on=_due(),
     )
-    token = services.loan_link_create(actor=office, loan=loan)
+    token = loan_link_create(actor=office, loan=loan)
     with (
         time_machine.travel(timezone.now() + dt.timedelta(days=8)),
         pytest.raises(ServiceError, match="expired"),
     ):
-        services.loan_for_token(token)
+        loan_for_token(token)
 
 
 def test_a_disposed_device_cannot_be_checked_out(school, office, ict_manager):
@@ -145,7 +159,7 @@ def test_a_disposed_device_cannot_be_checked_out(school, office, ict_manager):
     laptop.refresh_from_db()
     assert laptop.state == AssetState.DISPOSED
     with pytest.raises(ServiceError, match="can never be checked out"):
-        services.loan_check_out(
+        loan_check_out(
             actor=office,
             asset=laptop,
             person=signed_staff(school),
@@ -157,19 +171,17 @@ def test_a_disposed_device_cannot_be_checked_out(school, office, ict_manager):
 
 def test_an_asset_goes_to_one_person_at_a_time(school, office):
     laptop = AssetFactory.create(school=school)
-    services.loan_check_out(actor=office, asset=laptop, person=signed_staff(school), due_on=_due())
+    loan_check_out(actor=office, asset=laptop, person=signed_staff(school), due_on=_due())
     with pytest.raises(ServiceError, match="already checked out"):
-        services.loan_check_out(
-            actor=office, asset=laptop, person=signed_staff(school), due_on=_due()
-        )
+        loan_check_out(actor=office, asset=laptop, person=signed_staff(school), due_on=_due())
 
 
 def test_a_loan_needs_a_due_date_but_an_assignment_does_not(school, office):
     laptop = AssetFactory.create(school=school)
     person = signed_staff(school)
     with pytest.raises(ServiceError, match="due back"):
-        services.loan_check_out(actor=office, asset=laptop, person=person, due_on=None)
-    loan = services.loan_check_out(
+        loan_check_out(actor=office, asset=laptop, person=person, due_on=None)
+    loan = loan_check_out(
         actor=office,
         asset=laptop,
         person=person,
@@ -183,14 +195,14 @@ def test_a_loan_needs_a_due_date_but_an_assignment_does_not(school, office):
 
 def test_check_in_records_condition_and_damaged_goes_to_repair(school, office):
     laptop = AssetFactory.create(school=school)
-    loan = services.loan_check_out(
+    loan = loan_check_out(
         actor=office,
         asset=laptop,
         person=signed_staff(school),
         due_on=_due(),
         acceptance=DESK,
     )
-    services.loan_check_in(
+    loan_check_in(
         actor=office, loan=loan, condition=ReturnCondition.DAMAGED, notes="Cracked screen"
     )
     loan.refresh_from_db()
@@ -203,24 +215,24 @@ def test_check_in_records_condition_and_damaged_goes_to_repair(school, office):
 def test_overdue_borrowers_get_one_reminder_every_few_days(school, office):
     with time_machine.travel(timezone.now() - dt.timedelta(days=20)):
         borrower = signed_staff(school, email="borrower@example.org")
-        services.loan_check_out(
+        loan_check_out(
             actor=office,
             asset=AssetFactory.create(school=school),
             person=borrower,
             due_on=timezone.localdate() + dt.timedelta(days=7),
             acceptance=DESK,
         )
-    assert services.loan_reminders_send(school=school) == 1
-    assert services.loan_reminders_send(school=school) == 0
+    assert loan_reminders_send(school=school) == 1
+    assert loan_reminders_send(school=school) == 0
     assert AuditEntry.objects.filter(action="loan.reminded").count() == 1
 
 
 def test_a_class_set_goes_out_and_comes_back_together(school, office):
     teacher = signed_staff(school)
-    class_set = services.class_set_create(actor=office, school=school, name="Year 5 iPads")
+    class_set = class_set_create(actor=office, school=school, name="Year 5 iPads")
     tablets = [TabletFactory.create(school=school) for _ in range(30)]
-    services.class_set_assign(actor=office, class_set=class_set, assets=tablets)
-    set_loan = services.class_set_check_out(
+    class_set_assign(actor=office, class_set=class_set, assets=tablets)
+    set_loan = class_set_check_out(
         actor=office,
         class_set=class_set,
         person=teacher,
@@ -230,16 +242,16 @@ def test_a_class_set_goes_out_and_comes_back_together(school, office):
     )
     assert set_loan.loans.filter(state=LoanState.ISSUED).count() == 30
     with pytest.raises(ServiceError, match="already out"):
-        services.class_set_check_out(
+        class_set_check_out(
             actor=office, class_set=class_set, person=teacher, due_on=timezone.localdate()
         )
     missing = tablets[0]
-    services.class_set_check_in(actor=office, set_loan=set_loan, missing=[missing.pk])
+    class_set_check_in(actor=office, set_loan=set_loan, missing=[missing.pk])
     set_loan.refresh_from_db()
     assert set_loan.closed_at is None
     assert set_loan.loans.filter(state=LoanState.RETURNED).count() == 29
     assert Loan.objects.get(asset=missing, state=LoanState.ISSUED)
-    services.class_set_check_in(actor=office, set_loan=set_loan)
+    class_set_check_in(actor=office, set_loan=set_loan)
     assert ClassSetLoan.objects.get(pk=set_loan.pk).closed_at is not None
 
 
@@ -249,7 +261,7 @@ def test_a_published_device_loan_agreement_is_what_the_borrower_accepts(school, 
 
     version = published_version(school, Audience.DEVICE_LOAN)
     borrower = signed_staff(school, first_name="Robin", last_name="Tester")
-    loan = services.loan_check_out(
+    loan = loan_check_out(
         actor=office,
         asset=AssetFactory.create(school=school),
         person=borrower,
@@ -276,7 +288,7 @@ def test_the_reminders_command_emails_overdue_borrowers(
 
     with time_machine.travel(timezone.now() - dt.timedelta(days=30)):
         borrower = signed_staff(school, email="late@example.org")
-        services.loan_check_out(
+        loan_check_out(
             actor=office,
             asset=AssetFactory.create(school=school),
             person=borrower,
@@ -297,11 +309,9 @@ def test_two_schools_with_the_same_agreement_text_each_sign_their_own_version(
     from warden.agreements.testing import published_version
 
     versions = [published_version(s, Audience.DEVICE_LOAN) for s in (school, other_school)]
-    services.equipment_settings_update(
-        actor=None, school=other_school, staff_loans_need_permission=False
-    )
+    equipment_settings_update(actor=None, school=other_school, staff_loans_need_permission=False)
     loans = [
-        services.loan_check_out(
+        loan_check_out(
             actor=office,
             asset=AssetFactory.create(school=s),
             person=signed_staff(s, first_name="Robin", last_name="Tester"),

@@ -11,9 +11,11 @@ from django.core import mail
 from warden.core.errors import ServiceError
 from warden.core.models import AuditEntry
 from warden.core.roles import Role
-from warden.equipment import breach, services
+from warden.equipment import breach
 from warden.equipment.models import AssetState, BreachStatus, LoanState, PossibleBreach
-from warden.equipment.services import Acceptance
+from warden.equipment.services.assets import asset_update
+from warden.equipment.services.loans import Acceptance, loan_check_out, off_site_exception_record
+from warden.equipment.services.losses import asset_found, loss_report
 from warden.equipment.tests.factories import AssetFactory, signed_staff
 from warden.testing.factories import UserFactory, member
 
@@ -30,13 +32,13 @@ def test_unencrypted_laptop_with_personal_data_lost_raises_breach_at_report_time
     laptop = AssetFactory.create(school=school, holds_personal_data=True, encrypted=False)
     with time_machine.travel(REPORT_TIME, tick=False):
         borrower = signed_staff(school)
-        services.off_site_exception_record(
+        off_site_exception_record(
             actor=siro,
             asset=laptop,
             reason="Encryption licence on order; needed for a course",
             ends_on=REPORT_TIME.date(),
         )
-        services.loan_check_out(
+        loan_check_out(
             actor=office,
             asset=laptop,
             person=borrower,
@@ -44,7 +46,7 @@ def test_unencrypted_laptop_with_personal_data_lost_raises_breach_at_report_time
             acceptance=Acceptance(typed_name="Robin Tester", confirmed=True),
         )
         with django_capture_on_commit_callbacks(execute=True):
-            report = services.loss_report(
+            report = loss_report(
                 actor=office,
                 asset=laptop,
                 kind="lost",
@@ -67,7 +69,7 @@ def test_unencrypted_laptop_with_personal_data_lost_raises_breach_at_report_time
 
 def test_an_encrypted_laptop_raises_no_breach(school, office):
     laptop = AssetFactory.create(school=school, holds_personal_data=True, encrypted=True)
-    services.loss_report(
+    loss_report(
         actor=office, asset=laptop, kind="stolen", circumstances="Taken from a locked car boot."
     )
     assert not PossibleBreach.objects.exists()
@@ -75,18 +77,18 @@ def test_an_encrypted_laptop_raises_no_breach(school, office):
 
 def test_later_encryption_does_not_change_what_was_reported(school, office, ict_manager):
     laptop = AssetFactory.create(school=school, holds_personal_data=True, encrypted=False)
-    report = services.loss_report(
+    report = loss_report(
         actor=office, asset=laptop, kind="lost", circumstances="Not seen since the trip to York."
     )
-    services.asset_found(actor=ict_manager, asset=laptop)
-    services.asset_update(actor=ict_manager, asset=laptop, fields={"encrypted": True})
+    asset_found(actor=ict_manager, asset=laptop)
+    asset_update(actor=ict_manager, asset=laptop, fields={"encrypted": True})
     report.refresh_from_db()
     assert report.was_encrypted is False and report.found_at is not None
 
 
 def test_only_the_siro_or_head_acknowledges_the_flag(school, office, ict_manager, headteacher):
     laptop = AssetFactory.create(school=school, holds_personal_data=True, encrypted=False)
-    report = services.loss_report(
+    report = loss_report(
         actor=office, asset=laptop, kind="lost", circumstances="Dropped somewhere on the field."
     )
     flag = report.possible_breach
@@ -107,7 +109,7 @@ def test_only_the_siro_or_head_acknowledges_the_flag(school, office, ict_manager
 
 def test_a_vague_report_is_refused(school, office):
     with pytest.raises(ServiceError, match="Describe what happened"):
-        services.loss_report(
+        loss_report(
             actor=office,
             asset=AssetFactory.create(school=school),
             kind="lost",

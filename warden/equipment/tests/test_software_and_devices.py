@@ -8,8 +8,24 @@ from django.utils import timezone
 from warden.agreements.testing import sign_current
 from warden.core.errors import ServiceError
 from warden.core.models import AuditEntry
-from warden.equipment import services
 from warden.equipment.selectors import reconciliation
+from warden.equipment.services.devices import (
+    device_request_create,
+    device_request_decide,
+    device_request_set_up,
+    phone_collect,
+    phone_hand_in,
+    phone_request_decide,
+    phone_request_record,
+    wifi_session_end,
+    wifi_session_start,
+)
+from warden.equipment.services.software import (
+    install_request_complete,
+    install_request_create,
+    install_request_decide,
+    installation_record,
+)
 from warden.equipment.tests.factories import AssetFactory, ProductFactory
 from warden.people.models import Guardianship, PersonType
 from warden.testing.factories import PersonFactory, PupilFactory
@@ -24,7 +40,7 @@ def test_reconciliation_shows_over_allocation_and_unused_seats(school, technicia
     for _ in range(2):
         asset = AssetFactory.create(school=school)
         for product in (tight, roomy, site):
-            services.installation_record(actor=technician, product=product, asset=asset)
+            installation_record(actor=technician, product=product, asset=asset)
     rows = {row.product.name: row for row in reconciliation(school)}
     assert (rows["Tight"].over, rows["Tight"].unused) == (1, 0)
     assert (rows["Roomy"].over, rows["Roomy"].unused) == (0, 3)
@@ -34,19 +50,15 @@ def test_reconciliation_shows_over_allocation_and_unused_seats(school, technicia
 def test_installation_requests_wait_for_the_ict_manager(school, teacher, ict_manager, technician):
     laptop = AssetFactory.create(school=school)
     product = ProductFactory.create(school=school, name="Scratch")
-    request = services.install_request_create(
+    request = install_request_create(
         actor=teacher, school=school, software_name="Scratch", reason="Year 4 coding unit"
     )
     with pytest.raises(ServiceError, match="Only an approved request"):
-        services.install_request_complete(
-            actor=technician, request=request, product=product, asset=laptop
-        )
+        install_request_complete(actor=technician, request=request, product=product, asset=laptop)
     with pytest.raises(ServiceError, match="Say why"):
-        services.install_request_decide(actor=ict_manager, request=request, approve=False)
-    services.install_request_decide(actor=ict_manager, request=request, approve=True)
-    services.install_request_complete(
-        actor=technician, request=request, product=product, asset=laptop
-    )
+        install_request_decide(actor=ict_manager, request=request, approve=False)
+    install_request_decide(actor=ict_manager, request=request, approve=True)
+    install_request_complete(actor=technician, request=request, product=product, asset=laptop)
     request.refresh_from_db()
     assert request.state == "done" and request.installation is not None
     assert AuditEntry.objects.filter(action="install_request.approved").exists()
@@ -56,19 +68,19 @@ def test_a_personal_device_is_approved_then_set_up_with_mac_and_serial(
     school, teacher, headteacher, technician
 ):
     staff = PersonFactory.create(school=school)
-    request = services.device_request_create(
+    request = device_request_create(
         actor=teacher, person=staff, device="Personal laptop", reason="Planning in PPA time"
     )
     with pytest.raises(ServiceError, match="SLT have approved"):
-        services.device_request_set_up(
+        device_request_set_up(
             actor=technician, request=request, mac_address="3C:22:FB:01:A2:9E", serial="X1"
         )
-    services.device_request_decide(actor=headteacher, request=request, approve=True)
+    device_request_decide(actor=headteacher, request=request, approve=True)
     with pytest.raises(ServiceError, match="MAC address"):
-        services.device_request_set_up(
+        device_request_set_up(
             actor=technician, request=request, mac_address="nonsense", serial="X1"
         )
-    services.device_request_set_up(
+    device_request_set_up(
         actor=technician, request=request, mac_address="3c-22-fb-01-a2-9e", serial="C02XK1"
     )
     request.refresh_from_db()
@@ -81,28 +93,28 @@ def test_a_pupil_phone_request_comes_from_a_parent_with_responsibility(school, o
     neighbour = PersonFactory.create(school=school, person_type=PersonType.PARENT)
     Guardianship.objects.create(school=school, pupil=pupil, parent=parent, relationship="mother")
     with pytest.raises(ServiceError, match="parental responsibility"):
-        services.phone_request_record(
+        phone_request_record(
             actor=office,
             pupil=pupil,
             parent=neighbour,
             reason="Walks home alone",
             received_on=timezone.localdate(),
         )
-    request = services.phone_request_record(
+    request = phone_request_record(
         actor=office,
         pupil=pupil,
         parent=parent,
         reason="Walks home alone on Tuesdays",
         received_on=timezone.localdate(),
     )
-    services.phone_request_decide(actor=headteacher, request=request, approve=True)
+    phone_request_decide(actor=headteacher, request=request, approve=True)
     request.refresh_from_db()
     assert request.state == "approved"
     assert "kept at the office" in request.get_state_display()
-    hand_in = services.phone_hand_in(actor=office, request=request)
+    hand_in = phone_hand_in(actor=office, request=request)
     with pytest.raises(ServiceError, match="already handed in today"):
-        services.phone_hand_in(actor=office, request=request)
-    services.phone_collect(actor=office, hand_in=hand_in)
+        phone_hand_in(actor=office, request=request)
+    phone_collect(actor=office, hand_in=hand_in)
     hand_in.refresh_from_db()
     assert hand_in.collected_at is not None
     assert AuditEntry.objects.filter(action="phone.collected").exists()
@@ -112,7 +124,7 @@ def test_a_phone_without_an_approved_request_is_not_kept(school, office):
     pupil = PupilFactory.create(school=school)
     parent = PersonFactory.create(school=school, person_type=PersonType.PARENT)
     Guardianship.objects.create(school=school, pupil=pupil, parent=parent, relationship="father")
-    request = services.phone_request_record(
+    request = phone_request_record(
         actor=office,
         pupil=pupil,
         parent=parent,
@@ -120,12 +132,12 @@ def test_a_phone_without_an_approved_request_is_not_kept(school, office):
         received_on=timezone.localdate(),
     )
     with pytest.raises(ServiceError, match="no approved phone request"):
-        services.phone_hand_in(actor=office, request=request)
+        phone_hand_in(actor=office, request=request)
 
 
 def test_the_guest_wifi_log_records_visitor_purpose_supervisor_and_times(school, office):
     supervisor = PersonFactory.create(school=school)
-    session = services.wifi_session_start(
+    session = wifi_session_start(
         actor=office,
         school=school,
         visitor_name="Visiting speaker",
@@ -133,14 +145,14 @@ def test_the_guest_wifi_log_records_visitor_purpose_supervisor_and_times(school,
         purpose="Assembly presentation",
         supervisor=supervisor,
     )
-    services.wifi_session_end(actor=office, session=session)
+    wifi_session_end(actor=office, session=session)
     session.refresh_from_db()
     assert session.ended_at and session.ended_at >= session.started_at
     with pytest.raises(ServiceError, match="already ended"):
-        services.wifi_session_end(actor=office, session=session)
+        wifi_session_end(actor=office, session=session)
     pupil = PupilFactory.create(school=school)
     with pytest.raises(ServiceError, match="member of staff"):
-        services.wifi_session_start(
+        wifi_session_start(
             actor=office, school=school, visitor_name="X", purpose="Y", supervisor=pupil
         )
 

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from warden.core.models import AuditEntry
-from warden.equipment import services
 from warden.equipment.models import (
     Asset,
     AssetState,
@@ -21,6 +20,9 @@ from warden.equipment.models import (
     PossibleBreach,
     Stocktake,
 )
+from warden.equipment.services.assets import location_create
+from warden.equipment.services.devices import device_request_create
+from warden.equipment.services.loans import Acceptance, current_agreement_text, loan_check_out
 from warden.equipment.tests.factories import AssetFactory, DisposalCompanyFactory, signed_staff
 from warden.equipment.tests.test_disposal import dispose
 
@@ -97,7 +99,7 @@ def test_without_acceptance_the_device_waits_and_the_desk_accepts(school, office
 
 
 def _lent_to_staff_with_email(school, office) -> Loan:
-    return services.loan_check_out(
+    return loan_check_out(
         actor=office,
         asset=AssetFactory.create(school=school),
         person=signed_staff(school, email="b@example.org"),
@@ -188,12 +190,12 @@ def test_pages_follow_the_role_table(who, url_name, status, request, client_for)
 def test_office_cannot_write_off_and_ict_manager_cannot_approve_devices(
     school, office, ict_manager, teacher, headteacher, client_for
 ):
-    loan = services.loan_check_out(
+    loan = loan_check_out(
         actor=office,
         asset=AssetFactory.create(school=school),
         person=signed_staff(school),
         due_on=timezone.localdate(),
-        acceptance=services.Acceptance(typed_name="Robin Tester", confirmed=True),
+        acceptance=Acceptance(typed_name="Robin Tester", confirmed=True),
     )
     response = client_for(office).post(
         reverse("equipment:loan_write_off", kwargs={"loan_pk": loan.pk}),
@@ -201,7 +203,7 @@ def test_office_cannot_write_off_and_ict_manager_cannot_approve_devices(
     )
     assert response.status_code == 403
     staff = signed_staff(school, user=teacher)
-    request = services.device_request_create(
+    request = device_request_create(
         actor=teacher, person=staff, device="Personal iPad", reason="Marking at lunchtime"
     )
     url = reverse("equipment:device_decide", kwargs={"device_request_pk": request.pk})
@@ -268,13 +270,13 @@ def test_the_web_import_lists_bad_lines(school, ict_manager, client_for):
 def test_a_person_page_shows_what_they_hold(school, office, headteacher, client_for):
     person = signed_staff(school)
     laptop = AssetFactory.create(school=school)
-    services.loan_check_out(
+    loan_check_out(
         actor=office,
         asset=laptop,
         person=person,
         due_on=None,
         kind="assignment",
-        acceptance=services.Acceptance(typed_name="Robin Tester", confirmed=True),
+        acceptance=Acceptance(typed_name="Robin Tester", confirmed=True),
     )
     page = client_for(headteacher).get(reverse("people:detail", kwargs={"person_pk": person.pk}))
     assert b"Holds now" in page.content and laptop.asset_tag.encode() in page.content
@@ -307,7 +309,7 @@ def test_disposal_pages_complete_a_batch_with_a_scan(school, ict_manager, client
 
 
 def test_a_stocktake_by_scanning(school, technician, client_for):
-    location = services.location_create(actor=technician, school=school, name="ICT suite")
+    location = location_create(actor=technician, school=school, name="ICT suite")
     seen = AssetFactory.create(school=school, location=location)
     unseen = AssetFactory.create(school=school, location=location)
     client = client_for(technician)
@@ -339,9 +341,9 @@ def test_only_the_ict_team_allocates_a_device_for_good(school, office, technicia
 def test_the_loan_list_does_not_query_per_row(
     school, office, client_for, django_assert_max_num_queries
 ):
-    accept = services.Acceptance(typed_name="Robin Tester", confirmed=True)
+    accept = Acceptance(typed_name="Robin Tester", confirmed=True)
     for _ in range(20):
-        services.loan_check_out(
+        loan_check_out(
             actor=office,
             asset=AssetFactory.create(school=school),
             person=signed_staff(school),
@@ -360,7 +362,7 @@ def test_the_loan_list_does_not_query_per_row(
 def test_the_loan_agreement_reads_as_paragraphs_and_points(school, office, client_for):
     # As an acceptable-use agreement does: a borrower on a phone reads points, not a typescript.
     loan = _lent_to_staff_with_email(school, office)
-    first_point = services.current_agreement_text(school).text.split("\n1. ")[1].split("\n")[0]
+    first_point = current_agreement_text(school).text.split("\n1. ")[1].split("\n")[0]
     client = client_for(office)
     desk = client.get(reverse("equipment:loan_detail", kwargs={"loan_pk": loan.pk}))
     client.post(reverse("equipment:loan_link", kwargs={"loan_pk": loan.pk}), {"email": "1"})

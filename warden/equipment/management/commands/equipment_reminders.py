@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from warden.core.audit import audit_context
 from warden.core.models import School
-from warden.equipment.services import loan_reminders_send
+from warden.equipment.services.loans import loan_reminders_send
 
 
 class Command(BaseCommand):
