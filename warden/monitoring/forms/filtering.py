@@ -247,6 +247,12 @@ class ApproveForm(forms.Form):
 class RefuseForm(forms.Form):
     note = forms.CharField(label="Why it is refused", max_length=300)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Shown beside ApproveForm, whose note has the same name: ids of its own keep each
+        # label on its own box (one id per page).
+        kwargs.setdefault("auto_id", "id_refuse_%s")
+        super().__init__(*args, **kwargs)
+
 
 class BlockReportForm(forms.Form):
     """The block page's over-blocking report, filled in by someone without a Warden sign-in."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -212,6 +213,32 @@ def test_dsl_approves_through_the_page_and_pending_requests_come_first(
         "filtering.request_refused",
         "filtering.request_approved",
     }
+
+
+def test_the_request_page_keeps_approve_and_refuse_notes_apart(
+    school, gambling_school, teacher, dsl, client_for
+):
+    unblock = services.request_create(
+        actor=teacher,
+        school=school,
+        site=GAMBLING_DOMAIN,
+        reason="Probability lesson on poker hands",
+        wanted_until=in_hours(2),
+    )
+    client = client_for(dsl)
+    detail = reverse("monitoring:filter_request_detail", kwargs={"filter_request_pk": unblock.pk})
+    page = client.get(detail).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert sorted(i for i in set(ids) if ids.count(i) > 1) == []
+    assert '<label for="id_refuse_note">Why it is refused' in page
+    response = client.post(
+        reverse("monitoring:filter_request_refuse", kwargs={"filter_request_pk": unblock.pk}),
+        {"note": "Use the printed odds tables"},
+    )
+    assert response.status_code == 302
+    unblock.refresh_from_db()
+    assert unblock.status == RequestStatus.REFUSED
+    assert unblock.decision_note == "Use the printed odds tables"
 
 
 def test_revoking_an_exception_blocks_again(school, gambling_school, dsl, published):
