@@ -6,14 +6,17 @@ from typing import Any
 
 import factory
 
-from warden.core.models import School
+from warden.core.models import School, User
 from warden.equipment.models import (
     Asset,
     AssetType,
     DisposalCompany,
+    Loan,
+    LoanKind,
     Location,
     SoftwareProduct,
 )
+from warden.equipment.services.loans import Acceptance, loan_check_out
 from warden.people.models import Person
 from warden.testing.factories import SchoolFactory
 
@@ -77,3 +80,15 @@ def signed_staff(school: School, **fields: Any) -> Person:
     person = PersonFactory.create(school=school, **fields)
     sign_current(person)
     return person
+
+
+def assigned_laptop(school: School, actor: User, person: Person, typed_name: str) -> Loan:
+    """A new laptop assigned to ``person`` for good, its loan agreement accepted at the desk."""
+    return loan_check_out(
+        actor=actor,
+        asset=AssetFactory.create(school=school),
+        person=person,
+        due_on=None,
+        kind=LoanKind.ASSIGNMENT,
+        acceptance=Acceptance(typed_name=typed_name, confirmed=True),
+    )

@@ -10,29 +10,16 @@ from django.utils import timezone
 from warden.accounts.selectors import leavers_board
 from warden.core.errors import ServiceError
 from warden.equipment.leavers import leaver_equipment_clear, outstanding_for
-from warden.equipment.services.loans import (
-    Acceptance,
-    loan_check_in,
-    loan_check_out,
-    loan_write_off,
-)
-from warden.equipment.tests.factories import AssetFactory, signed_staff
+from warden.equipment.services.loans import loan_check_in, loan_write_off
+from warden.equipment.tests.factories import assigned_laptop, signed_staff
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("staff_loans_without_permission")]
 
 
 def _leaver_with_laptop(school, office):
     leaver = signed_staff(school, leaving_date=timezone.localdate() + dt.timedelta(days=3))
-    laptop = AssetFactory.create(school=school)
-    loan = loan_check_out(
-        actor=office,
-        asset=laptop,
-        person=leaver,
-        due_on=None,
-        kind="assignment",
-        acceptance=Acceptance(typed_name="Leaver Tester", confirmed=True),
-    )
-    return leaver, laptop, loan
+    loan = assigned_laptop(school, office, leaver, "Leaver Tester")
+    return leaver, loan.asset, loan
 
 
 def test_a_leaver_holding_a_laptop_cannot_be_completed_until_it_is_returned(school, office):

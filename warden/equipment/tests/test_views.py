@@ -23,7 +23,12 @@ from warden.equipment.models import (
 from warden.equipment.services.assets import location_create
 from warden.equipment.services.devices import device_request_create
 from warden.equipment.services.loans import Acceptance, current_agreement_text, loan_check_out
-from warden.equipment.tests.factories import AssetFactory, DisposalCompanyFactory, signed_staff
+from warden.equipment.tests.factories import (
+    AssetFactory,
+    DisposalCompanyFactory,
+    assigned_laptop,
+    signed_staff,
+)
 from warden.equipment.tests.test_disposal import dispose
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("staff_loans_without_permission")]
@@ -269,15 +274,7 @@ def test_the_web_import_lists_bad_lines(school, ict_manager, client_for):
 
 def test_a_person_page_shows_what_they_hold(school, office, headteacher, client_for):
     person = signed_staff(school)
-    laptop = AssetFactory.create(school=school)
-    loan_check_out(
-        actor=office,
-        asset=laptop,
-        person=person,
-        due_on=None,
-        kind="assignment",
-        acceptance=Acceptance(typed_name="Robin Tester", confirmed=True),
-    )
+    laptop = assigned_laptop(school, office, person, "Robin Tester").asset
     page = client_for(headteacher).get(reverse("people:detail", kwargs={"person_pk": person.pk}))
     assert b"Holds now" in page.content and laptop.asset_tag.encode() in page.content
 
