@@ -218,6 +218,12 @@ def incident_detail(request: HttpRequest, incident_pk: int) -> HttpResponse:
     return _render_detail(request, incident)
 
 
+# The incident page holds many forms whose fields share names (person, kind, reason, notes):
+# each form's ids start with its own word, so no two elements share an id and every label
+# names its own field.
+CLOSE_IDS = "close-%s"
+
+
 def _render_detail(
     request: HttpRequest, incident: Incident, *, close_form: CloseForm | None = None
 ) -> HttpResponse:
@@ -255,22 +261,24 @@ def _render_detail(
         "violations": incident.violations.select_related("person").order_by("-ts")[:50],
         "can_manage": manage,
         "sanction_words": rules.SANCTION_WORDS,
-        "note_form": NoteForm(),
-        "evidence_form": EvidenceForm(),
+        "note_form": NoteForm(auto_id="note-%s"),
+        "evidence_form": EvidenceForm(auto_id="evidence-%s"),
         "step_form": StepForm(),
     }
     if manage and not incident.is_closed:
         context |= {
-            "person_form": InvolvementForm(people=_people(school)),
-            "severity_form": SeverityForm(initial={"severity": incident.severity or None}),
-            "suspendable": selectors.accounts_a_suspension_would_suspend(incident),
-            "status_form": StatusForm(initial={"status": incident.status}),
-            "close_form": close_form or CloseForm(),
-            "sanction_form": SanctionForm(
-                people=subjects, initial={"starts_on": timezone.localdate()}
+            "person_form": InvolvementForm(people=_people(school), auto_id="person-%s"),
+            "severity_form": SeverityForm(
+                initial={"severity": incident.severity or None}, auto_id="severity-%s"
             ),
-            "playbook_form": PlaybookForm(),
-            "access_form": AccessForm(users=operators_at(school)),
+            "suspendable": selectors.accounts_a_suspension_would_suspend(incident),
+            "status_form": StatusForm(initial={"status": incident.status}, auto_id="status-%s"),
+            "close_form": close_form or CloseForm(auto_id=CLOSE_IDS),
+            "sanction_form": SanctionForm(
+                people=subjects, initial={"starts_on": timezone.localdate()}, auto_id="sanction-%s"
+            ),
+            "playbook_form": PlaybookForm(auto_id="playbook-%s"),
+            "access_form": AccessForm(users=operators_at(school), auto_id="access-%s"),
             "remove_form": RemoveInvolvementForm(),
             "reason_form": ReasonForm(),
         }
@@ -394,7 +402,7 @@ def status_set(request: HttpRequest, incident_pk: int) -> HttpResponse:
 @require_POST
 def incident_close(request: HttpRequest, incident_pk: int) -> HttpResponse:
     incident = incident_for_user(request.user, incident_pk, write=True)
-    form = CloseForm(request.POST)
+    form = CloseForm(request.POST, auto_id=CLOSE_IDS)
     if not form.is_valid():
         return _render_detail(request, incident, close_form=form)
     try:

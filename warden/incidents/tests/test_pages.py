@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -115,3 +118,26 @@ def test_the_triage_queue_makes_a_fixed_number_of_queries(school, dsl, pupil, cl
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("incidents:triage"))
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def _shared_ids(html: str) -> list[str]:
+    ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+    return sorted(i for i, n in ids.items() if n > 1)
+
+
+def test_no_two_fields_of_the_incident_page_share_an_id(school, dsl, client_for):
+    # Its forms share field names (person, kind, reason, notes); a label must name its own.
+    (incident,) = _incidents(school, dsl, 1, IncidentKind.OFFENSIVE_MATERIAL)
+    client = client_for(dsl)
+    page = client.get(reverse("incidents:detail", kwargs={"incident_pk": incident.pk}))
+    html = page.content.decode()
+    assert 'id="sanction-person"' in html and 'id="person-person"' in html
+    assert _shared_ids(html) == []
+    refused = client.post(
+        reverse("incidents:close", kwargs={"incident_pk": incident.pk}),
+        {"outcome": "upheld", "notes": "Upheld after a talk with the parents."},
+    )
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert "Upheld after a talk with the parents." in html
+    assert _shared_ids(html) == []
