@@ -92,6 +92,39 @@ def test_a_teacher_asks_for_an_unblock_and_tells_the_dsl_of_a_worry_on_a_phone(
     )
     assert stored == {"site": VIDEO_SITE, "status": "pending", "grp": "Key stage 3"}
 
+    _nav(phone, "Tell the DSL of a worry")
+    check_page(phone, "tell the DSL of a worry")
+    choices = phone.get_by_role("group", name="The child")
+    # No pupil is sent before a search finds them.
+    expect(choices.get_by_role("radio")).to_have_count(0)
+    phone.get_by_label("Find the child").press_sequentially("journeyf", delay=50)
+    expect(choices.get_by_role("radio")).to_have_count(1)
+    _settled(phone)
+    check_page(phone, "tell the DSL, pupil found")
+    choices.get_by_role("radio", name="Journeyfield, Remy (8J1)").check()
+    phone.get_by_label("What the concern is about").select_option(label="Abuse or neglect")
+    phone.get_by_label("What was seen or heard").fill(WORRY)
+    phone.get_by_role("button", name="Tell the DSL").click()
+    expect(phone.locator(".message.success")).to_contain_text("you will not see it")
+    check_page(phone, "worry told to the DSL")
+    teacher = warden_server.query_one(
+        "SELECT id FROM core_user WHERE username = 'teacher.northgate'"
+    )
+    concern = warden_server.query_one(
+        "SELECT id, number, category, summary, raised_by_id, status "
+        "FROM safeguarding_welfareconcern WHERE person_id = ?",
+        made["northgate"],
+    )
+    assert concern["category"] == "abuse" and concern["summary"] == WORRY
+    assert (concern["raised_by_id"], concern["status"]) == (teacher["id"], "open")
+    expect(phone.locator(".message.success")).to_contain_text(f"WC-{concern['number']:04d}")
+
+    # Need-to-know: the record is the DSL's; even its reporter gets "no such page".
+    response = phone.goto(f"/safeguarding/{concern['id']}/")
+    assert response is not None and response.status == 404
+    check_page(phone, "the concern, refused", expected_status=404)
+    expect(phone.get_by_role("main")).not_to_contain_text(WORRY)
+
 
 def _names_in_db(server: LiveWarden, *, except_user: str) -> set[str]:
     """Every way a page could name a person or user of the trust: "First Last" and

@@ -9,20 +9,40 @@ from django.db.models import QuerySet
 
 from warden.core.confidential import forms as confidential
 from warden.core.forms import DateInput, DateTimeInput
-from warden.core.models import User
+from warden.core.models import School, User
 from warden.incidents.forms import PersonChoiceField
 from warden.incidents.models import Incident
-from warden.people.models import Person
+from warden.people.models import Person, PersonType
 from warden.safeguarding.models import (
     Agency,
     ConcernCategory,
     ConcernOutcome,
     ParentsInformed,
 )
+from warden.safeguarding.selectors import pupils_found
 
 
 class RaiseForm(forms.Form):
-    person = PersonChoiceField(label="The child", queryset=Person.objects.none())
+    """A worry about a child: recorded by the DSL, or reported to them by any member of staff.
+
+    The child is found by a search (``find``) and chosen from the pupils it found: the page
+    never sends the whole roll. The field still accepts any pupil of the school, so a choice
+    made before a second search stays valid.
+    """
+
+    find = forms.CharField(
+        label="Find the child",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        help_text="Type two or more letters of their name, then choose them below.",
+    )
+    person = PersonChoiceField(
+        label="The child",
+        queryset=Person.objects.none(),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Find the child by name and choose them."},
+    )
     category = forms.ChoiceField(label="What the concern is about", choices=ConcernCategory.choices)
     seen_at = forms.DateTimeField(
         label="When it was seen or heard",
@@ -36,11 +56,17 @@ class RaiseForm(forms.Form):
         "any image: describe it.",
     )
 
-    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["person"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = people
+        assert isinstance(field, PersonChoiceField)
+        field.queryset = Person.objects.filter(school=school, person_type=PersonType.PUPIL)
+        self.found = pupils_found(school, str(self["find"].value() or ""))
+        shown = list(self.found.pupils)
+        chosen = str(self["person"].value() or "")
+        if chosen.isdigit() and all(str(p.pk) != chosen for p in shown):
+            shown[:0] = field.queryset.filter(pk=int(chosen))
+        field.widget.choices = [(p.pk, field.label_from_instance(p)) for p in shown]
 
 
 class AssessForm(forms.Form):

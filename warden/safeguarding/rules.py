@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from warden.core.access import AnyUser, has_perm
 from warden.core.confidential.kinds import RecordKind
-from warden.core.roles import Perm
+from warden.core.models import School
+from warden.core.roles import Perm, Role
 from warden.engine.categories import resolve_slug
 from warden.safeguarding.models import ConcernCategory, ParentsInformed
 
@@ -26,6 +28,30 @@ CONCERN_RECORDS = RecordKind(
     manage_refusal="Only the designated safeguarding lead or a deputy handles a welfare concern.",
     need="Say why they need to know.",
 )
+
+# Every member of staff tells the DSL of a worry about a child at once (KCSIE Part one: "if
+# staff have any concerns about a child's welfare, they should act on them immediately"):
+# anyone who may look pupils up in the register may report one. Governors, who see figures
+# only, tell the DSL in person.
+REPORT_PERM = Perm.PEOPLE_VIEW
+REPORT_REFUSAL = (
+    "Only staff who may look pupils up tell the DSL of a worry here; tell the designated "
+    "safeguarding lead in person."
+)
+# Who is e-mailed at once when a member of staff reports a worry.
+REPORT_NOTIFY_ROLES: frozenset[str] = frozenset({Role.DSL, Role.DEPUTY_DSL})
+# Said to the reporter once the concern is recorded: what happens next, and that the record
+# is not theirs to read (need-to-know).
+REPORTED_WORDS = (
+    "The designated safeguarding lead has it and decides what happens next. The record is "
+    "confidential to them: you will not see it, and need not follow it up unless they ask you."
+)
+
+
+def may_report(user: AnyUser, school: School) -> bool:
+    """May ``user`` tell the DSL of a worry about a child at ``school`` (``REPORT_PERM``)?"""
+    return has_perm(user, REPORT_PERM, school)
+
 
 # What a monitoring category suggests the concern is about; the DSL can change it.
 CATEGORY_FROM_MONITORING: dict[str, str] = {

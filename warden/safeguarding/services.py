@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from warden.core.access import has_perm
@@ -27,9 +28,12 @@ from warden.core.confidential.services import (
     steps_apply,
 )
 from warden.core.errors import ServiceError
+from warden.core.links import absolute_url
 from warden.core.models import School, User
+from warden.core.tasks import send_email_on_commit
 from warden.incidents.models import Incident
 from warden.incidents.playbooks import local_step
+from warden.incidents.selectors import emails_for_roles
 from warden.incidents.services import triage_route_welfare
 from warden.monitoring.models import Violation
 from warden.people.models import Person
@@ -110,6 +114,73 @@ def concern_raise(
     queue as a welfare concern by ``concern_from_violations``).
     """
     _require_manage(actor, school)
+    return _concern_create(
+        actor=actor,
+        school=school,
+        person=person,
+        category=category,
+        summary=summary,
+        seen_at=seen_at,
+        search_terms=search_terms,
+        violations=violations,
+        action="welfare_concern.raised",
+    )
+
+
+@transaction.atomic
+def concern_report(
+    *,
+    actor: User,
+    school: School,
+    person: Person,
+    category: str,
+    summary: str,
+    seen_at: dt.datetime | None = None,
+) -> WelfareConcern:
+    """A member of staff tells the DSL of a worry about a child (``rules.may_report``).
+
+    The concern is recorded as the DSL would record it, with its playbook, and the DSL and
+    deputies are e-mailed at once, without the child's name. The reporter cannot read it
+    afterwards unless the DSL adds them to its access list.
+    """
+    if not rules.may_report(actor, school):
+        raise ServiceError(rules.REPORT_REFUSAL)
+    concern = _concern_create(
+        actor=actor,
+        school=school,
+        person=person,
+        category=category,
+        summary=summary,
+        seen_at=seen_at,
+        action="welfare_concern.reported",
+    )
+    link = absolute_url(reverse("safeguarding:detail", args=[concern.pk]))
+    to = emails_for_roles(school, rules.REPORT_NOTIFY_ROLES)
+    if to:
+        send_email_on_commit(
+            subject=f"[Warden] {school.name}: a worry about a child ({concern.reference})",
+            body=(
+                f"A member of staff at {school.name} has told you of a worry about a child: "
+                f"{concern.reference}, {concern.get_category_display().lower()}.\n\n"
+                f"The details are confidential; sign in to Warden to read them:\n{link}\n"
+            ),
+            to=to,
+        )
+    return concern
+
+
+def _concern_create(
+    *,
+    actor: User,
+    school: School,
+    person: Person,
+    category: str,
+    summary: str,
+    seen_at: dt.datetime | None,
+    action: str,
+    search_terms: str = "",
+    violations: Sequence[Violation] = (),
+) -> WelfareConcern:
     errors: dict[str, list[str]] = {}
     if category not in ConcernCategory.values:
         errors["category"] = ["Choose what the concern is about."]
@@ -145,7 +216,7 @@ def concern_raise(
     _apply_playbook(concern, playbooks.playbook_for(category), actor)
     audit_log(
         actor=actor,
-        action="welfare_concern.raised",
+        action=action,
         obj=concern,
         changes=diff({}, snapshot(concern, ["number", "category", "seen_at"]))
         | {"violations": [None, [v.pk for v in violations]]},

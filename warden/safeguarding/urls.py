@@ -7,6 +7,7 @@ app_name = "safeguarding"
 urlpatterns = [
     path("", views.concern_list, name="list"),
     path("new/", views.concern_new, name="new"),
+    path("report/", views.concern_report, name="report"),
     path("from-triage/", views.concern_from_triage, name="concern_from_triage"),
     path("settings/", views.safeguarding_settings, name="settings"),
     path("<int:concern_pk>/", views.concern_detail, name="detail"),

@@ -11,8 +11,8 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,8 +27,7 @@ from warden.core.models import School
 from warden.core.roles import Perm
 from warden.core.selectors import operators_at
 from warden.monitoring.models import Violation
-from warden.people.models import Person, PersonType
-from warden.safeguarding import export, selectors, services
+from warden.safeguarding import export, rules, selectors, services
 from warden.safeguarding.access import (
     access_entry_for_user,
     can_manage,
@@ -50,13 +49,6 @@ from warden.safeguarding.forms import (
 )
 from warden.safeguarding.models import ConcernStatus, WelfareConcern
 from warden.safeguarding.playbooks import PLAYBOOKS
-
-
-def _pupils(school: School) -> QuerySet[Person]:
-    return Person.objects.filter(school=school, person_type=PersonType.PUPIL).order_by(
-        "last_name", "first_name", "pk"
-    )
-
 
 # --- the list and raising a concern --------------------------------------------------------
 
@@ -87,28 +79,73 @@ def concern_list(request: HttpRequest) -> HttpResponse:
 def concern_new(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     require_perm(request.user, Perm.WELFARE_MANAGE, school)
-    form = RaiseForm(
-        request.POST or None,
-        people=_pupils(school),
-        initial={"seen_at": timezone.localtime().replace(second=0, microsecond=0)},
+
+    def recorded(concern: WelfareConcern) -> HttpResponse:
+        messages.success(request, f"{concern.reference} recorded.")
+        return redirect("safeguarding:detail", concern_pk=concern.pk)
+
+    return _worry_page(
+        request, school, services.concern_raise, recorded, "safeguarding/concern_new.html"
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            concern = services.concern_raise(
-                actor=request_user(request),
-                school=school,
-                person=data["person"],
-                category=data["category"],
-                summary=data["summary"],
-                seen_at=data["seen_at"],
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def concern_report(request: HttpRequest) -> HttpResponse:
+    """Any member of staff tells the DSL of a worry about a child (``rules.may_report``)."""
+    school = request_school(request)
+    if not rules.may_report(request.user, school):
+        raise PermissionDenied(rules.REPORT_REFUSAL)
+
+    def reported(concern: WelfareConcern) -> HttpResponse:
+        messages.success(
+            request, f"Thank you: {concern.reference} is recorded. {rules.REPORTED_WORDS}"
+        )
+        return redirect("safeguarding:report")
+
+    return _worry_page(
+        request, school, services.concern_report, reported, "safeguarding/concern_report.html"
+    )
+
+
+def _worry_page(
+    request: HttpRequest,
+    school: School,
+    record: Callable[..., WelfareConcern],
+    done: Callable[[WelfareConcern], HttpResponse],
+    template: str,
+) -> HttpResponse:
+    """The form of a worry about a child, for ``record`` (a service), then ``done``.
+
+    "Find" (a button, or htmx as the person types) searches for the child without saving or
+    judging the rest of the form; htmx gets only the list of pupils found.
+    """
+    data = request.POST if request.method == "POST" else None
+    if data is not None and data.get("action") == "find":
+        form = RaiseForm(initial=data.dict(), school=school)
+        if getattr(request, "htmx", False):
+            return render(
+                request, "safeguarding/_worry_form.html#pupils", {"form": form, "school": school}
             )
-        except ServiceError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"{concern.reference} recorded.")
-            return redirect("safeguarding:detail", concern_pk=concern.pk)
-    return render(request, "safeguarding/concern_new.html", {"form": form, "school": school})
+    else:
+        now = timezone.localtime().replace(second=0, microsecond=0)
+        form = RaiseForm(data, school=school, initial={"seen_at": now})
+        if form.is_valid():
+            values = form.cleaned_data
+            try:
+                concern = record(
+                    actor=request_user(request),
+                    school=school,
+                    person=values["person"],
+                    category=values["category"],
+                    summary=values["summary"],
+                    seen_at=values["seen_at"],
+                )
+            except ServiceError as exc:
+                apply_service_errors(form, exc)
+            else:
+                return done(concern)
+    return render(request, template, {"form": form, "school": school})
 
 
 @login_required
