@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "warden.equipment",
     "warden.incidents",
     "warden.safeguarding",
+    "warden.backups",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +241,16 @@ WARDEN_AUDIT_CHECKPOINT_FILE = Path(
 )
 WARDEN_AUDIT_CHECKPOINT_MINUTES = env_int("WARDEN_AUDIT_CHECKPOINT_MINUTES", 60)
 WARDEN_AUDIT_CHECKPOINT_EMAIL = env_bool("WARDEN_AUDIT_CHECKPOINT_EMAIL", False)
+
+# Backups (warden.backups, docs/operations.md): `warden backup` encrypts to the age public
+# keys in WARDEN_BACKUP_RECIPIENT; `warden restore` decrypts with the secret key in
+# WARDEN_BACKUP_IDENTITY (or a file named by WARDEN_BACKUP_IDENTITY_FILE), which the running
+# site never needs. With WARDEN_BACKUP_DIR set the worker writes a backup there nightly and
+# keeps the newest WARDEN_BACKUP_KEEP.
+WARDEN_BACKUP_DIR = env_str("WARDEN_BACKUP_DIR")
+WARDEN_BACKUP_RECIPIENT = env_list("WARDEN_BACKUP_RECIPIENT", [])
+WARDEN_BACKUP_IDENTITY = env_str("WARDEN_BACKUP_IDENTITY")
+WARDEN_BACKUP_KEEP = env_int("WARDEN_BACKUP_KEEP", 14)
 
 LOGGING = {
     "version": 1,
