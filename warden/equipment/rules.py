@@ -43,17 +43,6 @@ def checkout_refusal(state: str, *, in_disposal_batch: bool, open_loan: bool) ->
     return None
 
 
-def issue_refusal(*, accepted: bool) -> str | None:
-    """Policy duty "Loans need permission and a signed loan agreement" (docs/policy-map.md):
-    a loan counts as issued only once its loan agreement is accepted."""
-    if not accepted:
-        return (
-            "The device cannot be issued until the borrower accepts the loan agreement, "
-            "at the desk or through the link sent to them."
-        )
-    return None
-
-
 def permission_needed(*, borrower_is_staff: bool, setting_on: bool) -> bool:
     """Policy duty "Loans need permission and a signed loan agreement" (docs/policy-map.md):
     staff borrow with the ICT security manager's and the headteacher's permission. A school

@@ -35,7 +35,6 @@ ASSET_FIELDS = (
     "security_checked_on",
     "notes",
 )
-SECURITY_FIELDS = ("encrypted", "antivirus", "mdm_enrolled", "screen_lock", "pin_set")
 
 
 @transaction.atomic
@@ -49,14 +48,6 @@ def location_create(*, actor: User | None, school: School, name: str) -> Locatio
     location = Location.objects.create(school=school, name=name)
     audit_log(actor=actor, action="location.created", obj=location, changes={"name": [None, name]})
     return location
-
-
-def location_for_name(school: School, name: str) -> Location | None:
-    """The school's location of this name (any case), or None."""
-    name = _words(name)
-    if not name:
-        return None
-    return Location.objects.filter(school=school, name__iexact=name).first()
 
 
 def asset_problems(asset: Asset) -> dict[str, list[str]]:

@@ -439,17 +439,6 @@ def loan_accept(*, actor: User | None, loan: Loan, acceptance: Acceptance) -> Lo
     return loan
 
 
-def loan_issue(*, actor: User | None, loan: Loan) -> Loan:
-    """Hand over a checked-out device: refused until the loan agreement is accepted."""
-    loan = Loan.objects.get(pk=loan.pk)
-    if loan.state == LoanState.ISSUED:
-        return loan
-    refusal = rules.issue_refusal(accepted=loan.accepted_at is not None)
-    if refusal:
-        raise ServiceError(refusal)
-    raise ServiceError(f"This loan is {loan.get_state_display().lower()}.")
-
-
 def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("ascii")).hexdigest()
 
