@@ -12,7 +12,7 @@ from django.test import Client
 
 from warden.core.models import School, User
 from warden.core.roles import Role
-from warden.testing.clients import signed_in
+from warden.testing.clients import CommittingClient, signed_in
 from warden.testing.factories import SchoolFactory, TrustFactory, UserFactory, member
 
 
@@ -121,4 +121,4 @@ def client_for():
 
 @pytest.fixture
 def anonymous() -> Client:
-    return Client()
+    return CommittingClient()

@@ -43,7 +43,7 @@ from warden.core.audit import audit_log, audit_log_many, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.links import absolute_url
 from warden.core.models import School, User
-from warden.core.tasks import send_email
+from warden.core.tasks import send_email_on_commit
 from warden.lib.names import accepted_forms
 from warden.lib.names import matches as names_match
 from warden.people.models import Guardianship, Person, Status
@@ -743,7 +743,7 @@ def _email_link(*, link: SigningLink, url: str, reminder: bool = False) -> None:
         f"{timezone.localtime(link.expires_at):%d/%m/%Y}. "
         "If you did not expect this message, please contact the school office.\n"
     )
-    send_email.enqueue(subject=subject, body=body, to=[link.sent_to])
+    send_email_on_commit(subject=subject, body=body, to=[link.sent_to])
 
 
 def to_name(person: Person) -> str:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django_tasks import task
-
 from warden.agreements.services import reminders_send
-from warden.core.audit import audit_context
+from warden.core.audit import audit_acting_school
 from warden.core.models import School
+from warden.core.tasks import warden_task
 
 
-@task()
+@warden_task
 def send_reminders(*, school_slug: str | None = None) -> int:
     """E-mail reminders for one school, or every school; returns how many were sent."""
     schools = School.objects.select_related("trust")
@@ -17,6 +16,6 @@ def send_reminders(*, school_slug: str | None = None) -> int:
         schools = schools.filter(slug=school_slug)
     sent = 0
     for school in schools:
-        with audit_context(via="task", acting_school=school):
+        with audit_acting_school(school):
             sent += reminders_send(school=school).sent
     return sent

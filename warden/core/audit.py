@@ -12,7 +12,7 @@ import hmac
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,20 +42,39 @@ class AuditContext:
     ip: str | None = None
     via: str = "web"
     acting_school: School | None = None
+    system_actor: str = "system"
+    """Who an entry names when no user acted: "the scheduler" or "the worker" in a task."""
 
 
 _context: ContextVar[AuditContext | None] = ContextVar("warden_audit_context", default=None)
 
 
 @contextlib.contextmanager
-def audit_context(
-    *, ip: str | None = None, via: str = "web", acting_school: School | None = None
-) -> Iterator[None]:
-    token = _context.set(AuditContext(ip=ip, via=via, acting_school=acting_school))
+def _using(context: AuditContext) -> Iterator[None]:
+    token = _context.set(context)
     try:
         yield
     finally:
         _context.reset(token)
+
+
+def audit_context(
+    *,
+    ip: str | None = None,
+    via: str = "web",
+    acting_school: School | None = None,
+    system_actor: str = "system",
+) -> contextlib.AbstractContextManager[None]:
+    """Say who is acting and from where for the entries written inside the block."""
+    return _using(
+        AuditContext(ip=ip, via=via, acting_school=acting_school, system_actor=system_actor)
+    )
+
+
+def audit_acting_school(school: School) -> contextlib.AbstractContextManager[None]:
+    """Act for ``school`` and keep the rest of the context (a task's actor and channel), as a
+    task that works school by school does."""
+    return _using(replace(_context.get() or AuditContext(), acting_school=school))
 
 
 def actor_label(actor: User | None) -> str:
@@ -167,7 +186,7 @@ def audit_log(
     entry = AuditEntry(
         at=timezone.now(),
         actor=actor,
-        actor_label=actor_label(actor),
+        actor_label=actor_label(actor) if actor is not None else ctx.system_actor,
         trust=trust,
         school=school,
         ip=ctx.ip,
@@ -196,7 +215,7 @@ def audit_log_many(
     """
     ctx = _context.get() or AuditContext()
     now = timezone.now()
-    label = actor_label(actor)
+    label = actor_label(actor) if actor is not None else ctx.system_actor
     entries = [
         AuditEntry(
             at=now,

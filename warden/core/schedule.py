@@ -1,8 +1,9 @@
 """Recurring work: each area lists its jobs in ``<app>/schedule.py`` as ``JOBS``.
 
-A job is a django-tasks task that takes no arguments and a period. ``schedule_tick`` queues
-every job whose period has passed since it was last queued; the worker (``warden worker``)
-calls it once a minute in a thread beside the task loop, and ``warden schedule --run-due``
+A job is a task made with ``warden_task`` that takes no arguments, and a period.
+``schedule_tick`` queues every job whose period has passed since it was last queued (as
+"the scheduler", whom the job's audit entries name); the worker (``warden worker``) calls it
+once a minute in a thread beside the task loop, and ``warden schedule --run-due``
 calls it once (for a cron line, or a server without a long-running worker).
 
 Several workers may tick at once: a job is claimed by a conditional update of its
@@ -23,7 +24,7 @@ from django.utils import timezone
 
 from warden.core.models import ScheduledRun
 from warden.core.registry import collect
-from warden.core.tasks import audit_checkpoint
+from warden.core.tasks import WardenTask, audit_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,16 @@ TICK_SECONDS = 60
 class Job:
     name: str
     every: dt.timedelta
-    task: Any
-    """A django-tasks task called with no arguments."""
+    task: WardenTask[[], Any]
+    """A task made with ``warden_task``, called with no arguments."""
     description: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.task, WardenTask):
+            raise TypeError(
+                f"The job {self.name} runs {self.task!r}: make the task with "
+                "@warden_task (warden.core.tasks) so it runs as the scheduler"
+            )
 
 
 def all_jobs() -> tuple[Job, ...]:
@@ -66,7 +74,7 @@ def schedule_tick(*, now: dt.datetime | None = None) -> list[str]:
     queued = []
     for job in all_jobs():
         if _claim(job, now):
-            job.task.enqueue()
+            job.task.enqueue_scheduled()
             queued.append(job.name)
     return queued
 

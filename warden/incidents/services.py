@@ -44,7 +44,7 @@ from warden.core.errors import ServiceError
 from warden.core.links import absolute_url
 from warden.core.models import School, User
 from warden.core.roles import Perm
-from warden.core.tasks import send_email
+from warden.core.tasks import send_email_on_commit
 from warden.equipment import services as equipment_services
 from warden.equipment.models import Asset, LossKind, LossReport
 from warden.incidents import playbooks, rules, selectors
@@ -103,7 +103,7 @@ def _expect_open(incident: Incident, what: str) -> None:
 def _mail(*, subject: str, body: str, to: Sequence[str]) -> int:
     if not to:
         return 0
-    send_email.enqueue(subject=subject, body=body, to=list(to))
+    send_email_on_commit(subject=subject, body=body, to=list(to))
     return len(to)
 
 

@@ -1,51 +1,37 @@
-"""Background work of the incident log: thin wrappers over the services.
-
-``violations_received_task`` is for the monitoring area's ingestion to enqueue after a run
-that found violations, if it prefers not to call ``services.violations_received`` inline.
-The daily and weekly ones are run by ``warden incidents ...`` from the scheduler (cron or
-a systemd timer), or enqueued.
-"""
+"""Background work of the incident log: thin wrappers over the services, queued by the
+schedule (``incidents/schedule.py``). ``warden incidents ...`` runs the same services from
+the command line."""
 
 from __future__ import annotations
 
-from django_tasks import task
-
+from warden.core.audit import audit_acting_school
 from warden.core.models import School
+from warden.core.tasks import warden_task
 from warden.incidents import services
 
 
-@task()
-def violations_received_task(*, school_id: int, violation_ids: list[int]) -> dict[str, int]:
-    school = School.objects.select_related("trust").get(pk=school_id)
-    return services.violations_received(school=school, violation_ids=violation_ids)
-
-
-@task()
+@warden_task
 def sanctions_task() -> dict[str, int]:
     run = services.sanctions_process()
     return {"started": run.started, "ended": run.ended, "lapsed": run.lapsed}
 
 
-@task()
+@warden_task
 def digest_task() -> int:
-    return sum(
-        services.triage_digest_send(school=school)
-        for school in School.objects.select_related("trust")
-    )
+    sent = 0
+    for school in School.objects.select_related("trust").order_by("pk"):
+        with audit_acting_school(school):
+            sent += services.triage_digest_send(school=school)
+    return sent
 
 
-@task()
-def weekly_report_task(*, school_id: int) -> str:
-    school = School.objects.select_related("trust").get(pk=school_id)
-    return services.weekly_report_send(school=school)
-
-
-@task()
+@warden_task
 def weekly_reports_task() -> int:
     """The weekly report for every school (duty "Weekly monitoring report"; the schedule's
     weekly job)."""
     sent = 0
     for school in School.objects.select_related("trust").order_by("pk"):
-        services.weekly_report_send(school=school)
+        with audit_acting_school(school):
+            services.weekly_report_send(school=school)
         sent += 1
     return sent

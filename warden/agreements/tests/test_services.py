@@ -32,6 +32,7 @@ from warden.agreements.testing import (
 )
 from warden.core.errors import ServiceError
 from warden.core.models import AuditEntry
+from warden.testing.clients import committed
 from warden.testing.factories import PersonFactory, PupilFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +98,8 @@ def test_a_signature_keeps_the_hash_of_the_exact_text(school, office):
 def test_a_signing_link_works_once(school, office):
     person = PersonFactory.create(school=school, email="new.teacher@example.org")
     version = published_version(school, Audience.STAFF)
-    result = services.signing_links_send(actor=office, version=version, people=[person])
+    with committed():
+        result = services.signing_links_send(actor=office, version=version, people=[person])
     assert result.sent == 1
     assert mail.outbox[-1].to == ["new.teacher@example.org"]
     token = _token(mail.outbox[-1])
@@ -165,7 +167,8 @@ def test_a_parent_counter_signs_by_their_own_link(school, office):
     )
     assert standing_of(pupil).state == State.COUNTERSIGN
     agreement = Agreement.objects.get(school=school, audience=Audience.PUPIL_KS3)
-    result = services.countersign_links_send(actor=office, agreement=agreement)
+    with committed():
+        result = services.countersign_links_send(actor=office, agreement=agreement)
     assert result.sent == 1 and mail.outbox[-1].to == [parent.email]
     assert "counter-sign" in mail.outbox[-1].subject
     counter = services.signing_link_use(
@@ -252,13 +255,15 @@ def test_re_sign_publication_reminders_and_past_grace_end_to_end(school, headtea
         services.version_publish(actor=headteacher, version=draft, requires_resign=True)
         assert all(standing_of(p).state == State.DUE for p in staff)
         mail.outbox.clear()
-        call_command("agreements", "remind", "--school", school.slug)
+        with committed():
+            call_command("agreements", "remind", "--school", school.slug)
         assert sorted(m.to[0] for m in mail.outbox) == [p.email for p in staff]
         assert all("Reminder" in m.subject for m in mail.outbox)
         first_round = list(mail.outbox)
         # Run again the same day: nobody is reminded twice within the interval.
         mail.outbox.clear()
-        call_command("agreements", "remind", "--school", school.slug)
+        with committed():
+            call_command("agreements", "remind", "--school", school.slug)
         assert mail.outbox == []
         token = _token(next(m for m in first_round if m.to == [staff[0].email]))
         services.signing_link_use(
@@ -312,7 +317,8 @@ def test_the_daily_task_and_the_past_grace_command(school, capsys):
     with time_machine.travel(_at(2026, 10, 1), tick=False):
         published_version(school, Audience.STAFF)
         mail.outbox.clear()
-        result = send_reminders.enqueue(school_slug=school.slug)
+        with committed():
+            result = send_reminders.enqueue(school_slug=school.slug)
         assert result.return_value == 1
         assert mail.outbox[-1].to == [person.email]
     with time_machine.travel(_at(2026, 11, 1), tick=False):
@@ -320,7 +326,7 @@ def test_the_daily_task_and_the_past_grace_command(school, capsys):
     out = capsys.readouterr().out
     assert "Duesigner" in out and "1 past the grace period" in out
     entry = AuditEntry.objects.filter(action="agreement_reminder.sent").get()
-    assert entry.via == "task"
+    assert (entry.via, entry.actor_label, entry.school) == ("task", "the worker", school)
 
 
 def test_reminders_skip_a_parent_who_has_counter_signed_and_go_on_for_everyone_else(school):
@@ -335,7 +341,8 @@ def test_reminders_skip_a_parent_who_has_counter_signed_and_go_on_for_everyone_e
     with time_machine.travel(_at(2026, 10, 5, 9), tick=False):
         countersign_at_desk(signature, first_parent)
     # The run looks at 8:00 on 5 October, an hour before that counter-signature.
-    result = services.reminders_send(school=school, at=_at(2026, 10, 5, 8))
+    with committed():
+        result = services.reminders_send(school=school, at=_at(2026, 10, 5, 8))
     sent_to = {address for message in mail.outbox for address in message.to}
     assert first_parent.email not in sent_to
     assert waiting_parent.email in sent_to

@@ -17,6 +17,7 @@ from warden.core.roles import Role
 from warden.incidents import services
 from warden.incidents.models import Incident, IncidentKind, Part, PlaybookStep, Triage
 from warden.people.models import PersonType
+from warden.testing.clients import committed
 from warden.testing.factories import PersonFactory, UserFactory, member
 
 from .object_makers import violation_at
@@ -43,7 +44,8 @@ def test_an_alert_about_the_dsls_own_browsing_goes_to_the_headteacher_not_to_her
     school, dsl, deputy, headteacher
 ):
     own = violation_at(school, severity=5, person=_staff_record(school, dsl))
-    services.violations_received(school=school, violation_ids=[own.pk])
+    with committed():
+        services.violations_received(school=school, violation_ids=[own.pk])
     assert _recipients() == [{"head@example.org"}]
 
 
@@ -54,7 +56,8 @@ def test_an_alert_about_the_headteacher_goes_to_the_chair_of_governors(
     member(chair, school, Role.GOVERNOR)
     _staff_record(school, chair, job_title="Chair of Governors")
     heads = violation_at(school, severity=4, person=_staff_record(school, headteacher))
-    services.violations_received(school=school, violation_ids=[heads.pk])
+    with committed():
+        services.violations_received(school=school, violation_ids=[heads.pk])
     assert _recipients() == [{"chair@example.org"}]
 
 
@@ -63,7 +66,8 @@ def test_a_pupils_alert_still_goes_to_the_dsl_team_and_alerts_are_split_by_route
 ):
     pupils = violation_at(school, severity=5, person=pupil)
     teachers = violation_at(school, severity=5, person=_staff_record(school, teacher))
-    result = services.violations_received(school=school, violation_ids=[pupils.pk, teachers.pk])
+    with committed():
+        result = services.violations_received(school=school, violation_ids=[pupils.pk, teachers.pk])
     assert result["alerted"] == 2
     assert sorted(_recipients(), key=len) == [
         {"head@example.org"},

@@ -1,1 +1,1 @@
-"""Background tasks, split by half of the app: filtering and monitoring."""
+"""Background tasks of filtering (``warden ingest`` runs monitoring's ingestion itself)."""

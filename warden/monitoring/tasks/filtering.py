@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
-from django_tasks import task
-
-from warden.core.audit import audit_context
+from warden.core.audit import audit_acting_school
 from warden.core.models import School
+from warden.core.tasks import warden_task
 from warden.monitoring.models.filtering import ListImport
-from warden.monitoring.services.filtering import (
-    assignments_lapse,
-    list_import_run,
-    snapshot_publish,
-)
+from warden.monitoring.services.filtering import assignments_lapse, list_import_run
 
 
-@task()
-def publish_filter_snapshot(*, school_id: int, reason: str = "scheduled") -> dict[str, int]:
-    """Republish a school's snapshot: after changes made outside the filtering pages (new
-    accounts, leavers), or on a schedule so lapsed exceptions drop out of the file."""
-    school = School.objects.select_related("trust").get(pk=school_id)
-    with audit_context(via="task", acting_school=school):
-        return snapshot_publish(school=school, reason=reason).counts
-
-
-@task()
+@warden_task
 def lapse_filter_assignments() -> int:
     """End assignments by name whose time is up and republish their schools."""
-    with audit_context(via="task"):
-        return assignments_lapse()
+    return assignments_lapse()
 
 
-@task()
+@warden_task
 def import_filter_list(*, list_import_id: int) -> str:
     """Run an import asked for on the lists page; its page shows the progress. Returns the
     import's state (done or failed, with the reason kept on the import)."""
     school_id = ListImport.objects.values_list("school_id", flat=True).get(pk=list_import_id)
     school = School.objects.select_related("trust").get(pk=school_id)
-    with audit_context(via="task", acting_school=school):
+    with audit_acting_school(school):
         return str(list_import_run(list_import_id=list_import_id).state)

@@ -225,19 +225,6 @@ def test_ingest_refuses_a_missing_file_and_an_unknown_school(school, tmp_path):
         call_command("ingest", "--format", "squid", "--school", "nowhere", str(tmp_path))
 
 
-def test_the_ingest_task_runs_the_same_service(school, tmp_path):
-    from warden.monitoring.tasks.monitoring import ingest_logs
-
-    pupil_with_account(school, "pupil.one")
-    log = write_log(
-        tmp_path / "access.log",
-        [squid_line(START, "10.0.0.5", "https://duckduckgo.com/?q=i+want+to+die", "pupil.one")],
-    )
-    result = ingest_logs.enqueue(school_id=school.pk, fmt="squid", paths=[str(log)])
-    assert result.return_value == 1
-    assert Violation.objects.get(school=school).phrase == "i want to die"
-
-
 def publish(school, header: dict, index) -> None:
     """Put a filtering snapshot where the school's helper and ingestion read it."""
     from warden.engine.snapshot import write_snapshot
