@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from warden.core.confidential.models import EntryKind
+from warden.core.templatetags.warden_words import category_label
 from warden.equipment.models import LossKind
 from warden.incidents.models import (
     Incident,
@@ -123,7 +124,9 @@ class NoteForm(forms.Form):
 
 
 class InvolvementForm(forms.Form):
-    person = PersonChoiceField(label="Person", queryset=Person.objects.none())
+    person = PersonChoiceField(
+        label="Person", queryset=Person.objects.none(), empty_label="Choose a person…"
+    )
     part = forms.ChoiceField(label="Part", choices=Part.choices)
 
     def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
@@ -136,7 +139,12 @@ class RemoveInvolvementForm(forms.Form):
 
 
 class SeverityForm(forms.Form):
-    severity = forms.ChoiceField(label="Severity", choices=Severity.choices)
+    # Nothing is chosen for the DSL: an unassessed incident must not look "minor".
+    severity = forms.ChoiceField(
+        label="Severity",
+        choices=[("", "Choose the severity…"), *Severity.choices],
+        error_messages={"required": "Choose the severity: minor, moderate or severe."},
+    )
     reason = forms.CharField(
         label="Reason",
         required=False,
@@ -173,7 +181,9 @@ class ReasonForm(forms.Form):
 
 
 class SanctionForm(forms.Form):
-    person = PersonChoiceField(label="Person", queryset=Person.objects.none())
+    person = PersonChoiceField(
+        label="Person", queryset=Person.objects.none(), empty_label="Choose a subject…"
+    )
     kind = forms.ChoiceField(label="Sanction", choices=SanctionKind.choices)
     starts_on = forms.DateField(label="From", widget=DATE)
     ends_on = forms.DateField(
@@ -225,7 +235,8 @@ class TriageFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["category"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", "All"), *((c, c) for c in categories)]
+        named = sorted(((c, category_label(c)) for c in categories), key=lambda c: c[1])
+        field.choices = [("", "All"), *named]
 
 
 BULK_ACTIONS = [
@@ -258,7 +269,10 @@ class TriageActionForm(forms.Form):
     )
     title = forms.CharField(label="Title of new incident", required=False, max_length=200)
     incident = forms.ModelChoiceField(
-        label="Open incident to join", required=False, queryset=Incident.objects.none()
+        label="Open incident to join",
+        required=False,
+        queryset=Incident.objects.none(),
+        empty_label="Choose an open incident…",
     )
 
     def __init__(self, *args: Any, incidents: QuerySet[Incident], **kwargs: Any) -> None:

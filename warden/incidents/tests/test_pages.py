@@ -141,3 +141,33 @@ def test_no_two_fields_of_the_incident_page_share_an_id(school, dsl, client_for)
     html = refused.content.decode()
     assert "Upheld after a talk with the parents." in html
     assert _shared_ids(html) == []
+
+
+def test_an_unassessed_incident_offers_no_severity_until_the_dsl_chooses(school, dsl, client_for):
+    (incident,) = _incidents(school, dsl, 1)
+    client = client_for(dsl)
+    page = client.get(reverse("incidents:detail", kwargs={"incident_pk": incident.pk}))
+    html = page.content.decode()
+    assert '<option value="" selected>Choose the severity…</option>' in html
+    assert "Choose a person…" in html and "Choose a subject…" in html
+    refused = client.post(
+        reverse("incidents:severity_set", kwargs={"incident_pk": incident.pk}),
+        {"severity": "", "reason": ""},
+        follow=True,
+    )
+    assert "Nothing was saved: Choose the severity: minor, moderate or severe." in (
+        refused.content.decode()
+    )
+    incident.refresh_from_db()
+    assert incident.severity == ""
+
+
+def test_the_triage_filter_names_categories_in_words(school, dsl, pupil, client_for):
+    from .object_makers import violation_at
+
+    violation_at(school, person=pupil, category="pornography")
+    violation_at(school, person=pupil, category="self-harm")
+    html = client_for(dsl).get(reverse("incidents:triage")).content.decode()
+    assert '<option value="pornography">Pornography</option>' in html
+    assert '<option value="self-harm">Self-harm</option>' in html
+    assert "Choose an open incident…" in html
