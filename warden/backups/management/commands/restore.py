@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from warden.backups.services import backup_restore
 from warden.core.audit import audit_context
@@ -28,8 +30,10 @@ class Command(BaseCommand):
                 report = backup_restore(archive=options["backup"])
             except ServiceError as exc:
                 raise CommandError(exc.message) from None
+        written = parse_datetime(report.written_at)
+        when = f"{timezone.localtime(written):%d/%m/%Y %H:%M}" if written else report.written_at
         self.stdout.write(
-            f"Restored the backup of {report.written_at}: the {report.database} database and "
+            f"Restored the backup of {when}: the {report.database} database and "
             f"{report.files} files."
         )
         if report.secret_key_restored:
@@ -41,6 +45,6 @@ class Command(BaseCommand):
                 "checkpoints will not verify."
             )
         self.stdout.write(
-            "Next: 'warden migrate' (if this Warden is newer), 'warden audit verify', then "
-            "start the server and the worker."
+            "Next: 'warden migrate' (if this Warden is newer), 'warden audit verify', "
+            "'warden filter-snapshot --all', then start the server and the worker."
         )
