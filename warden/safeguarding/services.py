@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -177,7 +178,7 @@ def _concern_create(
     category: str,
     summary: str,
     seen_at: dt.datetime | None,
-    action: str,
+    action: Literal["welfare_concern.raised", "welfare_concern.reported"],
     search_terms: str = "",
     violations: Sequence[Violation] = (),
 ) -> WelfareConcern:
