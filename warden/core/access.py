@@ -89,7 +89,16 @@ def schools_for(user: AnyUser, perm: str | None = None) -> models.QuerySet[Schoo
 
 
 def needs_two_factor(user: AnyUser) -> bool:
-    return any(m.role in TWO_FACTOR_ROLES for m in memberships(user))
+    """Whether the user must pass a second factor: a role reading personal data always, a
+    role with figures only unless every school it is held at exempts it
+    (``School.second_factor_exempt_roles``; a trust-wide one needs all the trust's schools)."""
+    for m in memberships(user):
+        if m.role in TWO_FACTOR_ROLES:
+            return True
+        schools = [m.school] if m.school is not None else School.objects.filter(trust=m.trust_id)
+        if any(m.role not in (s.second_factor_exempt_roles or []) for s in schools):
+            return True
+    return False
 
 
 def role_labels(user: AnyUser, school: School) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from warden.core.roles import Role
+from warden.core.roles import Role, default_second_factor_exemptions
 
 
 class Trust(models.Model):
@@ -45,6 +45,12 @@ class School(models.Model):
     password_min_length = models.PositiveSmallIntegerField(default=8)
     password_require_mixed_case = models.BooleanField(default=True)
     password_require_digit_or_symbol = models.BooleanField(default=True)
+    # Roles whose holders sign in here without a second factor: only roles that read no
+    # personal data (``roles.second_factor_exemption_refusal``), changed through
+    # ``services.school_set_second_factor_exemptions``.
+    second_factor_exempt_roles = models.JSONField(
+        default=default_second_factor_exemptions, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

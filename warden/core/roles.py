@@ -312,6 +312,34 @@ TWO_FACTOR_ROLES: frozenset[str] = frozenset(
     role for role, perms in ROLE_PERMISSIONS.items() if perms - FIGURES_ONLY_PERMS
 )
 
+# Roles that read no personal data: the only ones a school may let sign in without a second
+# factor, and by default it does (policy duty "Second factor for personal data").
+SECOND_FACTOR_EXEMPTABLE_ROLES: frozenset[str] = frozenset(Role.values) - TWO_FACTOR_ROLES
+
+
+def default_second_factor_exemptions() -> list[str]:
+    """A new school's exempted roles: every role that reads no personal data."""
+    return sorted(SECOND_FACTOR_EXEMPTABLE_ROLES)
+
+
+def second_factor_exemption_refusal(role: str) -> str | None:
+    """Why a school may not let holders of ``role`` sign in without a second factor, or None.
+
+    Policy duty "Second factor for personal data" (ICT security policy §8k, §14): every role
+    that reads personal data signs in with a second factor; only a role that sees figures
+    alone may be exempted.
+    """
+    if role not in Role.values:
+        return f"“{role}” is not a Warden role."
+    if role in TWO_FACTOR_ROLES:
+        return (
+            f"{Role(role).label} reads personal data, so every holder signs in with a second "
+            "factor (ICT security policy §8k). Only roles that see figures alone, such as "
+            "governors, may be exempted."
+        )
+    return None
+
+
 # Roles only a trust-wide membership may hold.
 TRUST_ONLY_ROLES: frozenset[str] = frozenset({Role.TRUST_ADMIN})
 

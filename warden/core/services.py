@@ -21,7 +21,13 @@ from warden.core.audit import audit_log, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.models import Membership, PasswordResetCount, School, Trust, User
 from warden.core.passwords import policy_for_user, school_policy
-from warden.core.roles import TRUST_ONLY_ROLES, Perm, Role, grant_refusal
+from warden.core.roles import (
+    TRUST_ONLY_ROLES,
+    Perm,
+    Role,
+    grant_refusal,
+    second_factor_exemption_refusal,
+)
 from warden.core.signals import school_registered
 from warden.core.tasks import password_reset_send, send_email_on_commit
 from warden.lib.passwords import PasswordPolicy
@@ -68,6 +74,33 @@ def school_set_password_policy(
             obj=school,
             school=school,
             changes=changes,
+        )
+    return school
+
+
+@transaction.atomic
+def school_set_second_factor_exemptions(*, actor: User, school: School, roles: list[str]) -> School:
+    """Choose the roles whose holders sign in at this school without a second factor.
+
+    Only roles that read no personal data may be exempted (duty "Second factor for personal
+    data", ``roles.second_factor_exemption_refusal``); any other is refused with the reason.
+    """
+    require_perm(actor, Perm.SCHOOL_CONFIGURE, school)
+    refusals = [r for r in (second_factor_exemption_refusal(role) for role in roles) if r]
+    if refusals:
+        raise ServiceError(" ".join(refusals), field_errors={"exempt_roles": refusals})
+    school = School.objects.select_for_update().get(pk=school.pk)
+    before = sorted(school.second_factor_exempt_roles or [])
+    after = sorted(set(roles))
+    if before != after:
+        school.second_factor_exempt_roles = after
+        school.save(update_fields=["second_factor_exempt_roles"])
+        audit_log(
+            actor=actor,
+            action="school.second_factor_exemptions_changed",
+            obj=school,
+            school=school,
+            changes={"second_factor_exempt_roles": [before, after]},
         )
     return school
 
