@@ -4,22 +4,53 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from warden.core.access import AnyUser
 from warden.core.audit_display import describe
+from warden.core.audit_registry import actions_hidden_from
 from warden.core.models import AuditEntry, Membership, School, User
 
 
-def audit_for_school(school: School) -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.filter(school=school).select_related("actor")
+def audit_for_school(school: School, *, reader: AnyUser) -> QuerySet[AuditEntry]:
+    """The school's entries that ``reader`` may see: each kind of entry declares the right it
+    needs (``core.audit_registry``), so a headteacher never learns a welfare concern exists."""
+    return AuditEntry.objects.filter(school=school).exclude(
+        action__in=actions_hidden_from(reader, school)
+    )
 
 
-def audit_for_object(object_type: str, object_id: str | int) -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.filter(object_type=object_type, object_id=str(object_id))
+def audit_for_object(
+    object_type: str, object_id: str | int, *, reader: AnyUser, school: School
+) -> QuerySet[AuditEntry]:
+    """A record's entries that ``reader`` may see at the record's school."""
+    return AuditEntry.objects.filter(object_type=object_type, object_id=str(object_id)).exclude(
+        action__in=actions_hidden_from(reader, school)
+    )
 
 
-def audit_history(object_type: str, object_id: str | int, *, limit: int) -> list[AuditEntry]:
-    """An object's newest ``limit`` audit entries in words (``audit_display.describe``): one
-    query for the entries and one for each kind of record their changes name."""
-    return describe(audit_for_object(object_type, object_id).order_by("-seq")[:limit])
+def audit_history(
+    object_type: str,
+    object_id: str | int,
+    *,
+    limit: int,
+    reader: AnyUser | None = None,
+    school: School | None = None,
+    hidden: frozenset[str] = frozenset(),
+    leave_out: tuple[str, ...] = (),
+) -> list[AuditEntry]:
+    """A record's newest ``limit`` audit entries in words (``audit_display.describe``),
+    leaving out the changed fields in ``hidden`` and the actions in ``leave_out``: one query
+    for the entries and one for each kind of record they name.
+
+    With ``reader`` and ``school``, only the entries the reader may see there; without, every
+    entry, for a page whose entries all need no more than the right to open it (an asset's
+    or an account's history).
+    """
+    if reader is not None and school is not None:
+        entries = audit_for_object(object_type, object_id, reader=reader, school=school)
+    else:
+        entries = AuditEntry.objects.filter(object_type=object_type, object_id=str(object_id))
+    entries = entries.exclude(action__in=leave_out) if leave_out else entries
+    return describe(entries.order_by("-seq")[:limit], hidden=hidden)
 
 
 def operators_at(school: School) -> QuerySet[User]:

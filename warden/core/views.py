@@ -234,7 +234,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     require_perm(request.user, Perm.AUDIT_VIEW, school)
     form = AuditFilterForm(request.GET or None)
-    entries = audit_for_school(school)
+    entries = audit_for_school(school, reader=request.user)
     if form.is_valid():
         q = form.cleaned_data["q"]
         if q:

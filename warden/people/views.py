@@ -17,7 +17,7 @@ from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.registry import collect
 from warden.core.roles import Perm
-from warden.core.selectors import audit_for_object
+from warden.core.selectors import audit_history
 from warden.people import services
 from warden.people.access import (
     DETAIL_FIELDS,
@@ -91,14 +91,17 @@ def person_detail(request: HttpRequest, person_pk: int) -> HttpResponse:
     hidden = visible_fields(frozenset(DETAIL_FIELDS)) - visible_fields(shown)
     history = None
     if has_perm(request.user, Perm.AUDIT_VIEW, person.school):
-        history = list(
-            audit_for_object("people.person", person.pk).exclude(action="person.viewed")[:20]
+        # Only the entries and changed fields the reader may see; reads of this page are
+        # left out, or the history would be mostly "viewed".
+        history = audit_history(
+            "people.person",
+            person.pk,
+            limit=20,
+            reader=request.user,
+            school=person.school,
+            hidden=hidden,
+            leave_out=("person.viewed",),
         )
-        for entry in history:
-            # The change history shows only the fields the reader may see.
-            entry.visible_changes = {  # type: ignore[attr-defined]
-                k: v for k, v in (entry.changes or {}).items() if k not in hidden
-            }
     return render(
         request,
         "people/person_detail.html",
