@@ -300,14 +300,19 @@ def _manifest(tar: tarfile.TarFile, name: str) -> dict[str, Any]:
             f"{name} was written by another version of Warden (backup format "
             f"{manifest.get('version')}): restore it with that version."
         )
+    if manifest.get("database") not in ENGINE_NAMES:
+        raise ServiceError(f"{name} holds no database Warden can restore: it is damaged.")
+    return manifest
+
+
+def _refuse_another_kind_of_database(manifest: dict[str, Any], name: str) -> None:
     engine = database_engine()
-    if manifest.get("database") != engine:
-        held = ENGINE_NAMES.get(str(manifest.get("database")), str(manifest.get("database")))
+    if manifest["database"] != engine:
+        held = ENGINE_NAMES[manifest["database"]]
         raise ServiceError(
             f"{name} holds a {held} database, but this installation uses {ENGINE_NAMES[engine]}:"
             f" set DATABASE_URL to an empty {held} database and restore again."
         )
-    return manifest
 
 
 def _destination(name: str) -> tuple[str, str]:
@@ -458,6 +463,7 @@ def backup_restore(*, archive: Path, actor: User | None = None) -> RestoreReport
             ) from None
         plain.unlink()
         _refuse_unless_empty()
+        _refuse_another_kind_of_database(manifest, name)
         database_load(database)
         secret_key_restored = (staged[files["secret_key"]] / "content").exists()
         _move_into_place(staged)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pyrage
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from pyrage import x25519
 
 from warden.backups.models import BackupRun
@@ -178,3 +179,18 @@ def test_a_restore_that_would_mix_uploads_is_refused(site, backup, tmp_path):
     assert f"{var / 'media'} already holds files. Restore only into an empty" in done.stderr
     assert sorted(path.name for path in (var / "media").iterdir()) == ["stray.txt"]
     assert not [path.name for path in var.iterdir() if path.name.startswith(".")]
+
+
+def test_a_backup_of_one_kind_of_database_is_refused_by_the_other(
+    site, backup, tmp_path, postgresql_databases
+):
+    if connection.vendor == "sqlite":
+        held, other = "SQLite", postgresql_databases[1]
+    else:
+        held, other = "PostgreSQL", f"sqlite:///{tmp_path / 'new.sqlite3'}"
+    env = installation(tmp_path / "new" / "var", other, WARDEN_BACKUP_IDENTITY=str(KEY))
+    done = warden(env, "restore", str(backup), ok=False)
+    assert done.returncode == 1
+    assert f"{backup.name} holds a {held} database, but this installation uses" in done.stderr
+    assert "set DATABASE_URL to an empty" in done.stderr
+    assert not (tmp_path / "new" / "var" / "audit-checkpoints").exists()

@@ -10,14 +10,11 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
-POSTGRES = "postgres://postgres@127.0.0.1:5432"
 # Only the settings each installation gives are passed on: nothing of the test process's own.
 _DROPPED = ("DATABASE_URL", "SECRET_KEY", "WARDEN_AUDIT_KEY", "DJANGO_SETTINGS_MODULE")
 
@@ -149,21 +146,6 @@ def test_a_sqlite_site_is_restored_into_a_new_installation(tmp_path, key, migrat
     assert (tmp_path / "target" / "var" / "secret_key").read_text() == (
         tmp_path / "source" / "var" / "secret_key"
     ).read_text()
-
-
-@pytest.fixture
-def postgresql_databases() -> Iterator[tuple[str, str]]:
-    """Two new PostgreSQL databases, dropped afterwards."""
-    names = [f"warden_backup_{uuid.uuid4().hex[:12]}_{side}" for side in ("source", "target")]
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
-        for name in names:
-            admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{POSTGRES}/{names[0]}", f"{POSTGRES}/{names[1]}"
-    finally:
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
-            for name in names:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_a_postgresql_site_is_restored_into_a_new_database(tmp_path, key, postgresql_databases):
