@@ -4,10 +4,9 @@ Each runs in a transaction, writes the audit trail and, for an incident, a line 
 chronology, and raises ``ServiceError`` with a message a person can act on. E-mails say
 only that something needs attention and link to Warden: the details stay behind sign-in.
 
-The monitoring area calls ``violations_received(school=..., violation_ids=[...])`` after each
-ingestion run that found violations: it opens their triage and e-mails the DSL(s) at once
-about any of severity 4 or 5 (see ``warden.incidents.tasks.violations_received_task`` for
-the queued form).
+Monitoring's ``violations_stored`` signal reaches ``violations_received`` (through
+``receivers.py``) for each ingested chunk that found violations: it opens their triage and
+e-mails the DSL(s) about any of severity 4 or 5 once the chunk commits.
 """
 
 from __future__ import annotations
@@ -1083,9 +1082,8 @@ def _triage_rows(violations: Sequence[Violation]) -> list[Triage]:
 def violations_received(*, school: School, violation_ids: Sequence[int]) -> dict[str, int]:
     """Open triage for newly found violations; e-mail the DSL(s) about severity 4–5 at once.
 
-    Called by the monitoring area after ingestion (directly or through
-    ``tasks.violations_received_task``); safe to call again for the same ids: nothing is
-    alerted twice. The e-mail says how many and how severe, never who or what.
+    Called for monitoring's ``violations_stored`` signal after each ingested chunk; safe to
+    call again for the same ids: nothing is alerted twice. The e-mail says how many and how severe, never who or what.
     """
     violations = list(
         Violation.objects.filter(school=school, pk__in=list(violation_ids))

@@ -23,7 +23,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 
@@ -50,6 +49,7 @@ from warden.monitoring.models.monitoring import (
     KeywordExclusion,
     Violation,
 )
+from warden.monitoring.signals import violations_stored
 from warden.people.models import Person
 
 logger = logging.getLogger(__name__)
@@ -320,14 +320,12 @@ def _clip(value: str | None, length: int) -> str:
 
 
 def violations_received(school: School, pks: list[int]) -> None:
-    """Hand stored violations to the safeguarding triage (the incidents area), in the same
-    transaction, so a chunk's violations are never stored without their triage being opened.
-    The incidents side is idempotent: a chunk redone after a crash alerts nobody twice."""
-    if not pks or not apps.is_installed("warden.incidents"):
-        return
-    from warden.incidents.services import violations_received as open_triage
-
-    open_triage(school=school, violation_ids=pks)
+    """Tell the areas that listen (the incident log opens safeguarding triage) about stored
+    violations, in the same transaction, so a chunk's violations are never stored without
+    their triage being opened. Listeners are idempotent: a chunk redone after a crash
+    alerts nobody twice."""
+    if pks:
+        violations_stored.send(sender=School, school=school, violation_ids=pks)
 
 
 class DatabaseViolationSink:
