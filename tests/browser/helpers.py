@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import struct
 import time
+from typing import Any
 
 from playwright.sync_api import Page, expect
 
@@ -64,3 +66,51 @@ def sign_in(page: Page, server: LiveWarden, username: str, *, phone: bool = Fals
         page.get_by_role("button", name="Continue").click()
     page.wait_for_load_state("load")
     assert "/sign-in/" not in page.url, f"{username} is still signing in at {page.url}"
+
+
+def tick_every_step(page: Page) -> None:
+    """Tick every open step of a record's playbook, each with a note (steps that name who
+    is told need one), as a person works down the list."""
+    while page.get_by_role("button", name="Tick").count():
+        form = page.locator("form").filter(has=page.get_by_role("button", name="Tick")).first
+        form.get_by_role("textbox").fill("Done today.")
+        form.get_by_role("button", name="Tick").click()
+        expect(page.locator(".message.success")).to_contain_text("Step ticked")
+
+
+# Run inside Warden by ``alerts_arrive``: SPEC is the JSON it was given.
+ALERTS_ARRIVE = """
+import json, uuid
+from django.utils import timezone
+from warden.core.models import School
+from warden.incidents.services import violations_received
+from warden.monitoring.models import Violation
+from warden.people.services import person_create
+
+spec = json.loads(SPEC)
+school = School.objects.get(slug=spec["school"])
+people = [person_create(actor=None, school=school, fields=f) for f in spec["people"]]
+alerts = []
+for n, fields in enumerate(spec["alerts"]):
+    fields = dict(fields)
+    alerts.append(Violation.objects.create(
+        school=school, engine_id=f"journey-{uuid.uuid4().hex}", source_id="journey",
+        offset=n, line_no=n + 1, ts=timezone.now(), kind="keyword",
+        person=people[fields.pop("person")], **fields))
+violations_received(school=school, violation_ids=[v.pk for v in alerts])
+print(json.dumps({"people": [p.pk for p in people], "alerts": [v.pk for v in alerts]}))
+"""
+
+
+def alerts_arrive(
+    server: LiveWarden, *, school: str, people: list[dict[str, Any]], alerts: list[dict[str, Any]]
+) -> dict[str, list[int]]:
+    """Add a journey's own people to ``school``'s register and hand its monitoring alerts to
+    triage as ingestion would (no page makes an alert).
+
+    Each alert gives the violation's fields and names its person by position in ``people``
+    (``"person": 0``). Returns the new ids: ``{"people": [...], "alerts": [...]}``.
+    """
+    spec = json.dumps({"school": school, "people": people, "alerts": alerts})
+    result: dict[str, list[int]] = server.python(f"SPEC = {spec!r}\n{ALERTS_ARRIVE}")
+    return result

@@ -19,38 +19,30 @@ from playwright.sync_api import expect
 
 from tests.browser.checks import check_page
 from tests.browser.conftest import NewPage
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import alerts_arrive, sign_in, tick_every_step
 from tests.browser.server import LiveWarden
 
 TERM = "how to cut myself without anyone knowing"
 
-# The pupil is the journey's own; the alert arrives as ingestion would hand it over.
-SETUP = """
-import json
-from django.utils import timezone
-from warden.core.models import School
-from warden.incidents.services import violations_received
-from warden.monitoring.models import Violation
-from warden.people.services import person_create
-
-school = School.objects.get(slug="northgate")
-pupil = person_create(actor=None, school=school, fields={
-    "person_type": "pupil", "first_name": "Kit", "last_name": "Welfare-Journey",
-    "mis_id": "JW-PUPIL", "year_group": 7, "form": "7W1"})
-violation = Violation.objects.create(
-    school=school, engine_id="journey-welfare-1", source_id="journey", offset=0, line_no=1,
-    ts=timezone.now(), person=pupil, username="kit.w", host="www.google.com",
-    url="https://www.google.com/search?q=how+to+cut+myself", search_engine="google",
-    search_term="%(term)s", phrase="%(term)s", matched_text="%(term)s",
-    category="self-harm", severity=5, kind="keyword")
-violations_received(school=school, violation_ids=[violation.pk])
-print(json.dumps({"pupil": pupil.pk, "violation": violation.pk}))
-""".replace("%(term)s", TERM)
-
 
 @pytest.fixture(scope="module")
 def made(warden_server: LiveWarden) -> dict[str, Any]:
-    return warden_server.python(SETUP)
+    """The journey's own pupil, and the alert as ingestion would hand it over."""
+    arrived = alerts_arrive(
+        warden_server,
+        school="northgate",
+        people=[
+            {"person_type": "pupil", "first_name": "Kit", "last_name": "Welfare-Journey",
+             "mis_id": "JW-PUPIL", "year_group": 7, "form": "7W1"},
+        ],
+        alerts=[
+            {"person": 0, "username": "kit.w", "host": "www.google.com",
+             "url": "https://www.google.com/search?q=how+to+cut+myself",
+             "search_engine": "google", "search_term": TERM, "phrase": TERM,
+             "matched_text": TERM, "category": "self-harm", "severity": 5},
+        ],
+    )  # fmt: skip
+    return {"pupil": arrived["people"][0], "violation": arrived["alerts"][0]}
 
 
 def test_the_dsl_raises_refers_and_closes_a_welfare_concern(
@@ -99,12 +91,7 @@ def test_the_dsl_raises_refers_and_closes_a_welfare_concern(
     expect(page.locator(".message.success")).to_contain_text("Referral to Early help recorded")
     check_page(page, "referral recorded", phone=False)
 
-    # Tick every open step of the playbook; steps naming who is told need a note.
-    while page.get_by_role("button", name="Tick").count():
-        form = page.locator("form").filter(has=page.get_by_role("button", name="Tick")).first
-        form.get_by_role("textbox").fill("Done today.")
-        form.get_by_role("button", name="Tick").click()
-        expect(page.locator(".message.success")).to_contain_text("Step ticked")
+    tick_every_step(page)
     check_page(page, "playbook done", phone=False)
     playbook = page.locator("section").filter(has=page.get_by_role("heading", name="Playbook"))
     expect(playbook).not_to_contain_text(re.compile("disciplin", re.I))
