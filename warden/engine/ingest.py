@@ -40,7 +40,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import BinaryIO, Protocol, cast
@@ -952,11 +952,6 @@ def _read_up_to(stream: BinaryIO, size: int) -> bytes:
         parts.append(piece)
         remaining -= len(piece)
     return b"".join(parts)
-
-
-def iter_violations(path: Path) -> Iterator[dict[str, object]]:
-    """The violations a :class:`JsonlViolationSink` wrote."""
-    yield from JsonlViolationSink(path).read()
 
 
 def _leases_from_csv(path: Path) -> list[Lease]:
