@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "warden.incidents",
     "warden.safeguarding",
     "warden.backups",
+    # Above every area: the demo trust's loader and `warden demo`.
+    "warden.demo",
 ]
 
 MIDDLEWARE = [

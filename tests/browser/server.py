@@ -35,7 +35,7 @@ from typing import Any
 from django.apps import apps
 
 import warden
-from warden.core.demo import DEMO_PASSWORD
+from warden.demo.trust import DEMO_PASSWORD
 
 WARDEN = str(Path(sys.executable).with_name("warden"))
 START_TIMEOUT = 120.0

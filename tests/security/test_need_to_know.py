@@ -24,7 +24,6 @@ from django.urls import NoReverseMatch, reverse
 
 from warden.cli import main as warden
 from warden.core.access import has_perm
-from warden.core.demo import SCHOOL_ROLES, TRUST_ADMIN_USERNAME
 from warden.core.models import Membership, School, User
 from warden.core.nav import all_items
 from warden.core.roles import Role
@@ -35,6 +34,7 @@ from warden.core.tests.test_cross_school_access import (
     _all_patterns,
     _kwargs,
 )
+from warden.demo.trust import SCHOOL_ROLES, TRUST_ADMIN_USERNAME
 from warden.people.models import Guardianship, Person, PersonType
 from warden.testing.clients import signed_in
 from warden.testing.factories import PersonFactory, PupilFactory, SchoolFactory, member

@@ -14,9 +14,9 @@ from django.urls import reverse
 
 from warden.cli import main as warden
 from warden.core.access import has_perm
-from warden.core.demo import SCHOOL_ROLES
 from warden.core.models import School, User
 from warden.core.nav import all_items
+from warden.demo.trust import SCHOOL_ROLES
 from warden.testing.clients import signed_in
 from warden.testing.pages import inline_code
 

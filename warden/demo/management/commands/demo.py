@@ -8,7 +8,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from warden.core.demo import (
+from warden.core.errors import ServiceError
+from warden.core.models import School
+from warden.core.roles import TWO_FACTOR_ROLES, Role
+from warden.demo.trust import (
     DEMO_PASSWORD,
     MAX_SCHOOLS,
     DemoReport,
@@ -16,9 +19,6 @@ from warden.core.demo import (
     demo_load,
     demo_sign_ins,
 )
-from warden.core.errors import ServiceError
-from warden.core.models import School
-from warden.core.roles import TWO_FACTOR_ROLES, Role
 from warden.people.models import PersonType
 
 

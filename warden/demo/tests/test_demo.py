@@ -16,15 +16,15 @@ from django.utils import timezone
 from warden.accounts.passwords import PasswordHistoryValidator
 from warden.cli import main as warden
 from warden.core.audit import audit_verify
-from warden.core.demo import (
+from warden.core.models import AuditEntry, Membership, School, Trust, User
+from warden.core.roles import Role
+from warden.demo.trust import (
     DEMO_PASSWORD,
     SCHOOL_ROLES,
     TRUST_ADMIN_USERNAME,
     TRUST_SLUG,
     demo_load,
 )
-from warden.core.models import AuditEntry, Membership, School, Trust, User
-from warden.core.roles import Role
 from warden.people.models import Guardianship, Person, PersonType, Status
 from warden.testing.factories import SchoolFactory
 
