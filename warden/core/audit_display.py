@@ -250,7 +250,12 @@ def describe(
     for entry in entries:
         declared = audit_type(entry.action)
         model = _model_for(entry)
-        own = [f.name for f in model._meta.concrete_fields] if model is not None else []
+        # The record's own fields, less its key: a number means nothing to a reader.
+        own = (
+            [f.name for f in model._meta.concrete_fields if not f.primary_key]
+            if model is not None
+            else []
+        )
         shown: dict[str, Change] = {}
         for key, values in (entry.changes or {}).items():
             if key in hidden or declared is None or not declared.shows(key, own):

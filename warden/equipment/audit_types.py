@@ -44,7 +44,7 @@ AUDIT_TYPES = [
         _IMPORTED,
         label="Assets imported",
     ),
-    _see("loan.checked_out", "{actor} lent {asset} to {person}, due back {due_on}"),
+    _see("loan.checked_out", "{actor} checked out {loan}"),
     _see("loan.checked_in", "{actor} checked in {loan}"),
     _see("loan.cancelled", "{actor} cancelled the loan of {loan}", ("state", "reason")),
     _see("loan.written_off", "{actor} wrote off the loan of {loan}", ("state", "reason")),
@@ -84,7 +84,7 @@ AUDIT_TYPES = [
     _see("stocktake.started", "{actor} started {record}", ("location", "expected")),
     _see("stocktake.seen", "{actor} saw {asset} in {record}", ("asset", "how")),
     _see("stocktake.completed", "{actor} completed {record}"),
-    _see("loss.reported", "{actor} reported {record}"),
+    _see("loss.reported", "{actor} reported the loss or theft of {asset}"),
     _see(
         "possible_breach.raised",
         "{actor} flagged a possible data breach: {reason}",

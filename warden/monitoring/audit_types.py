@@ -85,8 +85,8 @@ AUDIT_TYPES = [
     ),
     _monitoring(
         "keywords.starter_loaded",
-        "{actor} loaded the starter keyword library: {keywords} keywords, {exclusions} exclusions",
-        ("keywords", "exclusions"),
+        "{actor} loaded the starter keyword library",
+        ("exclusions",),
         label="Starter keyword library loaded",
     ),
     _monitoring(

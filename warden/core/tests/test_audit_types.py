@@ -134,9 +134,17 @@ def test_fields_an_entry_does_not_declare_are_never_shown(account, headteacher, 
         obj=account,
         changes={"revoked": [None, True], "prefix_secret_note": [None, "kept quiet"]},
     )
+    audit_log(
+        actor=headteacher,
+        action="system.created",
+        obj=account.system,
+        changes={"id": [None, 4711], "name": [None, "Learning platform"]},
+    )
     page = html.unescape(client_for(headteacher).get(reverse("core:audit_list")).content.decode())
-    assert "Revoked: yes" in page
+    assert "Revoked: yes" in page and "Name: Learning platform" in page
     assert "kept quiet" not in page and "Prefix secret note" not in page
+    # A record's own key is one of its fields, but a number means nothing to a reader.
+    assert "4711" not in page
 
 
 def test_a_welfare_concern_entry_is_not_listed_to_a_headteacher(
