@@ -23,7 +23,7 @@ from warden.core.audit import audit_log, audit_log_many, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.models import School, User
 from warden.core.roles import Perm
-from warden.core.tasks import send_email, send_email_on_commit
+from warden.core.tasks import send_email_on_commit
 from warden.equipment import rules
 from warden.equipment.models import (
     OPEN_LOAN_STATES,
@@ -505,9 +505,7 @@ def loan_link_send(
             "this message, please contact the school office.\n"
         )
         subject = f"Loan agreement for {loan.asset.asset_tag} from {loan.school.name}"
-        # The database task backend stores the task in this transaction: the worker sends
-        # it only once the link is saved.
-        send_email.enqueue(subject=subject, body=body, to=[recipient.email])
+        send_email_on_commit(subject=subject, body=body, to=[recipient.email])
     if recipients:
         audit_log(
             actor=actor,

@@ -11,6 +11,7 @@ from warden.agreements.testing import parent_of, sign_current
 from warden.equipment.models import Loan
 from warden.equipment.services.loans import loan_check_out, loan_link_send
 from warden.people.models import Person
+from warden.testing.clients import committed
 from warden.testing.factories import PupilFactory
 
 from .factories import AssetFactory, signed_staff
@@ -45,7 +46,8 @@ def test_a_pupils_link_goes_to_the_parents_with_parental_responsibility(school, 
     sign_current(pupil)  # counter-signed by a parent with parental responsibility
     parent = parent_of(pupil)
     loan = _awaiting(school, office, pupil)
-    sent = loan_link_send(actor=office, loan=loan, url_for=lambda t: f"http://x/{t}/")
+    with committed():
+        sent = loan_link_send(actor=office, loan=loan, url_for=lambda t: f"http://x/{t}/")
     assert sent.sent_to == [parent.email]
     assert mail.outbox[-1].to == [parent.email]
     assert f"for {pupil.full_name}" in str(mail.outbox[-1].body)
