@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from warden.accounts.models import AccessReview, Account, ApiToken, DirectorySync, System
+from warden.accounts.models import (
+    AccessReview,
+    Account,
+    ApiToken,
+    DirectorySync,
+    HandSuspension,
+    System,
+)
 from warden.core.access import AnyUser, object_for_user
 from warden.core.roles import Perm
 from warden.people.models import Person
@@ -51,4 +58,14 @@ def sync_for_user(user: AnyUser, pk: int) -> DirectorySync:
 def token_for_user(user: AnyUser, pk: int) -> ApiToken:
     return object_for_user(
         ApiToken.objects.select_related("school"), user, Perm.SCHOOL_CONFIGURE, pk=pk
+    )
+
+
+def hand_suspension_for_user(user: AnyUser, pk: int) -> HandSuspension:
+    """A task to suspend an account by hand: for those who set up and suspend accounts."""
+    return object_for_user(
+        HandSuspension.objects.select_related("school", "account", "account__system"),
+        user,
+        Perm.ACCOUNTS_PROVISION,
+        pk=pk,
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from warden.accounts.selectors import overdue_accounts, pending_counts
+from warden.accounts.selectors import hand_suspensions_pending, overdue_accounts, pending_counts
 from warden.accounts.services import accounts_settings
 from warden.core.dashboard import Panel
 from warden.core.models import School
@@ -19,6 +19,7 @@ def _accounts_panel(request: HttpRequest, school: School) -> list[Panel]:
                 "pending": pending_counts(school),
                 "overdue": overdue,
                 "overdue_count": overdue_accounts(school).count(),
+                "by_hand": hand_suspensions_pending(school).count(),
                 "settings": accounts_settings(school),
             },
             order=20,

@@ -13,6 +13,7 @@ Planning only reads; ``apply_changes`` writes exactly the changes a plan lists.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import ssl
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ TYPE_GROUPS: dict[str, str] = {
     PersonType.COMMUNITY: "community",
 }
 STAFF_GROUP = "staff"
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 PERSON_ATTRIBUTES = ("cn", "sn", "givenName", "mail", "employeeType", "departmentNumber")
 
 
@@ -325,6 +327,36 @@ def _read(system: System) -> Snapshot:
         ) from None
     finally:
         conn.unbind()
+
+
+def password_changes(system: System) -> dict[str, dt.datetime]:
+    """When each account's password was last changed, by username, where the directory
+    says: ``shadowLastChange`` (days since 1970, kept by ``passwd`` through PAM and by most
+    LDAP password tools). Accounts the directory says nothing about are left out."""
+    conn = connect(system)
+    try:
+        conn.search(
+            system.ldap_people_dn,
+            "(uid=*)",
+            search_scope=LEVEL,
+            attributes=["uid", "shadowLastChange"],
+        )
+        entries = list(conn.response or [])
+    except LDAPException as exc:
+        raise ServiceError(f"Cannot read {system.ldap_people_dn} in the directory: {exc}") from None
+    finally:
+        conn.unbind()
+    found: dict[str, dt.datetime] = {}
+    for entry in entries:
+        if entry.get("type") != "searchResEntry":
+            continue
+        raw = entry["attributes"]
+        uid, days = raw.get("uid"), raw.get("shadowLastChange")
+        uid = uid[0] if isinstance(uid, list) and uid else uid
+        days = days[0] if isinstance(days, list) and days else days
+        if uid and isinstance(days, int | str) and str(days).isdigit() and int(days) > 0:
+            found[str(uid)] = EPOCH + dt.timedelta(days=int(days))
+    return found
 
 
 def preview(system: System) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from warden.accounts.models import (
 )
 from warden.accounts.services import BULK_ACTIONS
 from warden.core.models import School, User
+from warden.core.roles import SECOND_FACTOR_EXEMPTABLE_ROLES, Role
 from warden.people.models import YEAR_GROUP_CHOICES, Person, PersonType
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -246,6 +247,35 @@ class SettingsForm(forms.Form):
         "passwords: enter 0 to ask for a change only when a password may be compromised "
         "(a breached password is always changed at once).",
     )
+    managed_change_reminder_days = forms.IntegerField(
+        label="Days before staff are reminded to change passwords on school systems",
+        min_value=0,
+        max_value=365,
+        required=False,
+        help_text="For the network, e-mail, MIS and other systems on the catalogue: staff are "
+        "e-mailed when a password is due, counted from its last change where a connected "
+        "directory records it, otherwise from the last reminder. The policies say 3 months "
+        "(90 days); enter 0 for no reminders, as the National Cyber Security Centre advises "
+        "(change a password only when it may be compromised).",
+    )
+
+
+class SecondFactorForm(forms.Form):
+    exempt_roles = forms.MultipleChoiceField(
+        label="Roles that sign in without a second factor",
+        # Every role is accepted here so that the service, not the form, explains why a
+        # role reading personal data cannot be exempted; only the others are offered.
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Only roles that see figures and no one's personal data can be exempted. "
+        "Untick to ask them for a second factor too.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["exempt_roles"]
+        field.widget.choices = [c for c in Role.choices if c[0] in SECOND_FACTOR_EXEMPTABLE_ROLES]
 
 
 class TokenForm(forms.Form):

@@ -205,10 +205,69 @@ class AccountsSettings(models.Model):
         default=90,
         help_text="0: only when it may be compromised (NCSC's advice).",
     )
+    # The same duty for the school's own systems (network, e-mail, MIS): Warden cannot force
+    # a change there, so it reminds staff by e-mail when a password is due
+    # (``services.password_reminders_send``). 0: no reminders, change only when compromised.
+    managed_change_reminder_days = models.PositiveSmallIntegerField(
+        "Days before staff are reminded to change their passwords on school systems",
+        default=90,
+        help_text="0: no reminders; change only when a password may be compromised "
+        "(NCSC's advice).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"Account settings for {self.school}"
+
+
+class HandSuspension(models.Model):
+    """An account Warden suspended on a system it cannot reach, for a technician to suspend
+    there by hand, and when they confirmed it.
+
+    Policy duty "Lapsed agreements suspend access" (docs/policy-map.md): at the end of the
+    agreement grace period, connected directories are written by Warden; every other system
+    gets one of these on the suspension list until the technician says it is done.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="hand_suspensions")
+    reason = models.CharField(max_length=300)
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(done_at__isnull=True),
+                name="accounts_one_open_hand_suspension",
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "done_at"], name="accounts_hand_open")]
+
+    def __str__(self) -> str:
+        return f"Suspend {self.account.username} by hand on {self.account.system}"
+
+
+class PasswordReminder(models.Model):
+    """One reminder e-mailed to a member of staff to change their password on one system
+    (duty "Passwords changed, not reused" for managed systems); the last one restarts the
+    count where the system cannot say when the password was changed."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="reminders")
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        indexes = [models.Index(fields=["account", "-sent_at"], name="accounts_pw_reminder")]
+
+    def __str__(self) -> str:
+        return f"Password reminder for {self.account} on {self.sent_at:%d/%m/%Y}"
 
 
 class SupplyPasswordChange(models.Model):

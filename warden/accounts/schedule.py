@@ -4,7 +4,7 @@ enforcement daily."""
 
 from datetime import timedelta
 
-from warden.accounts.tasks import enforce_agreements, process_deadlines
+from warden.accounts.tasks import enforce_agreements, process_deadlines, send_password_reminders
 from warden.core.schedule import Job
 
 JOBS = [
@@ -19,5 +19,11 @@ JOBS = [
         timedelta(days=1),
         enforce_agreements,
         "Suspend accounts past the agreement grace period (where the school enables it)",
+    ),
+    Job(
+        "accounts.password_reminders",
+        timedelta(days=1),
+        send_password_reminders,
+        "Remind staff whose password on a school system is due for a change",
     ),
 ]

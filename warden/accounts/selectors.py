@@ -17,6 +17,7 @@ from warden.accounts.models import (
     AccessReview,
     Account,
     AccountState,
+    HandSuspension,
     LeaverCompletion,
     System,
 )
@@ -195,8 +196,9 @@ def leavers_board(
     """Everyone with a leaving date and something to take back, overdue first.
 
     Rows come from providers: accounts here, and whatever other areas register as
-    ``ITEMS`` in their ``leavers.py``. People whose items are all done drop off unless
-    ``include_done``.
+    ``ITEMS`` in their ``leavers.py``. A leaver stays until completed (policy duty
+    "Leavers completed only when nothing is left"): once every item is done, the board offers
+    the completion. Completed leavers drop off unless ``include_done``.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -214,7 +216,9 @@ def leavers_board(
             if person_pk in board:
                 board[person_pk].items.extend(items)
     leavers = [
-        leaver for leaver in board.values() if leaver.items and (include_done or leaver.outstanding)
+        leaver
+        for leaver in board.values()
+        if leaver.items and (include_done or leaver.completion is None)
     ]
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     return sorted(
@@ -233,6 +237,17 @@ def overdue_accounts(school: School, *, now: dt.datetime | None = None) -> Query
     return Account.objects.filter(
         school=school, state__in=list(LIVE_STATES), removal_deadline__lt=now
     ).select_related("person", "system")
+
+
+def hand_suspensions_pending(school: School) -> QuerySet[HandSuspension]:
+    """Accounts suspended in Warden that a technician still has to suspend by hand on their
+    system; one re-enabled since (the person signed) has nothing left to do."""
+    return (
+        HandSuspension.objects.filter(school=school, done_at__isnull=True)
+        .exclude(account__state=AccountState.ACTIVE)
+        .select_related("account", "account__person", "account__system")
+        .order_by("account__system__name", "account__person__last_name", "pk")
+    )
 
 
 # --- Access review --------------------------------------------------------------------------

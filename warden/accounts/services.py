@@ -19,7 +19,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from warden.accounts import rules
@@ -33,8 +33,10 @@ from warden.accounts.models import (
     ApiToken,
     Connector,
     DirectorySync,
+    HandSuspension,
     LeaverCompletion,
     PasswordHistory,
+    PasswordReminder,
     SupplyPasswordChange,
     SyncState,
     System,
@@ -45,8 +47,8 @@ from warden.core.errors import ServiceError
 from warden.core.models import Membership, School, User
 from warden.core.registry import collect
 from warden.core.roles import Role
-from warden.core.tasks import send_email
-from warden.people.models import TEMPORARY_TYPES, Person, PersonType
+from warden.core.tasks import send_email_on_commit
+from warden.people.models import STAFF_TYPES, TEMPORARY_TYPES, Person, PersonType
 
 SYSTEM_FIELDS = (
     "name",
@@ -85,6 +87,7 @@ def accounts_settings_update(
     auto_suspend: bool,
     pause_reason: str = "",
     password_max_age_days: int | None = None,
+    managed_change_reminder_days: int | None = None,
 ) -> AccountsSettings:
     """Change the leavers' removal window and automatic suspension for one school.
 
@@ -121,6 +124,14 @@ def accounts_settings_update(
                 field_errors={"password_max_age_days": ["Choose 0 to 365 days."]},
             )
         current.password_max_age_days = password_max_age_days
+    if managed_change_reminder_days is not None:
+        if not 0 <= managed_change_reminder_days <= 365:
+            raise ServiceError(
+                "Give the days between reminders to change passwords on school systems, "
+                "from 1 to 365, or 0 for no reminders.",
+                field_errors={"managed_change_reminder_days": ["Choose 0 to 365 days."]},
+            )
+        current.managed_change_reminder_days = managed_change_reminder_days
     changes = diff(before, snapshot(current))
     if changes:
         current.save()
@@ -577,6 +588,26 @@ def accounts_bulk(
     return report
 
 
+def accounts_chosen_step(
+    *, actor: User | None, school: School, action: str, accounts: Iterable[Account]
+) -> BulkReport:
+    """Approve or activate the accounts a person ticked on the accounts list.
+
+    As for a whole intake, each account is its own step: one refusal (no signed agreement)
+    does not stop the rest, and the report says, per account, what happened and why.
+    """
+    if action not in {"approve", "activate"}:
+        raise ServiceError("Chosen accounts can be approved or activated.")
+    report = BulkReport(action=action)
+    for account in accounts:
+        if account.school_id != school.pk:
+            raise ServiceError(f"{account} is not at {school}.")
+        report.rows.append(
+            _bulk_step(actor, action, account.person, account.system, account, reason="")
+        )
+    return report
+
+
 def _bulk_step(
     actor: User | None,
     action: str,
@@ -694,14 +725,17 @@ class DeadlineReport:
     directory_errors: list[str] = field(default_factory=list)
 
 
+def is_connected(system: System) -> bool:
+    """Whether Warden writes this system's accounts itself (an active directory connector)."""
+    return system.connector == Connector.LDAP and system.is_active
+
+
 def automatic_at_deadline(system: System) -> bool:
     """Whether a leaver's account on ``system`` is disabled by Warden itself when its
     removal deadline passes (duties "Leavers' accounts removed within 48 hours" and "Remote
     access only for named staff"): remote access, and any system whose directory Warden is
     connected to. Others are e-mailed to the ICT manager and SIRO to remove by hand."""
-    return rules.is_remote_access(system) or (
-        system.connector == Connector.LDAP and system.is_active
-    )
+    return rules.is_remote_access(system) or is_connected(system)
 
 
 def leaver_notice_recipients(school: School) -> list[str]:
@@ -770,14 +804,17 @@ def _disable_at_deadline(live: QuerySet[Account], now: dt.datetime, report: Dead
         if account.system.connector == Connector.LDAP:
             by_system.setdefault(account.system_id, []).append(account)
     for accounts in by_system.values():
-        sync = _directory_leavers_apply(accounts[0].system, [a.pk for a in accounts])
+        sync = _directory_disable_apply(accounts[0].system, [a.pk for a in accounts])
         if sync.error:
             report.directory_errors.append(f"{accounts[0].system}: {sync.error}")
 
 
-def _directory_leavers_apply(system: System, account_ids: list[int]) -> DirectorySync:
-    """Write the disabling of these (already disabled) accounts to the directory, audited as
-    a sync by Warden; a directory that cannot be reached is recorded as a failed sync."""
+def _directory_disable_apply(
+    system: System, account_ids: list[int], *, what: str = "leavers"
+) -> DirectorySync:
+    """Write the disabling of these (already disabled or suspended) accounts to the
+    directory, audited as a sync by Warden under ``what`` (leavers, or lapsed agreements);
+    a directory that cannot be reached is recorded as a failed sync."""
     from warden.accounts import directory
 
     now = timezone.now()
@@ -802,7 +839,7 @@ def _directory_leavers_apply(system: System, account_ids: list[int]) -> Director
             actor=None,
             action="directory_sync.failed" if error else "directory_sync.applied",
             obj=sync,
-            changes={"leavers": [None, account_ids], "applied": [None, applied]},
+            changes={what: [None, account_ids], "applied": [None, applied]},
         )
     return sync
 
@@ -867,7 +904,7 @@ def _notify_overdue(accounts: list[Account], now: dt.datetime) -> bool:
         + "\n".join(lines)
         + "\n\nDisable them from the leavers' board in Warden."
     )
-    send_email.enqueue(
+    send_email_on_commit(
         subject=f"Overdue leavers' accounts at {school.name} ({len(accounts)})",
         body=body,
         to=recipients,
@@ -906,21 +943,74 @@ def agreements_enforce(
     """Suspend the active accounts of everyone past the agreement grace period.
 
     Runs daily for schools that turned on automatic suspension (``force`` for the button on
-    the suspension list). Nothing is ever restored automatically: a suspended account comes
-    back only when someone re-enables it after the person signs.
+    the suspension list). Accounts on a connected directory are disabled there too; every
+    other system gets a task on the suspension list to suspend the account there by hand
+    (``hand_suspension_done`` records it). Nothing is ever restored automatically: a
+    suspended account comes back only when someone re-enables it after the person signs.
     """
     if not force and not accounts_settings(school).auto_suspend:
         return 0
     suspended = 0
+    connected: dict[int, list[Account]] = {}
     for _person, reason, accounts in suspension_candidates(school, at=at):
         for account in accounts:
             if account.state != AccountState.ACTIVE:
                 continue
-            account_suspend(
-                actor=actor, account=account, reason=f"Agreement grace period passed: {reason}"
-            )
+            why = f"Agreement grace period passed: {reason}"
+            account_suspend(actor=actor, account=account, reason=why)
             suspended += 1
+            if is_connected(account.system):
+                connected.setdefault(account.system_id, []).append(account)
+            else:
+                _hand_suspension_open(actor=actor, account=account, reason=why)
+    for accounts in connected.values():
+        _directory_disable_apply(
+            accounts[0].system, [a.pk for a in accounts], what="agreement_lapsed"
+        )
     return suspended
+
+
+@transaction.atomic
+def _hand_suspension_open(*, actor: User | None, account: Account, reason: str) -> HandSuspension:
+    task, created = HandSuspension.objects.get_or_create(
+        account=account,
+        done_at=None,
+        defaults={"school": account.school, "reason": reason[:300], "created_at": timezone.now()},
+    )
+    if created:
+        audit_log(
+            actor=actor,
+            action="hand_suspension.listed",
+            obj=task,
+            school=account.school,
+            changes={"account": [None, str(account)], "reason": [None, task.reason]},
+        )
+    return task
+
+
+@transaction.atomic
+def hand_suspension_done(*, actor: User | None, task: HandSuspension) -> HandSuspension:
+    """Record that the account was suspended by hand on its system (a technician's word).
+
+    Refused when it was already confirmed, or when the account is live again in Warden (it
+    was re-enabled after the person signed, so there is nothing left to suspend).
+    """
+    task = HandSuspension.objects.select_for_update().select_related("account").get(pk=task.pk)
+    if task.done_at is not None:
+        raise ServiceError(f"{task.account} was already confirmed as suspended by hand.")
+    if task.account.state == AccountState.ACTIVE:
+        raise ServiceError(
+            f"{task.account} is active again in Warden (re-enabled after signing): "
+            "leave it as it is on the system."
+        )
+    before = snapshot(task)
+    task.done_at = timezone.now()
+    task.done_by = actor
+    task.save(update_fields=["done_at", "done_by"])
+    audit_log(
+        actor=actor, action="hand_suspension.done", obj=task, changes=diff(before, snapshot(task))
+    )
+    return task
 
 
 # --- Warden sign-ins -----------------------------------------------------------------------
@@ -958,6 +1048,105 @@ def password_expired(user: User, *, now: dt.datetime | None = None) -> bool:
     if not limits or last is None:
         return False
     return (now or timezone.now()) - last > dt.timedelta(days=min(limits))
+
+
+# --- Passwords on the school's own systems ---------------------------------------------------
+
+# Systems whose passwords are not a person's own: the generic supply account has its own
+# record of changes, and guest Wi-Fi codes are handed out.
+_NO_REMINDER_KINDS = (SystemKind.SUPPLY, SystemKind.GUEST_WIFI)
+# When a directory says a password is old, remind again after this long, not every day.
+REMINDER_REPEAT = dt.timedelta(days=7)
+
+
+def password_reminders_send(*, school: School, now: dt.datetime | None = None) -> int:
+    """E-mail each member of staff whose password on a school system is due for a change.
+
+    Policy duty "Passwords changed, not reused" (docs/policy-map.md) with the school's
+    ``managed_change_reminder_days`` (0: no reminders, NCSC's advice). A connected
+    directory says when each password was last changed (``directory.password_changes``);
+    elsewhere Warden counts from the last reminder, or from when the account was set up.
+    One e-mail per person lists every system due; returns how many people were reminded.
+    """
+    days = accounts_settings(school).managed_change_reminder_days
+    if not days:
+        return 0
+    now = now or timezone.now()
+    age = dt.timedelta(days=days)
+    accounts = list(
+        Account.objects.filter(
+            school=school,
+            state=AccountState.ACTIVE,
+            system__is_active=True,
+            person__person_type__in=STAFF_TYPES,
+        )
+        .exclude(system__kind__in=_NO_REMINDER_KINDS)
+        .exclude(person__email="")
+        .select_related("person", "system")
+        .order_by("person__last_name", "person__first_name", "person_id", "system__name")
+    )
+    last_reminded = {
+        row["account"]: row["last"]
+        for row in PasswordReminder.objects.filter(account__in=accounts)
+        .values("account")
+        .annotate(last=Max("sent_at"))
+    }
+    changed = _directory_password_changes({a.system for a in accounts if is_connected(a.system)})
+    due: dict[int, list[Account]] = {}
+    for account in accounts:
+        reminded = last_reminded.get(account.pk)
+        known = changed.get(account.system_id, {}).get(account.username)
+        if known is not None:
+            is_due = now - known >= age and (reminded is None or now - reminded >= REMINDER_REPEAT)
+        else:
+            since = max(t for t in (reminded, account.activated_at, account.created_at) if t)
+            is_due = now - since >= age
+        if is_due:
+            due.setdefault(account.person_id, []).append(account)
+    for person_accounts in due.values():
+        _password_reminder_send(person_accounts, days=days, now=now)
+    return len(due)
+
+
+def _directory_password_changes(systems: set[System]) -> dict[int, dict[str, dt.datetime]]:
+    """Per connected system, when each password was changed; a directory that cannot be
+    read says nothing, so its accounts are reminded on the schedule instead."""
+    from warden.accounts import directory
+
+    found: dict[int, dict[str, dt.datetime]] = {}
+    for system in systems:
+        try:
+            found[system.pk] = directory.password_changes(system)
+        except ServiceError:
+            found[system.pk] = {}
+    return found
+
+
+@transaction.atomic
+def _password_reminder_send(accounts: list[Account], *, days: int, now: dt.datetime) -> None:
+    person, school = accounts[0].person, accounts[0].school
+    systems = [f"- {a.system.name} (username {a.username})" for a in accounts]
+    body = (
+        f"Dear {person.preferred_name or person.first_name},\n\n"
+        f"{school.name} asks staff to change their passwords on school systems every "
+        f"{days} days (ICT security policy). Yours are due on:\n\n"
+        + "\n".join(systems)
+        + "\n\nChoose a new password you have not used before. If you think a password "
+        "may be known to someone else, change it now and tell the ICT manager.\n"
+    )
+    send_email_on_commit(
+        subject=f"Time to change your password at {school.name}", body=body, to=[person.email]
+    )
+    PasswordReminder.objects.bulk_create(
+        PasswordReminder(school=school, account=a, sent_at=now) for a in accounts
+    )
+    audit_log(
+        actor=None,
+        action="password_reminder.sent",
+        obj=person,
+        school=school,
+        changes={"systems": [None, [a.system.name for a in accounts]]},
+    )
 
 
 # --- Generic supply account, reviews, tokens ------------------------------------------------

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -19,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from warden.accounts import services
 from warden.accounts.access import (
     account_for_user,
+    hand_suspension_for_user,
     leaver_for_user,
     review_for_user,
     sync_for_user,
@@ -34,6 +38,7 @@ from warden.accounts.forms import (
     ReasonForm,
     RemotePeopleForm,
     ReviewForm,
+    SecondFactorForm,
     SettingsForm,
     SupplyPasswordForm,
     SystemForm,
@@ -55,11 +60,13 @@ from warden.accounts.selectors import (
     AccountFilter,
     accounts_list,
     export_rows,
+    hand_suspensions_pending,
     leavers_board,
     review_summary,
     reviews_overview,
     systems_at,
 )
+from warden.core import services as core_services
 from warden.core.access import (
     has_perm,
     request_school,
@@ -71,7 +78,7 @@ from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.passwords import school_policy
 from warden.core.redirects import is_safe_next
-from warden.core.roles import Perm
+from warden.core.roles import TWO_FACTOR_ROLES, Perm, Role
 from warden.core.selectors import audit_history
 from warden.lib import csvsafe
 from warden.people.models import Person, PersonType
@@ -208,19 +215,37 @@ def system_export(request: HttpRequest, system_pk: int) -> HttpResponse:
 @require_POST
 def supply_password_record(request: HttpRequest, system_pk: int) -> HttpResponse:
     system = system_for_user(request.user, system_pk, perm=Perm.ACCOUNTS_PROVISION)
-    form = SupplyPasswordForm(request.POST)
-    if form.is_valid():
-        try:
-            services.supply_password_change_record(
-                actor=request_user(request), system=system, reason=form.cleaned_data["reason"]
-            )
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "Password change recorded.")
-    else:
-        messages.error(request, "Say why the password was changed.")
+    _run_posted(
+        request,
+        SupplyPasswordForm(request.POST),
+        lambda data: services.supply_password_change_record(
+            actor=request_user(request), system=system, reason=data["reason"]
+        ),
+        done="Password change recorded.",
+        invalid="Say why the password was changed.",
+    )
     return redirect("accounts:system_detail", system_pk=system.pk)
+
+
+def _run_posted(
+    request: HttpRequest,
+    form: forms.Form,
+    action: Callable[[dict[str, Any]], object],
+    *,
+    done: str,
+    invalid: str,
+) -> None:
+    """Call ``action`` with a valid posted form's data and tell the user how it went: the
+    service's refusal, ``done``, or ``invalid`` when the form itself was not filled in."""
+    if not form.is_valid():
+        messages.error(request, invalid)
+        return
+    try:
+        action(form.cleaned_data)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
 
 
 # --- Directory sync -------------------------------------------------------------------------
@@ -291,6 +316,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
         "can_approve": has_perm(request.user, Perm.ACCOUNTS_APPROVE, school),
         "can_provision": has_perm(request.user, Perm.ACCOUNTS_PROVISION, school),
     }
+    context["can_choose"] = context["can_approve"] or context["can_provision"]
     htmx = getattr(request, "htmx", False)
     template = "accounts/account_list.html#results" if htmx else "accounts/account_list.html"
     return render(request, template, context)
@@ -443,6 +469,7 @@ def account_expiry(request: HttpRequest, account_pk: int) -> HttpResponse:
     return redirect("accounts:account_detail", account_pk=account.pk)
 
 
+CHOSEN_ACTIONS = {"approve": "approved", "activate": "activated"}
 BULK_PERMS = {
     "request": Perm.ACCOUNTS_REQUEST,
     "approve": Perm.ACCOUNTS_APPROVE,
@@ -483,6 +510,38 @@ def accounts_bulk(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             apply_service_errors(form, exc)
     return render(request, "accounts/bulk.html", {"form": form, "report": report, "school": school})
+
+
+@login_required
+@require_POST
+def accounts_chosen(request: HttpRequest) -> HttpResponse:
+    """Approve or activate the accounts ticked on the list, each on its own."""
+    school = request_school(request)
+    action = request.POST.get("action", "")
+    if action not in CHOSEN_ACTIONS:
+        raise Http404("No such step for chosen accounts.")
+    require_perm(request.user, BULK_PERMS[action], school)
+    ids = [int(v) for v in request.POST.getlist("account") if v.isdigit()]
+    chosen = accounts_list(school, AccountFilter()).filter(pk__in=ids)
+    if not ids:
+        messages.error(request, "Tick the accounts to approve or activate first.")
+    else:
+        report = services.accounts_chosen_step(
+            actor=request_user(request), school=school, action=action, accounts=chosen
+        )
+        if report.done:
+            verb = CHOSEN_ACTIONS[action]
+            messages.success(request, f"{report.done} account{pluralize(report.done)} {verb}.")
+        for row in report.rows:
+            # A refusal names the person already ("Ada Joiner cannot activate: ...").
+            if row.outcome == "refused":
+                messages.error(request, f"{row.system.name}: {row.message}")
+            elif row.outcome == "skipped":
+                messages.info(request, f"{row.person} on {row.system.name}: {row.message}.")
+    target = request.POST.get("next")
+    if target is not None and is_safe_next(target):
+        return redirect(target)
+    return redirect("accounts:account_list")
 
 
 # --- Leavers and the suspension list --------------------------------------------------------
@@ -545,6 +604,7 @@ def suspensions(request: HttpRequest) -> HttpResponse:
             "without_accounts": len(rows) - len(with_accounts),
             "auto": services.accounts_settings(school).auto_suspend,
             "can_provision": has_perm(request.user, Perm.ACCOUNTS_PROVISION, school),
+            "by_hand": hand_suspensions_pending(school),
         },
     )
 
@@ -556,6 +616,21 @@ def suspensions_apply(request: HttpRequest) -> HttpResponse:
     require_perm(request.user, Perm.ACCOUNTS_PROVISION, school)
     count = services.agreements_enforce(actor=request_user(request), school=school, force=True)
     messages.success(request, f"{count} accounts suspended.")
+    return redirect("accounts:suspensions")
+
+
+@login_required
+@require_POST
+def hand_suspension_done(request: HttpRequest, task_pk: int) -> HttpResponse:
+    task = hand_suspension_for_user(request.user, task_pk)
+    try:
+        services.hand_suspension_done(actor=request_user(request), task=task)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, f"{task.account.username} is recorded as suspended on {task.account.system}."
+        )
     return redirect("accounts:suspensions")
 
 
@@ -630,6 +705,7 @@ def accounts_settings(request: HttpRequest) -> HttpResponse:
             "removal_window_hours": current.removal_window_hours,
             "auto_suspend": current.auto_suspend,
             "password_max_age_days": current.password_max_age_days,
+            "managed_change_reminder_days": current.managed_change_reminder_days,
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -650,8 +726,29 @@ def accounts_settings(request: HttpRequest) -> HttpResponse:
             "form": form,
             "token_form": TokenForm(),
             "tokens": ApiToken.objects.filter(school=school).select_related("created_by"),
+            "second_factor_form": SecondFactorForm(
+                initial={"exempt_roles": school.second_factor_exempt_roles}
+            ),
+            "always_second_factor": [Role(r).label for r in Role if r in TWO_FACTOR_ROLES],
         },
     )
+
+
+@login_required
+@require_POST
+def second_factor_exemptions(request: HttpRequest) -> HttpResponse:
+    school = request_school(request)
+    require_perm(request.user, Perm.SCHOOL_CONFIGURE, school)
+    _run_posted(
+        request,
+        SecondFactorForm(request.POST),
+        lambda data: core_services.school_set_second_factor_exemptions(
+            actor=request_user(request), school=school, roles=data["exempt_roles"]
+        ),
+        done="Second-factor exemptions saved.",
+        invalid="Choose roles from the list.",
+    )
+    return redirect("accounts:settings")
 
 
 @login_required

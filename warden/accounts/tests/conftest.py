@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from ldap3 import Connection, Server
 
 from warden.accounts import services
 from warden.accounts.models import System, SystemKind
@@ -157,3 +158,30 @@ def slapd() -> Iterator[Slapd]:
         if process.stderr:
             process.stderr.close()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def ldap_connection(slapd: Slapd) -> Connection:
+    """A connection to the test directory as its administrator, to look at what Warden wrote."""
+    return Connection(
+        Server(slapd.url), user=slapd.admin_dn, password=slapd.password, auto_bind=True
+    )
+
+
+@pytest.fixture
+def ldap_system(school: School, slapd: Slapd, monkeypatch: pytest.MonkeyPatch) -> System:
+    """A directory system connected to the test slapd (its bind password from the environment)."""
+    monkeypatch.setenv("WARDEN_TEST_LDAP_PASSWORD", slapd.password)
+    return services.system_create(
+        actor=None,
+        school=school,
+        fields={
+            "name": "Network sign-in",
+            "kind": "directory",
+            "connector": "ldap",
+            "ldap_url": slapd.url,
+            "ldap_bind_dn": slapd.admin_dn,
+            "ldap_password_env": "WARDEN_TEST_LDAP_PASSWORD",
+            "ldap_people_dn": slapd.people_dn,
+            "ldap_groups_dn": slapd.groups_dn,
+        },
+    )

@@ -12,6 +12,7 @@ from warden.accounts.models import (
     Account,
     ApiToken,
     DirectorySync,
+    HandSuspension,
     System,
     SystemKind,
 )
@@ -64,10 +65,18 @@ def make_token(b: School) -> Any:
     ).pk
 
 
+def make_hand_suspension(b: School) -> Any:
+    account = Account.objects.get(pk=make_account(b))
+    return HandSuspension.objects.create(
+        school=b, account=account, reason=MARKER, created_at=timezone.now()
+    ).pk
+
+
 OBJECT_MAKERS = [
     ("system_pk", make_system),
     ("account_pk", make_account),
     ("review_pk", make_review),
     ("sync_pk", make_sync),
     ("token_pk", make_token),
+    ("task_pk", make_hand_suspension),
 ]

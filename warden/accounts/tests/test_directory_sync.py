@@ -9,11 +9,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
-from ldap3 import BASE, Connection, Server
+from ldap3 import BASE, Connection
 
 from warden.accounts import services
 from warden.accounts.models import AccountState, DirectorySync, SyncState, System
 from warden.accounts.tests.conftest import Slapd
+from warden.accounts.tests.conftest import ldap_connection as _ldap
 from warden.accounts.tests.helpers import active_account
 from warden.cli import main as warden
 from warden.core.models import AuditEntry
@@ -21,31 +22,6 @@ from warden.people.services import person_set_leaving
 from warden.testing.factories import PersonFactory, PupilFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def ldap_system(school, slapd: Slapd, monkeypatch) -> System:
-    monkeypatch.setenv("WARDEN_TEST_LDAP_PASSWORD", slapd.password)
-    return services.system_create(
-        actor=None,
-        school=school,
-        fields={
-            "name": "Network sign-in",
-            "kind": "directory",
-            "connector": "ldap",
-            "ldap_url": slapd.url,
-            "ldap_bind_dn": slapd.admin_dn,
-            "ldap_password_env": "WARDEN_TEST_LDAP_PASSWORD",
-            "ldap_people_dn": slapd.people_dn,
-            "ldap_groups_dn": slapd.groups_dn,
-        },
-    )
-
-
-def _ldap(slapd: Slapd) -> Connection:
-    return Connection(
-        Server(slapd.url), user=slapd.admin_dn, password=slapd.password, auto_bind=True
-    )
 
 
 def _entry(conn: Connection, dn: str, *attrs: str) -> Any:
@@ -226,3 +202,35 @@ def test_at_the_deadline_a_leavers_directory_account_is_disabled_after_a_dry_run
     assert f"uid=h.stays,{slapd.people_dn}".lower() in _members(conn, slapd, "staff")
     assert _entry(conn, f"uid=j.joins,{slapd.people_dn}") is None
     assert DirectorySync.objects.filter(state=SyncState.APPLIED, applied_by=None).exists()
+
+
+def test_a_lapsed_agreement_disables_the_directory_account_with_no_task_by_hand(
+    school, ldap_system, slapd, technician, client_for
+):
+    from warden.agreements import services as agreement_services
+    from warden.agreements.models import Agreement, Audience
+
+    start = dt.datetime(2026, 9, 10, 9, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        person = PersonFactory.create(school=school, first_name="Lee", last_name="Lapsed")
+        account = active_account(person, ldap_system, username="l.lapsed")
+        _sync(ldap_system)
+    with time_machine.travel(start + dt.timedelta(days=30), tick=False):
+        agreement = Agreement.objects.get(school=school, audience=Audience.STAFF)
+        draft = agreement_services.version_create(
+            actor=None, agreement=agreement, label="2026b", text="Changed terms to read. " * 5
+        )
+        agreement_services.version_publish(actor=None, version=draft, requires_resign=True)
+    conn = _ldap(slapd)
+    dn = f"uid=l.lapsed,{slapd.people_dn}"
+    assert not _entry(conn, dn, "shadowExpire").get("shadowExpire")
+
+    with time_machine.travel(start + dt.timedelta(days=90), tick=False):
+        warden(["accounts", "enforce", "--school", school.slug])
+    account.refresh_from_db()
+    assert account.state == AccountState.SUSPENDED
+    assert _entry(conn, dn, "shadowExpire")["shadowExpire"] == 1
+    assert dn.lower() not in _members(conn, slapd, "staff")
+    assert not account.hand_suspensions.exists()
+    entry = AuditEntry.objects.filter(action="directory_sync.applied").order_by("seq").last()
+    assert entry is not None and entry.changes["agreement_lapsed"] == [None, [account.pk]]

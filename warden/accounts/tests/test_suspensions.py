@@ -117,3 +117,77 @@ def test_the_suspend_button_suspends_everyone_listed(school, lapsed, technician,
         client_for(technician).post(reverse("accounts:suspensions_apply"))
     accounts[1].refresh_from_db()
     assert accounts[1].state == AccountState.SUSPENDED
+
+
+def test_accounts_on_systems_warden_cannot_reach_become_tasks_the_technician_confirms(
+    school, lapsed, technician, client_for
+):
+    from warden.accounts.tasks import enforce_agreements
+    from warden.core.models import AuditEntry
+
+    _person, accounts = lapsed
+    with time_machine.travel(LATER, tick=False):
+        enforce_agreements.enqueue()
+    with time_machine.travel(LATER, tick=True):
+        page = client_for(technician).get(reverse("accounts:suspensions")).content.decode()
+    assert "To suspend by hand" in page
+    for account in accounts:
+        assert f"Suspend {account.username} by hand on {account.system.name}" in page
+    listed = AuditEntry.objects.filter(action="hand_suspension.listed")
+    assert listed.count() == 2
+    with time_machine.travel(LATER, tick=True):
+        home = client_for(technician).get(reverse("core:dashboard")).content.decode()
+    assert '<span class="stat">2</span> <a href="/accounts/suspensions/#by-hand">' in home
+
+    task = accounts[0].hand_suspensions.get()
+    done = client_for(technician).post(
+        reverse("accounts:hand_suspension_done", kwargs={"task_pk": task.pk}), follow=True
+    )
+    page = done.content.decode()
+    assert f"{accounts[0].username} is recorded as suspended on {accounts[0].system}." in page
+    assert f"by hand on {accounts[0].system.name}" not in page
+    assert f"by hand on {accounts[1].system.name}" in page
+    task.refresh_from_db()
+    assert task.done_by == technician and task.done_at is not None
+    entry = AuditEntry.objects.get(action="hand_suspension.done")
+    assert entry.actor == technician
+
+    again = client_for(technician).post(
+        reverse("accounts:hand_suspension_done", kwargs={"task_pk": task.pk}), follow=True
+    )
+    assert "was already confirmed as suspended by hand" in again.content.decode()
+
+
+def test_an_account_re_enabled_after_signing_leaves_the_hand_list(
+    school, lapsed, technician, client_for
+):
+    from warden.agreements.testing import sign_current
+
+    person, accounts = lapsed
+    with time_machine.travel(LATER, tick=False):
+        services.agreements_enforce(actor=None, school=school)
+    task = accounts[1].hand_suspensions.get()
+    with time_machine.travel(LATER + dt.timedelta(days=1), tick=True):
+        sign_current(person)
+        services.account_reenable(actor=technician, account=accounts[1])
+        page = client_for(technician).get(reverse("accounts:suspensions")).content.decode()
+        assert f"by hand on {accounts[1].system.name}" not in page
+        assert f"by hand on {accounts[0].system.name}" in page
+        refused = client_for(technician).post(
+            reverse("accounts:hand_suspension_done", kwargs={"task_pk": task.pk}), follow=True
+        )
+    assert "is active again in Warden" in refused.content.decode()
+
+
+def test_only_those_who_suspend_accounts_confirm_a_hand_suspension(
+    school, lapsed, teacher, office, client_for
+):
+    _person, accounts = lapsed
+    with time_machine.travel(LATER, tick=False):
+        services.agreements_enforce(actor=None, school=school)
+    task = accounts[0].hand_suspensions.get()
+    url = reverse("accounts:hand_suspension_done", kwargs={"task_pk": task.pk})
+    for user in (teacher, office):
+        assert client_for(user).post(url).status_code == 403
+    task.refresh_from_db()
+    assert task.done_at is None
