@@ -48,6 +48,12 @@ class OtpTokenForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args: Any, enrolling: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if enrolling:
+            # Backup codes are given once the authenticator is set up, not before.
+            self.fields["token"].label = "Code from your authenticator app"
+
     def clean_token(self) -> str:
         return "".join(str(self.cleaned_data["token"]).split())
 

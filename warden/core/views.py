@@ -135,7 +135,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
-    form = OtpTokenForm(request.POST or None)
+    form = OtpTokenForm(request.POST or None, enrolling=True)
     if request.method == "POST" and form.is_valid():
         matched, wait = services.second_factor_verify(
             user=user, token=form.cleaned_data["token"], enrolling=device

@@ -66,6 +66,7 @@ from warden.incidents.models import (
     Triage,
     TriageState,
 )
+from warden.monitoring.filtering_rules import category_label
 from warden.monitoring.models import Violation
 from warden.people.models import Person
 
@@ -1083,7 +1084,8 @@ def violations_received(*, school: School, violation_ids: Sequence[int]) -> dict
     """Open triage for newly found violations; e-mail the DSL(s) about severity 4–5 at once.
 
     Called for monitoring's ``violations_stored`` signal after each ingested chunk; safe to
-    call again for the same ids: nothing is alerted twice. The e-mail says how many and how severe, never who or what.
+    call again for the same ids: nothing is alerted twice. The e-mail says how many and how
+    severe, never who or what.
     """
     violations = list(
         Violation.objects.filter(school=school, pk__in=list(violation_ids))
@@ -1257,7 +1259,7 @@ def triage_escalate(
             actor=actor,
             school=school,
             kind=kind,
-            title=title.strip() or f"Monitoring: {violations[0].category}",
+            title=title.strip() or f"Monitoring: {category_label(violations[0].category)}",
             description=(
                 reason.strip()
                 or f"Escalated from {len(violations)} monitoring violation(s) in the triage queue."

@@ -67,6 +67,9 @@ def test_dsl_enrols_an_authenticator_then_reaches_the_dashboard(dsl):
     page = client.get(reverse("core:otp_setup"))
     assert page.status_code == 200
     assert b"<svg" in page.content
+    # No backup codes exist yet: the box asks for the authenticator's code only.
+    assert "Code from your authenticator app" in page.content.decode()
+    assert b"backup code" not in page.content
     device = TOTPDevice.objects.get(user=dsl, confirmed=False)
     response = client.post(reverse("core:otp_setup"), {"token": _code(device)})
     assert response.status_code == 200

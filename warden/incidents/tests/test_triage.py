@@ -151,6 +151,17 @@ def test_escalating_violations_opens_an_incident_with_the_pupil_as_subject(
     assert incident.violations.count() == 3
 
 
+def test_an_escalation_with_no_title_is_named_after_the_category_in_words(
+    school, dsl, pupil, client_for
+):
+    violation = violation_at(school, severity=4, person=pupil, category="self-harm")
+    client_for(dsl).post(
+        reverse("incidents:triage_act"),
+        {"violation": [violation.pk], "action": "escalate_new", "kind": "cyberbullying"},
+    )
+    assert Incident.objects.get().title == "Monitoring: Self-harm"
+
+
 @pytest.mark.parametrize("url_name", ["incidents:triage"])
 def test_a_teacher_cannot_see_the_triage_queue(url_name, teacher, client_for):
     assert client_for(teacher).get(reverse(url_name)).status_code == 403
