@@ -18,6 +18,7 @@ from warden.cli import main as warden
 from warden.core.models import AuditEntry
 from warden.core.roles import Role
 from warden.people.services import person_set_leaving
+from warden.testing.clients import committed
 from warden.testing.factories import PersonFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +76,8 @@ def test_at_49_hours_they_show_overdue_and_the_ict_manager_and_siro_are_told_onc
     person, accounts = leaver_accounts
     person_set_leaving(actor=None, person=person, leaving_date=LEAVING)
     with time_machine.travel(DAY_ENDS + dt.timedelta(hours=47), tick=False):
-        warden(["accounts", "deadlines"])
+        with committed():
+            warden(["accounts", "deadlines"])
         assert mail.outbox == []
         board = leavers_board(school)
         assert not board[0].overdue
@@ -84,8 +86,9 @@ def test_at_49_hours_they_show_overdue_and_the_ict_manager_and_siro_are_told_onc
         assert board[0].person == person and board[0].overdue
         page = client_for(technician).get(reverse("accounts:leavers"))
         assert page.status_code == 200 and b"Overdue" in page.content
-        warden(["accounts", "deadlines"])
-        warden(["accounts", "deadlines"])
+        with committed():
+            warden(["accounts", "deadlines"])
+            warden(["accounts", "deadlines"])
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert set(message.to) == {ict_manager.email, siro.email}
@@ -96,7 +99,7 @@ def test_at_49_hours_they_show_overdue_and_the_ict_manager_and_siro_are_told_onc
     assert AuditEntry.objects.filter(action="account.overdue_notified").count() == 3
 
 
-def test_one_click_disable_on_the_board_takes_the_leaver_off(
+def test_the_board_keeps_a_leaver_until_completed_then_takes_them_off(
     school, leaver_accounts, technician, client_for
 ):
     person, accounts = leaver_accounts
@@ -109,7 +112,18 @@ def test_one_click_disable_on_the_board_takes_the_leaver_off(
         )
         account.refresh_from_db()
         assert account.state == AccountState.DISABLED and account.disabled_by == technician
+    # Everything is done, but the leaver is not yet completed: the board still offers it.
+    complete = reverse("accounts:leaver_complete", kwargs={"person_pk": person.pk})
+    board = client.get(reverse("accounts:leavers"))
+    assert complete.encode() in board.content
+    assert b"Disable</button>" not in board.content
+    assert [leaver.outstanding for leaver in leavers_board(school)] == [0]
+    response = client.post(complete)
+    assert response["Location"] == reverse("accounts:leavers")
     assert leavers_board(school) == []
+    assert complete.encode() not in client.get(reverse("accounts:leavers")).content
+    done = client.get(reverse("accounts:leavers") + "?done=1")
+    assert done.status_code == 200 and b"Completed " in done.content
     assert leavers_board(school, include_done=True)[0].person == person
 
 
