@@ -218,3 +218,54 @@ def test_a_whole_year_7_intake_on_directory_and_email_with_refusals_reported(
     # A technician may not request or approve in bulk.
     response = client_for(technician).post(url, {**data, "action": "approve"})
     assert response.status_code == 403
+
+
+def test_accounts_ticked_on_the_list_are_approved_then_activated_each_on_its_own(
+    school, directory, headteacher, technician, teacher, client_for
+):
+    published_version(school, Audience.STAFF)
+    joiners = [
+        PersonFactory.create(school=school, first_name=name, last_name="Joiner")
+        for name in ("Ada", "Ben", "Cas")
+    ]
+    for person in joiners[:2]:
+        sign_current(person)
+    accounts = [
+        services.account_request(actor=None, person=person, system=directory) for person in joiners
+    ]
+    ticked = {"account": [a.pk for a in accounts]}
+    listing = reverse("accounts:account_list") + "?state=requested"
+    page = client_for(headteacher).get(listing).content.decode()
+    for account in accounts:
+        assert f'name="account" value="{account.pk}" form="chosen-accounts"' in page
+    response = client_for(headteacher).post(
+        reverse("accounts:chosen"), {**ticked, "action": "approve", "next": listing}, follow=True
+    )
+    assert response.redirect_chain == [(listing, 302)]
+    assert b"3 accounts approved." in response.content
+    assert {a.state for a in Account.objects.filter(pk__in=ticked["account"])} == {"approved"}
+
+    # The technician activates; the one who has not signed is refused in the rule's words.
+    response = client_for(technician).post(
+        reverse("accounts:chosen"), {**ticked, "action": "activate"}, follow=True
+    )
+    content = response.content.decode()
+    assert "2 accounts activated." in content
+    assert (
+        f"{directory.name}: Cas Joiner cannot activate: Staff acceptable-use agreement 2026 not "
+        "signed" in content
+    )
+    states = dict(Account.objects.filter(pk__in=ticked["account"]).values_list("pk", "state"))
+    assert [states[a.pk] for a in accounts] == ["active", "active", "approved"]
+    assert AuditEntry.objects.filter(action="account.activated").count() == 2
+
+    # Each step needs its own right; no account ticked says what to do.
+    refused = client_for(technician).post(
+        reverse("accounts:chosen"), {**ticked, "action": "approve"}
+    )
+    assert refused.status_code == 403
+    assert client_for(teacher).post(reverse("accounts:chosen"), ticked).status_code == 404
+    empty = client_for(headteacher).post(
+        reverse("accounts:chosen"), {"action": "approve"}, follow=True
+    )
+    assert b"Tick the accounts to approve or activate first." in empty.content
