@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from warden.core.models import School, User
+from warden.monitoring.filtering_rules import category_label
 from warden.people.models import Person
 
 __all__ = [
@@ -250,8 +252,8 @@ class Violation(models.Model):
         ]
 
     def __str__(self) -> str:
-        what = self.phrase or self.category
-        return f"{what} at {self.ts:%d/%m/%Y %H:%M}"
+        what = self.phrase or category_label(self.category)
+        return f"{what} at {timezone.localtime(self.ts):%d/%m/%Y %H:%M}"
 
     @property
     def who(self) -> str:

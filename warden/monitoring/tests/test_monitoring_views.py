@@ -264,3 +264,10 @@ def test_keyword_pages_open_for_the_dsl_and_are_refused_to_a_teacher(
 ):
     assert client_for(dsl).get(reverse(url_name)).status_code == 200
     assert client_for(teacher).get(reverse(url_name)).status_code == 403
+
+
+def test_a_violation_is_named_in_words_at_school_time(school):
+    summer = dt.datetime(2026, 7, 1, 13, 5, tzinfo=dt.UTC)
+    violation = Violation(school=school, category="self-harm", phrase="", ts=summer)
+    # 13:05 UTC is 14:05 in a British summer.
+    assert str(violation) == "Self-harm at 01/07/2026 14:05"
