@@ -13,7 +13,9 @@ from warden.core.models import User
 class AccessForm(forms.Form):
     """Who may read the record from now on, and why (the reason is kept and audited)."""
 
-    user = forms.ModelChoiceField(label="Warden user", queryset=User.objects.none())
+    user = forms.ModelChoiceField(
+        label="Warden user", queryset=User.objects.none(), empty_label="Choose who may read it…"
+    )
     reason = forms.CharField(label="Why they need to read it", max_length=300)
 
     def __init__(self, *args: Any, users: QuerySet[User], **kwargs: Any) -> None:

@@ -150,6 +150,7 @@ def test_an_unassessed_incident_offers_no_severity_until_the_dsl_chooses(school,
     html = page.content.decode()
     assert '<option value="" selected>Choose the severity…</option>' in html
     assert "Choose a person…" in html and "Choose a subject…" in html
+    assert "Choose who may read it…" in html and "---------" not in html
     refused = client.post(
         reverse("incidents:severity_set", kwargs={"incident_pk": incident.pk}),
         {"severity": "", "reason": ""},
