@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import os
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -13,11 +12,9 @@ from typing import Any
 
 from django.core import signing
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 
 from warden.agreements.models import (
     NO_RENEWAL_PERIOD,
@@ -44,13 +41,12 @@ from warden.core.errors import ServiceError
 from warden.core.links import absolute_url
 from warden.core.models import School, User
 from warden.core.tasks import send_email_on_commit
+from warden.core.uploads import Scan
 from warden.lib.names import accepted_forms
 from warden.lib.names import matches as names_match
 from warden.people.models import Guardianship, Person, Status
 
 LINK_SALT = "warden.agreements.signing-link"
-SCAN_TYPES = {".pdf", ".png", ".jpg", ".jpeg"}
-SCAN_MAX_BYTES = 10 * 1024 * 1024
 
 logger = logging.getLogger(__name__)
 
@@ -287,28 +283,6 @@ def _check_confirmation(typed_name: str, confirmed: bool) -> str:
     if errors:
         raise ServiceError(next(iter(errors.values()))[0], field_errors=errors)
     return typed
-
-
-@dataclass(frozen=True)
-class Scan:
-    name: str
-    content: bytes
-
-
-def read_scan(upload: UploadedFile) -> Scan:
-    """An uploaded scan of a paper form, checked for type and size."""
-    name = get_valid_filename(os.path.basename(upload.name or "scan"))
-    if os.path.splitext(name)[1].lower() not in SCAN_TYPES:
-        raise ServiceError(
-            "Upload the scan as a PDF, PNG or JPEG file.",
-            field_errors={"scan": ["Upload a PDF, PNG or JPEG file."]},
-        )
-    if (upload.size or 0) > SCAN_MAX_BYTES:
-        raise ServiceError(
-            "The scan is larger than 10 MB; scan at a lower resolution.",
-            field_errors={"scan": ["Keep the file under 10 MB."]},
-        )
-    return Scan(name=name, content=b"".join(upload.chunks()))
 
 
 def _check_signer(person: Person, typed_name: str) -> None:

@@ -47,7 +47,7 @@ from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.middleware import client_ip
 from warden.core.roles import Perm
-from warden.core.uploads import apply_upload_refusals
+from warden.core.uploads import apply_upload_refusals, read_scan
 from warden.people.models import YEAR_GROUP_CHOICES, Person
 
 PAGE_SIZE = 50
@@ -469,7 +469,7 @@ def paper_record(request: HttpRequest, person_pk: int) -> HttpResponse:
     apply_upload_refusals(request, form)
     if request.method == "POST" and form.is_valid():
         try:
-            scan = services.read_scan(form.cleaned_data["scan"])
+            scan = read_scan(form.cleaned_data["scan"], field="scan", what="the scan")
             signature = services.signature_record(
                 actor=request_user(request),
                 person=person,

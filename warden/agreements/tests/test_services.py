@@ -32,6 +32,7 @@ from warden.agreements.testing import (
 )
 from warden.core.errors import ServiceError
 from warden.core.models import AuditEntry
+from warden.core.uploads import read_scan
 from warden.testing.clients import committed
 from warden.testing.factories import PersonFactory, PupilFactory
 
@@ -188,7 +189,9 @@ def test_a_paper_form_keeps_its_scan_and_its_hash(school, office, settings, tmp_
     person = PersonFactory.create(school=school)
     version = published_version(school, Audience.STAFF)
     content = b"%PDF-1.4 signed form"
-    scan = services.read_scan(SimpleUploadedFile("form.pdf", content, "application/pdf"))
+    scan = read_scan(
+        SimpleUploadedFile("form.pdf", content, "application/pdf"), field="scan", what="the scan"
+    )
     signature = services.signature_record(
         actor=office,
         person=person,
