@@ -44,6 +44,7 @@ from warden.accounts.models import (
 )
 from warden.core.audit import audit_log, diff, snapshot
 from warden.core.errors import ServiceError
+from warden.core.fields import set_fields
 from warden.core.models import Membership, School, User
 from warden.core.registry import collect
 from warden.core.roles import Role
@@ -143,11 +144,7 @@ def accounts_settings_update(
 
 
 def _apply_system(system: System, fields: Mapping[str, Any]) -> None:
-    unknown = set(fields) - set(SYSTEM_FIELDS)
-    if unknown:
-        raise ServiceError(f"These fields cannot be set: {', '.join(sorted(unknown))}.")
-    for name, value in fields.items():
-        setattr(system, name, value.strip() if isinstance(value, str) else value)
+    set_fields(system, fields, SYSTEM_FIELDS)
     bad_types = set(system.allowed_person_types or []) - set(PersonType.values)
     if bad_types:
         raise ServiceError(f"Unknown person types: {', '.join(sorted(bad_types))}.")
