@@ -360,7 +360,9 @@ def account_detail(request: HttpRequest, account_pk: int) -> HttpResponse:
         refusal = services.activation_refusal(account)
     history = None
     if has_perm(request.user, Perm.AUDIT_VIEW, school):
-        history = audit_history("accounts.account", account.pk, limit=30)
+        history = audit_history(
+            "accounts.account", account.pk, limit=30, reader=request.user, school=school
+        )
     return render(
         request,
         "accounts/account_detail.html",

@@ -32,8 +32,8 @@ def audit_history(
     object_id: str | int,
     *,
     limit: int,
-    reader: AnyUser | None = None,
-    school: School | None = None,
+    reader: AnyUser,
+    school: School,
     hidden: frozenset[str] = frozenset(),
     leave_out: tuple[str, ...] = (),
 ) -> list[AuditEntry]:
@@ -41,14 +41,9 @@ def audit_history(
     leaving out the changed fields in ``hidden`` and the actions in ``leave_out``: one query
     for the entries and one for each kind of record they name.
 
-    With ``reader`` and ``school``, only the entries the reader may see there; without, every
-    entry, for a page whose entries all need no more than the right to open it (an asset's
-    or an account's history).
+    Only the entries ``reader`` may see at ``school`` are listed.
     """
-    if reader is not None and school is not None:
-        entries = audit_for_object(object_type, object_id, reader=reader, school=school)
-    else:
-        entries = AuditEntry.objects.filter(object_type=object_type, object_id=str(object_id))
+    entries = audit_for_object(object_type, object_id, reader=reader, school=school)
     entries = entries.exclude(action__in=leave_out) if leave_out else entries
     return describe(entries.order_by("-seq")[:limit], hidden=hidden)
 

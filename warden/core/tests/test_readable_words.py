@@ -15,7 +15,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from warden.core.access import has_perm
 from warden.core.audit import audit_log
+from warden.core.roles import Perm
 from warden.core.selectors import audit_history
 from warden.monitoring.models import Violation
 from warden.monitoring.services.filtering import request_create
@@ -93,9 +95,13 @@ def test_an_objects_history_names_its_people_in_one_query_however_long_it_is(
             obj=pupil,
             changes={"updated_by": [None, headteacher.pk]},
         )
-    # One query for the entries, one for the users they name (actors and changes alike).
+    # One query for the entries, one for the users they name (actors and changes alike);
+    # the reader's roles are read once per request, before.
+    has_perm(headteacher, Perm.AUDIT_VIEW, school)
     with django_assert_num_queries(2):
-        history = audit_history("people.person", pupil.pk, limit=30)
+        history = audit_history(
+            "people.person", pupil.pk, limit=30, reader=headteacher, school=school
+        )
     # describe() sets these on each entry for the templates.
     assert [e.sentence for e in history] == ["Dsl Tester changed the link Jay Gray"] * 5  # type: ignore[attr-defined]
     assert [e.label for e in history] == ["Guardianship updated"] * 5  # type: ignore[attr-defined]

@@ -125,7 +125,9 @@ def asset_detail(request: HttpRequest, asset_pk: int) -> HttpResponse:
     refusal = loan_services.checkout_refusal(asset)
     history = None
     if has_perm(request.user, Perm.AUDIT_VIEW, school):
-        history = audit_history("equipment.asset", asset.pk, limit=20)
+        history = audit_history(
+            "equipment.asset", asset.pk, limit=20, reader=request.user, school=school
+        )
     context = {
         "asset": asset,
         "open_loan": open_loan,
