@@ -157,11 +157,11 @@ def test_importing_a_long_list_keeps_memory_flat(tmp_path):
 def test_evidence_over_the_limit_is_refused_beside_its_field(
     school, dsl, client_for, settings, tmp_path
 ):
-    from warden.incidents import services as incident_services
     from warden.incidents.models import Evidence, IncidentKind
+    from warden.incidents.services.incidents import incident_report
 
     settings.VAR_DIR = tmp_path
-    incident = incident_services.incident_report(
+    incident = incident_report(
         actor=dsl,
         school=school,
         kind=IncidentKind.CYBERBULLYING,

@@ -35,6 +35,8 @@ from warden.core.roles import Role
 GENESIS = "0" * 64
 MASK = "••••••"
 _SECRET_MARKERS = ("password", "secret", "token", "otp", "key", "hash")
+# A number about secrets is a rule, not a secret: "password_max_age_days" stays readable.
+_RULE_SUFFIXES = ("_days", "_hours", "_length", "_count")
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ def actor_label(actor: User | None) -> str:
 
 def _is_secret(field: str) -> bool:
     lowered = field.lower()
+    if lowered.endswith(_RULE_SUFFIXES):
+        return False
     return any(marker in lowered for marker in _SECRET_MARKERS)
 
 

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from warden.core.models import School, User
 from warden.equipment.models import Asset, AssetState, AssetType, LossKind
-from warden.incidents import services
 from warden.incidents.models import (
     Incident,
     IncidentKind,
@@ -24,6 +23,14 @@ from warden.incidents.models import (
     SanctionKind,
     Severity,
 )
+from warden.incidents.services.incidents import (
+    incident_close,
+    incident_note_add,
+    incident_report,
+    incident_set_severity,
+)
+from warden.incidents.services.sanctions import sanction_add
+from warden.incidents.services.steps import step_complete
 from warden.people.models import Person, PersonType
 
 
@@ -34,7 +41,7 @@ def _at(today: dt.date, days_ago: int, hour: int) -> dt.datetime:
 
 def _finish_steps(incident: Incident, actor: Any) -> None:
     for step in incident.steps.filter(done_at__isnull=True):
-        services.step_complete(
+        step_complete(
             actor=actor,
             step=step,
             note="Done the same day." if step.tell else "",
@@ -55,7 +62,7 @@ def load_incidents(*, school: School, today: dt.date, seed: int) -> dict[str, in
     actor: Any = dsl
 
     def report(kind: str, title: str, text: str, days_ago: int, people: list[Any]) -> Incident:
-        return services.incident_report(
+        return incident_report(
             actor=actor,
             school=school,
             kind=kind,
@@ -75,8 +82,8 @@ def load_incidents(*, school: School, today: dt.date, seed: int) -> dict[str, in
         150,
         [(c, Part.SUBJECT)],
     )
-    services.incident_set_severity(actor=actor, incident=first, severity=Severity.MINOR)
-    services.sanction_add(
+    incident_set_severity(actor=actor, incident=first, severity=Severity.MINOR)
+    sanction_add(
         actor=actor,
         incident=first,
         person=c,
@@ -85,7 +92,7 @@ def load_incidents(*, school: School, today: dt.date, seed: int) -> dict[str, in
         notes="Talked through the acceptable-use agreement with the pupil.",
     )
     _finish_steps(first, actor)
-    services.incident_close(
+    incident_close(
         actor=actor, incident=first, outcome=Outcome.UPHELD, notes="Verbal warning given."
     )
     made += 1
@@ -105,15 +112,15 @@ def load_incidents(*, school: School, today: dt.date, seed: int) -> dict[str, in
         3,
         [(a, Part.SUBJECT), (b, Part.VICTIM), (d, Part.WITNESS)],
     )
-    services.incident_set_severity(actor=actor, incident=bullying, severity=Severity.MODERATE)
-    services.incident_note_add(
+    incident_set_severity(actor=actor, incident=bullying, severity=Severity.MODERATE)
+    incident_note_add(
         actor=actor,
         incident=bullying,
         text="Spoke with the pupil affected and agreed a trusted adult.",
         kind="action",
     )
     for step in bullying.steps.filter(code__in=["policies", "evidence"]):
-        services.step_complete(actor=actor, step=step)
+        step_complete(actor=actor, step=step)
     made += 1
     # A lost laptop names its asset, so the equipment register records the loss too.
     laptop = (
@@ -124,7 +131,7 @@ def load_incidents(*, school: School, today: dt.date, seed: int) -> dict[str, in
         .first()
     )
     if laptop is not None:
-        lost = services.incident_report(
+        lost = incident_report(
             actor=actor,
             school=school,
             kind=IncidentKind.LOST_EQUIPMENT,
@@ -137,7 +144,7 @@ def load_incidents(*, school: School, today: dt.date, seed: int) -> dict[str, in
             loss_kind=LossKind.LOST,
             notify=False,
         )
-        services.incident_set_severity(actor=actor, incident=lost, severity=Severity.MINOR)
+        incident_set_severity(actor=actor, incident=lost, severity=Severity.MINOR)
         made += 1
     malware = report(
         IncidentKind.MALWARE,
@@ -147,7 +154,7 @@ def load_incidents(*, school: School, today: dt.date, seed: int) -> dict[str, in
         [],
     )
     _finish_steps(malware, actor)
-    services.incident_close(
+    incident_close(
         actor=actor,
         incident=malware,
         outcome=Outcome.NO_FURTHER_ACTION,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from warden.core.models import School
-from warden.incidents.services import violations_received
+from warden.incidents.services.triage import violations_received
 
 
 def on_violations_stored(

@@ -7,12 +7,13 @@ from __future__ import annotations
 from warden.core.audit import audit_acting_school
 from warden.core.models import School
 from warden.core.tasks import warden_task
-from warden.incidents import services
+from warden.incidents.services.sanctions import sanctions_process
+from warden.incidents.services.triage import triage_digest_send, weekly_report_send
 
 
 @warden_task
 def sanctions_task() -> dict[str, int]:
-    run = services.sanctions_process()
+    run = sanctions_process()
     return {"started": run.started, "ended": run.ended, "lapsed": run.lapsed}
 
 
@@ -21,7 +22,7 @@ def digest_task() -> int:
     sent = 0
     for school in School.objects.select_related("trust").order_by("pk"):
         with audit_acting_school(school):
-            sent += services.triage_digest_send(school=school)
+            sent += triage_digest_send(school=school)
     return sent
 
 
@@ -32,6 +33,6 @@ def weekly_reports_task() -> int:
     sent = 0
     for school in School.objects.select_related("trust").order_by("pk"):
         with audit_acting_school(school):
-            services.weekly_report_send(school=school)
+            weekly_report_send(school=school)
         sent += 1
     return sent

@@ -32,7 +32,7 @@ from warden.core.redirects import safe_next
 from warden.core.roles import Perm
 from warden.core.selectors import operators_at
 from warden.core.uploads import apply_upload_refusals
-from warden.incidents import rules, selectors, services
+from warden.incidents import rules, selectors
 from warden.incidents.access import (
     access_entry_for_user,
     can_manage,
@@ -68,6 +68,11 @@ from warden.incidents.models import (
     TriageState,
 )
 from warden.incidents.playbooks import PLAYBOOKS
+from warden.incidents.services import evidence as evidence_services
+from warden.incidents.services import incidents as incident_services
+from warden.incidents.services import sanctions as sanction_services
+from warden.incidents.services import steps as step_services
+from warden.incidents.services import triage as triage_services
 from warden.monitoring.models import Violation
 from warden.monitoring.selectors.monitoring import proposed_routes
 from warden.monitoring.services.monitoring import exclusion_create
@@ -145,7 +150,7 @@ def incident_report(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         people = [(data[p], p) for p in ("subject", "victim") if data.get(p)]
         try:
-            incident = services.incident_report(
+            incident = incident_services.incident_report(
                 actor=request_user(request),
                 school=school,
                 kind=data["kind"],
@@ -164,7 +169,7 @@ def incident_report(request: HttpRequest) -> HttpResponse:
                 f"Thank you. {incident.reference} is recorded and the safeguarding team has "
                 "been told.",
             )
-            loss = services.loss_of(incident)
+            loss = incident_services.loss_of(incident)
             if loss is not None:
                 messages.info(
                     request,
@@ -201,7 +206,7 @@ def my_reports(request: HttpRequest) -> HttpResponse:
 @require_GET
 def my_report_detail(request: HttpRequest, incident_pk: int) -> HttpResponse:
     incident = reported_incident_for_user(request.user, incident_pk)
-    services.incident_read(
+    incident_services.incident_read(
         actor=request_user(request), incident=incident, what="incident.report_viewed"
     )
     return render(request, "incidents/my_report_detail.html", {"incident": incident})
@@ -214,7 +219,7 @@ def my_report_detail(request: HttpRequest, incident_pk: int) -> HttpResponse:
 @require_GET
 def incident_detail(request: HttpRequest, incident_pk: int) -> HttpResponse:
     incident = incident_for_user(request.user, incident_pk)
-    services.incident_read(actor=request_user(request), incident=incident)
+    incident_services.incident_read(actor=request_user(request), incident=incident)
     return _render_detail(request, incident)
 
 
@@ -310,7 +315,7 @@ def note_add(request: HttpRequest, incident_pk: int) -> HttpResponse:
         return _invalid(request, incident, form)
 
     def run() -> str:
-        services.incident_note_add(
+        incident_services.incident_note_add(
             actor=request_user(request),
             incident=incident,
             text=form.cleaned_data["text"],
@@ -330,7 +335,7 @@ def person_add(request: HttpRequest, incident_pk: int) -> HttpResponse:
         return _invalid(request, incident, form)
 
     def run() -> str:
-        services.involvement_add(
+        incident_services.involvement_add(
             actor=request_user(request),
             incident=incident,
             person=form.cleaned_data["person"],
@@ -350,7 +355,7 @@ def person_remove(request: HttpRequest, involvement_pk: int) -> HttpResponse:
         return _invalid(request, involvement.incident, form)
 
     def run() -> str:
-        services.involvement_remove(
+        incident_services.involvement_remove(
             actor=request_user(request),
             involvement=involvement,
             reason=form.cleaned_data["reason"],
@@ -369,7 +374,7 @@ def severity_set(request: HttpRequest, incident_pk: int) -> HttpResponse:
         return _invalid(request, incident, form)
 
     def run() -> str:
-        services.incident_set_severity(
+        incident_services.incident_set_severity(
             actor=request_user(request),
             incident=incident,
             severity=form.cleaned_data["severity"],
@@ -390,7 +395,7 @@ def status_set(request: HttpRequest, incident_pk: int) -> HttpResponse:
         return _invalid(request, incident, form)
 
     def run() -> str:
-        services.incident_set_status(
+        incident_services.incident_set_status(
             actor=request_user(request), incident=incident, status=form.cleaned_data["status"]
         )
         return "Status changed."
@@ -406,7 +411,7 @@ def incident_close(request: HttpRequest, incident_pk: int) -> HttpResponse:
     if not form.is_valid():
         return _render_detail(request, incident, close_form=form)
     try:
-        services.incident_close(
+        incident_services.incident_close(
             actor=request_user(request),
             incident=incident,
             outcome=form.cleaned_data["outcome"],
@@ -429,7 +434,7 @@ def incident_reopen(request: HttpRequest, incident_pk: int) -> HttpResponse:
         return _invalid(request, incident, form)
 
     def run() -> str:
-        services.incident_reopen(
+        incident_services.incident_reopen(
             actor=request_user(request), incident=incident, reason=form.cleaned_data["reason"]
         )
         return f"{incident.reference} is reopened."
@@ -446,7 +451,7 @@ def sanction_add(request: HttpRequest, incident_pk: int) -> HttpResponse:
         return _invalid(request, incident, form)
 
     def run() -> str:
-        services.sanction_add(
+        sanction_services.sanction_add(
             actor=request_user(request),
             incident=incident,
             person=form.cleaned_data["person"],
@@ -469,7 +474,7 @@ def sanction_end(request: HttpRequest, sanction_pk: int) -> HttpResponse:
         return _invalid(request, sanction.incident, form)
 
     def run() -> str:
-        services.sanction_end(
+        sanction_services.sanction_end(
             actor=request_user(request), sanction=sanction, reason=form.cleaned_data["reason"]
         )
         return "Sanction ended; any withdrawn accounts are restored."
@@ -482,7 +487,7 @@ def sanction_end(request: HttpRequest, sanction_pk: int) -> HttpResponse:
 def step_done(request: HttpRequest, step_pk: int) -> HttpResponse:
     step = step_for_user(request.user, step_pk)
     return confidential_views.step_done(
-        request, step, back=_page(step.incident), complete=services.step_complete
+        request, step, back=_page(step.incident), complete=step_services.step_complete
     )
 
 
@@ -495,7 +500,7 @@ def playbook_add(request: HttpRequest, incident_pk: int) -> HttpResponse:
         return _invalid(request, incident, form)
 
     def run() -> str:
-        services.playbook_apply(
+        step_services.playbook_apply(
             actor=request_user(request), incident=incident, key=form.cleaned_data["key"]
         )
         return "Playbook added."
@@ -511,7 +516,7 @@ def _upload(request: HttpRequest, incident: Incident, supersedes: Evidence | Non
     upload = form.cleaned_data["file"]
 
     def run() -> str:
-        services.evidence_add(
+        evidence_services.evidence_add(
             actor=request_user(request),
             incident=incident,
             title=form.cleaned_data["title"],
@@ -545,7 +550,7 @@ def evidence_supersede(request: HttpRequest, evidence_pk: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, evidence_pk: int) -> HttpResponseBase:
     evidence = evidence_for_user(request.user, evidence_pk)
     try:
-        handle = services.evidence_open(actor=request_user(request), evidence=evidence)
+        handle = evidence_services.evidence_open(actor=request_user(request), evidence=evidence)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("incidents:detail", incident_pk=evidence.incident_id)
@@ -565,7 +570,7 @@ def access_add(request: HttpRequest, incident_pk: int) -> HttpResponse:
         request,
         incident,
         back=_page(incident),
-        grant=partial(services.access_grant, incident=incident),
+        grant=partial(incident_services.access_grant, incident=incident),
     )
 
 
@@ -574,7 +579,7 @@ def access_add(request: HttpRequest, incident_pk: int) -> HttpResponse:
 def access_remove(request: HttpRequest, access_pk: int) -> HttpResponse:
     entry = access_entry_for_user(request.user, access_pk)
     return confidential_views.access_remove(
-        request, entry, back=_page(entry.incident), revoke=services.access_revoke
+        request, entry, back=_page(entry.incident), revoke=incident_services.access_revoke
     )
 
 
@@ -670,7 +675,7 @@ def _joinable(request: HttpRequest, school: School) -> QuerySet[Incident]:
 @require_GET
 def triage_detail(request: HttpRequest, violation_pk: int) -> HttpResponse:
     violation = violation_for_user(request.user, violation_pk)
-    triage = services.violation_read(actor=request_user(request), violation=violation)
+    triage = triage_services.violation_read(actor=request_user(request), violation=violation)
     school = violation.school
     can_triage = has_perm(request.user, Perm.VIOLATIONS_TRIAGE, school)
     return render(
@@ -709,10 +714,10 @@ def triage_bulk(request: HttpRequest) -> HttpResponse:
     actor = request_user(request)
     try:
         if data["action"] == "viewed":
-            n = services.triage_mark_viewed(actor=actor, violations=violations)
+            n = triage_services.triage_mark_viewed(actor=actor, violations=violations)
             messages.success(request, f"{n} marked as viewed.")
         elif data["action"] in {TriageState.NO_ACTION, TriageState.FALSE_POSITIVE}:
-            n = services.triage_decide(
+            n = triage_services.triage_decide(
                 actor=actor, violations=violations, state=data["action"], reason=data["reason"]
             )
             messages.success(
@@ -724,7 +729,7 @@ def triage_bulk(request: HttpRequest) -> HttpResponse:
             if data["incident"] is None:
                 raise ServiceError("Choose the open incident to join.")
             incident = incident_for_user(request.user, data["incident"].pk)
-            services.triage_escalate(actor=actor, violations=violations, incident=incident)
+            triage_services.triage_escalate(actor=actor, violations=violations, incident=incident)
             messages.success(request, f"Joined to {incident.reference}.")
             return redirect("incidents:detail", incident_pk=incident.pk)
         else:
@@ -733,7 +738,7 @@ def triage_bulk(request: HttpRequest) -> HttpResponse:
                     "Choose the kind of incident to open (what happened: offensive material, "
                     "cyberbullying, a security breach...)."
                 )
-            incident = services.triage_escalate(
+            incident = triage_services.triage_escalate(
                 actor=actor,
                 violations=violations,
                 kind=data["kind"],

@@ -28,7 +28,6 @@ from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.selectors import operators_at
 from warden.incidents import rules
-from warden.incidents import services_authorisations as services
 from warden.incidents.access_authorisations import (
     REQUEST_REFUSAL,
     authorisation_for_user,
@@ -44,6 +43,7 @@ from warden.incidents.forms_authorisations import (
     ReviewForm,
 )
 from warden.incidents.models import AuthorisationReview, AuthorisationStatus
+from warden.incidents.services import authorisations as services
 from warden.people.models import STAFF_TYPES, Person
 
 PAGE_SIZE = 25

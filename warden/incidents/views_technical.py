@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from warden.core.access import request_school, request_user
 from warden.core.confidential import views as confidential_views
 from warden.core.confidential.forms import StepForm
-from warden.incidents import rules, services
+from warden.incidents import rules
 from warden.incidents.access import (
     can_read,
     technical_incident_for_user,
@@ -28,6 +28,8 @@ from warden.incidents.access import (
     technical_step_for_user,
 )
 from warden.incidents.playbooks import TECHNICAL_STEPS
+from warden.incidents.services.incidents import incident_read
+from warden.incidents.services.steps import step_complete
 
 PAGE_SIZE = 25
 
@@ -49,9 +51,7 @@ def technical_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def technical_detail(request: HttpRequest, incident_pk: int) -> HttpResponse:
     incident = technical_incident_for_user(request.user, incident_pk)
-    services.incident_read(
-        actor=request_user(request), incident=incident, what="incident.technical_viewed"
-    )
+    incident_read(actor=request_user(request), incident=incident, what="incident.technical_viewed")
     steps = [
         step
         for step in incident.steps.select_related("done_by")
@@ -74,4 +74,4 @@ def technical_detail(request: HttpRequest, incident_pk: int) -> HttpResponse:
 def technical_step_done(request: HttpRequest, step_pk: int) -> HttpResponse:
     step = technical_step_for_user(request.user, step_pk)
     back = reverse("incidents:technical_detail", kwargs={"incident_pk": step.incident.pk})
-    return confidential_views.step_done(request, step, back=back, complete=services.step_complete)
+    return confidential_views.step_done(request, step, back=back, complete=step_complete)

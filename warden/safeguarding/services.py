@@ -35,7 +35,7 @@ from warden.core.tasks import send_email_on_commit
 from warden.incidents.models import Incident
 from warden.incidents.playbooks import local_step
 from warden.incidents.selectors import emails_for_roles
-from warden.incidents.services import triage_route_welfare
+from warden.incidents.services.triage import triage_route_welfare
 from warden.monitoring.models import Violation
 from warden.people.models import Person
 from warden.safeguarding import playbooks, rules

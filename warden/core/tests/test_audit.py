@@ -102,3 +102,17 @@ def test_secret_values_are_masked(school, headteacher):
     assert entry.changes["password"] == ["••••••", "••••••"]
     assert entry.changes["name"] == ["a", "b"]
     assert "old-secret" not in str(entry.changes)
+
+
+def test_a_rule_about_passwords_is_shown_not_masked(school, headteacher):
+    entry = audit_log(
+        actor=headteacher,
+        action="test.secret",
+        school=school,
+        changes=diff(
+            {"password_max_age_days": 90, "password_hash": "abc"},
+            {"password_max_age_days": 0, "password_hash": "def"},
+        ),
+    )
+    assert entry.changes["password_max_age_days"] == [90, 0]
+    assert entry.changes["password_hash"] == ["••••••", "••••••"]

@@ -20,7 +20,7 @@ from warden.agreements.testing import published_version
 from warden.core.models import AuditEntry
 from warden.core.schedule import all_jobs, schedule_tick
 from warden.core.tasks import SCHEDULER, WORKER, WardenTask
-from warden.incidents import services as incidents
+from warden.incidents.services.triage import violations_received
 from warden.incidents.tests.object_makers import violation_at
 from warden.testing.clients import committed
 from warden.testing.factories import PersonFactory
@@ -124,10 +124,10 @@ def test_a_task_queued_by_anything_else_names_the_worker(school):
 def test_an_alert_is_e_mailed_only_once_its_change_commits(school, dsl):
     urgent = violation_at(school, severity=5)
     with committed(), pytest.raises(RuntimeError), transaction.atomic():
-        incidents.violations_received(school=school, violation_ids=[urgent.pk])
+        violations_received(school=school, violation_ids=[urgent.pk])
         assert mail.outbox == []  # queued for the commit, not sent
         raise RuntimeError("the change is rolled back")
     assert mail.outbox == []
     with committed():
-        incidents.violations_received(school=school, violation_ids=[urgent.pk])
+        violations_received(school=school, violation_ids=[urgent.pk])
     assert [message.to for message in mail.outbox] == [[dsl.email]]

@@ -16,13 +16,13 @@ from warden.accounts.models import Account, AccountState, System, SystemKind
 from warden.cli import main as warden
 from warden.core.errors import ServiceError
 from warden.core.models import AuditEntry, School, User
-from warden.incidents import services_authorisations as services
 from warden.incidents.models import (
     AuthorisationScope,
     AuthorisationStatus,
     MonitoringAuthorisation,
     ReviewOutcome,
 )
+from warden.incidents.services import authorisations as services
 from warden.monitoring.tests.monitoring_helpers import START, squid_line, write_log
 from warden.people.models import Person
 from warden.testing.factories import PupilFactory

@@ -8,14 +8,14 @@ from django.urls import reverse
 
 from warden.core.errors import ServiceError
 from warden.core.models import AuditEntry
-from warden.incidents import services
 from warden.incidents.models import Incident, IncidentKind, Part
+from warden.incidents.services.incidents import access_grant, access_revoke, incident_report
 from warden.testing.factories import PersonFactory
 
 
 @pytest.fixture
 def incident(school, dsl, pupil, other_pupil):
-    return services.incident_report(
+    return incident_report(
         actor=dsl,
         school=school,
         kind=IncidentKind.CYBERBULLYING,
@@ -60,7 +60,7 @@ def test_a_teacher_cannot_open_the_log_or_an_incident(incident, teacher, client_
 
 
 def test_a_reporter_sees_their_report_without_the_people_in_it(school, teacher, pupil, client_for):
-    incident = services.incident_report(
+    incident = incident_report(
         actor=teacher,
         school=school,
         kind=IncidentKind.MISUSE,
@@ -91,7 +91,7 @@ def test_every_view_of_an_incident_is_in_the_audit_trail(incident, dsl, siro, cl
 def test_a_user_added_to_the_access_list_can_read_only_that_incident(
     school, incident, dsl, teacher, pupil, client_for
 ):
-    other = services.incident_report(
+    other = incident_report(
         actor=dsl,
         school=school,
         kind=IncidentKind.MALWARE,
@@ -114,12 +114,12 @@ def test_a_user_added_to_the_access_list_can_read_only_that_incident(
 
 
 def test_only_those_who_handle_incidents_change_an_access_list(incident, dsl, teacher, office):
-    entry = services.access_grant(actor=dsl, incident=incident, user=teacher, reason="Tutor")
+    entry = access_grant(actor=dsl, incident=incident, user=teacher, reason="Tutor")
     # On the list, the teacher reads the incident, but may not let anyone else in or out.
     with pytest.raises(ServiceError, match="Only the DSL, a deputy DSL or the headteacher"):
-        services.access_grant(actor=teacher, incident=incident, user=office, reason="Helps")
+        access_grant(actor=teacher, incident=incident, user=office, reason="Helps")
     with pytest.raises(ServiceError, match="Only the DSL, a deputy DSL or the headteacher"):
-        services.access_revoke(actor=teacher, entry=entry)
+        access_revoke(actor=teacher, entry=entry)
     assert list(incident.access_list.values_list("user", flat=True)) == [teacher.pk]
 
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from warden.core.audit import audit_verify
 from warden.core.models import AuditEntry
-from warden.incidents import services
 from warden.incidents.models import Incident, IncidentStatus
+from warden.incidents.services.triage import violations_received
 from warden.testing.clients import committed
 
 from .object_makers import violation_at
@@ -24,7 +24,7 @@ def _evidence_store(settings, tmp_path):
 def test_from_a_violation_to_a_closed_bullying_incident(school, dsl, pupil, client_for):
     violation = violation_at(school, severity=5, person=pupil, category="bullying")
     with committed():
-        services.violations_received(school=school, violation_ids=[violation.pk])
+        violations_received(school=school, violation_ids=[violation.pk])
     assert len(mail.outbox) == 1  # the DSL is told at once
 
     client = client_for(dsl)

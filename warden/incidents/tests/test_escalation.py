@@ -8,15 +8,21 @@ import datetime as dt
 import time_machine
 from django.urls import reverse
 
-from warden.incidents import rules, services
+from warden.incidents import rules
 from warden.incidents.models import IncidentKind, Part, Severity
 from warden.incidents.selectors import escalation_proposals
+from warden.incidents.services.incidents import (
+    incident_close,
+    incident_report,
+    incident_set_severity,
+)
+from warden.incidents.services.steps import step_complete
 
 LONDON = dt.UTC
 
 
 def _breach(actor, school, person, severity=""):
-    incident = services.incident_report(
+    incident = incident_report(
         actor=actor,
         school=school,
         kind=IncidentKind.MISUSE,
@@ -25,7 +31,7 @@ def _breach(actor, school, person, severity=""):
         people=[(person, Part.SUBJECT)],
     )
     if severity:
-        incident = services.incident_set_severity(actor=actor, incident=incident, severity=severity)
+        incident = incident_set_severity(actor=actor, incident=incident, severity=severity)
     return incident
 
 
@@ -68,8 +74,8 @@ def test_breaches_not_upheld_do_not_count(school, dsl, pupil):
     with time_machine.travel(dt.datetime(2026, 2, 2, 10, tzinfo=LONDON), tick=False):
         first = _breach(dsl, school, pupil, Severity.MINOR)
         for step in first.steps.all():
-            services.step_complete(actor=dsl, step=step, note="Done at once")
-        services.incident_close(
+            step_complete(actor=dsl, step=step, note="Done at once")
+        incident_close(
             actor=dsl, incident=first, outcome="not_upheld", notes="It was someone else."
         )
     with time_machine.travel(dt.datetime(2026, 3, 2, 10, tzinfo=LONDON), tick=False):
@@ -81,7 +87,7 @@ def test_accepting_the_proposal_quotes_the_rule_in_the_chronology(school, dsl, p
         _breach(dsl, school, pupil, Severity.MINOR)
     with time_machine.travel(dt.datetime(2026, 6, 4, 10, tzinfo=LONDON), tick=False):
         second = _breach(dsl, school, pupil)
-        services.incident_set_severity(actor=dsl, incident=second, severity=Severity.MODERATE)
+        incident_set_severity(actor=dsl, incident=second, severity=Severity.MODERATE)
     last = second.chronology.order_by("-at", "-pk").first()
     assert last is not None
     assert "ICT Security Policy, Appendix C" in last.text

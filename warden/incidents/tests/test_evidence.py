@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from warden.core.models import AuditEntry
-from warden.incidents import services
 from warden.incidents.models import Evidence, IncidentKind
+from warden.incidents.services.evidence import evidence_add
+from warden.incidents.services.incidents import incident_note_add, incident_report
 
 
 @pytest.fixture(autouse=True)
@@ -21,7 +22,7 @@ def _evidence_store(settings, tmp_path):
 
 @pytest.fixture
 def incident(school, dsl):
-    return services.incident_report(
+    return incident_report(
         actor=dsl,
         school=school,
         kind=IncidentKind.CYBERBULLYING,
@@ -73,7 +74,7 @@ def test_evidence_is_stored_with_its_sha256_and_uploader_and_superseded_not_edit
 
 
 def test_the_evidence_record_refuses_to_be_changed_or_deleted(incident, dsl):
-    evidence = services.evidence_add(
+    evidence = evidence_add(
         actor=dsl, incident=incident, title="Log export", filename="log.txt", chunks=[b"lines"]
     )
     evidence.title = "Something else"
@@ -86,7 +87,7 @@ def test_the_evidence_record_refuses_to_be_changed_or_deleted(incident, dsl):
 
 
 def test_a_download_is_audited_and_a_changed_file_is_refused(incident, dsl, client_for, tmp_path):
-    evidence = services.evidence_add(
+    evidence = evidence_add(
         actor=dsl, incident=incident, title="Log export", filename="log.txt", chunks=[b"lines"]
     )
     client = client_for(dsl)
@@ -103,7 +104,7 @@ def test_a_download_is_audited_and_a_changed_file_is_refused(incident, dsl, clie
 
 
 def test_the_chronology_is_append_only(incident, dsl):
-    entry = services.incident_note_add(actor=dsl, incident=incident, text="Called parents.")
+    entry = incident_note_add(actor=dsl, incident=incident, text="Called parents.")
     entry.text = "Did not call parents."
     with pytest.raises(PermissionError):
         entry.save()

@@ -10,16 +10,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from warden.equipment.tests.factories import AssetFactory
-from warden.incidents import services
 from warden.incidents.demo import load_incidents
 from warden.incidents.models import Incident, IncidentKind, Part
+from warden.incidents.services.incidents import incident_report
 from warden.testing.factories import PupilFactory
 
 
 def _incidents(school, dsl, n, kind=IncidentKind.MISUSE):
     people = PupilFactory.create_batch(n, school=school)
     return [
-        services.incident_report(
+        incident_report(
             actor=dsl,
             school=school,
             kind=kind,

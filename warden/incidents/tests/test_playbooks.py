@@ -8,12 +8,13 @@ from django.urls import reverse
 
 from warden.core.errors import ServiceError
 from warden.core.models import AuditEntry
-from warden.incidents import services
 from warden.incidents.models import IncidentKind, IncidentStatus, Part, Severity
+from warden.incidents.services.incidents import incident_report, incident_set_severity
+from warden.incidents.services.steps import step_complete
 
 
 def _bullying(school, dsl, victim, subject):
-    return services.incident_report(
+    return incident_report(
         actor=dsl,
         school=school,
         kind=IncidentKind.CYBERBULLYING,
@@ -37,7 +38,7 @@ def test_a_bullying_incident_gets_the_bullying_steps_naming_who_must_be_told(
 def test_illegal_material_steps_say_do_not_copy_secure_the_device_and_contact_the_police(
     school, dsl, staff_member
 ):
-    incident = services.incident_report(
+    incident = incident_report(
         actor=dsl,
         school=school,
         kind=IncidentKind.ILLEGAL_MATERIAL,
@@ -54,7 +55,7 @@ def test_illegal_material_steps_say_do_not_copy_secure_the_device_and_contact_th
 
 
 def test_a_severe_pupil_breach_adds_the_serious_pupil_playbook(school, dsl, pupil):
-    incident = services.incident_report(
+    incident = incident_report(
         actor=dsl,
         school=school,
         kind=IncidentKind.MISUSE,
@@ -62,7 +63,7 @@ def test_a_severe_pupil_breach_adds_the_serious_pupil_playbook(school, dsl, pupi
         description="Used a proxy site.",
         people=[(pupil, Part.SUBJECT)],
     )
-    services.incident_set_severity(
+    incident_set_severity(
         actor=dsl, incident=incident, severity=Severity.SEVERE, suspend_accounts=False
     )
     assert incident.steps.filter(playbook="serious_pupil", code="parents").exists()
@@ -83,7 +84,7 @@ def test_an_incident_cannot_be_closed_while_a_mandatory_step_is_open(
     incident.refresh_from_db()
     assert incident.status != IncidentStatus.CLOSED
 
-    services.incident_set_severity(actor=dsl, incident=incident, severity=Severity.MINOR)
+    incident_set_severity(actor=dsl, incident=incident, severity=Severity.MINOR)
     for step in incident.steps.filter(mandatory=True):
         response = client.post(
             reverse("incidents:step_done", kwargs={"step_pk": step.pk}),
@@ -105,7 +106,7 @@ def test_a_step_naming_who_must_be_told_needs_a_note(school, dsl, pupil, other_p
     incident = _bullying(school, dsl, other_pupil, pupil)
     parents = incident.steps.get(playbook="bullying", code="parents")
     with pytest.raises(ServiceError, match="Parents or carers was told"):
-        services.step_complete(actor=dsl, step=parents)
+        step_complete(actor=dsl, step=parents)
 
 
 def test_a_refused_close_keeps_the_summary_and_names_every_open_step_beside_the_form(

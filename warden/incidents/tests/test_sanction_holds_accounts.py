@@ -15,8 +15,8 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from warden.accounts.models import AccountState
-from warden.incidents import services
 from warden.incidents.models import IncidentKind, Part, SanctionKind, SanctionState, Severity
+from warden.incidents.services.incidents import incident_report, incident_set_severity
 
 from .conftest import active_account, may_have_access
 
@@ -31,7 +31,7 @@ def suspended(school, dsl, pupil):
     with time_machine.travel(MONDAY, tick=False):
         may_have_access(pupil)
         account = active_account(pupil)
-        incident = services.incident_report(
+        incident = incident_report(
             actor=dsl,
             school=school,
             kind=IncidentKind.MISUSE,
@@ -39,7 +39,7 @@ def suspended(school, dsl, pupil):
             description="Gave his password to older pupils.",
             people=[(pupil, Part.SUBJECT)],
         )
-        services.incident_set_severity(
+        incident_set_severity(
             actor=dsl,
             incident=incident,
             severity=Severity.SEVERE,

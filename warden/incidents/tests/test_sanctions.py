@@ -14,8 +14,14 @@ from warden.cli import main as warden
 from warden.core.errors import ServiceError
 from warden.core.models import AuditEntry
 from warden.engine.snapshot import read_snapshot
-from warden.incidents import services
 from warden.incidents.models import IncidentKind, Part, SanctionKind, SanctionState, Severity
+from warden.incidents.services.incidents import (
+    incident_close,
+    incident_report,
+    incident_set_severity,
+)
+from warden.incidents.services.sanctions import sanction_add, sanctions_process
+from warden.incidents.services.steps import step_complete
 from warden.monitoring.conf import snapshot_path
 from warden.monitoring.models import FilterGroup
 from warden.monitoring.services.filtering import NO_INTERNET_SLUG
@@ -29,7 +35,7 @@ MONDAY = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
 def incident(school, dsl, pupil):
     with time_machine.travel(MONDAY, tick=False):
         may_have_access(pupil)
-        return services.incident_report(
+        return incident_report(
             actor=dsl,
             school=school,
             kind=IncidentKind.MISUSE,
@@ -123,7 +129,7 @@ def test_two_internet_withdrawals_share_the_group_until_the_later_ends(
         time_machine.travel(MONDAY, tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        first = services.sanction_add(
+        first = sanction_add(
             actor=dsl,
             incident=incident,
             person=pupil,
@@ -131,7 +137,7 @@ def test_two_internet_withdrawals_share_the_group_until_the_later_ends(
             starts_on=dt.date(2026, 3, 2),
             ends_on=dt.date(2026, 3, 4),
         )
-        second = services.sanction_add(
+        second = sanction_add(
             actor=dsl,
             incident=incident,
             person=pupil,
@@ -144,13 +150,13 @@ def test_two_internet_withdrawals_share_the_group_until_the_later_ends(
         time_machine.travel(dt.datetime(2026, 3, 4, 6, tzinfo=dt.UTC), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        services.sanctions_process()
+        sanctions_process()
     assert _users_in_snapshot(incident.school)[network.username] == NO_INTERNET_SLUG
     with (
         time_machine.travel(dt.datetime(2026, 3, 9, 6, tzinfo=dt.UTC), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        services.sanctions_process()
+        sanctions_process()
     assert _users_in_snapshot(incident.school)[network.username] == "ks3"
 
 
@@ -159,7 +165,7 @@ def test_an_internet_withdrawal_starting_later_regroups_on_its_first_day(
 ):
     network = active_account(pupil, SystemKind.DIRECTORY)
     with time_machine.travel(MONDAY, tick=False):
-        sanction = services.sanction_add(
+        sanction = sanction_add(
             actor=dsl,
             incident=incident,
             person=pupil,
@@ -172,14 +178,14 @@ def test_an_internet_withdrawal_starting_later_regroups_on_its_first_day(
         time_machine.travel(dt.datetime(2026, 3, 9, 6, tzinfo=dt.UTC), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        run = services.sanctions_process()
+        run = sanctions_process()
     assert run.started == 1 and run.regrouped == 1
     assert _users_in_snapshot(incident.school)[network.username] == NO_INTERNET_SLUG
 
 
 def test_a_withdrawal_needs_the_day_access_comes_back(incident, dsl, pupil):
     with pytest.raises(ServiceError, match="Give the day access comes back"):
-        services.sanction_add(
+        sanction_add(
             actor=dsl,
             incident=incident,
             person=pupil,
@@ -191,7 +197,7 @@ def test_a_withdrawal_needs_the_day_access_comes_back(incident, dsl, pupil):
 def test_an_account_held_by_two_sanctions_comes_back_only_when_both_end(incident, dsl, pupil):
     remote = active_account(pupil, SystemKind.LEARNING)
     with time_machine.travel(MONDAY, tick=False):
-        short = services.sanction_add(
+        short = sanction_add(
             actor=dsl,
             incident=incident,
             person=pupil,
@@ -199,7 +205,7 @@ def test_an_account_held_by_two_sanctions_comes_back_only_when_both_end(incident
             starts_on=dt.date(2026, 3, 2),
             ends_on=dt.date(2026, 3, 4),
         )
-        services.sanction_add(
+        sanction_add(
             actor=dsl,
             incident=incident,
             person=pupil,
@@ -209,11 +215,11 @@ def test_an_account_held_by_two_sanctions_comes_back_only_when_both_end(incident
         )
     assert short.suspended_accounts == [remote.pk]
     with time_machine.travel(dt.datetime(2026, 3, 4, 6, tzinfo=dt.UTC), tick=False):
-        services.sanctions_process()
+        sanctions_process()
     remote.refresh_from_db()
     assert remote.state == AccountState.SUSPENDED  # still withdrawn with all ICT
     with time_machine.travel(dt.datetime(2026, 3, 10, 6, tzinfo=dt.UTC), tick=False):
-        services.sanctions_process()
+        sanctions_process()
     remote.refresh_from_db()
     assert remote.state == AccountState.ACTIVE
 
@@ -221,7 +227,7 @@ def test_an_account_held_by_two_sanctions_comes_back_only_when_both_end(incident
 def test_a_severe_breach_suspends_the_subjects_accounts_until_the_outcome(incident, dsl, pupil):
     account = active_account(pupil)
     with time_machine.travel(MONDAY, tick=False):
-        incident = services.incident_set_severity(
+        incident = incident_set_severity(
             actor=dsl,
             incident=incident,
             severity=Severity.SEVERE,
@@ -234,8 +240,8 @@ def test_a_severe_breach_suspends_the_subjects_accounts_until_the_outcome(incide
     assert suspension.ends_on is None
     with time_machine.travel(MONDAY + dt.timedelta(days=3), tick=False):
         for step in incident.steps.all():
-            services.step_complete(actor=dsl, step=step, note="Done")
-        services.incident_close(
+            step_complete(actor=dsl, step=step, note="Done")
+        incident_close(
             actor=dsl, incident=incident, outcome="upheld", notes="Disciplinary process concluded."
         )
     account.refresh_from_db()
@@ -246,7 +252,7 @@ def test_a_severe_breach_suspends_the_subjects_accounts_until_the_outcome(incide
 
 def test_a_verbal_warning_lapses_after_12_months(incident, dsl, pupil):
     with time_machine.travel(MONDAY, tick=False):
-        warning = services.sanction_add(
+        warning = sanction_add(
             actor=dsl,
             incident=incident,
             person=pupil,
@@ -254,17 +260,17 @@ def test_a_verbal_warning_lapses_after_12_months(incident, dsl, pupil):
             starts_on=dt.date(2026, 3, 2),
         )
     assert warning.lapses_on == dt.date(2027, 3, 2)
-    services.sanctions_process(today=dt.date(2027, 3, 1))
+    sanctions_process(today=dt.date(2027, 3, 1))
     warning.refresh_from_db()
     assert warning.state == SanctionState.ACTIVE
-    services.sanctions_process(today=dt.date(2027, 3, 2))
+    sanctions_process(today=dt.date(2027, 3, 2))
     warning.refresh_from_db()
     assert warning.state == SanctionState.LAPSED
 
 
 def test_only_a_subject_can_be_sanctioned(incident, dsl, other_pupil):
     with pytest.raises(ServiceError, match="not a subject"):
-        services.sanction_add(
+        sanction_add(
             actor=dsl,
             incident=incident,
             person=other_pupil,
@@ -282,7 +288,7 @@ def test_the_siro_can_read_but_not_sanction(incident, siro, pupil, client_for):
 def test_a_withdrawal_starting_later_suspends_on_its_first_day(incident, dsl, pupil):
     account = active_account(pupil, SystemKind.LEARNING)
     with time_machine.travel(MONDAY, tick=False):
-        sanction = services.sanction_add(
+        sanction = sanction_add(
             actor=dsl,
             incident=incident,
             person=pupil,
@@ -292,7 +298,7 @@ def test_a_withdrawal_starting_later_suspends_on_its_first_day(incident, dsl, pu
         )
     account.refresh_from_db()
     assert account.state == AccountState.ACTIVE
-    services.sanctions_process(today=dt.date(2026, 3, 9))
+    sanctions_process(today=dt.date(2026, 3, 9))
     account.refresh_from_db()
     sanction.refresh_from_db()
     assert account.state == AccountState.SUSPENDED

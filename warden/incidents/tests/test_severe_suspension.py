@@ -8,14 +8,14 @@ import re
 from django.urls import reverse
 
 from warden.accounts.models import AccountState
-from warden.incidents import services
 from warden.incidents.models import IncidentKind, Part, Sanction
+from warden.incidents.services.incidents import incident_report
 
 from .conftest import active_account
 
 
 def _breach(dsl, school, pupil):
-    return services.incident_report(
+    return incident_report(
         actor=dsl,
         school=school,
         kind=IncidentKind.MISUSE,

@@ -12,9 +12,10 @@ from django.urls import reverse
 
 from warden.cli import main as warden
 from warden.core.models import AuditEntry
-from warden.incidents import rules, services
+from warden.incidents import rules
 from warden.incidents.models import Incident, Part, Triage, TriageState
 from warden.incidents.selectors import triage_overdue
+from warden.incidents.services.triage import violations_received
 from warden.testing.clients import committed
 
 from .object_makers import violation_at
@@ -51,14 +52,14 @@ def test_a_severity_5_violation_emails_the_dsl_at_once_and_only_once(school, dsl
     urgent = violation_at(school, severity=5, category="self-harm")
     routine = violation_at(school, severity=2)
     with committed():
-        result = services.violations_received(school=school, violation_ids=[urgent.pk, routine.pk])
+        result = violations_received(school=school, violation_ids=[urgent.pk, routine.pk])
     assert result == {"received": 2, "alerted": 1, "emails": 2}
     (message,) = mail.outbox
     assert set(message.to) == {"dsl@example.org", "deputy@example.org"}
     assert "severity 5" in message.subject
     assert "Zebedee" not in message.body  # who and what stay in Warden
     with committed():
-        services.violations_received(school=school, violation_ids=[urgent.pk, routine.pk])
+        violations_received(school=school, violation_ids=[urgent.pk, routine.pk])
     assert len(mail.outbox) == 1
     assert Triage.objects.filter(violation__in=[urgent, routine]).count() == 2
 
@@ -66,7 +67,7 @@ def test_a_severity_5_violation_emails_the_dsl_at_once_and_only_once(school, dsl
 def test_the_daily_digest_covers_the_rest_once(school, dsl, capsys):
     urgent = violation_at(school, severity=4)
     routine = violation_at(school, severity=2)
-    services.violations_received(school=school, violation_ids=[urgent.pk, routine.pk])
+    violations_received(school=school, violation_ids=[urgent.pk, routine.pk])
     mail.outbox.clear()
     with committed():
         warden(["incidents", "digest", "--school", school.slug])

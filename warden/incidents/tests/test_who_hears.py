@@ -14,8 +14,9 @@ from django.core import mail
 from django.urls import reverse
 
 from warden.core.roles import Role
-from warden.incidents import services
 from warden.incidents.models import Incident, IncidentKind, Part, PlaybookStep, Triage
+from warden.incidents.services.incidents import incident_report
+from warden.incidents.services.triage import violations_received
 from warden.people.models import PersonType
 from warden.testing.clients import committed
 from warden.testing.factories import PersonFactory, UserFactory, member
@@ -45,7 +46,7 @@ def test_an_alert_about_the_dsls_own_browsing_goes_to_the_headteacher_not_to_her
 ):
     own = violation_at(school, severity=5, person=_staff_record(school, dsl))
     with committed():
-        services.violations_received(school=school, violation_ids=[own.pk])
+        violations_received(school=school, violation_ids=[own.pk])
     assert _recipients() == [{"head@example.org"}]
 
 
@@ -57,7 +58,7 @@ def test_an_alert_about_the_headteacher_goes_to_the_chair_of_governors(
     _staff_record(school, chair, job_title="Chair of Governors")
     heads = violation_at(school, severity=4, person=_staff_record(school, headteacher))
     with committed():
-        services.violations_received(school=school, violation_ids=[heads.pk])
+        violations_received(school=school, violation_ids=[heads.pk])
     assert _recipients() == [{"chair@example.org"}]
 
 
@@ -67,7 +68,7 @@ def test_a_pupils_alert_still_goes_to_the_dsl_team_and_alerts_are_split_by_route
     pupils = violation_at(school, severity=5, person=pupil)
     teachers = violation_at(school, severity=5, person=_staff_record(school, teacher))
     with committed():
-        result = services.violations_received(school=school, violation_ids=[pupils.pk, teachers.pk])
+        result = violations_received(school=school, violation_ids=[pupils.pk, teachers.pk])
     assert result["alerted"] == 2
     assert sorted(_recipients(), key=len) == [
         {"head@example.org"},
@@ -132,7 +133,7 @@ def test_a_malware_report_reaches_the_ict_team_who_work_its_technical_part_only(
 def test_the_ict_team_sees_no_technical_part_of_other_kinds(
     school, dsl, technician, pupil, client_for
 ):
-    bullying = services.incident_report(
+    bullying = incident_report(
         actor=dsl,
         school=school,
         kind=IncidentKind.CYBERBULLYING,

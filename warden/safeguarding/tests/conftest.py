@@ -11,7 +11,7 @@ from django.utils import timezone
 from warden.accounts.models import Account, AccountState, System, SystemKind
 from warden.core.models import School, User
 from warden.core.roles import Role
-from warden.incidents.services import violations_received
+from warden.incidents.services.triage import violations_received
 from warden.monitoring.models import Violation
 from warden.people.models import Person
 from warden.safeguarding.models import SafeguardingSettings

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from warden.engine.categories import proposed_route
-from warden.incidents import services as incident_services
 from warden.incidents.models import Part
+from warden.incidents.services.incidents import incident_report
 from warden.monitoring.models import Keyword
 from warden.monitoring.selectors.monitoring import proposed_routes
 from warden.monitoring.services.monitoring import keyword_create
@@ -87,7 +87,7 @@ def test_the_triage_page_proposes_the_route_and_offers_both(school, dsl, pupil, 
 
 
 def _bullying_steps(school, dsl, pupil):
-    incident = incident_services.incident_report(
+    incident = incident_report(
         actor=dsl,
         school=school,
         kind="cyberbullying",

@@ -160,7 +160,7 @@ def test_the_dsl_can_still_take_a_self_harm_alert_down_the_breach_route(
 
 
 def test_a_concern_links_to_a_breach_when_both_apply(school, dsl, pupil, client_for):
-    from warden.incidents.services import incident_report
+    from warden.incidents.services.incidents import incident_report
 
     breach = incident_report(
         actor=dsl, school=school, kind="misuse", title="Used a proxy", description="A proxy."

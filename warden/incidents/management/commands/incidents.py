@@ -15,7 +15,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from warden.core.audit import audit_context
 from warden.core.models import School
-from warden.incidents import services
+from warden.incidents.services.sanctions import sanctions_process
+from warden.incidents.services.triage import triage_digest_send, weekly_report_send
 
 
 class Command(BaseCommand):
@@ -45,7 +46,7 @@ class Command(BaseCommand):
                 if options["school"]:
                     schools = list(self._schools(options["school"]))
                 for school in schools:
-                    run = services.sanctions_process(school=school)
+                    run = sanctions_process(school=school)
                     self.stdout.write(
                         f"Sanctions: {run.started} started, {run.ended} ended "
                         f"({run.accounts_restored} accounts restored), {run.lapsed} warnings "
@@ -55,9 +56,9 @@ class Command(BaseCommand):
                         self.stderr.write(problem)
             elif action == "digest":
                 for school in self._schools(options["school"]):
-                    n = services.triage_digest_send(school=school)
+                    n = triage_digest_send(school=school)
                     self.stdout.write(f"{school.slug}: {n} violation(s) in the digest.")
             else:
                 for school in self._schools(options["school"], required=True):
-                    services.weekly_report_send(school=school)
+                    weekly_report_send(school=school)
                     self.stdout.write(f"{school.slug}: weekly report sent.")
