@@ -83,7 +83,7 @@ ALERTS_ARRIVE = """
 import json, uuid
 from django.utils import timezone
 from warden.core.models import School
-
+from warden.incidents.services.triage import violations_received
 from warden.monitoring.models import Violation
 from warden.people.services import person_create
 

@@ -38,7 +38,7 @@ ARCHIVE = """
 import json
 from warden.core.models import User
 from warden.incidents.models import TriageState
-
+from warden.incidents.services.triage import triage_decide
 from warden.monitoring.models import Violation
 
 triage_decide(actor=User.objects.get(username="deputydsl.hollybank"),
