@@ -16,7 +16,7 @@ NAV_ITEMS = [
     ),
 ]
 
-# --- reports (views_reports.py) ---
+# --- reports (views/reports.py) ---
 NAV_ITEMS += [
     NavItem(
         "Governance", "Reports for governors", "incidents:termly_report", Perm.REPORTS_VIEW, 10
@@ -31,7 +31,7 @@ NAV_ITEMS += [
 ]
 # --- end of reports ---
 
-# --- staff monitoring authorisations (views_authorisations.py) ---
+# --- staff monitoring authorisations (views/authorisations.py) ---
 # Governors and investigators without INCIDENTS_VIEW reach theirs from the dashboard panel.
 NAV_ITEMS += [
     NavItem(

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from warden.core.confidential import forms as confidential
 from warden.core.forms import DateInput, DateTimeInput
 from warden.core.models import School, User
-from warden.incidents.forms import PersonChoiceField
+from warden.incidents.forms.fields import PersonChoiceField
 from warden.incidents.models import Incident
 from warden.people.models import Person, PersonType
 from warden.safeguarding.models import (

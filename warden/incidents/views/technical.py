@@ -30,8 +30,7 @@ from warden.incidents.access import (
 from warden.incidents.playbooks import TECHNICAL_STEPS
 from warden.incidents.services.incidents import incident_read
 from warden.incidents.services.steps import step_complete
-
-PAGE_SIZE = 25
+from warden.incidents.views.helpers import PAGE_SIZE
 
 
 @login_required

@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from warden.core.models import User
-from warden.incidents.forms import DATE, PersonChoiceField
+from warden.incidents.forms.fields import DATE, PersonChoiceField
 from warden.incidents.models import AuthorisationScope, ReviewOutcome
 from warden.incidents.rules import MAX_AUTHORISATION_DAYS, MAX_DAYS_BETWEEN_REVIEWS
 from warden.people.models import Person

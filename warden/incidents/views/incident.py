@@ -1,8 +1,5 @@
-"""The incident log's pages: list, incident, report, my reports, anti-bullying log, triage.
-
-Every view fetches through ``warden.incidents.access``; every read of an incident or a
-violation is written to the audit trail before the page is rendered.
-"""
+"""One incident: its page and every action on it (notes, people, severity, status, close,
+reopen, sanctions, playbook steps, evidence and the access list)."""
 
 from __future__ import annotations
 
@@ -12,24 +9,19 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from warden.core.access import has_perm, request_school, request_user, require_perm
-from warden.core.audit import audit_log
+from warden.core.access import request_user
 from warden.core.confidential import views as confidential_views
 from warden.core.confidential.forms import AccessForm, StepForm
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
-from warden.core.models import School
-from warden.core.redirects import safe_next
-from warden.core.roles import Perm
 from warden.core.selectors import operators_at
 from warden.core.uploads import apply_upload_refusals
 from warden.incidents import rules, selectors
@@ -38,181 +30,34 @@ from warden.incidents.access import (
     can_manage,
     evidence_for_user,
     incident_for_user,
-    incidents_for_user,
     involvement_for_user,
-    reported_incident_for_user,
     sanction_for_user,
     step_for_user,
-    violation_for_user,
 )
-from warden.incidents.forms import (
+from warden.incidents.forms.incidents import (
     CloseForm,
     EvidenceForm,
-    IncidentFilterForm,
     InvolvementForm,
     NoteForm,
     PlaybookForm,
     ReasonForm,
     RemoveInvolvementForm,
-    ReportForm,
     SanctionForm,
     SeverityForm,
     StatusForm,
-    TriageActionForm,
-    TriageFilterForm,
 )
 from warden.incidents.models import (
     Evidence,
     Incident,
     Part,
-    TriageState,
 )
 from warden.incidents.playbooks import PLAYBOOKS
 from warden.incidents.services import evidence as evidence_services
 from warden.incidents.services import incidents as incident_services
 from warden.incidents.services import sanctions as sanction_services
 from warden.incidents.services import steps as step_services
-from warden.incidents.services import triage as triage_services
-from warden.monitoring.models import Violation
-from warden.monitoring.selectors.monitoring import proposed_routes
-from warden.monitoring.services.monitoring import exclusion_create
+from warden.incidents.views.helpers import school_people
 from warden.people.models import Person
-
-PAGE_SIZE = 25
-
-
-def _people(school: School) -> QuerySet[Person]:
-    return Person.objects.filter(school=school).order_by("last_name", "first_name", "pk")
-
-
-# --- the log ----------------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def incident_list(request: HttpRequest) -> HttpResponse:
-    school = request_school(request)
-    incidents = incidents_for_user(request.user, school)
-    params = request.GET.copy()
-    # Open work first: closed incidents show when someone asks for them.
-    params.setdefault("status", "not_closed")
-    form = IncidentFilterForm(params)
-    data = form.cleaned_data if form.is_valid() else {}
-    filters = selectors.IncidentFilter(
-        kind=data.get("kind") or "",
-        status=data.get("status") or "",
-        severity=data.get("severity") or "",
-        person=data.get("person") or "",
-        q=data.get("q") or "",
-        sort=request.GET.get("sort", "reported"),
-    )
-    page = Paginator(selectors.incident_list(incidents, filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    audit_log(
-        actor=request_user(request),
-        action="incident_log.viewed",
-        school=school,
-        changes={"filters": [None, {k: v for k, v in request.GET.items() if v}]},
-    )
-    context = {
-        "form": form,
-        "page": page,
-        "school": school,
-        "can_report": has_perm(request.user, Perm.INCIDENTS_REPORT, school),
-    }
-    htmx = getattr(request, "htmx", False)
-    template = "incidents/incident_list.html#results" if htmx else "incidents/incident_list.html"
-    return render(request, template, context)
-
-
-@login_required
-@require_GET
-def bullying_log(request: HttpRequest) -> HttpResponse:
-    school = request_school(request)
-    require_perm(request.user, Perm.INCIDENTS_VIEW, school)
-    page = Paginator(selectors.bullying_log(school), PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_log(actor=request_user(request), action="anti_bullying_log.viewed", school=school)
-    return render(request, "incidents/bullying_log.html", {"page": page, "school": school})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def incident_report(request: HttpRequest) -> HttpResponse:
-    school = request_school(request)
-    require_perm(request.user, Perm.INCIDENTS_REPORT, school)
-    form = ReportForm(
-        request.POST or None,
-        people=_people(school) if has_perm(request.user, Perm.PEOPLE_VIEW, school) else None,
-        initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)},
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        people = [(data[p], p) for p in ("subject", "victim") if data.get(p)]
-        try:
-            incident = incident_services.incident_report(
-                actor=request_user(request),
-                school=school,
-                kind=data["kind"],
-                title=data["title"],
-                description=data["description"],
-                occurred_at=data["occurred_at"],
-                people=[(person, Part(part)) for person, part in people],
-                asset_tag=data["asset_tag"],
-                loss_kind=data["loss_kind"],
-            )
-        except ServiceError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                f"Thank you. {incident.reference} is recorded and the safeguarding team has "
-                "been told.",
-            )
-            loss = incident_services.loss_of(incident)
-            if loss is not None:
-                messages.info(
-                    request,
-                    f"The loss of {loss.asset.asset_tag} is recorded"
-                    + (
-                        " as a possible personal data breach; the SIRO has been told."
-                        if hasattr(loss, "possible_breach")
-                        else "."
-                    ),
-                )
-            if has_perm(request.user, Perm.INCIDENTS_VIEW, school):
-                return redirect("incidents:detail", incident_pk=incident.pk)
-            return redirect("incidents:my_reports")
-    return render(
-        request,
-        "incidents/incident_report.html",
-        {"form": form, "school": school, "report_words": rules.REPORT_WORDS},
-    )
-
-
-@login_required
-@require_GET
-def my_reports(request: HttpRequest) -> HttpResponse:
-    school = request_school(request)
-    require_perm(request.user, Perm.INCIDENTS_REPORT, school)
-    reports = Incident.objects.filter(school=school, reported_by=request_user(request)).order_by(
-        "-reported_at", "-pk"
-    )
-    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "incidents/my_reports.html", {"page": page, "school": school})
-
-
-@login_required
-@require_GET
-def my_report_detail(request: HttpRequest, incident_pk: int) -> HttpResponse:
-    incident = reported_incident_for_user(request.user, incident_pk)
-    incident_services.incident_read(
-        actor=request_user(request), incident=incident, what="incident.report_viewed"
-    )
-    return render(request, "incidents/my_report_detail.html", {"incident": incident})
-
-
-# --- one incident -------------------------------------------------------------------------
 
 
 @login_required
@@ -272,7 +117,7 @@ def _render_detail(
     }
     if manage and not incident.is_closed:
         context |= {
-            "person_form": InvolvementForm(people=_people(school), auto_id="person-%s"),
+            "person_form": InvolvementForm(people=school_people(school), auto_id="person-%s"),
             "severity_form": SeverityForm(
                 initial={"severity": incident.severity or None}, auto_id="severity-%s"
             ),
@@ -330,7 +175,7 @@ def note_add(request: HttpRequest, incident_pk: int) -> HttpResponse:
 @require_POST
 def person_add(request: HttpRequest, incident_pk: int) -> HttpResponse:
     incident = incident_for_user(request.user, incident_pk, write=True)
-    form = InvolvementForm(request.POST, people=_people(incident.school))
+    form = InvolvementForm(request.POST, people=school_people(incident.school))
     if not form.is_valid():
         return _invalid(request, incident, form)
 
@@ -446,7 +291,7 @@ def incident_reopen(request: HttpRequest, incident_pk: int) -> HttpResponse:
 @require_POST
 def sanction_add(request: HttpRequest, incident_pk: int) -> HttpResponse:
     incident = incident_for_user(request.user, incident_pk, write=True)
-    form = SanctionForm(request.POST, people=_people(incident.school))
+    form = SanctionForm(request.POST, people=school_people(incident.school))
     if not form.is_valid():
         return _invalid(request, incident, form)
 
@@ -581,173 +426,3 @@ def access_remove(request: HttpRequest, access_pk: int) -> HttpResponse:
     return confidential_views.access_remove(
         request, entry, back=_page(entry.incident), revoke=incident_services.access_revoke
     )
-
-
-# --- triage ---------------------------------------------------------------------------------
-
-
-def _exclusion_url(request: HttpRequest, school: School) -> str:
-    """The monitoring area's keyword exclusions page, for those who may change them."""
-    if not has_perm(request.user, Perm.KEYWORDS_MANAGE, school):
-        return ""
-    try:
-        return reverse("monitoring:exclusion_list")
-    except NoReverseMatch:
-        return ""
-
-
-def _exclude(
-    request: HttpRequest, school: School, violations: list[Violation], reason: str
-) -> None:
-    """Add keyword exclusions for false positives through the monitoring area's service."""
-    if not has_perm(request.user, Perm.KEYWORDS_MANAGE, school):
-        messages.warning(request, "Your role cannot add keyword exclusions; ask the ICT manager.")
-        return
-    for text in sorted(
-        {v.matched_text or v.phrase for v in violations if v.matched_text or v.phrase}
-    ):
-        try:
-            exclusion_create(
-                actor=request_user(request),
-                school=school,
-                text=text,
-                reason=f"False positive in triage: {reason}",
-                categories=sorted({v.category for v in violations}),
-            )
-        except ServiceError as exc:
-            messages.warning(request, exc.message)
-        else:
-            messages.info(request, f"“{text}” will no longer raise alerts.")
-
-
-@login_required
-@require_GET
-def triage_queue(request: HttpRequest) -> HttpResponse:
-    school = request_school(request)
-    require_perm(request.user, Perm.VIOLATIONS_VIEW, school)
-    form = TriageFilterForm(request.GET or None, categories=selectors.triage_categories(school))
-    filters = selectors.TriageFilter()
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = selectors.TriageFilter(
-            state=data["state"] if "state" in request.GET else "open",
-            min_severity=data["min_severity"],
-            category=data["category"] or "",
-            overdue=data["overdue"],
-        )
-    queue = selectors.triage_queue(school, filters, viewer_id=request_user(request).pk)
-    page = Paginator(queue, 50).get_page(request.GET.get("page"))
-    routes = proposed_routes(list(page.object_list))
-    for v in page.object_list:
-        v.proposed_route = routes[v.pk]
-    audit_log(
-        actor=request_user(request),
-        action="triage_queue.viewed",
-        school=school,
-        changes={"filters": [None, {k: v for k, v in request.GET.items() if v}]},
-    )
-    can_triage = has_perm(request.user, Perm.VIOLATIONS_TRIAGE, school)
-    context = {
-        "school": school,
-        "form": form,
-        "page": page,
-        "overdue": selectors.triage_overdue(school).count(),
-        "triage_words": rules.TRIAGE_WORDS,
-        "can_triage": can_triage,
-        "can_raise_welfare": has_perm(request.user, Perm.WELFARE_MANAGE, school),
-        "exclusion_url": _exclusion_url(request, school),
-        "action_form": TriageActionForm(incidents=_joinable(request, school))
-        if can_triage
-        else None,
-    }
-    htmx = getattr(request, "htmx", False)
-    template = "incidents/triage_queue.html#results" if htmx else "incidents/triage_queue.html"
-    return render(request, template, context)
-
-
-def _joinable(request: HttpRequest, school: School) -> QuerySet[Incident]:
-    if not has_perm(request.user, Perm.INCIDENTS_VIEW, school):
-        return Incident.objects.none()
-    return selectors.open_incidents(school).order_by("-reported_at")
-
-
-@login_required
-@require_GET
-def triage_detail(request: HttpRequest, violation_pk: int) -> HttpResponse:
-    violation = violation_for_user(request.user, violation_pk)
-    triage = triage_services.violation_read(actor=request_user(request), violation=violation)
-    school = violation.school
-    can_triage = has_perm(request.user, Perm.VIOLATIONS_TRIAGE, school)
-    return render(
-        request,
-        "incidents/triage_detail.html",
-        {
-            "violation": violation,
-            "triage": triage,
-            "can_triage": can_triage and triage.state in {TriageState.UNVIEWED, TriageState.VIEWED},
-            "can_raise_welfare": has_perm(request.user, Perm.WELFARE_MANAGE, school),
-            "proposed_route": proposed_routes([violation])[violation.pk],
-            "can_see_incident": triage.incident is not None
-            and has_perm(request.user, Perm.INCIDENTS_VIEW, school),
-            "exclusion_url": _exclusion_url(request, school),
-            "action_form": TriageActionForm(incidents=_joinable(request, school)),
-            "due_at": rules.triage_due_at(violation.created_at, school.timezone),
-        },
-    )
-
-
-@login_required
-@require_POST
-def triage_bulk(request: HttpRequest) -> HttpResponse:
-    school = request_school(request)
-    require_perm(request.user, Perm.VIOLATIONS_TRIAGE, school)
-    ids = [int(v) for v in request.POST.getlist("violation") if v.isdigit()]
-    violations = list(
-        Violation.objects.filter(school=school, pk__in=ids).select_related("school", "person")
-    )
-    form = TriageActionForm(request.POST, incidents=_joinable(request, school))
-    back = safe_next(request.POST.get("next"), reverse("incidents:triage"))
-    if not form.is_valid():
-        messages.error(request, "Choose an action for the chosen violations.")
-        return redirect(back)
-    data = form.cleaned_data
-    actor = request_user(request)
-    try:
-        if data["action"] == "viewed":
-            n = triage_services.triage_mark_viewed(actor=actor, violations=violations)
-            messages.success(request, f"{n} marked as viewed.")
-        elif data["action"] in {TriageState.NO_ACTION, TriageState.FALSE_POSITIVE}:
-            n = triage_services.triage_decide(
-                actor=actor, violations=violations, state=data["action"], reason=data["reason"]
-            )
-            messages.success(
-                request, f"{n} archived as {TriageState(data['action']).label.lower()}."
-            )
-            if data["action"] == TriageState.FALSE_POSITIVE and data["add_exclusion"]:
-                _exclude(request, school, violations, data["reason"])
-        elif data["action"] == "escalate_join":
-            if data["incident"] is None:
-                raise ServiceError("Choose the open incident to join.")
-            incident = incident_for_user(request.user, data["incident"].pk)
-            triage_services.triage_escalate(actor=actor, violations=violations, incident=incident)
-            messages.success(request, f"Joined to {incident.reference}.")
-            return redirect("incidents:detail", incident_pk=incident.pk)
-        else:
-            if not data["kind"]:
-                raise ServiceError(
-                    "Choose the kind of incident to open (what happened: offensive material, "
-                    "cyberbullying, a security breach...)."
-                )
-            incident = triage_services.triage_escalate(
-                actor=actor,
-                violations=violations,
-                kind=data["kind"],
-                title=data["title"],
-                reason=data["reason"],
-            )
-            messages.success(request, f"{incident.reference} opened.")
-            if has_perm(request.user, Perm.INCIDENTS_VIEW, school):
-                return redirect("incidents:detail", incident_pk=incident.pk)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    return redirect(back)

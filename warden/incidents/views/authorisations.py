@@ -35,7 +35,7 @@ from warden.incidents.access_authorisations import (
     may_approve,
     may_request,
 )
-from warden.incidents.forms_authorisations import (
+from warden.incidents.forms.authorisations import (
     AuthorisationForm,
     DecisionForm,
     EndForm,
@@ -44,9 +44,8 @@ from warden.incidents.forms_authorisations import (
 )
 from warden.incidents.models import AuthorisationReview, AuthorisationStatus
 from warden.incidents.services import authorisations as services
+from warden.incidents.views.helpers import PAGE_SIZE
 from warden.people.models import STAFF_TYPES, Person
-
-PAGE_SIZE = 25
 
 
 @login_required

@@ -8,29 +8,18 @@ from django import forms
 from django.db.models import QuerySet
 
 from warden.core.confidential.models import EntryKind
-from warden.core.templatetags.warden_words import category_label
 from warden.equipment.models import LossKind
+from warden.incidents.forms.fields import DATE, DATETIME, PersonChoiceField
 from warden.incidents.models import (
-    Incident,
     IncidentKind,
     IncidentStatus,
     Outcome,
     Part,
     SanctionKind,
     Severity,
-    TriageState,
 )
 from warden.incidents.playbooks import PLAYBOOKS
 from warden.people.models import Person
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-class PersonChoiceField(forms.ModelChoiceField[Person]):
-    def label_from_instance(self, obj: Person) -> str:
-        detail = obj.form or obj.get_person_type_display()
-        return f"{obj.last_name}, {obj.preferred_name or obj.first_name} ({detail})"
 
 
 def _people(field: forms.Field, people: QuerySet[Person]) -> None:
@@ -213,70 +202,3 @@ class EvidenceForm(forms.Form):
         "the device and tell the police instead.",
     )
     note = forms.CharField(label="Note", required=False, max_length=300)
-
-
-class TriageFilterForm(forms.Form):
-    state = forms.ChoiceField(
-        label="State",
-        required=False,
-        choices=[("open", "To triage"), ("", "All"), *TriageState.choices],
-    )
-    min_severity = forms.TypedChoiceField(
-        label="Severity",
-        required=False,
-        coerce=int,
-        empty_value=None,
-        choices=[("", "Any"), (5, "5 only"), (4, "4 and above"), (3, "3 and above")],
-    )
-    category = forms.ChoiceField(label="Category", required=False, choices=[("", "All")])
-    overdue = forms.BooleanField(label="Overdue only", required=False)
-
-    def __init__(self, *args: Any, categories: list[str], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["category"]
-        assert isinstance(field, forms.ChoiceField)
-        named = sorted(((c, category_label(c)) for c in categories), key=lambda c: c[1])
-        field.choices = [("", "All"), *named]
-
-
-BULK_ACTIONS = [
-    ("viewed", "Mark as viewed"),
-    (TriageState.NO_ACTION, "No action needed (archive)"),
-    (TriageState.FALSE_POSITIVE, "False positive"),
-    ("escalate_new", "Breach (misuse): open a new incident"),
-    ("escalate_join", "Breach (misuse): join an open incident"),
-]
-
-
-class TriageActionForm(forms.Form):
-    action = forms.ChoiceField(label="Action", choices=BULK_ACTIONS)
-    reason = forms.CharField(
-        label="Reason",
-        required=False,
-        max_length=300,
-        help_text="Needed for “no action” and “false positive”.",
-    )
-    add_exclusion = forms.BooleanField(
-        label="For a false positive, also exclude the matched text from future alerts",
-        required=False,
-        help_text="Adds a keyword exclusion (the reason above is kept with it).",
-    )
-    kind = forms.ChoiceField(
-        label="Kind of new incident",
-        required=False,
-        choices=[("", "Choose the kind…"), *IncidentKind.choices],
-        help_text="Needed to open a new incident: say what happened, Warden does not guess.",
-    )
-    title = forms.CharField(label="Title of new incident", required=False, max_length=200)
-    incident = forms.ModelChoiceField(
-        label="Open incident to join",
-        required=False,
-        queryset=Incident.objects.none(),
-        empty_label="Choose an open incident…",
-    )
-
-    def __init__(self, *args: Any, incidents: QuerySet[Incident], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["incident"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = incidents
