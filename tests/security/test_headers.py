@@ -76,6 +76,8 @@ def test_signed_in_pages_and_htmx_partials_carry_the_policy(headteacher, client_
         "includeIndicatorStyles": False,
         "allowEval": False,
         "allowScriptTags": False,
+        # A filtered list's results replace their own element, never nest inside it.
+        "defaultSwapStyle": "outerHTML",
     }
     assert 'src="/static/core/warden.js"' in page.content.decode()
     partial = client.get(reverse("core:audit_list"), HTTP_HX_REQUEST="true")
