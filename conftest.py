@@ -33,6 +33,17 @@ def _keep_test_connection_open(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _every_school_outside_requests():
+    """Set-up and direct service calls in a test act for every school, as the ``warden``
+    commands and tasks do; a request through the test client still enters the user's own
+    scope in the middleware (warden.core.tenancy)."""
+    from warden.core.tenancy import all_schools
+
+    with all_schools():
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _filtering_files_in_tmp(settings, tmp_path):
     """Compiled lists and snapshots a test writes go to its own folder, never ``var/``."""
     settings.WARDEN_FILTER_DIR = tmp_path / "filtering"

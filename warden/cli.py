@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import AbstractContextManager, nullcontext
 
 from warden.lib.private_files import PRIVATE_UMASK
 
@@ -26,9 +27,20 @@ def main(argv: list[str] | None = None) -> None:
     # in the same process (the tests).
     previous = os.umask(PRIVATE_UMASK)
     try:
-        execute_from_command_line(["warden", *args])
+        with _tenancy_scope(args[0]):
+            execute_from_command_line(["warden", *args])
     finally:
         os.umask(previous)
+
+
+def _tenancy_scope(command: str) -> AbstractContextManager[None]:
+    """Commands and the worker's tasks act for every school (warden.core.tenancy), declared
+    here once; the web server leaves each request to enter its own scope."""
+    if command == "serve":
+        return nullcontext()
+    from warden.core.tenancy import all_schools
+
+    return all_schools()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from warden.core.models import School, User
+from warden.core.tenancy import school_scoped
 from warden.people.models import Person, PersonType
 
 
@@ -64,6 +65,8 @@ class System(models.Model):
     ldap_groups_dn = models.CharField("Groups base DN", max_length=300, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["name"]
@@ -137,6 +140,8 @@ class Account(models.Model):
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["system__name", "username"]
@@ -216,6 +221,8 @@ class AccountsSettings(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = school_scoped()
+
     def __str__(self) -> str:
         return f"Account settings for {self.school}"
 
@@ -285,6 +292,8 @@ class SupplyPasswordChange(models.Model):
     reason = models.CharField(max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["-changed_at", "-pk"]
         indexes = [models.Index(fields=["system", "-changed_at"], name="accounts_supply_pw")]
@@ -310,6 +319,8 @@ class LeaverCompletion(models.Model):
     )
     note = models.CharField(max_length=300, blank=True)
 
+    objects = school_scoped()
+
     def __str__(self) -> str:
         return f"{self.person} completed {self.completed_at:%d/%m/%Y}"
 
@@ -332,6 +343,8 @@ class AccessReview(models.Model):
     notes = models.TextField(blank=True)
     live_accounts = models.PositiveIntegerField(default=0)
     misfits = models.PositiveIntegerField(default=0)
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["-reviewed_at", "-pk"]
@@ -366,6 +379,8 @@ class DirectorySync(models.Model):
     applied_count = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["-planned_at", "-pk"]
         indexes = [models.Index(fields=["system", "-planned_at"], name="accounts_sync_latest")]
@@ -387,6 +402,8 @@ class ApiToken(models.Model):
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

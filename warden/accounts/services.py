@@ -49,6 +49,7 @@ from warden.core.models import Membership, School, User
 from warden.core.registry import collect
 from warden.core.roles import Role
 from warden.core.tasks import send_email_on_commit
+from warden.core.tenancy import all_schools, school_scope
 from warden.people.models import STAFF_TYPES, TEMPORARY_TYPES, Person, PersonType
 
 SYSTEM_FIELDS = (
@@ -1033,12 +1034,13 @@ def password_expired(user: User, *, now: dt.datetime | None = None) -> bool:
 
     school_ids = visible_school_ids(user)
     # One read for all the user's schools; a school that never changed its settings has
-    # the default age.
-    chosen = dict(
-        AccountsSettings.objects.filter(school_id__in=school_ids).values_list(
-            "school_id", "password_max_age_days"
+    # the default age. Asked at sign-in too, before the request's scope knows the user.
+    with school_scope(school_ids):
+        chosen = dict(
+            AccountsSettings.objects.filter(school_id__in=school_ids).values_list(
+                "school_id", "password_max_age_days"
+            )
         )
-    )
     default = AccountsSettings._meta.get_field("password_max_age_days").get_default()
     limits = [days for days in (chosen.get(pk, default) for pk in school_ids) if days]
     last = PasswordHistory.objects.filter(user=user).values_list("set_at", flat=True).first()
@@ -1251,15 +1253,18 @@ def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
 
 
 def api_token_school(raw: str) -> School | None:
-    """The school a presented token belongs to, or None when it is unknown or revoked."""
-    token = (
-        ApiToken.objects.select_related("school", "school__trust")
-        .filter(token_hash=token_digest(raw), revoked_at__isnull=True)
-        .first()
-    )
-    if token is None:
-        return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    """The school a presented token belongs to, or None when it is unknown or revoked.
+
+    The token is the caller's only credential, so it is looked up across all schools."""
+    with all_schools():
+        token = (
+            ApiToken.objects.select_related("school", "school__trust")
+            .filter(token_hash=token_digest(raw), revoked_at__isnull=True)
+            .first()
+        )
+        if token is None:
+            return None
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.school
 
 

@@ -80,6 +80,7 @@ from warden.core.passwords import school_policy
 from warden.core.redirects import is_safe_next
 from warden.core.roles import TWO_FACTOR_ROLES, Perm, Role
 from warden.core.selectors import audit_history
+from warden.core.tenancy import school_scope
 from warden.lib import csvsafe
 from warden.people.models import Person, PersonType
 
@@ -850,7 +851,8 @@ def password_check_api(request: HttpRequest) -> HttpResponse:
     candidate = _candidate(request)
     if not candidate:
         return JsonResponse({"error": "Send the candidate as 'password'."}, status=400)
-    problems = candidate_problems(school, candidate)
+    with school_scope(school.pk):
+        problems = candidate_problems(school, candidate)
     return JsonResponse(
         {
             "acceptable": not problems,

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from warden.core.models import School, User
+from warden.core.tenancy import school_scoped
 from warden.people.models import Person
 
 
@@ -62,6 +63,8 @@ class AgreementSettings(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = school_scoped()
+
     def __str__(self) -> str:
         return f"Agreement settings for {self.school}"
 
@@ -73,6 +76,8 @@ class Agreement(models.Model):
     audience = models.CharField(max_length=20, choices=Audience.choices)
     title = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["school_id", "audience"]
@@ -125,6 +130,8 @@ class AgreementVersion(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["agreement_id", "-number"]
@@ -222,6 +229,8 @@ class Signature(models.Model):
     renewal_period = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["-signed_at", "-pk"]
         indexes = [
@@ -279,6 +288,8 @@ class SigningLink(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["person", "version"], name="agreements_link_person")]
@@ -296,6 +307,8 @@ class Reminder(models.Model):
     version = models.ForeignKey(AgreementVersion, on_delete=models.CASCADE, related_name="+")
     sent_to = models.EmailField()
     sent_at = models.DateTimeField()
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["-sent_at"]

@@ -47,6 +47,7 @@ from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.middleware import client_ip
 from warden.core.roles import Perm
+from warden.core.tenancy import reached_by_secret
 from warden.core.uploads import apply_upload_refusals, read_scan
 from warden.people.models import YEAR_GROUP_CHOICES, Person
 
@@ -611,7 +612,15 @@ def signature_scan(request: HttpRequest, signature_pk: int) -> FileResponse:
 # --- the public signing page -------------------------------------------------------------
 
 
+def _link_school(request: HttpRequest, token: str) -> int | None:
+    try:
+        return services.link_for_token(token).school_id
+    except services.LinkRefused as exc:
+        return exc.school.pk if exc.school is not None else None
+
+
 @require_http_methods(["GET", "POST"])
+@reached_by_secret(_link_school)
 def public_sign(request: HttpRequest, token: str) -> HttpResponse:
     """The page a signing link opens: the exact text, the typed name and a tick."""
     response = _public_sign(request, token)

@@ -10,10 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from warden.core.access import needs_two_factor, schools_for
+from warden.core.access import needs_two_factor, schools_for, visible_school_ids
 from warden.core.audit import audit_context
 from warden.core.models import School
 from warden.core.redirects import is_safe_next
+from warden.core.tenancy import school_scope
 
 SESSION_SCHOOL_KEY = "warden_school_id"
 
@@ -46,7 +47,13 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         school = acting_school(request)
         request.school = school  # type: ignore[attr-defined]
-        with audit_context(ip=client_ip(request), via="web", acting_school=school):
+        # The request's tenancy scope (warden.core.tenancy): the schools the user works at;
+        # none for someone not signed in (pages reached by a secret link widen it to the
+        # link's school themselves).
+        with (
+            school_scope(visible_school_ids(request.user)),
+            audit_context(ip=client_ip(request), via="web", acting_school=school),
+        ):
             return self.get_response(request)
 
 

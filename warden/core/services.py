@@ -30,6 +30,7 @@ from warden.core.roles import (
 )
 from warden.core.signals import school_registered
 from warden.core.tasks import password_reset_send, send_email_on_commit
+from warden.core.tenancy import school_scope
 from warden.lib.passwords import PasswordPolicy
 
 # Policy duty "Passwords meet the policy minimum" (docs/policy-map.md) is the floor: a
@@ -245,7 +246,9 @@ def school_register(
         school=school,
         changes=diff({}, snapshot(school, ["name", "slug", "urn", "phase"])),
     )
-    school_registered.send(sender=School, school=school)
+    # The new school is in no one's scope yet; what other areas set up for it works there.
+    with school_scope(school.pk):
+        school_registered.send(sender=School, school=school)
     return school
 
 

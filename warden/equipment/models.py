@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from warden.core.models import School, User
+from warden.core.tenancy import school_scoped
 from warden.people.models import Person
 
 
@@ -74,6 +75,8 @@ class Location(models.Model):
     name = models.CharField(max_length=120)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -118,6 +121,8 @@ class Asset(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["asset_tag", "pk"]
@@ -251,6 +256,8 @@ class Loan(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["-checked_out_at", "-pk"]
         constraints = [
@@ -299,6 +306,8 @@ class ClassSet(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -324,6 +333,8 @@ class ClassSetLoan(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["-checked_out_at", "-pk"]
 
@@ -342,6 +353,8 @@ class AuditPlan(models.Model):
     interval_days = models.PositiveSmallIntegerField(default=365)
     next_due = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["next_due", "pk"]
@@ -362,6 +375,8 @@ class Stocktake(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     notes = models.TextField(blank=True)
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["-started_at", "-pk"]
@@ -388,6 +403,8 @@ class StocktakeLine(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     how = models.CharField(max_length=10, blank=True)  # "scan" or "confirm"
+
+    objects = school_scoped(path="stocktake__school")
 
     class Meta:
         ordering = ["asset__asset_tag"]
@@ -428,6 +445,8 @@ class LossReport(models.Model):
     was_encrypted = models.BooleanField()
     found_at = models.DateTimeField(null=True, blank=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["-reported_at", "-pk"]
 
@@ -460,6 +479,8 @@ class PossibleBreach(models.Model):
     )
     note = models.TextField(blank=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["-raised_at", "-pk"]
         indexes = [models.Index(fields=["school", "status"], name="equipment_breach_status")]
@@ -487,6 +508,8 @@ class DisposalCompany(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["name"]
@@ -525,6 +548,8 @@ class DisposalBatch(models.Model):
     completed_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -572,6 +597,8 @@ class SoftwareProduct(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -599,6 +626,8 @@ class Installation(models.Model):
     first_seen_at = models.DateTimeField()
     removed_at = models.DateTimeField(null=True, blank=True)
     removed_reason = models.CharField(max_length=200, blank=True)
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["product__name", "asset__asset_tag"]
@@ -652,6 +681,8 @@ class InstallRequest(models.Model):
         Installation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["-requested_at", "-pk"]
         indexes = [models.Index(fields=["school", "state"], name="equipment_installreq_state")]
@@ -689,6 +720,8 @@ class EquipmentImportRun(models.Model):
     removed_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -736,6 +769,8 @@ class DeviceRequest(models.Model):
     mac_address = models.CharField("MAC address", max_length=17, blank=True)
     serial = models.CharField("Serial number", max_length=80, blank=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["-requested_at", "-pk"]
         indexes = [models.Index(fields=["school", "state"], name="equipment_devreq_state")]
@@ -774,6 +809,8 @@ class PhoneRequest(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=300, blank=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["-recorded_at", "-pk"]
 
@@ -795,6 +832,8 @@ class PhoneHandIn(models.Model):
     returned_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["-day", "-pk"]
@@ -824,6 +863,8 @@ class GuestWifiSession(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["-started_at", "-pk"]
         indexes = [models.Index(fields=["school", "started_at"], name="equipment_wifi_started")]
@@ -848,6 +889,8 @@ class EquipmentSettings(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = school_scoped()
+
     def __str__(self) -> str:
         return f"Equipment settings of {self.school}"
 
@@ -864,6 +907,8 @@ class OffSiteException(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]

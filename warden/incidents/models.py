@@ -16,11 +16,13 @@ from django.db.models import Q
 from warden.core.confidential.models import (
     AccessGrant,
     AppendOnly,
+    AppendOnlyQuerySet,
     ChecklistStep,
     ChronologyLine,
     NumberedRecord,
 )
 from warden.core.models import School, User
+from warden.core.tenancy import school_scoped
 from warden.monitoring.models import FilterGroupAssignment, Violation
 from warden.people.models import Person
 
@@ -131,6 +133,8 @@ class Involvement(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["part", "person__last_name", "pk"]
         constraints = [
@@ -179,6 +183,8 @@ class Evidence(AppendOnly):
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
     )
+
+    objects = school_scoped(AppendOnlyQuerySet)
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
@@ -258,6 +264,8 @@ class Sanction(models.Model):
         related_name="sanctions",
     )
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["-starts_on", "-pk"]
         indexes = [
@@ -323,6 +331,8 @@ class Triage(models.Model):
     )
     alerted_at = models.DateTimeField(null=True, blank=True)
     digested_at = models.DateTimeField(null=True, blank=True)
+
+    objects = school_scoped()
 
     class Meta:
         indexes = [
@@ -394,6 +404,8 @@ class MonitoringAuthorisation(models.Model):
     )
     end_reason = models.CharField(max_length=300, blank=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["-requested_at", "-pk"]
         indexes = [
@@ -431,6 +443,8 @@ class AuthorisationReview(models.Model):
     reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     outcome = models.CharField(max_length=10, choices=ReviewOutcome.choices)
     notes = models.TextField()
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["reviewed_at", "pk"]

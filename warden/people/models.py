@@ -9,6 +9,7 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from warden.core.models import School, User
+from warden.core.tenancy import school_scoped
 
 
 class PersonType(models.TextChoices):
@@ -111,7 +112,7 @@ class Person(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = PersonQuerySet.as_manager()
+    objects = school_scoped(PersonQuerySet)
 
     class Meta:
         ordering = ["last_name", "first_name", "pk"]
@@ -181,6 +182,8 @@ class Guardianship(models.Model):
     contact_priority = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["contact_priority", "pk"]
         constraints = [
@@ -207,6 +210,8 @@ class ImportProfile(models.Model):
     # {warden field name: CSV column header}
     mapping = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = school_scoped()
 
     class Meta:
         constraints = [
@@ -244,6 +249,8 @@ class ImportRun(models.Model):
     # [{"line": 57, "column": "DOB", "message": "..."}]
     errors = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

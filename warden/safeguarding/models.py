@@ -22,6 +22,7 @@ from warden.core.confidential.models import (
     NumberedRecord,
 )
 from warden.core.models import School, User
+from warden.core.tenancy import school_scoped
 from warden.incidents.models import Incident
 from warden.monitoring.models import Violation
 from warden.people.models import Person
@@ -152,6 +153,8 @@ class Referral(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["made_on", "pk"]
 
@@ -220,6 +223,8 @@ class SafeguardingSettings(models.Model):
     updated_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = school_scoped()
 
     class Meta:
         verbose_name = "safeguarding settings"

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import models
 
 from warden.core.models import School, User
+from warden.core.tenancy import school_scoped
 
 
 class NumberedRecord(models.Model):
@@ -29,6 +30,8 @@ class NumberedRecord(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = school_scoped()
 
     class Meta:
         abstract = True
@@ -78,6 +81,8 @@ class ChronologyLine(AppendOnly):
     kind = models.CharField(max_length=10, choices=EntryKind.choices, default=EntryKind.NOTE)
     text = models.TextField()
 
+    objects = school_scoped(AppendOnlyQuerySet)
+
     class Meta:
         abstract = True
 
@@ -100,6 +105,8 @@ class ChecklistStep(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     note = models.CharField(max_length=300, blank=True)
+
+    objects = school_scoped()
 
     class Meta:
         abstract = True
@@ -124,6 +131,8 @@ class AccessGrant(models.Model):
     added_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = school_scoped()
 
     class Meta:
         abstract = True

@@ -19,6 +19,7 @@ from warden.core.forms import apply_service_errors
 from warden.core.middleware import client_ip
 from warden.core.redirects import safe_next
 from warden.core.roles import Perm
+from warden.core.tenancy import reached_by_secret
 from warden.equipment import rules
 from warden.equipment.access import asset_for_user, loan_for_user
 from warden.equipment.forms import (
@@ -339,7 +340,15 @@ def loan_write_off(request: HttpRequest, loan_pk: int) -> HttpResponse:
     )
 
 
+def _loan_school(request: HttpRequest, token: str) -> int | None:
+    try:
+        return services.loan_for_token(token).school_id
+    except ServiceError:
+        return None
+
+
 @require_http_methods(["GET", "POST"])
+@reached_by_secret(_loan_school)
 def accept_public(request: HttpRequest, token: str) -> HttpResponse:
     """The one-time link a borrower opens to read and accept the loan agreement."""
     try:

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from warden.core.models import School, User
+from warden.core.tenancy import school_scoped
 
 __all__ = [
     "DAY_CHOICES",
@@ -78,6 +79,8 @@ class ListSource(models.Model):
     imported_at = models.DateTimeField()
     is_active = models.BooleanField(default=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["name", "pk"]
         constraints = [
@@ -132,6 +135,8 @@ class ListImport(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
@@ -184,6 +189,8 @@ class FilterEntry(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["value", "pk"]
         constraints = [
@@ -227,6 +234,8 @@ class FilterGroup(models.Model):
     year_groups = models.JSONField(default=list, blank=True)
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["position", "pk"]
@@ -291,6 +300,8 @@ class FilterGroupAssignment(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["-starts_at", "-pk"]
         constraints = [
@@ -321,6 +332,8 @@ class GroupCategoryAction(models.Model):
     category = models.CharField(max_length=40)
     action = models.CharField(max_length=10, choices=CategoryAction.choices)
 
+    objects = school_scoped(path="group__school")
+
     class Meta:
         ordering = ["category"]
         constraints = [
@@ -342,6 +355,8 @@ class GroupSchedule(models.Model):
     categories = models.JSONField(default=list)
     action = models.CharField(max_length=10, choices=CategoryAction.choices)
 
+    objects = school_scoped(path="group__school")
+
     class Meta:
         ordering = ["start", "pk"]
 
@@ -356,6 +371,8 @@ class GroupNetwork(models.Model):
     group = models.ForeignKey(FilterGroup, on_delete=models.CASCADE, related_name="networks")
     cidr = models.CharField("Address range (CIDR)", max_length=50)
     label = models.CharField(max_length=120, blank=True)
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["cidr"]
@@ -394,6 +411,8 @@ class FilterException(models.Model):
     revoked_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["-approved_at", "-pk"]
@@ -450,6 +469,8 @@ class UnblockRequest(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
@@ -476,6 +497,8 @@ class FilterSnapshot(models.Model):
     counts = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     error_at = models.DateTimeField(null=True, blank=True)
+
+    objects = school_scoped()
 
     def __str__(self) -> str:
         return f"Filtering snapshot of {self.school}"

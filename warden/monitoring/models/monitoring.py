@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from warden.core.models import School, User
+from warden.core.tenancy import school_scoped
 from warden.monitoring.filtering_rules import category_label
 from warden.people.models import Person
 
@@ -78,6 +79,8 @@ class Keyword(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["-severity", "category", "normalised"]
         constraints = [
@@ -118,6 +121,8 @@ class KeywordExclusion(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["normalised"]
         constraints = [
@@ -148,6 +153,8 @@ class IpLease(models.Model):
     end = models.DateTimeField(null=True, blank=True, help_text="Empty: still held.")
     filename = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["-start", "ip"]
@@ -187,6 +194,8 @@ class IngestCheckpoint(models.Model):
     malformed = models.PositiveIntegerField(default=0)
     log_format = models.CharField(max_length=20)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["-updated_at"]
@@ -236,6 +245,8 @@ class Violation(models.Model):
     decision = models.CharField(max_length=20, blank=True)
     kind = models.CharField(max_length=20, choices=ViolationKind.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["-ts", "-pk"]

@@ -23,6 +23,7 @@ from warden.core.middleware import client_ip
 from warden.core.models import School
 from warden.core.registry import collect
 from warden.core.roles import Perm
+from warden.core.tenancy import reached_by_secret
 from warden.core.uploads import apply_upload_refusals, upload_limit
 from warden.engine.categories import BY_SLUG, ILLEGAL_SLUGS, shows_help_on_block
 from warden.engine.lists import split_url
@@ -724,6 +725,11 @@ def _blocked_site(url: str) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@reached_by_secret(
+    lambda request, school_slug: (
+        School.objects.filter(slug=school_slug).values_list("pk", flat=True).first()
+    )
+)
 def filter_blocked(request: HttpRequest, school_slug: str) -> HttpResponse:
     """Where the proxy sends a blocked browser. No sign-in: the pupil is not a Warden user.
 

@@ -1,0 +1,90 @@
+"""Tenancy the code enforces: every school-owned model's manager needs a declared scope.
+
+A school-owned model declares ``objects = school_scoped()``. Its queries then need a scope:
+- a request enters it once (``RequestContextMiddleware``): the schools the signed-in user
+  works at, or none at all for someone not signed in, so a forgotten ``filter(school=...)``
+  can at worst show another of the user's own schools, never someone else's;
+- a page reached by a secret link (signing, loan acceptance, the block page, the password
+  check) finds its row with :func:`all_schools` and then works inside that row's school
+  with :func:`school_scope`;
+- the ``warden`` commands and background tasks run for every school (:func:`all_schools`).
+A query with no scope at all raises ``django_scopes.ScopeError`` instead of reading every
+school's rows. Identity and the audit trail (users, schools, memberships, audit entries)
+are not school-owned in this sense: they are read through the access helpers.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django_scopes import ScopedManager, ScopeError, get_scope, scope, scopes_disabled
+
+__all__ = [
+    "ScopeError",
+    "all_schools",
+    "in_scope",
+    "reached_by_secret",
+    "school_scope",
+    "school_scoped",
+]
+
+DIMENSION = "school"
+
+
+def school_scoped(
+    queryset: type[models.QuerySet[Any]] | None = None, *, path: str = "school"
+) -> Any:
+    """The default manager of a school-owned model (``path``: the lookup to its school),
+    keeping the model's own queryset methods."""
+    base: type[models.Manager[Any]] = (
+        models.Manager if queryset is None else models.Manager.from_queryset(queryset)
+    )
+    return ScopedManager(_manager_class=base, **{DIMENSION: path})
+
+
+@contextmanager
+def school_scope(schools: Iterable[int] | int | None) -> Iterator[None]:
+    """Queries of school-owned models inside see only these schools (ids)."""
+    ids = [schools] if isinstance(schools, int) else sorted(set(schools or ()))
+    with scope(**{DIMENSION: ids}):
+        yield
+
+
+@contextmanager
+def all_schools() -> Iterator[None]:
+    """Declared access to every school: commands, tasks, and finding a row by its secret."""
+    with scopes_disabled():
+        yield
+
+
+def in_scope() -> bool:
+    """Whether a school scope (or all schools) is declared here."""
+    current = get_scope()
+    return not current.get("_enabled", True) or DIMENSION in current
+
+
+def reached_by_secret(
+    find_school: Callable[..., int | None],
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """For a page someone reaches without signing in, by a secret in its address (a signing
+    link, a loan link, a school's block page, an API token): ``find_school(request, *args,
+    **kwargs)`` names the one school the secret belongs to, looked up across all schools;
+    the page then runs inside that school's scope, or inside none when there is no such
+    school (and refuses as it always did)."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            with all_schools():
+                school_id = find_school(request, *args, **kwargs)
+            with school_scope([] if school_id is None else school_id):
+                return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,114 @@
+"""Tenancy the code enforces: a school-owned query needs a declared scope."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.apps import apps
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django_scopes import ScopeError
+
+from warden.core.middleware import RequestContextMiddleware
+from warden.core.models import School
+from warden.core.roles import Role
+from warden.core.tenancy import all_schools, school_scope
+from warden.people.models import Person
+from warden.testing.factories import PersonFactory, UserFactory, member
+
+# Identity and the audit trail: read through the access helpers, never by school scope.
+NOT_SCHOOL_OWNED = {"core.Membership", "core.AuditEntry"}
+
+
+def _run_without_scope(query):
+    """Run ``query`` where nothing declared a scope (a fresh thread starts with none)."""
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = query()
+        except Exception as exc:  # the error is the result under test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    return outcome
+
+
+def test_a_query_with_no_declared_scope_raises_instead_of_reading_every_school():
+    outcome = _run_without_scope(lambda: Person.objects.count())
+    assert isinstance(outcome.get("error"), ScopeError)
+    assert "value" not in outcome
+
+
+def test_a_related_query_with_no_declared_scope_raises_too(school):
+    outcome = _run_without_scope(lambda: list(school.people.all()))
+    assert isinstance(outcome.get("error"), ScopeError)
+
+
+def test_inside_a_school_scope_another_schools_rows_do_not_exist(school, other_school):
+    ours = PersonFactory(school=school)
+    theirs = PersonFactory(school=other_school)
+    with school_scope(school.pk):
+        assert list(Person.objects.all()) == [ours]
+        with pytest.raises(Person.DoesNotExist):
+            Person.objects.get(pk=theirs.pk)
+    with all_schools():
+        assert Person.objects.count() == 2
+
+
+def _people_seen_by(request) -> int:
+    counted: dict[str, int] = {}
+
+    def view(request) -> HttpResponse:
+        # A page that forgot filter(school=...): the scope still holds.
+        counted["people"] = Person.objects.count()
+        return HttpResponse("ok")
+
+    RequestContextMiddleware(view)(request)
+    return counted["people"]
+
+
+def test_a_request_sees_only_the_schools_its_user_works_at(school, other_school):
+    PersonFactory(school=school)
+    PersonFactory(school=other_school)
+    PersonFactory(school=other_school)
+    user = UserFactory()
+    member(user, school, Role.TEACHER)
+    request = RequestFactory().get("/")
+    request.user = user
+    request.session = {}
+    assert _people_seen_by(request) == 1
+
+
+def test_a_request_by_someone_not_signed_in_sees_no_school(school):
+    from django.contrib.auth.models import AnonymousUser
+
+    PersonFactory(school=school)
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    request.session = {}
+    assert _people_seen_by(request) == 0
+
+
+def test_every_model_with_a_school_has_a_scoped_manager():
+    unscoped = []
+    for model in apps.get_models():
+        label = model._meta.label
+        names = {field.name for field in model._meta.get_fields()}
+        if label in NOT_SCHOOL_OWNED or model is School:
+            continue
+        owned = "school" in names or any(
+            getattr(field, "related_model", None) is not None
+            and hasattr(field.related_model, "_meta")
+            and field.many_to_one
+            and "school" in {f.name for f in field.related_model._meta.get_fields()}
+            and field.related_model._meta.label not in NOT_SCHOOL_OWNED | {"core.School"}
+            for field in model._meta.get_fields()
+            if field.concrete
+        )
+        if owned and "django_scopes" not in type(model._default_manager).__module__:
+            unscoped.append(label)
+    assert unscoped == []
