@@ -245,6 +245,8 @@ class HandSuspension(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    objects = school_scoped()
+
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [
@@ -268,6 +270,8 @@ class PasswordReminder(models.Model):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="reminders")
     sent_at = models.DateTimeField()
+
+    objects = school_scoped()
 
     class Meta:
         ordering = ["-sent_at", "-pk"]

@@ -24,6 +24,7 @@ from django.db import transaction
 from django_tasks.base import Task, TaskResult
 
 from warden.core.audit import audit_checkpoint_write, audit_context
+from warden.core.tenancy import all_schools
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -50,12 +51,13 @@ class WardenTask(Task[P, T]):
 
 
 def warden_task(function: Callable[P, T]) -> WardenTask[P, T]:
-    """Make ``function`` a background task that runs with its audit context."""
+    """Make ``function`` a background task that runs with its audit context, for every
+    school (warden.core.tenancy: a task picks its schools itself)."""
 
     @functools.wraps(function)
     def run(*args: Any, **kwargs: Any) -> T:
         queued_by = kwargs.pop(_QUEUED_BY, WORKER)
-        with audit_context(via="task", system_actor=queued_by):
+        with all_schools(), audit_context(via="task", system_actor=queued_by):
             return function(*args, **kwargs)
 
     return WardenTask(func=cast(Callable[P, T], run))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import contextvars
 
 import pytest
 from django.apps import apps
@@ -22,18 +22,12 @@ NOT_SCHOOL_OWNED = {"core.Membership", "core.AuditEntry"}
 
 
 def _run_without_scope(query):
-    """Run ``query`` where nothing declared a scope (a fresh thread starts with none)."""
+    """Run ``query`` where nothing declared a scope (a fresh context, as a new thread has)."""
     outcome: dict[str, object] = {}
-
-    def target() -> None:
-        try:
-            outcome["value"] = query()
-        except Exception as exc:  # the error is the result under test
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
+    try:
+        outcome["value"] = contextvars.Context().run(query)
+    except Exception as exc:  # the error is the result under test
+        outcome["error"] = exc
     return outcome
 
 
@@ -112,3 +106,18 @@ def test_every_model_with_a_school_has_a_scoped_manager():
         if owned and "django_scopes" not in type(model._default_manager).__module__:
             unscoped.append(label)
     assert unscoped == []
+
+
+def _count_people() -> int:
+    return Person.objects.count()
+
+
+def test_a_background_task_declares_every_school_itself(school, other_school):
+    from warden.core.tasks import warden_task
+
+    PersonFactory(school=school)
+    PersonFactory(school=other_school)
+    task = warden_task(_count_people)
+    # Where nothing declared a scope (as in the worker), the task still runs, for all.
+    assert isinstance(_run_without_scope(_count_people).get("error"), ScopeError)
+    assert _run_without_scope(task.func).get("value") == 2
