@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from warden.core.models import School, User
-from warden.core.tenancy import school_scoped
+from warden.core.tenancy import SchoolScoped
 from warden.people.models import Person, PersonType
 
 
@@ -66,7 +66,7 @@ class System(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["name"]
@@ -141,7 +141,7 @@ class Account(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["system__name", "username"]
@@ -221,7 +221,7 @@ class AccountsSettings(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     def __str__(self) -> str:
         return f"Account settings for {self.school}"
@@ -245,7 +245,7 @@ class HandSuspension(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -271,7 +271,7 @@ class PasswordReminder(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="reminders")
     sent_at = models.DateTimeField()
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-sent_at", "-pk"]
@@ -296,7 +296,7 @@ class SupplyPasswordChange(models.Model):
     reason = models.CharField(max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-changed_at", "-pk"]
@@ -323,7 +323,7 @@ class LeaverCompletion(models.Model):
     )
     note = models.CharField(max_length=300, blank=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     def __str__(self) -> str:
         return f"{self.person} completed {self.completed_at:%d/%m/%Y}"
@@ -348,7 +348,7 @@ class AccessReview(models.Model):
     live_accounts = models.PositiveIntegerField(default=0)
     misfits = models.PositiveIntegerField(default=0)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-reviewed_at", "-pk"]
@@ -383,7 +383,7 @@ class DirectorySync(models.Model):
     applied_count = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-planned_at", "-pk"]
@@ -407,7 +407,7 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

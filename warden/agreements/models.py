@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from warden.core.models import School, User
-from warden.core.tenancy import school_scoped
+from warden.core.tenancy import SchoolScoped
 from warden.people.models import Person
 
 
@@ -63,7 +63,7 @@ class AgreementSettings(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     def __str__(self) -> str:
         return f"Agreement settings for {self.school}"
@@ -77,7 +77,7 @@ class Agreement(models.Model):
     title = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["school_id", "audience"]
@@ -131,7 +131,7 @@ class AgreementVersion(models.Model):
     )
     published_at = models.DateTimeField(null=True, blank=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["agreement_id", "-number"]
@@ -229,7 +229,7 @@ class Signature(models.Model):
     renewal_period = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-signed_at", "-pk"]
@@ -288,7 +288,7 @@ class SigningLink(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -308,7 +308,7 @@ class Reminder(models.Model):
     sent_to = models.EmailField()
     sent_at = models.DateTimeField()
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-sent_at"]

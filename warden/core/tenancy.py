@@ -1,6 +1,6 @@
 """Tenancy the code enforces: every school-owned model's manager needs a declared scope.
 
-A school-owned model declares ``objects = school_scoped()``. Its queries then need a scope:
+A school-owned model declares ``objects = SchoolScoped()``. Its queries then need a scope:
 - a request enters it once (``RequestContextMiddleware``): the schools the signed-in user
   works at, or none at all for someone not signed in, so a forgotten ``filter(school=...)``
   can at worst show another of the user's own schools, never someone else's;
@@ -18,33 +18,54 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models
 from django.http import HttpRequest, HttpResponse
-from django_scopes import ScopedManager, ScopeError, get_scope, scope, scopes_disabled
+from django_scopes import ScopeError, get_scope, scope, scopes_disabled
+from django_scopes.manager import DisabledQuerySet
 
 __all__ = [
+    "SchoolScoped",
     "ScopeError",
     "all_schools",
     "in_scope",
     "reached_by_secret",
     "school_scope",
-    "school_scoped",
 ]
 
 DIMENSION = "school"
+_M = TypeVar("_M", bound=models.Model)
 
 
-def school_scoped(
-    queryset: type[models.QuerySet[Any]] | None = None, *, path: str = "school"
-) -> Any:
-    """The default manager of a school-owned model (``path``: the lookup to its school),
-    keeping the model's own queryset methods."""
-    base: type[models.Manager[Any]] = (
-        models.Manager if queryset is None else models.Manager.from_queryset(queryset)
-    )
-    return ScopedManager(_manager_class=base, **{DIMENSION: path})
+class SchoolScoped(models.Manager[_M]):
+    """The default manager of a school-owned model: its queries need a declared scope and
+    see only the scope's schools. ``path`` is the lookup from the model to its school (a
+    model reached through its parent: ``SchoolScoped(path="stocktake__school")``); with a
+    queryset of the model's own, ``SchoolScoped.from_queryset(PersonQuerySet)()``."""
+
+    def __init__(self, path: str = DIMENSION) -> None:
+        super().__init__()
+        self.path = path
+
+    def get_queryset(self) -> models.QuerySet[_M]:
+        current = get_scope()
+        if not current.get("_enabled", True):
+            return super().get_queryset()
+        if DIMENSION not in current:
+            return DisabledQuerySet(self.model, using=self._db, missing_scopes={DIMENSION})
+        value = current[DIMENSION]
+        queryset = super().get_queryset()
+        if isinstance(value, list | tuple):
+            return queryset.filter(**{f"{self.path}__in": value})
+        if value is not None:
+            return queryset.filter(**{self.path: value})
+        return queryset
+
+    def all(self) -> models.QuerySet[_M]:
+        # Django's all() returns get_queryset() itself; the disabled one must raise there.
+        queryset = super().all()
+        return queryset.all() if isinstance(queryset, DisabledQuerySet) else queryset
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from warden.core.models import School, User
-from warden.core.tenancy import school_scoped
+from warden.core.tenancy import SchoolScoped
 from warden.people.models import Person
 
 
@@ -75,7 +75,7 @@ class Location(models.Model):
     name = models.CharField(max_length=120)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["name"]
@@ -122,7 +122,7 @@ class Asset(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["asset_tag", "pk"]
@@ -256,7 +256,7 @@ class Loan(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-checked_out_at", "-pk"]
@@ -306,7 +306,7 @@ class ClassSet(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["name"]
@@ -333,7 +333,7 @@ class ClassSetLoan(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-checked_out_at", "-pk"]
@@ -354,7 +354,7 @@ class AuditPlan(models.Model):
     next_due = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["next_due", "pk"]
@@ -376,7 +376,7 @@ class Stocktake(models.Model):
     )
     notes = models.TextField(blank=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-started_at", "-pk"]
@@ -404,7 +404,7 @@ class StocktakeLine(models.Model):
     )
     how = models.CharField(max_length=10, blank=True)  # "scan" or "confirm"
 
-    objects = school_scoped(path="stocktake__school")
+    objects = SchoolScoped(path="stocktake__school")
 
     class Meta:
         ordering = ["asset__asset_tag"]
@@ -445,7 +445,7 @@ class LossReport(models.Model):
     was_encrypted = models.BooleanField()
     found_at = models.DateTimeField(null=True, blank=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-reported_at", "-pk"]
@@ -479,7 +479,7 @@ class PossibleBreach(models.Model):
     )
     note = models.TextField(blank=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-raised_at", "-pk"]
@@ -509,7 +509,7 @@ class DisposalCompany(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["name"]
@@ -549,7 +549,7 @@ class DisposalBatch(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -597,7 +597,7 @@ class SoftwareProduct(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["name"]
@@ -627,7 +627,7 @@ class Installation(models.Model):
     removed_at = models.DateTimeField(null=True, blank=True)
     removed_reason = models.CharField(max_length=200, blank=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["product__name", "asset__asset_tag"]
@@ -681,7 +681,7 @@ class InstallRequest(models.Model):
         Installation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -721,7 +721,7 @@ class EquipmentImportRun(models.Model):
     errors = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -769,7 +769,7 @@ class DeviceRequest(models.Model):
     mac_address = models.CharField("MAC address", max_length=17, blank=True)
     serial = models.CharField("Serial number", max_length=80, blank=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -809,7 +809,7 @@ class PhoneRequest(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=300, blank=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]
@@ -833,7 +833,7 @@ class PhoneHandIn(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-day", "-pk"]
@@ -863,7 +863,7 @@ class GuestWifiSession(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-started_at", "-pk"]
@@ -889,7 +889,7 @@ class EquipmentSettings(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     def __str__(self) -> str:
         return f"Equipment settings of {self.school}"
@@ -908,7 +908,7 @@ class OffSiteException(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]

@@ -16,13 +16,12 @@ from django.db.models import Q
 from warden.core.confidential.models import (
     AccessGrant,
     AppendOnly,
-    AppendOnlyQuerySet,
     ChecklistStep,
     ChronologyLine,
     NumberedRecord,
 )
 from warden.core.models import School, User
-from warden.core.tenancy import school_scoped
+from warden.core.tenancy import SchoolScoped
 from warden.monitoring.models import FilterGroupAssignment, Violation
 from warden.people.models import Person
 
@@ -133,7 +132,7 @@ class Involvement(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["part", "person__last_name", "pk"]
@@ -183,8 +182,6 @@ class Evidence(AppendOnly):
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
     )
-
-    objects = school_scoped(AppendOnlyQuerySet)
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
@@ -264,7 +261,7 @@ class Sanction(models.Model):
         related_name="sanctions",
     )
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-starts_on", "-pk"]
@@ -332,7 +329,7 @@ class Triage(models.Model):
     alerted_at = models.DateTimeField(null=True, blank=True)
     digested_at = models.DateTimeField(null=True, blank=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         indexes = [
@@ -404,7 +401,7 @@ class MonitoringAuthorisation(models.Model):
     )
     end_reason = models.CharField(max_length=300, blank=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -444,7 +441,7 @@ class AuthorisationReview(models.Model):
     outcome = models.CharField(max_length=10, choices=ReviewOutcome.choices)
     notes = models.TextField()
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["reviewed_at", "pk"]

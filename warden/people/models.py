@@ -9,7 +9,7 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from warden.core.models import School, User
-from warden.core.tenancy import school_scoped
+from warden.core.tenancy import SchoolScoped
 
 
 class PersonType(models.TextChoices):
@@ -112,7 +112,7 @@ class Person(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = school_scoped(PersonQuerySet)
+    objects = SchoolScoped.from_queryset(PersonQuerySet)()
 
     class Meta:
         ordering = ["last_name", "first_name", "pk"]
@@ -182,7 +182,7 @@ class Guardianship(models.Model):
     contact_priority = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["contact_priority", "pk"]
@@ -211,7 +211,7 @@ class ImportProfile(models.Model):
     mapping = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         constraints = [
@@ -250,7 +250,7 @@ class ImportRun(models.Model):
     errors = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -22,7 +22,7 @@ from warden.core.confidential.models import (
     NumberedRecord,
 )
 from warden.core.models import School, User
-from warden.core.tenancy import school_scoped
+from warden.core.tenancy import SchoolScoped
 from warden.incidents.models import Incident
 from warden.monitoring.models import Violation
 from warden.people.models import Person
@@ -153,7 +153,7 @@ class Referral(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["made_on", "pk"]
@@ -224,7 +224,7 @@ class SafeguardingSettings(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         verbose_name = "safeguarding settings"

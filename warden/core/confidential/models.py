@@ -12,7 +12,7 @@ from typing import Any
 from django.db import models
 
 from warden.core.models import School, User
-from warden.core.tenancy import school_scoped
+from warden.core.tenancy import SchoolScoped
 
 
 class NumberedRecord(models.Model):
@@ -31,7 +31,7 @@ class NumberedRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         abstract = True
@@ -52,7 +52,8 @@ class AppendOnlyQuerySet(models.QuerySet[Any]):
 class AppendOnly(models.Model):
     """A row written once: corrections are new rows, nothing is changed or removed."""
 
-    objects = AppendOnlyQuerySet.as_manager()
+    # Every append-only record here is school-owned (warden.core.tenancy).
+    objects = SchoolScoped.from_queryset(AppendOnlyQuerySet)()
 
     class Meta:
         abstract = True
@@ -81,8 +82,6 @@ class ChronologyLine(AppendOnly):
     kind = models.CharField(max_length=10, choices=EntryKind.choices, default=EntryKind.NOTE)
     text = models.TextField()
 
-    objects = school_scoped(AppendOnlyQuerySet)
-
     class Meta:
         abstract = True
 
@@ -106,7 +105,7 @@ class ChecklistStep(models.Model):
     )
     note = models.CharField(max_length=300, blank=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         abstract = True
@@ -132,7 +131,7 @@ class AccessGrant(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         abstract = True

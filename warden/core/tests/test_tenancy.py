@@ -6,6 +6,8 @@ import contextvars
 
 import pytest
 from django.apps import apps
+from django.contrib.sessions.backends.db import SessionStore
+from django.db.models import Model
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django_scopes import ScopeError
@@ -13,7 +15,7 @@ from django_scopes import ScopeError
 from warden.core.middleware import RequestContextMiddleware
 from warden.core.models import School
 from warden.core.roles import Role
-from warden.core.tenancy import all_schools, school_scope
+from warden.core.tenancy import SchoolScoped, all_schools, school_scope
 from warden.people.models import Person
 from warden.testing.factories import PersonFactory, UserFactory, member
 
@@ -43,8 +45,8 @@ def test_a_related_query_with_no_declared_scope_raises_too(school):
 
 
 def test_inside_a_school_scope_another_schools_rows_do_not_exist(school, other_school):
-    ours = PersonFactory(school=school)
-    theirs = PersonFactory(school=other_school)
+    ours = PersonFactory.create(school=school)
+    theirs = PersonFactory.create(school=other_school)
     with school_scope(school.pk):
         assert list(Person.objects.all()) == [ours]
         with pytest.raises(Person.DoesNotExist):
@@ -66,44 +68,49 @@ def _people_seen_by(request) -> int:
 
 
 def test_a_request_sees_only_the_schools_its_user_works_at(school, other_school):
-    PersonFactory(school=school)
-    PersonFactory(school=other_school)
-    PersonFactory(school=other_school)
-    user = UserFactory()
+    PersonFactory.create(school=school)
+    PersonFactory.create(school=other_school)
+    PersonFactory.create(school=other_school)
+    user = UserFactory.create()
     member(user, school, Role.TEACHER)
     request = RequestFactory().get("/")
     request.user = user
-    request.session = {}
+    request.session = SessionStore()
     assert _people_seen_by(request) == 1
 
 
 def test_a_request_by_someone_not_signed_in_sees_no_school(school):
     from django.contrib.auth.models import AnonymousUser
 
-    PersonFactory(school=school)
+    PersonFactory.create(school=school)
     request = RequestFactory().get("/")
     request.user = AnonymousUser()
-    request.session = {}
+    request.session = SessionStore()
     assert _people_seen_by(request) == 0
+
+
+def _has_school(model: type[Model]) -> bool:
+    return model._meta.label not in NOT_SCHOOL_OWNED and any(
+        field.name == "school" for field in model._meta.get_fields()
+    )
 
 
 def test_every_model_with_a_school_has_a_scoped_manager():
     unscoped = []
     for model in apps.get_models():
         label = model._meta.label
-        names = {field.name for field in model._meta.get_fields()}
-        if label in NOT_SCHOOL_OWNED or model is School:
+        if model is School or label in NOT_SCHOOL_OWNED:
             continue
-        owned = "school" in names or any(
-            getattr(field, "related_model", None) is not None
-            and hasattr(field.related_model, "_meta")
-            and field.many_to_one
-            and "school" in {f.name for f in field.related_model._meta.get_fields()}
-            and field.related_model._meta.label not in NOT_SCHOOL_OWNED | {"core.School"}
+        # Owned directly, or through a parent that is (a stocktake's lines).
+        parents = [
+            field.related_model
             for field in model._meta.get_fields()
-            if field.concrete
+            if field.concrete and field.many_to_one and isinstance(field.related_model, type)
+        ]
+        owned = _has_school(model) or any(
+            parent is not School and _has_school(parent) for parent in parents
         )
-        if owned and "django_scopes" not in type(model._default_manager).__module__:
+        if owned and not isinstance(model._default_manager, SchoolScoped):
             unscoped.append(label)
     assert unscoped == []
 
@@ -115,8 +122,8 @@ def _count_people() -> int:
 def test_a_background_task_declares_every_school_itself(school, other_school):
     from warden.core.tasks import warden_task
 
-    PersonFactory(school=school)
-    PersonFactory(school=other_school)
+    PersonFactory.create(school=school)
+    PersonFactory.create(school=other_school)
     task = warden_task(_count_people)
     # Where nothing declared a scope (as in the worker), the task still runs, for all.
     assert isinstance(_run_without_scope(_count_people).get("error"), ScopeError)

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from warden.core.models import School, User
-from warden.core.tenancy import school_scoped
+from warden.core.tenancy import SchoolScoped
 
 __all__ = [
     "DAY_CHOICES",
@@ -79,7 +79,7 @@ class ListSource(models.Model):
     imported_at = models.DateTimeField()
     is_active = models.BooleanField(default=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["name", "pk"]
@@ -135,7 +135,7 @@ class ListImport(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -189,7 +189,7 @@ class FilterEntry(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["value", "pk"]
@@ -235,7 +235,7 @@ class FilterGroup(models.Model):
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["position", "pk"]
@@ -300,7 +300,7 @@ class FilterGroupAssignment(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-starts_at", "-pk"]
@@ -332,7 +332,7 @@ class GroupCategoryAction(models.Model):
     category = models.CharField(max_length=40)
     action = models.CharField(max_length=10, choices=CategoryAction.choices)
 
-    objects = school_scoped(path="group__school")
+    objects = SchoolScoped(path="group__school")
 
     class Meta:
         ordering = ["category"]
@@ -355,7 +355,7 @@ class GroupSchedule(models.Model):
     categories = models.JSONField(default=list)
     action = models.CharField(max_length=10, choices=CategoryAction.choices)
 
-    objects = school_scoped(path="group__school")
+    objects = SchoolScoped(path="group__school")
 
     class Meta:
         ordering = ["start", "pk"]
@@ -372,7 +372,7 @@ class GroupNetwork(models.Model):
     cidr = models.CharField("Address range (CIDR)", max_length=50)
     label = models.CharField(max_length=120, blank=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["cidr"]
@@ -412,7 +412,7 @@ class FilterException(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-approved_at", "-pk"]
@@ -469,7 +469,7 @@ class UnblockRequest(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -498,7 +498,7 @@ class FilterSnapshot(models.Model):
     error = models.TextField(blank=True)
     error_at = models.DateTimeField(null=True, blank=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     def __str__(self) -> str:
         return f"Filtering snapshot of {self.school}"

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from warden.core.models import School, User
-from warden.core.tenancy import school_scoped
+from warden.core.tenancy import SchoolScoped
 from warden.monitoring.filtering_rules import category_label
 from warden.people.models import Person
 
@@ -79,7 +79,7 @@ class Keyword(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-severity", "category", "normalised"]
@@ -121,7 +121,7 @@ class KeywordExclusion(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["normalised"]
@@ -154,7 +154,7 @@ class IpLease(models.Model):
     filename = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-start", "ip"]
@@ -195,7 +195,7 @@ class IngestCheckpoint(models.Model):
     log_format = models.CharField(max_length=20)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-updated_at"]
@@ -246,7 +246,7 @@ class Violation(models.Model):
     kind = models.CharField(max_length=20, choices=ViolationKind.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = school_scoped()
+    objects = SchoolScoped()
 
     class Meta:
         ordering = ["-ts", "-pk"]
