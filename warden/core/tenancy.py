@@ -40,13 +40,16 @@ _M = TypeVar("_M", bound=models.Model)
 
 class SchoolScoped(models.Manager[_M]):
     """The default manager of a school-owned model: its queries need a declared scope and
-    see only the scope's schools. ``path`` is the lookup from the model to its school (a
-    model reached through its parent: ``SchoolScoped(path="stocktake__school")``); with a
-    queryset of the model's own, ``SchoolScoped.from_queryset(PersonQuerySet)()``."""
+    see only the scope's schools. With a queryset of the model's own:
+    ``SchoolScoped.from_queryset(PersonQuerySet)()``.
 
-    def __init__(self, path: str = DIMENSION) -> None:
-        super().__init__()
-        self.path = path
+    ``path`` is the lookup from the model to its school. A model reached through its parent
+    declares a subclass naming it (``class ThroughStocktake(SchoolScoped[Any]): path =
+    "stocktake__school"``): a class attribute, because Django builds related managers
+    (``stocktake.lines``) from the manager's class, not from the instance.
+    """
+
+    path = DIMENSION
 
     def get_queryset(self) -> models.QuerySet[_M]:
         current = get_scope()

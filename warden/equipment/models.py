@@ -9,6 +9,7 @@ Rules about these records live in ``rules.py``; the possible-breach hook in ``br
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -392,6 +393,12 @@ class Stocktake(models.Model):
         return f"Stocktake of {self.location} ({self.started_at:%d/%m/%Y})"
 
 
+class ThroughStocktake(SchoolScoped[Any]):
+    """A stocktake's lines belong to the stocktake's school."""
+
+    path = "stocktake__school"
+
+
 class StocktakeLine(models.Model):
     """One asset expected at the location when the count began, and whether it was seen."""
 
@@ -404,7 +411,7 @@ class StocktakeLine(models.Model):
     )
     how = models.CharField(max_length=10, blank=True)  # "scan" or "confirm"
 
-    objects = SchoolScoped(path="stocktake__school")
+    objects = ThroughStocktake()
 
     class Meta:
         ordering = ["asset__asset_tag"]

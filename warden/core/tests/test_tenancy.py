@@ -128,3 +128,17 @@ def test_a_background_task_declares_every_school_itself(school, other_school):
     # Where nothing declared a scope (as in the worker), the task still runs, for all.
     assert isinstance(_run_without_scope(_count_people).get("error"), ScopeError)
     assert _run_without_scope(task.func).get("value") == 2
+
+
+def test_a_row_reached_through_its_parent_is_scoped_by_the_parents_school(school, other_school):
+    from warden.monitoring.models import FilterGroup, GroupCategoryAction
+
+    ours = FilterGroup.objects.create(school=school, slug="ks2", name="Key stage 2")
+    theirs = FilterGroup.objects.create(school=other_school, slug="ks2", name="Key stage 2")
+    GroupCategoryAction.objects.create(group=ours, category="gambling", action="block")
+    GroupCategoryAction.objects.create(group=theirs, category="gambling", action="block")
+    with school_scope(school.pk):
+        # The parent's related manager is built from the manager's class: it keeps the path.
+        assert ours.actions.count() == 1
+        assert theirs.actions.count() == 0
+        assert GroupCategoryAction.objects.get().group == ours

@@ -9,6 +9,7 @@ checksum and how many entries it holds per category.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -327,12 +328,18 @@ class FilterGroupAssignment(models.Model):
         )
 
 
+class ThroughGroup(SchoolScoped[Any]):
+    """A group's own rows belong to the group's school."""
+
+    path = "group__school"
+
+
 class GroupCategoryAction(models.Model):
     group = models.ForeignKey(FilterGroup, on_delete=models.CASCADE, related_name="actions")
     category = models.CharField(max_length=40)
     action = models.CharField(max_length=10, choices=CategoryAction.choices)
 
-    objects = SchoolScoped(path="group__school")
+    objects = ThroughGroup()
 
     class Meta:
         ordering = ["category"]
@@ -355,7 +362,7 @@ class GroupSchedule(models.Model):
     categories = models.JSONField(default=list)
     action = models.CharField(max_length=10, choices=CategoryAction.choices)
 
-    objects = SchoolScoped(path="group__school")
+    objects = ThroughGroup()
 
     class Meta:
         ordering = ["start", "pk"]
