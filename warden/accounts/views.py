@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -77,7 +78,7 @@ from warden.core.access import (
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.passwords import school_policy
-from warden.core.redirects import is_safe_next
+from warden.core.redirects import safe_next
 from warden.core.roles import TWO_FACTOR_ROLES, Perm, Role
 from warden.core.selectors import audit_history
 from warden.core.tenancy import school_scope
@@ -409,10 +410,8 @@ def _account_step(
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{account} {done}.")
-    target = request.POST.get("next")
-    if target is not None and is_safe_next(target):
-        return redirect(target)
-    return redirect("accounts:account_detail", account_pk=account.pk)
+    back = reverse("accounts:account_detail", kwargs={"account_pk": account.pk})
+    return redirect(safe_next(request.POST.get("next"), back))
 
 
 @login_required
@@ -541,10 +540,7 @@ def accounts_chosen(request: HttpRequest) -> HttpResponse:
                 messages.error(request, f"{row.system.name}: {row.message}")
             elif row.outcome == "skipped":
                 messages.info(request, f"{row.person} on {row.system.name}: {row.message}.")
-    target = request.POST.get("next")
-    if target is not None and is_safe_next(target):
-        return redirect(target)
-    return redirect("accounts:account_list")
+    return redirect(safe_next(request.POST.get("next"), "accounts:account_list"))
 
 
 # --- Leavers and the suspension list --------------------------------------------------------

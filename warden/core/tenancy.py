@@ -29,7 +29,6 @@ __all__ = [
     "SchoolScoped",
     "ScopeError",
     "all_schools",
-    "in_scope",
     "reached_by_secret",
     "school_scope",
 ]
@@ -84,12 +83,6 @@ def all_schools() -> Iterator[None]:
     """Declared access to every school: commands, tasks, and finding a row by its secret."""
     with scopes_disabled():
         yield
-
-
-def in_scope() -> bool:
-    """Whether a school scope (or all schools) is declared here."""
-    current = get_scope()
-    return not current.get("_enabled", True) or DIMENSION in current
 
 
 def reached_by_secret(
