@@ -43,7 +43,12 @@ class RaiseForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Find the child by name and choose them."},
     )
-    category = forms.ChoiceField(label="What the concern is about", choices=ConcernCategory.choices)
+    # Nothing is chosen for the reporter: a hurried report must not be filed as self-harm.
+    category = forms.ChoiceField(
+        label="What the concern is about",
+        choices=[("", "Choose what it is about…"), *ConcernCategory.choices],
+        error_messages={"required": "Choose what the concern is about."},
+    )
     seen_at = forms.DateTimeField(
         label="When it was seen or heard",
         widget=DateTimeInput(),

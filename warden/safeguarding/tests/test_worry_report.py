@@ -102,3 +102,13 @@ def test_a_governor_tells_the_dsl_in_person(school, governor, client_for):
     response = client_for(governor).get(URL)
     assert response.status_code == 403
     assert "tell the designated safeguarding lead in person" in response.content.decode()
+
+
+def test_nothing_is_chosen_for_what_the_worry_is_about(school, teacher, client_for):
+    pupil = PupilFactory.create(school=school, first_name="Ada", last_name="Quill")
+    client = client_for(teacher)
+    page = client.get(URL).content.decode()
+    assert '<option value="" selected>Choose what it is about…</option>' in page
+    refused = client.post(URL, _worry(pupil.pk, category=""))
+    assert "Choose what the concern is about." in refused.content.decode()
+    assert not WelfareConcern.objects.exists()
