@@ -31,6 +31,10 @@ DATE = DateInput()
 
 
 class PersonChoiceField(forms.ModelChoiceField[Person]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("empty_label", "Choose a person…")
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj: Person) -> str:
         extra = obj.form or obj.job_title or obj.get_person_type_display()
         return f"{obj.last_name}, {obj.preferred_name or obj.first_name} ({extra})"
@@ -72,7 +76,10 @@ class AssetForm(forms.Form):
         label="Serial number", max_length=80, required=False, help_text="ICT security policy §3b."
     )
     location = forms.ModelChoiceField(
-        label="Location", required=False, queryset=Location.objects.none()
+        label="Location",
+        required=False,
+        queryset=Location.objects.none(),
+        empty_label="Not recorded",
     )
     purchase_date = forms.DateField(label="Purchase date", required=False, widget=DATE)
     warranty_until = forms.DateField(label="Warranty until", required=False, widget=DATE)
@@ -251,7 +258,9 @@ class CompanyForm(forms.Form):
 
 class BatchForm(forms.Form):
     company = forms.ModelChoiceField(
-        label="Approved company", queryset=DisposalCompany.objects.none()
+        label="Approved company",
+        queryset=DisposalCompany.objects.none(),
+        empty_label="Choose a company…",
     )
     reference = forms.CharField(label="Batch reference", max_length=60)
 
