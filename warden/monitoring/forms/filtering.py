@@ -197,15 +197,33 @@ class ExceptionForm(forms.Form):
 
 
 class RequestForm(forms.Form):
-    site = forms.CharField(max_length=500, help_text="The site or page to unblock.")
+    site = forms.CharField(
+        max_length=500,
+        help_text="The site or page to unblock.",
+        error_messages={
+            "required": "Type the address of the site or page to unblock, e.g. www.example.org."
+        },
+    )
     group = forms.ModelChoiceField(
         queryset=FilterGroup.objects.none(),
         required=False,
         empty_label="Every group",
         help_text="Who needs it, e.g. the class's key stage.",
     )
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
-    wanted_until = forms.DateTimeField(label="Needed until", widget=DATETIME)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Say what the class needs the site for, so the ICT manager can decide."
+        },
+    )
+    wanted_until = forms.DateTimeField(
+        label="Needed until",
+        widget=DATETIME,
+        error_messages={
+            "required": "Choose the date and time until which the site is needed.",
+            "invalid": "Enter the date and time until which the site is needed.",
+        },
+    )
 
     def __init__(
         self, *args: Any, school: Any, own_group: FilterGroup | None = None, **kwargs: Any

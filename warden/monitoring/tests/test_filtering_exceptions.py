@@ -307,3 +307,15 @@ def test_a_group_with_exceptions_in_force_is_not_deleted(school, gambling_school
     )
     with pytest.raises(ServiceError, match="in force"):
         services.group_delete(actor=dsl, group=gambling_school["ks3"], reason="Merged")
+
+
+def test_an_empty_unblock_request_says_what_to_fill_in(school, teacher, client_for):
+    response = client_for(teacher).post(
+        reverse("monitoring:filter_request_list"), {"site": "", "reason": "", "wanted_until": ""}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Type the address of the site or page to unblock" in page
+    assert "Say what the class needs the site for" in page
+    assert "This field is required." not in page
+    assert not UnblockRequest.objects.exists()
