@@ -17,6 +17,7 @@ AUDIT_TYPES = [
     _filtering(
         "filtering.list_removed", "{actor} removed the list {record}", ("is_active", "reason")
     ),
+    _filtering("filtering.feed_added", "{actor} added the list {name} to update by itself"),
     _filtering("filtering.entry_added", "{actor} added the entry {record}"),
     _filtering(
         "filtering.entry_removed", "{actor} removed the entry {record}", ("removal_reason",)

@@ -13,6 +13,10 @@
   on the server. Paths are resolved (symbolic links followed) before they are compared, for
   the folder and every file read from it. The command line is not limited: whoever runs it
   already has the server.
+* ``WARDEN_FILTER_DOWNLOAD_MB`` (default 512), ``WARDEN_FILTER_UNPACKED_MB`` (default
+  4096), ``WARDEN_FILTER_DOWNLOAD_SECONDS`` (default 1800): bounds on a list update's
+  download, its unpacked files and its time; ``WARDEN_FILTER_DOWNLOAD_TIMEOUT`` (default
+  60): seconds a download may wait for the server.
 """
 
 from __future__ import annotations
@@ -65,3 +69,38 @@ def within_roots(path: Path, roots: Sequence[Path]) -> bool:
     """Whether ``path``, once resolved (every symbolic link followed), is under a root."""
     resolved = Path(os.path.realpath(path))
     return any(resolved.is_relative_to(root) for root in roots)
+
+
+def _setting(name: str, default: float) -> float:
+    return float(getattr(settings, name, default))
+
+
+def download_limit() -> int:
+    """Bytes a list update downloads at most."""
+    return int(_setting("WARDEN_FILTER_DOWNLOAD_MB", 512) * 2**20)
+
+
+def unpacked_limit() -> int:
+    """Bytes a downloaded tarball may unpack to."""
+    return int(_setting("WARDEN_FILTER_UNPACKED_MB", 4096) * 2**20)
+
+
+def download_seconds() -> int:
+    """Seconds a whole download may take."""
+    return int(_setting("WARDEN_FILTER_DOWNLOAD_SECONDS", 1800))
+
+
+def download_timeout() -> float:
+    """Seconds a download waits for the server to answer or send more."""
+    return _setting("WARDEN_FILTER_DOWNLOAD_TIMEOUT", 60)
+
+
+# The helpers' heartbeats: each helper process writes one file under the school's folder
+# every HEARTBEAT_SECONDS; one not seen for HELPER_SILENT_AFTER seconds is a warning.
+HEARTBEAT_FOLDER = "helpers"
+HEARTBEAT_SECONDS = 60
+HELPER_SILENT_AFTER = 600
+
+
+def heartbeat_dir(slug: str) -> Path:
+    return school_dir(slug) / HEARTBEAT_FOLDER

@@ -30,10 +30,12 @@ def _membership_may_have_changed(sender: Any, instance: Any, **kwargs: Any) -> N
 
 @receiver(school_registered, dispatch_uid="filtering_school_registered")
 def _school_registered(sender: Any, school: School, **kwargs: Any) -> None:
-    """A new school filters from its first minute: it gets the shipped filter groups and
-    the starter lists."""
+    """A new school filters from its first minute: it gets the shipped filter groups, the
+    starter lists, and the UT1 lists as a feed that the daily update replaces them with."""
+    from warden.monitoring.services.list_feeds import list_feed_default_create
     from warden.monitoring.services.standard_groups import standard_groups_create
     from warden.monitoring.services.starter_lists import starter_lists_load
 
     standard_groups_create(school=school)
     starter_lists_load(school=school)
+    list_feed_default_create(school=school)

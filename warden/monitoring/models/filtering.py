@@ -32,6 +32,7 @@ __all__ = [
     "GroupCategoryAction",
     "GroupNetwork",
     "GroupSchedule",
+    "ListFeed",
     "ListFormat",
     "ListImport",
     "ListImportState",
@@ -95,6 +96,60 @@ class ListSource(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ListFeed(models.Model):
+    """A list Warden downloads by itself (``warden filter-lists update``, daily from the
+    schedule) and imports as the school's list source of the same name.
+
+    ``checksum_url`` names the file its publisher puts beside it (``MD5SUM.LST``, a
+    ``.sha256``): the line for the file's own name, or the file's only hash. Without one,
+    ``expected_checksum`` (MD5, SHA-1 or SHA-256 in hex) must match. The ``last_*`` fields
+    say how the latest update went; a failed one keeps the list already in force.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=120)
+    url = models.URLField("Address (URL)", max_length=500)
+    format = models.CharField(max_length=10, choices=ListFormat.choices, default=ListFormat.UT1)
+    checksum_url = models.URLField("Checksum file address", max_length=500, blank=True)
+    expected_checksum = models.CharField(max_length=128, blank=True)
+    # For hosts files and plain lists: the Warden category every entry goes into.
+    category = models.CharField(max_length=40, blank=True)
+    enabled = models.BooleanField(default=True)
+    source = models.ForeignKey(
+        ListSource, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The checksum of the download now in force.
+    version = models.CharField(max_length=128, blank=True)
+    category_counts = models.JSONField(default=dict, blank=True)
+    entry_count = models.PositiveIntegerField(default=0)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SchoolScoped()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "name"], name="monitoring_listfeed_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def failing(self) -> bool:
+        """The latest attempt failed (the list in force is the previous one)."""
+        return self.last_failure_at is not None and (
+            self.last_success_at is None or self.last_failure_at > self.last_success_at
+        )
 
 
 class ListImportState(models.TextChoices):

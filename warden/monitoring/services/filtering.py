@@ -323,6 +323,7 @@ def list_import(
     origin: str = "",
     roots: Sequence[Path] | None = None,
     progress: Callable[[int], None] | None = None,
+    check: Callable[[Mapping[str, int]], None] | None = None,
 ) -> ListSource:
     """Import a UT1/squidGuard folder, a hosts file or a plain domain list.
 
@@ -332,6 +333,8 @@ def list_import(
     database while it is read, and reads the files line by line. ``roots`` limits which
     server folders a UT1 import may read (the lists page passes its configured roots; the
     command line passes none and may read anywhere); ``progress`` is told the bytes read.
+    ``check`` sees the entries per category before anything is written and may refuse the
+    list with a :class:`ServiceError` (a downloaded list that shrank too far).
     """
     if fmt not in ListFormat.values:
         raise ServiceError(f"Unknown list format {fmt!r}: use ut1, hosts or domains.")
@@ -355,6 +358,8 @@ def list_import(
         )
         raise ServiceError(message, field_errors={"file": [message], "path": [message]})
     counts = {k: v for k, v in index.counts().items() if v}
+    if check is not None:
+        check(counts)
     relative = f"sources/{sha[:16]}-{fmt}.wli"
     write_atomic(conf.school_dir(school.slug) / relative, index.to_bytes())
     label = (name or "").strip() or path.name
