@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from warden.accounts import rules
@@ -141,8 +143,27 @@ class Leaver:
 
 
 # A provider takes (school, people, now) and returns {person_pk: [LeaverItem, ...]}. Other
-# areas list theirs as ``ITEMS`` in ``<app>/leavers.py`` (equipment to collect, say).
+# areas list theirs as ``ITEMS`` in ``<app>/leavers.py`` (equipment to collect, say). The
+# board calls them with one page of leavers, so each reads only those people's rows.
 LeaverProvider = Callable[[School, list[Person], dt.datetime], dict[int, list[LeaverItem]]]
+
+
+@dataclass(frozen=True)
+class LeaverHoldings:
+    """What one area holds of a leaver, as conditions on ``Person`` rows.
+
+    The board works out who is on it, and in which order, for every leaver at once in SQL
+    (so its size and its pages do not depend on reading every leaver's items), then asks
+    the providers for the items of one page. Each area that adds items also lists, as
+    ``HOLDINGS`` in its ``leavers.py``, a function of (school, now) giving these.
+    """
+
+    holds: Q  # anything at all, done or not: keeps the leaver on the board until completed
+    open: Q  # something still to do
+    overdue: Q  # something still to do whose deadline has passed
+
+
+LeaverHoldingsProvider = Callable[[School, dt.datetime], LeaverHoldings]
 
 
 def account_leaver_items(
@@ -177,8 +198,28 @@ def account_leaver_items(
     return items
 
 
+def account_leaver_holdings(school: School, now: dt.datetime) -> LeaverHoldings:
+    accounts = Account.objects.filter(school=school, person=OuterRef("pk")).exclude(
+        state=AccountState.DELETED
+    )
+    live = accounts.filter(state__in=list(LIVE_STATES))
+    return LeaverHoldings(
+        holds=Q(Exists(accounts)),
+        open=Q(Exists(live)),
+        overdue=Q(Exists(live.filter(removal_deadline__lt=now))),
+    )
+
+
 def leaver_providers() -> list[LeaverProvider]:
     return [account_leaver_items, *collect("leavers", "ITEMS")]
+
+
+def leaver_holdings(school: School, now: dt.datetime) -> list[LeaverHoldings]:
+    providers: list[LeaverHoldingsProvider] = [
+        account_leaver_holdings,
+        *collect("leavers", "HOLDINGS"),
+    ]
+    return [provider(school, now) for provider in providers]
 
 
 def leaver_items(person: Person, *, now: dt.datetime | None = None) -> list[LeaverItem]:
@@ -190,23 +231,67 @@ def leaver_items(person: Person, *, now: dt.datetime | None = None) -> list[Leav
     return items
 
 
-def leavers_board(
-    school: School, *, now: dt.datetime | None = None, include_done: bool = False
-) -> list[Leaver]:
-    """Everyone with a leaving date and something to take back, overdue first.
+def name_search(people: QuerySet[Person], q: str, *, via: str = "") -> QuerySet[Person]:
+    """Narrow a list to the people whose names hold every word of ``q`` (first, last or
+    preferred name, or the exact MIS id); ``via`` is the path to the person
+    (``"person__"`` for a list of accounts)."""
+    for word in q.split():
+        people = people.filter(
+            Q(**{f"{via}first_name__icontains": word})
+            | Q(**{f"{via}last_name__icontains": word})
+            | Q(**{f"{via}preferred_name__icontains": word})
+            | Q(**{f"{via}mis_id__iexact": word})
+        )
+    return people
 
-    Rows come from providers: accounts here, and whatever other areas register as
-    ``ITEMS`` in their ``leavers.py``. A leaver stays until completed (policy duty
-    "Leavers completed only when nothing is left"): once every item is done, the board offers
-    the completion. Completed leavers drop off unless ``include_done``.
+
+def _any(conditions: Iterable[Q]) -> Q:
+    return reduce(operator.or_, conditions)
+
+
+def leavers_queryset(
+    school: School, *, now: dt.datetime | None = None, include_done: bool = False, q: str = ""
+) -> QuerySet[Person]:
+    """The people on the leavers' board, in its order, as one query to paginate.
+
+    Everyone with a leaving date in the last year who holds something of any area (an
+    account, done or not; a device still out), until they are completed (policy duty
+    "Leavers completed only when nothing is left"); completed leavers only with
+    ``include_done``. Leavers with something overdue come first, then those with something
+    still to do, each by leaving date (their deadlines follow it), then by surname.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    people = list(
-        Person.objects.filter(school=school, leaving_date__isnull=False)
-        .filter(leaving_date__gte=today - dt.timedelta(days=365))
-        .order_by("leaving_date", "last_name", "pk")
+    holdings = leaver_holdings(school, now)
+    people = Person.objects.filter(
+        school=school,
+        leaving_date__isnull=False,
+        leaving_date__gte=today - dt.timedelta(days=365),
+    ).filter(_any(h.holds for h in holdings))
+    if not include_done:
+        people = people.exclude(
+            Exists(LeaverCompletion.objects.filter(school=school, person=OuterRef("pk")))
+        )
+    return (
+        name_search(people, q)
+        .annotate(
+            board_overdue=ExpressionWrapper(
+                _any(h.overdue for h in holdings), output_field=BooleanField()
+            ),
+            board_open=ExpressionWrapper(
+                _any(h.open for h in holdings), output_field=BooleanField()
+            ),
+        )
+        .order_by("-board_overdue", "-board_open", "leaving_date", "last_name", "pk")
     )
+
+
+def leavers_for(
+    school: School, people: list[Person], *, now: dt.datetime | None = None
+) -> list[Leaver]:
+    """The board's rows for these people (one page of ``leavers_queryset``), in that order:
+    each leaver's completion and every area's items, read for these people only."""
+    now = now or timezone.now()
     board = {p.pk: Leaver(person=p) for p in people}
     completed = LeaverCompletion.objects.filter(person__in=people).select_related("completed_by")
     for completion in completed:
@@ -215,21 +300,23 @@ def leavers_board(
         for person_pk, items in provider(school, people, now).items():
             if person_pk in board:
                 board[person_pk].items.extend(items)
-    leavers = [
-        leaver
-        for leaver in board.values()
-        if leaver.items and (include_done or leaver.completion is None)
-    ]
-    far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    return sorted(
-        leavers,
-        key=lambda x: (
-            not x.overdue,
-            x.earliest or far,
-            x.person.last_name,
-            x.person.pk,
-        ),
-    )
+    return list(board.values())
+
+
+def leavers_board(
+    school: School, *, now: dt.datetime | None = None, include_done: bool = False, q: str = ""
+) -> list[Leaver]:
+    """Every leaver on the board (``leavers_queryset``) with their items; the board's page
+    reads one page of ``leavers_queryset`` through ``leavers_for`` instead.
+
+    Rows come from providers: accounts here, and whatever other areas register as
+    ``ITEMS`` in their ``leavers.py``. A leaver stays until completed (policy duty
+    "Leavers completed only when nothing is left"): once every item is done, the board offers
+    the completion. Completed leavers drop off unless ``include_done``.
+    """
+    now = now or timezone.now()
+    people = list(leavers_queryset(school, now=now, include_done=include_done, q=q))
+    return leavers_for(school, people, now=now)
 
 
 def overdue_accounts(school: School, *, now: dt.datetime | None = None) -> QuerySet[Account]:

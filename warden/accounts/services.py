@@ -842,10 +842,13 @@ def _directory_disable_apply(
     return sync
 
 
-def leaver_directory_preview(school: School) -> list[LeaverDirectoryPreview]:
+def leaver_directory_preview(
+    school: School, *, people: list[Person] | None = None
+) -> list[LeaverDirectoryPreview]:
     """The dry run of what the hourly run will write to each connected directory when the
     leavers' deadlines pass: per system, the leavers' accounts still live there and the
-    directory changes disabling them makes (nothing is written)."""
+    directory changes disabling them makes (nothing is written). ``people``: only these
+    leavers' accounts (the board's page)."""
     from warden.accounts import directory
 
     pending = (
@@ -859,6 +862,8 @@ def leaver_directory_preview(school: School) -> list[LeaverDirectoryPreview]:
         .select_related("system", "person")
         .order_by("system__name", "removal_deadline", "pk")
     )
+    if people is not None:
+        pending = pending.filter(person__in=people)
     by_system: dict[int, list[Account]] = {}
     for account in pending:
         by_system.setdefault(account.system_id, []).append(account)

@@ -46,6 +46,7 @@ from warden.accounts.forms import (
     TokenForm,
     expiry_from,
 )
+from warden.accounts.list_forms import NameSearchForm
 from warden.accounts.models import (
     LIVE_STATES,
     AccessReview,
@@ -62,7 +63,8 @@ from warden.accounts.selectors import (
     accounts_list,
     export_rows,
     hand_suspensions_pending,
-    leavers_board,
+    leavers_for,
+    leavers_queryset,
     review_summary,
     reviews_overview,
     systems_at,
@@ -546,26 +548,41 @@ def accounts_chosen(request: HttpRequest) -> HttpResponse:
 # --- Leavers and the suspension list --------------------------------------------------------
 
 
+LEAVERS_PAGE_SIZE = 25
+
+
 @login_required
 @require_GET
 def leavers(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     require_perm(request.user, Perm.LEAVERS_VIEW, school)
     show_done = request.GET.get("done") == "1"
+    search = NameSearchForm(request.GET)
+    now = timezone.now()
+    page = Paginator(
+        leavers_queryset(school, now=now, include_done=show_done, q=search.query()),
+        LEAVERS_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    people = list(page.object_list)
     can_sync = has_perm(request.user, Perm.DIRECTORY_SYNC, school)
     return render(
         request,
         "accounts/leavers.html",
         {
             "school": school,
-            "leavers": leavers_board(school, include_done=show_done),
+            "page": page,
+            "leavers": leavers_for(school, people, now=now),
+            "search": search,
             "show_done": show_done,
             "window": services.accounts_settings(school).removal_window_hours,
             "can_provision": has_perm(request.user, Perm.ACCOUNTS_PROVISION, school),
-            # The dry run of what the deadline will write to each connected directory,
-            # for the ICT manager to check beforehand (it reads the directory, never writes).
-            "directory_previews": services.leaver_directory_preview(school) if can_sync else [],
-            "now": timezone.now(),
+            # The dry run of what the deadline will write to each connected directory for
+            # this page's leavers, for the ICT manager to check beforehand (it reads the
+            # directory, never writes).
+            "directory_previews": services.leaver_directory_preview(school, people=people)
+            if can_sync
+            else [],
+            "now": now,
         },
     )
 

@@ -4,16 +4,20 @@ Policy duty "Equipment returned on leaving" (docs/policy-map.md). Each open loan
 that keeps the leaver open until it is checked in or written off with a reason.
 
 The accounts area's board calls each provider in ``ITEMS`` with ``(school, people, now)``
-and expects ``{person_pk: [LeaverItem, ...]}``.
+(one page of leavers) and expects ``{person_pk: [LeaverItem, ...]}``; ``HOLDINGS`` says, in
+SQL over every leaver, who holds a device and whose is overdue, for the board's order.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 
-from warden.accounts.selectors import LeaverItem
+from warden.accounts.selectors import LeaverHoldings, LeaverItem
 from warden.accounts.services import end_of_day
 from warden.core.models import School
 from warden.equipment.models import OPEN_LOAN_STATES, Loan, LoanState
@@ -77,4 +81,16 @@ def leaver_equipment_clear(person: Person) -> str | None:
     )
 
 
+def equipment_leaver_holdings(school: School, now: dt.datetime) -> LeaverHoldings:
+    """Leavers with a device still out; overdue once their leaving day has ended."""
+    out = Q(
+        Exists(
+            Loan.objects.filter(school=school, person=OuterRef("pk"), state__in=OPEN_LOAN_STATES)
+        )
+    )
+    today = timezone.localdate(now, ZoneInfo(school.timezone or "Europe/London"))
+    return LeaverHoldings(holds=out, open=out, overdue=out & Q(leaving_date__lt=today))
+
+
 ITEMS = [equipment_leaver_items]
+HOLDINGS = [equipment_leaver_holdings]
