@@ -82,3 +82,17 @@ def known_category(name: str) -> str:
         return resolve_slug(name)
     except ValueError:
         raise ValueError(f"{name!r} is not one of Warden's categories.") from None
+
+
+# Where the illegal categories' lists come from: nobody may publish them, so no update
+# fetches them; a school (or its filtering provider) imports them under licence. The UK
+# Safer Internet Centre's "appropriate filtering" asks for both.
+ILLEGAL_LIST_NEEDED = {
+    "child-sexual-abuse": "needs the IWF list — members only — import it here",
+    "terrorism": "needs the CTIRU list — filtering providers only — import it here",
+}
+
+
+def empty_category_note(slug: str) -> str:
+    """What to do about a category with no entries, in the words the pages show."""
+    return ILLEGAL_LIST_NEEDED.get(slug, "no list has entries in this category")

@@ -1,6 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from warden.monitoring.views import filtering as filtering_views
+from warden.monitoring.views import filtering_oversight as oversight_views
 
 app_name = "monitoring"
 
@@ -104,6 +105,17 @@ urlpatterns += [
     path("changes/", filtering_views.filter_changelog, name="filter_changelog"),
     path("snapshot/", filtering_views.filter_snapshot, name="filter_snapshot"),
     path("blocked/<slug:school_slug>/", filtering_views.filter_blocked, name="filter_blocked"),
+]
+urlpatterns += [
+    path("lists/updates/", oversight_views.filter_feed_list, name="filter_feed_list"),
+    path(
+        "lists/updates/<int:list_feed_pk>/update/",
+        oversight_views.filter_feed_update,
+        name="filter_feed_update",
+    ),
+    path("health/", oversight_views.filter_health, name="filter_health"),
+    path("check/", oversight_views.filter_check, name="filter_check"),
+    path("evidence/", oversight_views.filter_evidence, name="filter_evidence"),
 ]
 # --- end of filtering ---------------------------------------------------------------------------
 

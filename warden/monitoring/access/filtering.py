@@ -15,6 +15,7 @@ from warden.monitoring.models.filtering import (
     FilterGroupAssignment,
     GroupNetwork,
     GroupSchedule,
+    ListFeed,
     ListImport,
     ListSource,
     UnblockRequest,
@@ -54,6 +55,13 @@ def filter_network_for_user(user: AnyUser, pk: int) -> GroupNetwork:
 def list_source_for_user(user: AnyUser, pk: int, *, write: bool = False) -> ListSource:
     perm = Perm.FILTERING_MANAGE if write else Perm.FILTERING_VIEW
     return object_for_user(ListSource.objects.select_related("school__trust"), user, perm, pk=pk)
+
+
+def list_feed_for_user(user: AnyUser, pk: int, *, write: bool = False) -> ListFeed:
+    perm = Perm.FILTERING_MANAGE if write else Perm.FILTERING_VIEW
+    return object_for_user(
+        ListFeed.objects.select_related("school__trust", "source"), user, perm, pk=pk
+    )
 
 
 def list_import_for_user(user: AnyUser, pk: int) -> ListImport:

@@ -163,6 +163,66 @@ class ListImportForm(forms.Form):
         return data
 
 
+class FeedForm(forms.Form):
+    """A list Warden downloads by itself: its web address, never a folder on the server."""
+
+    name = forms.CharField(
+        max_length=120,
+        help_text="As the lists page shows it, e.g. UT1 blacklists.",
+        error_messages={"required": "Give the list a name, e.g. UT1 blacklists."},
+    )
+    url = forms.CharField(
+        label="Address of the list",
+        max_length=500,
+        help_text="https://… (a UT1 or squidGuard tarball, a hosts file or a plain list).",
+        error_messages={"required": "Give the web address the list is published at."},
+    )
+    format = forms.ChoiceField(
+        label="Kind of list",
+        choices=[
+            (ListFormat.UT1, "UT1 / squidGuard tarball (.tar.gz)"),
+            (ListFormat.HOSTS, ListFormat.HOSTS.label),
+            (ListFormat.DOMAINS, ListFormat.DOMAINS.label),
+        ],
+    )
+    checksum_url = forms.CharField(
+        label="Address of its checksum file",
+        max_length=500,
+        required=False,
+        help_text="The file the publisher puts beside the list, e.g. MD5SUM.LST or .sha256.",
+    )
+    expected_checksum = forms.CharField(
+        label="Or the checksum itself",
+        max_length=128,
+        required=False,
+        help_text="MD5, SHA-1 or SHA-256, as the publisher gives it.",
+    )
+    category = forms.ChoiceField(
+        choices=[("", "From the file name (hosts files)"), *CATEGORY_CHOICES],
+        required=False,
+        help_text="For a hosts file or plain list: every site in it goes into this category.",
+    )
+
+
+class CheckForm(forms.Form):
+    site = forms.CharField(
+        label="Site or address",
+        max_length=2000,
+        help_text="e.g. www.example.org or a full address copied from the browser.",
+        error_messages={"required": "Type a site to check, e.g. www.example.org."},
+    )
+    group = forms.ChoiceField(label="Filter group", required=False)
+
+    def __init__(self, *args: Any, school: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        group_field = self.fields["group"]
+        assert isinstance(group_field, forms.ChoiceField)
+        group_field.choices = [
+            ("", "Every group"),
+            *FilterGroup.objects.filter(school=school).values_list("slug", "name"),
+        ]
+
+
 class EntryForm(forms.Form):
     site = forms.CharField(
         max_length=500, help_text="A domain (covers its subdomains), a URL prefix, or an IP."

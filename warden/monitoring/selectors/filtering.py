@@ -12,6 +12,7 @@ from django.utils import timezone
 from warden.core.models import AuditEntry, School, User
 from warden.engine.categories import CATEGORIES, Category
 from warden.monitoring import conf
+from warden.monitoring.filtering_rules import empty_category_note
 from warden.monitoring.models.filtering import (
     FilterEntry,
     FilterException,
@@ -92,6 +93,11 @@ class CategoryRow:
     category: Category
     entries: int
     actions: list[tuple[FilterGroup, str]]
+
+    @property
+    def empty_note(self) -> str:
+        """Never a silent "–": what a category with no entries needs."""
+        return empty_category_note(self.category.slug)
 
 
 def category_table(school: School) -> list[CategoryRow]:

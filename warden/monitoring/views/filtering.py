@@ -74,6 +74,7 @@ from warden.monitoring.selectors.filtering import (
     requests_at,
     snapshot_status,
 )
+from warden.monitoring.selectors.filtering_check import site_check
 from warden.monitoring.services import filtering as services
 from warden.monitoring.tasks.filtering import import_filter_list
 from warden.people.access import Detail, Kind, details_for
@@ -552,8 +553,13 @@ def filter_request_list(request: HttpRequest) -> HttpResponse:
     if not sees_all:
         require_perm(user, Perm.FILTERING_REQUEST, school)
     can_request = has_perm(user, Perm.FILTERING_REQUEST, school)
+    # "Ask to unblock" on the check-a-site page arrives with the site and group filled in.
+    prefill = {key: request.GET[key] for key in ("site", "group") if request.GET.get(key)}
     form = RequestForm(
-        request.POST or None, school=school, own_group=own_filter_group(user, school)
+        request.POST or None,
+        school=school,
+        own_group=own_filter_group(user, school),
+        initial=prefill,
     )
     if request.method == "POST":
         require_perm(user, Perm.FILTERING_REQUEST, school)
@@ -598,11 +604,21 @@ def filter_request_detail(request: HttpRequest, filter_request_pk: int) -> HttpR
                 "expires_at": timezone.localtime(unblock.wanted_until).replace(tzinfo=None),
             },
         )
+    # The approver sees why the site is blocked, as "check a site" explains it.
+    check = None
+    for group in (unblock.group.slug if unblock.group else "", ""):
+        try:  # the request's group, or every group if the policy in force lacks it
+            check = site_check(unblock.school, unblock.url or unblock.site, group=group)
+            break
+        except ServiceError:
+            continue
     return render(
         request,
         "monitoring/filtering/request_detail.html",
         {
             "unblock": unblock,
+            "check": check,
+            "can_view": has_perm(request.user, Perm.FILTERING_VIEW, unblock.school),
             "category_label": category_label(unblock.category) if unblock.category else "",
             "approve_form": approve_form,
             "refuse_form": RefuseForm() if can_decide else None,

@@ -2,7 +2,9 @@
 
 A thin wrapper over :func:`warden.engine.helper.main` that finds the school's snapshot
 (``conf.snapshot_path``) and the fail-open and check-interval settings. It touches no
-database, so Squid can start many of them cheaply. In squid.conf::
+database, so Squid can start many of them cheaply. While it runs, it writes a heartbeat
+file every minute (:mod:`warden.monitoring.heartbeats`) that the filtering health page
+reads. In squid.conf::
 
     url_rewrite_program /srv/warden/.venv/bin/warden filter-helper --school SLUG
     url_rewrite_children 20 startup=5 idle=2 concurrency=50
@@ -10,12 +12,14 @@ database, so Squid can start many of them cheaply. In squid.conf::
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from warden.engine import helper
 from warden.monitoring import conf
+from warden.monitoring.heartbeats import beating
 
 MODES = {
     "rewrite": "url-rewrite",
@@ -48,9 +52,10 @@ class Command(BaseCommand):
         parser.add_argument("--log-level", default="WARNING")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        snapshot = Path(options["snapshot"] or conf.snapshot_path(options["school"]))
         argv = [
             "--snapshot",
-            options["snapshot"] or str(conf.snapshot_path(options["school"])),
+            str(snapshot),
             "--mode",
             MODES[options["mode"]],
             "--check-interval",
@@ -66,6 +71,7 @@ class Command(BaseCommand):
             argv += ["--acl-format", options["acl_format"]]
         if conf.fail_open():
             argv.append("--fail-open")
-        code = helper.main(argv)
+        with beating(options["school"], snapshot):
+            code = helper.main(argv)
         if code:
             raise SystemExit(code)
