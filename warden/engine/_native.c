@@ -1434,6 +1434,568 @@ done:
     return result;
 }
 
+/* -- Mapped list tables (WARDEN-LISTS 2) ------------------------------------------------ */
+
+/* A compiled list file holds two open-addressing hash tables that the Squid helper reads
+ * straight from a read-only mapping of the file: nothing is rebuilt when it starts. A table
+ * is `capacity` slots of three little-endian uint32: the key's offset in its key area plus
+ * one (0: an empty slot), the high half of hash_bytes(key) (compared before any key
+ * bytes), and the value. A key in the key area ends with '\n'. A slot's home is
+ * (low half of the hash * capacity) >> 32; collisions take the next slot, wrapping. Every
+ * offset read from the file is checked against its area, so a damaged file gives wrong
+ * answers or an error, never a read outside the mapping. */
+
+#define MAP_SLOT 12
+
+static inline uint32_t
+load_u32(const unsigned char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static inline uint64_t
+map_home(uint64_t h, uint64_t capacity)
+{
+    return ((h & 0xffffffffULL) * capacity) >> 32;
+}
+
+/* The value stored for a key, or -1. */
+static int64_t
+map_find(const unsigned char *slots, uint64_t capacity, const unsigned char *keys,
+         size_t keys_size, const unsigned char *s, size_t n)
+{
+    if (capacity == 0) {
+        return -1;
+    }
+    uint64_t h = hash_bytes(s, (Py_ssize_t)n);
+    uint32_t check = (uint32_t)(h >> 32);
+    uint64_t i = map_home(h, capacity);
+    for (uint64_t probes = 0; probes < capacity; probes++) {
+        const unsigned char *slot = slots + i * MAP_SLOT;
+        uint32_t key = load_u32(slot);
+        if (key == 0) {
+            return -1;
+        }
+        if (load_u32(slot + 4) == check) {
+            size_t at = (size_t)key - 1;
+            if (at < keys_size && n < keys_size - at && keys[at + n] == '\n' &&
+                memcmp(keys + at, s, n) == 0) {
+                return (int64_t)load_u32(slot + 8);
+            }
+        }
+        if (++i == capacity) {
+            i = 0;
+        }
+    }
+    return -1;
+}
+
+static PyObject *
+native_build_table(PyObject *module, PyObject *args)
+{
+    Py_buffer keys, offsets, values;
+    Py_ssize_t capacity;
+    if (!PyArg_ParseTuple(args, "y*y*y*n:build_table", &keys, &offsets, &values, &capacity)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Py_ssize_t count = offsets.len / 4;
+    if (offsets.len % 4 || values.len != offsets.len) {
+        PyErr_SetString(PyExc_ValueError, "offsets and values must be uint32 arrays of one length");
+        goto done;
+    }
+    if (capacity <= count || (uint64_t)capacity > 0xffffffffULL ||
+        keys.len >= (Py_ssize_t)0xffffffffLL) {
+        PyErr_SetString(PyExc_ValueError, "table capacity must exceed the keys; keys < 4 GiB");
+        goto done;
+    }
+    result = PyBytes_FromStringAndSize(NULL, capacity * MAP_SLOT);
+    if (result == NULL) {
+        goto done;
+    }
+    unsigned char *slots = (unsigned char *)PyBytes_AS_STRING(result);
+    memset(slots, 0, (size_t)capacity * MAP_SLOT);
+    const unsigned char *data = keys.buf;
+    int bad = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t k = 0; k < count; k++) {
+        uint32_t at = load_u32((const unsigned char *)offsets.buf + k * 4);
+        uint32_t value = load_u32((const unsigned char *)values.buf + k * 4);
+        if (at >= (uint64_t)keys.len) {
+            bad = 1;
+            break;
+        }
+        const unsigned char *end = memchr(data + at, '\n', (size_t)(keys.len - at));
+        if (end == NULL) {
+            bad = 1;
+            break;
+        }
+        uint64_t h = hash_bytes(data + at, end - (data + at));
+        uint64_t i = map_home(h, (uint64_t)capacity);
+        while (load_u32(slots + i * MAP_SLOT) != 0) {
+            if (++i == (uint64_t)capacity) {
+                i = 0;
+            }
+        }
+        uint32_t slot[3] = {at + 1, (uint32_t)(h >> 32), value};
+        memcpy(slots + i * MAP_SLOT, slot, MAP_SLOT);
+    }
+    Py_END_ALLOW_THREADS
+    if (bad) {
+        Py_CLEAR(result);
+        PyErr_SetString(PyExc_ValueError, "a key offset is outside the keys or has no newline");
+    }
+done:
+    PyBuffer_Release(&keys);
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&values);
+    return result;
+}
+
+typedef struct {
+    PyObject_HEAD
+    Py_buffer view;
+    const unsigned char *masks;
+    const unsigned char *domain_slots;
+    const unsigned char *domain_keys;
+    const unsigned char *url_slots;
+    const unsigned char *url_keys;
+    uint64_t domain_capacity;
+    uint64_t url_capacity;
+    size_t domain_keys_size;
+    size_t url_keys_size;
+    uint32_t mask_count;
+    uint32_t words;
+} ListMap;
+
+/* One area of the buffer: [offset, offset + size) must lie inside it. */
+static const unsigned char *
+map_area(Py_buffer *view, Py_ssize_t offset, Py_ssize_t size, const char *what)
+{
+    if (offset < 0 || size < 0 || offset > view->len || size > view->len - offset) {
+        PyErr_Format(PyExc_ValueError, "the list file's %s lie outside it", what);
+        return NULL;
+    }
+    return (const unsigned char *)view->buf + offset;
+}
+
+static PyObject *
+ListMap_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *keywords[] = {"buffer",      "masks",     "mask_count", "words",
+                               "domain_slots", "domain_capacity", "domain_keys",
+                               "domain_keys_size", "url_slots", "url_capacity", "url_keys",
+                               "url_keys_size", NULL};
+    PyObject *buffer;
+    Py_ssize_t masks, mask_count, words, dslots, dcap, dkeys, dkeys_size, uslots, ucap, ukeys,
+        ukeys_size;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "Onnnnnnnnnnn:ListMap", keywords, &buffer,
+                                     &masks, &mask_count, &words, &dslots, &dcap, &dkeys,
+                                     &dkeys_size, &uslots, &ucap, &ukeys, &ukeys_size)) {
+        return NULL;
+    }
+    if (mask_count < 0 || mask_count > 0xffffffffLL || words < 1 || words > 64 || dcap < 0 ||
+        ucap < 0 || dcap > 0xffffffffLL || ucap > 0xffffffffLL) {
+        PyErr_SetString(PyExc_ValueError, "the list file's table sizes are out of range");
+        return NULL;
+    }
+    ListMap *m = (ListMap *)type->tp_alloc(type, 0);
+    if (m == NULL) {
+        return NULL;
+    }
+    if (PyObject_GetBuffer(buffer, &m->view, PyBUF_SIMPLE) < 0) {
+        m->view.obj = NULL;
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_buffer *v = &m->view;
+    m->masks = map_area(v, masks, mask_count * words * 8, "masks");
+    m->domain_slots = m->masks ? map_area(v, dslots, dcap * MAP_SLOT, "domain slots") : NULL;
+    m->domain_keys = m->domain_slots ? map_area(v, dkeys, dkeys_size, "domains") : NULL;
+    m->url_slots = m->domain_keys ? map_area(v, uslots, ucap * MAP_SLOT, "URL slots") : NULL;
+    m->url_keys = m->url_slots ? map_area(v, ukeys, ukeys_size, "URL entries") : NULL;
+    if (m->url_keys == NULL) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    m->mask_count = (uint32_t)mask_count;
+    m->words = (uint32_t)words;
+    m->domain_capacity = (uint64_t)dcap;
+    m->url_capacity = (uint64_t)ucap;
+    m->domain_keys_size = (size_t)dkeys_size;
+    m->url_keys_size = (size_t)ukeys_size;
+    return (PyObject *)m;
+}
+
+static void
+ListMap_dealloc(ListMap *m)
+{
+    if (m->view.obj != NULL) {
+        PyBuffer_Release(&m->view);
+    }
+    Py_TYPE(m)->tp_free((PyObject *)m);
+}
+
+/* The UTF-8 of a str key; NULL without an error set when it has none (surrogate escapes
+ * of bytes that were not UTF-8): such a key is in no list. */
+static const char *
+map_key(PyObject *arg, Py_ssize_t *n)
+{
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "a host must be a str");
+        return NULL;
+    }
+    const char *s = PyUnicode_AsUTF8AndSize(arg, n);
+    if (s == NULL && PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
+        PyErr_Clear();
+    }
+    return s;
+}
+
+/* OR the mask numbered `id` into acc; -1 (with an error) when the file has no such mask. */
+static int
+map_or_mask(ListMap *m, int64_t id, uint64_t *acc)
+{
+    if (id < 0) {
+        return 0;
+    }
+    if ((uint64_t)id >= m->mask_count) {
+        PyErr_SetString(PyExc_ValueError, "the list file names a mask it does not hold");
+        return -1;
+    }
+    const unsigned char *words = m->masks + (size_t)id * m->words * 8;
+    for (uint32_t w = 0; w < m->words; w++) {
+        uint64_t x;
+        memcpy(&x, words + w * 8, 8);
+        acc[w] |= x;
+    }
+    return 0;
+}
+
+static PyObject *
+map_mask_result(ListMap *m, const uint64_t *acc)
+{
+    if (m->words == 1) {
+        return PyLong_FromUnsignedLongLong(acc[0]);
+    }
+    return _PyLong_FromByteArray((const unsigned char *)acc, (size_t)m->words * 8, 1, 0);
+}
+
+/* The masks of a host, OR-ed: of the host alone, or (walk) of it and each parent domain,
+ * as CategoryIndex._domain_mask probes them. */
+static PyObject *
+map_host_mask(ListMap *m, PyObject *arg, int walk)
+{
+    Py_ssize_t n;
+    const char *s = map_key(arg, &n);
+    if (s == NULL) {
+        return PyErr_Occurred() ? NULL : PyLong_FromLong(0);
+    }
+    uint64_t acc[64] = {0};
+    const char *end = s + n;
+    const char *at = s;
+    for (;;) {
+        int64_t id = map_find(m->domain_slots, m->domain_capacity, m->domain_keys,
+                              m->domain_keys_size, (const unsigned char *)at, (size_t)(end - at));
+        if (map_or_mask(m, id, acc) < 0) {
+            return NULL;
+        }
+        const char *dot = walk ? memchr(at, '.', (size_t)(end - at)) : NULL;
+        if (dot == NULL) {
+            break;
+        }
+        at = dot + 1;
+    }
+    return map_mask_result(m, acc);
+}
+
+static PyObject *
+ListMap_domain_mask(ListMap *m, PyObject *arg)
+{
+    return map_host_mask(m, arg, 1);
+}
+
+static PyObject *
+ListMap_exact_mask(ListMap *m, PyObject *arg)
+{
+    return map_host_mask(m, arg, 0);
+}
+
+static PyObject *
+ListMap_url_record(ListMap *m, PyObject *arg)
+{
+    Py_ssize_t n;
+    const char *s = map_key(arg, &n);
+    if (s == NULL) {
+        return PyErr_Occurred() ? NULL : PyLong_FromLong(-1);
+    }
+    int64_t value = map_find(m->url_slots, m->url_capacity, m->url_keys, m->url_keys_size,
+                             (const unsigned char *)s, (size_t)n);
+    return PyLong_FromLongLong(value);
+}
+
+static PyMethodDef ListMap_methods[] = {
+    {"domain_mask", (PyCFunction)ListMap_domain_mask, METH_O,
+     "domain_mask(host) -> int: the masks of the host and of each parent domain, OR-ed."},
+    {"exact_mask", (PyCFunction)ListMap_exact_mask, METH_O,
+     "exact_mask(host) -> int: the mask of exactly this key (IP addresses)."},
+    {"url_record", (PyCFunction)ListMap_url_record, METH_O,
+     "url_record(host_key) -> int: where the host's URL entries start, or -1."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject ListMapType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "warden.engine._native.ListMap",
+    .tp_doc = "The hash tables of a WARDEN-LISTS 2 file, read in place from a buffer.",
+    .tp_basicsize = sizeof(ListMap),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = ListMap_new,
+    .tp_dealloc = (destructor)ListMap_dealloc,
+    .tp_methods = ListMap_methods,
+};
+
+/* -- url_rewrite answers Python has already given ------------------------------------------ */
+
+/* rewrite_passes(lines, channels, users, addresses, by_24, default, numbers, passing)
+ *     -> (answers, misses)
+ * For each url_rewrite request line (bytes, without its newline): "ERR" (after the
+ * channel ID, if any) when the policy already let this host through for this group without
+ * looking at the path, else None and the line's position in misses, for Python to decide.
+ * Mirrors SquidHelper._rewrite and Policy.group_for on the plainest lines only: single
+ * spaces, URL, client address and user name fields in ASCII, no key=value extras, no more
+ * than MAX_FAST_LINE bytes; any other line is a miss. users and addresses are the policy's
+ * own caches (user name -> group or None; address or /24 prefix -> group): a key they do
+ * not hold yet is a miss, so Python resolves it as it always has. numbers maps a group to
+ * its number; passing maps a host part (as split_url gives it) to the bits of the groups
+ * the policy has passed it for. */
+
+#define MAX_FAST_LINE 8192
+
+static PyObject *
+fast_key(const unsigned char *s, Py_ssize_t n)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (s[i] >= 0x80) {
+            return NULL;
+        }
+    }
+    return PyUnicode_DecodeASCII((const char *)s, n, NULL);
+}
+
+/* The group for a line's user and client fields: a new reference, or NULL without an
+ * error when Python must decide (or with one on failure). */
+static PyObject *
+fast_group(const unsigned char *user, Py_ssize_t user_n, const unsigned char *client,
+           Py_ssize_t client_n, PyObject *users, PyObject *addresses, int by_24,
+           PyObject *fallback)
+{
+    if (user_n > 0 && !(user_n == 1 && user[0] == '-')) {
+        PyObject *key = fast_key(user, user_n);
+        if (key == NULL) {
+            return NULL;
+        }
+        PyObject *group = PyDict_GetItemWithError(users, key);
+        Py_DECREF(key);
+        if (group == NULL) {
+            return NULL;
+        }
+        if (group != Py_None) {
+            return Py_NewRef(group);
+        }
+    }
+    const unsigned char *slash = memchr(client, '/', (size_t)client_n);
+    if (slash != NULL) {
+        client_n = slash - client;
+    }
+    if (client_n == 0 || (client_n == 1 && client[0] == '-')) {
+        return Py_NewRef(fallback);
+    }
+    if (by_24 && memchr(client, ':', (size_t)client_n) == NULL) {
+        Py_ssize_t dot = client_n - 1;
+        while (dot >= 0 && client[dot] != '.') {
+            dot--;
+        }
+        client_n = dot < 0 ? 0 : dot;
+    }
+    PyObject *key = fast_key(client, client_n);
+    if (key == NULL) {
+        return NULL;
+    }
+    PyObject *group = PyDict_GetItemWithError(addresses, key);
+    Py_DECREF(key);
+    return group == NULL ? NULL : Py_NewRef(group);
+}
+
+/* The host part of a URL, as lists.split_url finds it. */
+static void
+fast_authority(const unsigned char *url, Py_ssize_t n, Py_ssize_t *start, Py_ssize_t *len)
+{
+    Py_ssize_t from = 0;
+    for (Py_ssize_t i = 0; i + 3 <= n; i++) {
+        if (url[i] == ':' && url[i + 1] == '/' && url[i + 2] == '/') {
+            from = i + 3;
+            break;
+        }
+    }
+    Py_ssize_t end = from;
+    while (end < n && url[end] != '/') {
+        end++;
+    }
+    Py_ssize_t cut = from;
+    while (cut < end && url[cut] != '?' && url[cut] != '#') {
+        cut++;
+    }
+    *start = from;
+    *len = cut - from;
+}
+
+/* 1 when the line was answered into *answer, 0 when it is a miss, -1 on error. */
+static int
+fast_line(PyObject *line, int channels, PyObject *users, PyObject *addresses, int by_24,
+          PyObject *fallback, PyObject *numbers, PyObject *passing, PyObject **answer)
+{
+    if (!PyBytes_Check(line)) {
+        return 0;
+    }
+    const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(line);
+    Py_ssize_t n = PyBytes_GET_SIZE(line);
+    if (n == 0 || n > MAX_FAST_LINE) {
+        return 0;
+    }
+    /* Up to four fields: [channel] URL client user; the rest is not read. */
+    const unsigned char *field[4];
+    Py_ssize_t size[4];
+    int count = 0;
+    Py_ssize_t i = 0;
+    while (count < 4 && i < n) {
+        Py_ssize_t j = i;
+        while (j < n && s[j] != ' ') {
+            j++;
+        }
+        if (j == i) {
+            return 0; /* an empty field: Python drops those */
+        }
+        field[count] = s + i;
+        size[count] = j - i;
+        count++;
+        i = j + 1;
+        if (j == n - 1) {
+            return 0; /* a trailing space */
+        }
+    }
+    int first = 0;
+    Py_ssize_t channel = 0;
+    if (channels && count > 0) {
+        int digits = 1;
+        for (Py_ssize_t k = 0; k < size[0]; k++) {
+            if (field[0][k] < '0' || field[0][k] > '9') {
+                digits = 0;
+                break;
+            }
+        }
+        if (digits) {
+            first = 1;
+            channel = size[0];
+        }
+    }
+    if (count - first < 3) {
+        return 0;
+    }
+    const unsigned char *url = field[first], *client = field[first + 1],
+                        *user = field[first + 2];
+    Py_ssize_t url_n = size[first], client_n = size[first + 1], user_n = size[first + 2];
+    if (memchr(client, '=', (size_t)client_n) || memchr(user, '=', (size_t)user_n)) {
+        return 0;
+    }
+    PyObject *group = fast_group(user, user_n, client, client_n, users, addresses, by_24,
+                                 fallback);
+    if (group == NULL) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    PyObject *number = PyDict_GetItemWithError(numbers, group);
+    Py_DECREF(group);
+    if (number == NULL) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    long bit = PyLong_AsLong(number);
+    if (bit < 0 || bit > 62) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    Py_ssize_t host_at, host_n;
+    fast_authority(url, url_n, &host_at, &host_n);
+    PyObject *host = fast_key(url + host_at, host_n);
+    if (host == NULL) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    PyObject *bits = PyDict_GetItemWithError(passing, host);
+    Py_DECREF(host);
+    if (bits == NULL) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    long long mask = PyLong_AsLongLong(bits);
+    if (mask == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (!((mask >> bit) & 1)) {
+        return 0;
+    }
+    if (channel) {
+        /* A channel ID is a field of digits, so at most a few hundred of them. */
+        PyObject *id = PyUnicode_DecodeASCII((const char *)field[0], channel, NULL);
+        *answer = id == NULL ? NULL : PyUnicode_FromFormat("%U ERR", id);
+        Py_XDECREF(id);
+    }
+    else {
+        *answer = PyUnicode_FromString("ERR");
+    }
+    return *answer == NULL ? -1 : 1;
+}
+
+static PyObject *
+native_rewrite_passes(PyObject *module, PyObject *args)
+{
+    PyObject *lines, *users, *addresses, *fallback, *numbers, *passing;
+    int channels, by_24;
+    if (!PyArg_ParseTuple(args, "O!pO!O!pOO!O!:rewrite_passes", &PyList_Type, &lines,
+                          &channels, &PyDict_Type, &users, &PyDict_Type, &addresses, &by_24,
+                          &fallback, &PyDict_Type, &numbers, &PyDict_Type, &passing)) {
+        return NULL;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(lines);
+    PyObject *answers = PyList_New(count);
+    PyObject *misses = PyList_New(0);
+    if (answers == NULL || misses == NULL) {
+        goto fail;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *answer = NULL;
+        int found = fast_line(PyList_GET_ITEM(lines, i), channels, users, addresses, by_24,
+                              fallback, numbers, passing, &answer);
+        if (found < 0) {
+            goto fail;
+        }
+        if (found) {
+            PyList_SET_ITEM(answers, i, answer);
+            continue;
+        }
+        PyList_SET_ITEM(answers, i, Py_NewRef(Py_None));
+        PyObject *position = PyLong_FromSsize_t(i);
+        if (position == NULL || PyList_Append(misses, position) < 0) {
+            Py_XDECREF(position);
+            goto fail;
+        }
+        Py_DECREF(position);
+    }
+    return Py_BuildValue("(NN)", answers, misses);
+fail:
+    Py_XDECREF(answers);
+    Py_XDECREF(misses);
+    return NULL;
+}
+
 static PyMethodDef native_methods[] = {
     {"translate", native_translate, METH_VARARGS,
      "translate(data, table, pad=b'') -> bytes: pad + data mapped through a 256-byte "
@@ -1452,6 +2014,13 @@ static PyMethodDef native_methods[] = {
     {"parse_squid", native_parse_squid, METH_VARARGS,
      "parse_squid(data, base_offset, first_line_no) -> (lines, blank, rows, numbers, "
      "strings, rejects, wide_hosts): Squid access.log lines as column buffers."},
+    {"rewrite_passes", native_rewrite_passes, METH_VARARGS,
+     "rewrite_passes(lines, channels, users, addresses, by_24, default, numbers, passing) "
+     "-> (answers, misses): url_rewrite answers for lines whose host the policy has already "
+     "passed for their group, None (and the position in misses) for the rest."},
+    {"build_table", native_build_table, METH_VARARGS,
+     "build_table(keys, offsets, values, capacity) -> bytes: the slots of a mapped hash "
+     "table (WARDEN-LISTS 2) over newline-ended keys at uint32 offsets, with uint32 values."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1463,14 +2032,15 @@ static struct PyModuleDef native_module = {
 PyMODINIT_FUNC
 PyInit__native(void)
 {
-    if (PyType_Ready(&StringTableType) < 0) {
+    if (PyType_Ready(&StringTableType) < 0 || PyType_Ready(&ListMapType) < 0) {
         return NULL;
     }
     PyObject *module = PyModule_Create(&native_module);
     if (module == NULL) {
         return NULL;
     }
-    if (PyModule_AddObjectRef(module, "StringTable", (PyObject *)&StringTableType) < 0) {
+    if (PyModule_AddObjectRef(module, "StringTable", (PyObject *)&StringTableType) < 0 ||
+        PyModule_AddObjectRef(module, "ListMap", (PyObject *)&ListMapType) < 0) {
         Py_DECREF(module);
         return NULL;
     }

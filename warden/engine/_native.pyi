@@ -1,3 +1,5 @@
+from typing import Any
+
 from typing_extensions import Buffer
 
 def translate(data: Buffer, table: Buffer, pad: bytes = b"", /) -> bytes: ...
@@ -54,3 +56,37 @@ class StringTable:
     def lookup_domains(
         self, validity: object, offsets: object, data: object, count: int, first: int, /
     ) -> tuple[tuple[bytes, bytes | None, int], bytes]: ...
+
+def build_table(keys: Buffer, offsets: Buffer, values: Buffer, capacity: int, /) -> bytes: ...
+def rewrite_passes(
+    lines: list[bytes],
+    channels: bool,
+    users: dict[str, Any],
+    addresses: dict[str, Any],
+    by_24: bool,
+    default: object,
+    numbers: dict[Any, int],
+    passing: dict[str, int],
+    /,
+) -> tuple[list[Any], list[int]]: ...
+
+class ListMap:
+    def __init__(
+        self,
+        buffer: Buffer,
+        *,
+        masks: int,
+        mask_count: int,
+        words: int,
+        domain_slots: int,
+        domain_capacity: int,
+        domain_keys: int,
+        domain_keys_size: int,
+        url_slots: int,
+        url_capacity: int,
+        url_keys: int,
+        url_keys_size: int,
+    ) -> None: ...
+    def domain_mask(self, host: str, /) -> int: ...
+    def exact_mask(self, host: str, /) -> int: ...
+    def url_record(self, host_key: str, /) -> int: ...

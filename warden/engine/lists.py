@@ -28,9 +28,9 @@ matches every entry that applies and no other.
 categories (bit order = category priority); a lookup walks the host's parent labels, about
 one dict probe per label, and a bounded per-host cache makes repeated hosts a single probe.
 URL prefixes live in small sorted tables per host, searched with ``bisect``. The index
-serialises to a compact file (``WARDEN-LISTS 1``: a JSON header, then zlib-compressed
-newline-separated entries grouped by category mask) that loads with ``dict.fromkeys`` at
-C speed, without pickle.
+serialises to the compiled list file of :mod:`warden.engine.listfile` (``WARDEN-LISTS 2``:
+hash tables the Squid helper maps and probes in place, rather than loading), which reads
+back whole into dictionaries with ``dict.fromkeys`` at C speed, without pickle.
 """
 
 from __future__ import annotations
@@ -251,7 +251,9 @@ def parse_url_entry(entry: str) -> tuple[str, str] | None:
         return None
     host_part, rest = split_url(text)
     host = normalise_host(host_part)
-    if not host:
+    if not host or "\n" in host:
+        # A line break (percent-escaped in the entry) is in no host a request can name,
+        # and would end the entry early in the compiled file.
         return None
     return strip_common_host_label(host), normalise_path(rest)
 
@@ -463,7 +465,7 @@ class CategoryIndex:
         host = normalise_host(authority)
         info: tuple[int, UrlTable | None] = _NOTHING
         if host:
-            table = self._urls.get(strip_common_host_label(host))
+            table = self._url_table(strip_common_host_label(host))
             mask = self._domain_mask(host)
             if table is not None:
                 info = (mask, table)
@@ -476,6 +478,9 @@ class CategoryIndex:
             cache.clear()
         cache[authority] = info
         return info
+
+    def _url_table(self, key: str) -> UrlTable | None:
+        return self._urls.get(key)
 
     def _domain_mask(self, host: str) -> int:
         domains = self._domains
@@ -535,11 +540,16 @@ class CategoryIndex:
 
     @property
     def domain_count(self) -> int:
-        return len(self._domains)
+        return len(self.domain_masks)
 
     @property
     def url_count(self) -> int:
-        return sum(len(table.paths) for table in self._urls.values())
+        return sum(len(table.paths) for table in self.url_tables.values())
+
+    @property
+    def networks(self) -> Sequence[tuple[IPNetwork, int]]:
+        """The IP range entries and their category masks."""
+        return self._networks
 
     @property
     def network_count(self) -> int:
@@ -551,10 +561,10 @@ class CategoryIndex:
     def counts(self) -> dict[str, int]:
         """Entries per category (an entry in two categories counts in both)."""
         totals = dict.fromkeys(self.categories, 0)
-        for mask in self._domains.values():
+        for mask in self.domain_masks.values():
             for slug in self.slugs(mask):
                 totals[slug] += 1
-        for table in self._urls.values():
+        for table in self.url_tables.values():
             for mask in table.masks:
                 for slug in self.slugs(mask):
                     totals[slug] += 1
@@ -565,49 +575,23 @@ class CategoryIndex:
 
     # --- serialisation -----------------------------------------------------------------------
 
-    def to_bytes(self, *, compress: bool = True) -> bytes:
-        """The ``WARDEN-LISTS 1`` form: magic line, JSON header line, payload."""
-        blocks: list[bytes] = []
-        domain_groups: dict[int, list[str]] = {}
-        for name, mask in self._domains.items():
-            domain_groups.setdefault(mask, []).append(name)
-        domain_meta = []
-        for mask in sorted(domain_groups):
-            names = sorted(domain_groups[mask])
-            block = "\n".join(names).encode("ascii")
-            blocks.append(block)
-            domain_meta.append([mask, len(names), len(block)])
-        url_groups: dict[int, list[str]] = {}
-        for host, table in self._urls.items():
-            for path, mask in zip(table.paths, table.masks, strict=True):
-                url_groups.setdefault(mask, []).append(f"{host}/{path}")
-        url_meta = []
-        for mask in sorted(url_groups):
-            entries = sorted(url_groups[mask])
-            block = "\n".join(entries).encode("utf-8")
-            blocks.append(block)
-            url_meta.append([mask, len(entries), len(block)])
-        raw = b"".join(blocks)
-        payload = zlib.compress(raw, 6) if compress else raw
-        header = {
-            "format": "warden-lists",
-            "version": FORMAT_VERSION,
-            "categories": list(self.categories),
-            "domains": domain_meta,
-            "urls": url_meta,
-            "networks": [[str(net), mask] for net, mask in self._networks],
-            "compression": "zlib" if compress else "none",
-            "raw_size": len(raw),
-            "payload_size": len(payload),
-            "payload_sha256": hashlib.sha256(payload).hexdigest(),
-        }
-        head = json.dumps(header, separators=(",", ":"), sort_keys=True).encode("utf-8")
-        return LISTS_MAGIC + head + b"\n" + payload
+    def to_bytes(self) -> bytes:
+        """The compiled list file (``WARDEN-LISTS 2``, :mod:`warden.engine.listfile`)."""
+        from warden.engine.listfile import encode  # it builds on this module
+
+        return encode(self)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> CategoryIndex:
-        """Load the ``WARDEN-LISTS 1`` form; :class:`ListFormatError` if it is damaged."""
+        """Read a list file whole (either format); :class:`ListFormatError` if it is damaged.
+
+        ``WARDEN-LISTS 1`` is the zlib-compressed text form earlier versions wrote.
+        """
         raw_bytes = bytes(data)
+        from warden.engine.listfile import LISTS_MAGIC_V2, decode  # it builds on this module
+
+        if raw_bytes.startswith(LISTS_MAGIC_V2):
+            return decode(raw_bytes)
         if not raw_bytes.startswith(LISTS_MAGIC):
             raise ListFormatError("not a Warden list file")
         end = raw_bytes.find(b"\n", len(LISTS_MAGIC))
@@ -675,9 +659,9 @@ class CategoryIndex:
         urls = {host: _table(paths, masks) for host, (paths, masks) in rows.items()}
         return cls(categories, domains, urls, networks)
 
-    def save(self, path: str | os.PathLike[str], *, compress: bool = True) -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write atomically: a temporary file beside the target, then ``os.replace``."""
-        write_atomic(Path(path), self.to_bytes(compress=compress))
+        write_atomic(Path(path), self.to_bytes())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> CategoryIndex:

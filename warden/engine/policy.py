@@ -34,7 +34,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import quote, unquote_plus
 from zoneinfo import ZoneInfo
 
@@ -343,6 +343,7 @@ class _Group:
         "alert",
         "allow",
         "allow_plain",
+        "bit",
         "block",
         "default_block",
         "exc_domains",
@@ -372,6 +373,7 @@ class _Group:
             for r in rules.schedules
         )
         self.allow_plain = Decision(Action.ALLOW, "", rules.slug, "not in a blocked category")
+        self.bit = 0
         self.exc_domains: dict[str, list[SiteException]] = {}
         self.exc_urls: dict[str, list[SiteException]] = {}
         self.has_exceptions = False
@@ -470,6 +472,13 @@ class Policy:
         self._reasons: dict[tuple[str, int], tuple[str, str]] = {}
         self._user_cache: dict[str, _Group | None] = {}
         self._ip_cache: dict[str, _Group] = {}
+        # Hosts each group has been let through to whatever the path, as group bits; a
+        # group past the 63rd gets no bit and is always decided in full.
+        self._passing: dict[str, int] = {}
+        self._numbers = {group: n for n, group in enumerate(self.groups.values()) if n < 63}
+        for group, number in self._numbers.items():
+            group.bit = 1 << number
+        self._timed = [group for group in self.groups.values() if group.rules]
 
     # --- who is asking -----------------------------------------------------------------------
 
@@ -548,6 +557,7 @@ class Policy:
         window = group.window
         if not window[0] <= now < window[1]:
             window = group.masks_at(now, self.illegal)
+            self._passing.clear()
         authority, rest = split_url(url)
         if len(authority) > MAX_AUTHORITY:
             return self.refuse(TOO_LONG_REASON, url=url, user=user, client_ip=client_ip)
@@ -575,12 +585,49 @@ class Policy:
                 return self._finish(url, group, self._alert(hit, mask, group))
             if group.default_block and not mask & window[4]:
                 return self._default_block(url, mask, group, user, client_ip)
+            if table is None and not group.safe_search:
+                self._passed(authority, group)
             return self._finish(url, group, self._allowed(mask, group))
         if group.default_block:
             return self._default_block(url, 0, group, user, client_ip)
         if group.safe_search:
             return self._finish(url, group, group.allow_plain)
+        if table is None:
+            self._passed(authority, group)
         return group.allow_plain
+
+    def _passed(self, authority: str, group: _Group) -> None:
+        """Remember that ``group`` may reach ``authority`` whatever the path, so that a
+        url_rewrite answer for it is "ERR" (:meth:`passes`)."""
+        passing = self._passing
+        if len(passing) >= _CACHE_LIMIT:
+            passing.clear()
+        passing[authority] = passing.get(authority, 0) | group.bit
+
+    def passes(
+        self, now: float
+    ) -> tuple[dict[str, Any], dict[str, _Group], bool, _Group, dict[_Group, int], dict[str, int]]:
+        """What :func:`warden.engine._native.rewrite_passes` reads to answer the requests
+        this policy has already passed: the user and address caches, whether addresses
+        are keyed by /24, the default group, each group's number and the hosts passed.
+
+        Time rules are brought up to ``now`` first: hosts passed under masks no longer in
+        force are forgotten. (Requests answered from a batch read at ``now`` are decided
+        as at ``now``, a few milliseconds at most from their own arrival.)
+        """
+        for group in self._timed:
+            window = group.window
+            if not window[0] <= now < window[1]:
+                group.masks_at(now, self.illegal)
+                self._passing.clear()
+        return (
+            self._user_cache,
+            self._ip_cache,
+            self._by_24,
+            self.default,
+            self._numbers,
+            self._passing,
+        )
 
     def _bad_name(
         self,

@@ -35,8 +35,10 @@ The JSON header holds everything but the category lists::
 ``{"path": "lists.wli", "sha256": "..."}`` naming a compiled list file beside the snapshot, so
 a school that changes only its groups need not rewrite 800,000 domains.
 
-JSON keeps the header readable and diffable; the lists use the compact binary form of
-:mod:`warden.engine.lists`. Nothing is unpickled: a snapshot is data, never code.
+JSON keeps the header readable and diffable; the lists use the compiled form of
+:mod:`warden.engine.listfile`, which a helper maps and probes in place: starting one costs
+a checksum of the lists file, not a rebuild of its tables. Nothing is unpickled: a snapshot
+is data, never code.
 
 Loading validates everything and refuses the file (:class:`SnapshotError`) on any doubt, in
 particular when a group allows or merely alerts on an illegal category, or an exception would
@@ -65,6 +67,7 @@ from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from warden.engine.categories import ILLEGAL_SLUGS, resolve_slug
+from warden.engine.listfile import map_file, open_lists
 from warden.engine.lists import (
     CategoryIndex,
     ListFormatError,
@@ -396,6 +399,25 @@ def read_snapshot(path: str | os.PathLike[str]) -> PolicySnapshot:
     return snapshot_from_bytes(data, base_dir=file.parent)
 
 
+def _open_list_file(path: Path, sha256: str | None) -> CategoryIndex:
+    """The lists in ``path``, mapped rather than read (:mod:`warden.engine.listfile`).
+
+    The checksum is computed by reading the file in small pieces through the one open
+    descriptor that is then mapped, so the file checked is the file used, and checking it
+    does not bring the whole file into the process's memory.
+    """
+    try:
+        with open(path, "rb") as handle:
+            if sha256 and hashlib.file_digest(handle, "sha256").hexdigest() != sha256:
+                raise SnapshotError(f"list file {path} does not match the snapshot's checksum")
+            mapping = map_file(handle.fileno())
+    except OSError as exc:
+        raise SnapshotError(f"cannot read list file {path}: {exc}") from exc
+    except ListFormatError as exc:
+        raise SnapshotError(f"list file {path}: {exc}") from exc
+    return open_lists(mapping, verified=bool(sha256))
+
+
 def snapshot_from_bytes(data: bytes, *, base_dir: Path | None = None) -> PolicySnapshot:
     if not data.startswith(SNAPSHOT_MAGIC):
         raise SnapshotError("not a Warden policy snapshot")
@@ -413,7 +435,7 @@ def snapshot_from_bytes(data: bytes, *, base_dir: Path | None = None) -> PolicyS
         raise SnapshotError("snapshot does not say where its lists are")
     try:
         if lists.get("embedded"):
-            index = CategoryIndex.from_bytes(data[end + 1 :])
+            index = open_lists(data, end + 1)
         else:
             list_path = lists.get("path")
             if not isinstance(list_path, str):
@@ -421,16 +443,10 @@ def snapshot_from_bytes(data: bytes, *, base_dir: Path | None = None) -> PolicyS
             resolved = Path(list_path)
             if not resolved.is_absolute() and base_dir is not None:
                 resolved = base_dir / resolved
-            try:
-                list_bytes = resolved.read_bytes()
-            except OSError as exc:
-                raise SnapshotError(f"cannot read list file {resolved}: {exc}") from exc
-            expected = lists.get("sha256")
-            if expected and hashlib.sha256(list_bytes).hexdigest() != expected:
-                raise SnapshotError(f"list file {resolved} does not match the snapshot's checksum")
             if len(data) != end + 1:
                 raise SnapshotError("snapshot has a payload but says its lists are elsewhere")
-            index = CategoryIndex.from_bytes(list_bytes)
+            expected = lists.get("sha256")
+            index = _open_list_file(resolved, expected if isinstance(expected, str) else None)
     except ListFormatError as exc:
         raise SnapshotError(str(exc)) from exc
     return parse_header(header, index, meta={"lists": lists})
