@@ -211,6 +211,15 @@ def _list_import(b: School) -> Any:
     ).pk
 
 
+def _list_feed(b: School) -> Any:
+    from warden.monitoring.models import ListFeed
+
+    n = ListFeed.objects.filter(school=b).count()
+    return ListFeed.objects.create(
+        school=b, name=f"{MARKER} feed {n}", url="https://lists.example.org/b.tar.gz"
+    ).pk
+
+
 OBJECT_MAKERS += [
     ("filter_group_pk", _filter_group),
     ("filter_assignment_pk", _filter_assignment),
@@ -218,6 +227,7 @@ OBJECT_MAKERS += [
     ("filter_network_pk", _filter_network),
     ("list_source_pk", _list_source),
     ("list_import_pk", _list_import),
+    ("list_feed_pk", _list_feed),
     ("filter_entry_pk", _filter_entry),
     ("filter_exception_pk", _filter_exception),
     ("filter_request_pk", _filter_request),
