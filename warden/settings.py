@@ -231,6 +231,11 @@ if WARDEN_FILTER_GROUP:
 WARDEN_FILTER_FAIL_OPEN = env_bool("WARDEN_FILTER_FAIL_OPEN", False)
 WARDEN_FILTER_CHECK_INTERVAL = float(env_str("WARDEN_FILTER_CHECK_INTERVAL") or "2")
 WARDEN_FILTER_IMPORT_ROOTS = env_list("WARDEN_FILTER_IMPORT_ROOTS", [])
+# Bounds on a list update (docs/operations.md): download and unpacked sizes in MB, seconds.
+WARDEN_FILTER_DOWNLOAD_MB = float(env_str("WARDEN_FILTER_DOWNLOAD_MB") or "512")
+WARDEN_FILTER_UNPACKED_MB = float(env_str("WARDEN_FILTER_UNPACKED_MB") or "4096")
+WARDEN_FILTER_DOWNLOAD_SECONDS = float(env_str("WARDEN_FILTER_DOWNLOAD_SECONDS") or "1800")
+WARDEN_FILTER_DOWNLOAD_TIMEOUT = float(env_str("WARDEN_FILTER_DOWNLOAD_TIMEOUT") or "60")
 
 TASKS = {"default": {"BACKEND": env_str("WARDEN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
