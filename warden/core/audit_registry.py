@@ -27,7 +27,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from warden.core.access import AnyUser, has_perm
 from warden.core.models import School
-from warden.core.registry import collect
+from warden.core.registry import collect_unique
 
 RECORD: Final = "record"
 """``fields=RECORD``: the changes name the record's own fields (a snapshot or a diff of it);
@@ -108,12 +108,7 @@ def code_as_words(action: str) -> str:
 @cache
 def audit_types() -> dict[str, AuditType]:
     """Every declared action by its code; an action declared twice is a mistake."""
-    found: dict[str, AuditType] = {}
-    for item in collect("audit_types", "AUDIT_TYPES"):
-        if item.action in found:
-            raise ImproperlyConfigured(f"The audit action {item.action!r} is declared twice.")
-        found[item.action] = item
-    return found
+    return collect_unique("audit_types", "AUDIT_TYPES", lambda t: t.action, "The audit action")
 
 
 def audit_type(action: str) -> AuditType | None:

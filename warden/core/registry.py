@@ -2,18 +2,21 @@
 
 An area offers navigation items in ``<app>/nav.py`` (``NAV_ITEMS``), dashboard panels in
 ``<app>/dashboard.py`` (``PANELS``), sections of a person's page in
-``<app>/person_page.py`` (``SECTIONS``), demo data in ``<app>/demo.py`` (``LOADERS``) and,
+``<app>/person_page.py`` (``SECTIONS``), demo data in ``<app>/demo.py`` (``LOADERS``), whom
+a person chooser offers in ``<app>/person_scopes.py`` (``SCOPES``) and,
 for the cross-school test, ``<app>/tests/object_makers.py`` (``OBJECT_MAKERS``,
 ``PUBLIC_PATTERNS``), so a new area plugs in without editing core.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from importlib import import_module
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 
 
 @cache
@@ -34,3 +37,17 @@ def collect(module: str, attribute: str) -> tuple[Any, ...]:
             continue
         found.extend(getattr(imported, attribute, []))
     return tuple(found)
+
+
+def collect_unique(
+    module: str, attribute: str, key: Callable[[Any], str], what: str
+) -> dict[str, Any]:
+    """``collect`` as a mapping by ``key``; two items under one key are a mistake, named by
+    ``what`` ("The audit action")."""
+    found: dict[str, Any] = {}
+    for item in collect(module, attribute):
+        name = key(item)
+        if name in found:
+            raise ImproperlyConfigured(f"{what} {name!r} is declared twice.")
+        found[name] = item
+    return found

@@ -7,6 +7,7 @@ app_name = "people"
 urlpatterns = [
     path("", views.person_list, name="list"),
     path("new/", views.person_create, name="create"),
+    path("choose/", views.person_choose, name="choose"),
     path("<int:person_pk>/", views.person_detail, name="detail"),
     path("<int:person_pk>/edit/", views.person_edit, name="edit"),
     path("<int:person_pk>/leaving/", views.person_leaving, name="leaving"),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -31,11 +33,14 @@ from warden.people.access import (
     sees_contacts_of_everyone,
     visible_fields,
 )
+from warden.people.choosers import listbox_label, scope_named, search
 from warden.people.forms import GuardianForm, LeavingForm, PeopleFilterForm, PersonForm
 from warden.people.models import Person, PersonType
 from warden.people.selectors import PeopleFilter, forms_at, people_list
 
 PAGE_SIZE = 50
+# The id a chooser's list is built under, as its widget sent it.
+CHOOSER_ID = re.compile(r"[A-Za-z][\w-]{0,80}")
 
 
 @login_required
@@ -231,3 +236,31 @@ def guardian_remove(request: HttpRequest, link_pk: int) -> HttpResponse:
     services.guardian_unlink(actor=request_user(request), link=link)
     messages.success(request, "Link removed.")
     return redirect("people:detail", person_pk=pupil_pk)
+
+
+@login_required
+@require_GET
+def person_choose(request: HttpRequest) -> HttpResponse:
+    """The people a person chooser offers for the words typed (htmx fills its list).
+
+    The browser names a scope and nothing else about whom to search: the scope says who is
+    offered and which rights the user needs at their acting school.
+    """
+    school = request_school(request)
+    scope = scope_named(request.GET.get("scope", ""))
+    if scope is None:
+        raise Http404("No such list of people.")
+    for perm in sorted(scope.perms):
+        require_perm(request.user, perm, school)
+    found = search(scope, school, request.GET.get("q", ""), user=request.user)
+    prefix = request.GET.get("for", "")
+    return render(
+        request,
+        "people/chooser/_results.html",
+        {
+            "prefix": prefix if CHOOSER_ID.fullmatch(prefix) else "chooser",
+            "listbox_label": listbox_label(scope),
+            "options": found.options,
+            "message": found.message,
+        },
+    )
