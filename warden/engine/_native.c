@@ -1438,14 +1438,18 @@ done:
 
 /* A compiled list file holds two open-addressing hash tables that the Squid helper reads
  * straight from a read-only mapping of the file: nothing is rebuilt when it starts. A table
- * is `capacity` slots of three little-endian uint32: the key's offset in its key area plus
- * one (0: an empty slot), the high half of hash_bytes(key) (compared before any key
- * bytes), and the value. A key in the key area ends with '\n'. A slot's home is
- * (low half of the hash * capacity) >> 32; collisions take the next slot, wrapping. Every
- * offset read from the file is checked against its area, so a damaged file gives wrong
- * answers or an error, never a read outside the mapping. */
+ * is `capacity` slots of two little-endian uint32: the key's offset in its key area plus
+ * one (0: an empty slot), then the top 12 bits of hash_bytes(key) above a 20-bit value.
+ * Those 12 bits are compared before any key bytes, so a miss seldom reads a key. A key in
+ * the key area ends with '\n'. A slot's home is (low half of the hash * capacity) >> 32;
+ * collisions take the next slot, wrapping. Every offset read from the file is checked
+ * against its area, so a damaged file gives wrong answers or an error, never a read
+ * outside the mapping. Eight bytes a slot: the tables are most of what a helper keeps in
+ * memory. */
 
-#define MAP_SLOT 12
+#define MAP_SLOT 8
+#define MAP_VALUE_BITS 20
+#define MAP_VALUE_MASK ((1u << MAP_VALUE_BITS) - 1)
 
 static inline uint32_t
 load_u32(const unsigned char *p)
@@ -1470,7 +1474,7 @@ map_find(const unsigned char *slots, uint64_t capacity, const unsigned char *key
         return -1;
     }
     uint64_t h = hash_bytes(s, (Py_ssize_t)n);
-    uint32_t check = (uint32_t)(h >> 32);
+    uint32_t check = (uint32_t)(h >> (64 - (32 - MAP_VALUE_BITS)));
     uint64_t i = map_home(h, capacity);
     for (uint64_t probes = 0; probes < capacity; probes++) {
         const unsigned char *slot = slots + i * MAP_SLOT;
@@ -1478,11 +1482,12 @@ map_find(const unsigned char *slots, uint64_t capacity, const unsigned char *key
         if (key == 0) {
             return -1;
         }
-        if (load_u32(slot + 4) == check) {
+        uint32_t packed = load_u32(slot + 4);
+        if (packed >> MAP_VALUE_BITS == check) {
             size_t at = (size_t)key - 1;
             if (at < keys_size && n < keys_size - at && keys[at + n] == '\n' &&
                 memcmp(keys + at, s, n) == 0) {
-                return (int64_t)load_u32(slot + 8);
+                return (int64_t)(packed & MAP_VALUE_MASK);
             }
         }
         if (++i == capacity) {
@@ -1523,7 +1528,7 @@ native_build_table(PyObject *module, PyObject *args)
     for (Py_ssize_t k = 0; k < count; k++) {
         uint32_t at = load_u32((const unsigned char *)offsets.buf + k * 4);
         uint32_t value = load_u32((const unsigned char *)values.buf + k * 4);
-        if (at >= (uint64_t)keys.len) {
+        if (at >= (uint64_t)keys.len || value > MAP_VALUE_MASK) {
             bad = 1;
             break;
         }
@@ -1539,13 +1544,16 @@ native_build_table(PyObject *module, PyObject *args)
                 i = 0;
             }
         }
-        uint32_t slot[3] = {at + 1, (uint32_t)(h >> 32), value};
+        uint32_t check = (uint32_t)(h >> (64 - (32 - MAP_VALUE_BITS)));
+        uint32_t slot[2] = {at + 1, check << MAP_VALUE_BITS | value};
         memcpy(slots + i * MAP_SLOT, slot, MAP_SLOT);
     }
     Py_END_ALLOW_THREADS
     if (bad) {
         Py_CLEAR(result);
-        PyErr_SetString(PyExc_ValueError, "a key offset is outside the keys or has no newline");
+        PyErr_SetString(PyExc_ValueError,
+                        "a key offset is outside the keys or has no newline, or a value "
+                        "needs more than 20 bits");
     }
 done:
     PyBuffer_Release(&keys);
@@ -1562,6 +1570,8 @@ typedef struct {
     const unsigned char *domain_keys;
     const unsigned char *url_slots;
     const unsigned char *url_keys;
+    const unsigned char *url_index;
+    uint32_t url_hosts;
     uint64_t domain_capacity;
     uint64_t url_capacity;
     size_t domain_keys_size;
@@ -1587,17 +1597,19 @@ ListMap_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     static char *keywords[] = {"buffer",      "masks",     "mask_count", "words",
                                "domain_slots", "domain_capacity", "domain_keys",
                                "domain_keys_size", "url_slots", "url_capacity", "url_keys",
-                               "url_keys_size", NULL};
+                               "url_keys_size", "url_index", "url_hosts", NULL};
     PyObject *buffer;
     Py_ssize_t masks, mask_count, words, dslots, dcap, dkeys, dkeys_size, uslots, ucap, ukeys,
-        ukeys_size;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "Onnnnnnnnnnn:ListMap", keywords, &buffer,
+        ukeys_size, uindex, uhosts;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "Onnnnnnnnnnnnn:ListMap", keywords, &buffer,
                                      &masks, &mask_count, &words, &dslots, &dcap, &dkeys,
-                                     &dkeys_size, &uslots, &ucap, &ukeys, &ukeys_size)) {
+                                     &dkeys_size, &uslots, &ucap, &ukeys, &ukeys_size, &uindex,
+                                     &uhosts)) {
         return NULL;
     }
     if (mask_count < 0 || mask_count > 0xffffffffLL || words < 1 || words > 64 || dcap < 0 ||
-        ucap < 0 || dcap > 0xffffffffLL || ucap > 0xffffffffLL) {
+        ucap < 0 || dcap > 0xffffffffLL || ucap > 0xffffffffLL || uhosts < 0 ||
+        uhosts > MAP_VALUE_MASK + 1) {
         PyErr_SetString(PyExc_ValueError, "the list file's table sizes are out of range");
         return NULL;
     }
@@ -1616,7 +1628,8 @@ ListMap_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     m->domain_keys = m->domain_slots ? map_area(v, dkeys, dkeys_size, "domains") : NULL;
     m->url_slots = m->domain_keys ? map_area(v, uslots, ucap * MAP_SLOT, "URL slots") : NULL;
     m->url_keys = m->url_slots ? map_area(v, ukeys, ukeys_size, "URL entries") : NULL;
-    if (m->url_keys == NULL) {
+    m->url_index = m->url_keys ? map_area(v, uindex, uhosts * 4, "URL hosts") : NULL;
+    if (m->url_index == NULL) {
         Py_DECREF(m);
         return NULL;
     }
@@ -1626,6 +1639,7 @@ ListMap_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     m->url_capacity = (uint64_t)ucap;
     m->domain_keys_size = (size_t)dkeys_size;
     m->url_keys_size = (size_t)ukeys_size;
+    m->url_hosts = (uint32_t)uhosts;
     return (PyObject *)m;
 }
 
@@ -1731,9 +1745,16 @@ ListMap_url_record(ListMap *m, PyObject *arg)
     if (s == NULL) {
         return PyErr_Occurred() ? NULL : PyLong_FromLong(-1);
     }
-    int64_t value = map_find(m->url_slots, m->url_capacity, m->url_keys, m->url_keys_size,
-                             (const unsigned char *)s, (size_t)n);
-    return PyLong_FromLongLong(value);
+    int64_t host = map_find(m->url_slots, m->url_capacity, m->url_keys, m->url_keys_size,
+                            (const unsigned char *)s, (size_t)n);
+    if (host < 0) {
+        return PyLong_FromLong(-1);
+    }
+    if ((uint64_t)host >= m->url_hosts) {
+        PyErr_SetString(PyExc_ValueError, "the list file names a URL host it does not hold");
+        return NULL;
+    }
+    return PyLong_FromUnsignedLong(load_u32(m->url_index + (size_t)host * 4));
 }
 
 static PyMethodDef ListMap_methods[] = {

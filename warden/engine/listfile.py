@@ -21,15 +21,19 @@ SHA-256 of the payload. The areas:
     every distinct category mask, ``words`` little-endian 64-bit words each (a mask id is
     its position here);
 ``domain_slots``, ``url_slots``
-    the hash tables: ``capacity`` slots of three little-endian uint32 (key offset + 1, high
-    half of the key's hash, value), at most two thirds full; see ``_native.c``;
+    the hash tables: ``capacity`` slots of two little-endian uint32 (key offset + 1; 12
+    bits of the key's hash above a 20-bit value), at most two thirds full; see
+    ``_native.c``;
+``url_index``
+    for each host with URL entries (the URL table's value), where its ``COUNT`` line starts
+    in ``urls`` (uint32);
 ``domains``
     every domain entry (normalised, as :class:`~warden.engine.lists.ListBuilder` stores
     it), one per line, in blocks of one mask each (the header lists ``[mask id, count,
     bytes]`` per block), sorted within a block; the table's value is the mask id;
 ``urls``
     per host key (sorted): ``host\\n``, then ``COUNT BYTES\\n``, then ``COUNT`` lines of
-    ``MASK-ID<TAB>path\\n`` sorted by path; the table's value is where ``COUNT`` starts.
+    ``MASK-ID<TAB>path\\n`` sorted by path.
 
 :func:`decode` reads the whole file into a plain :class:`~warden.engine.lists.CategoryIndex`
 (the Django side merges and inspects lists that way); :func:`open_lists` gives a
@@ -45,6 +49,7 @@ import ipaddress
 import json
 import mmap
 import os
+import sys
 from array import array
 from collections.abc import Mapping, Sequence
 from itertools import accumulate
@@ -63,8 +68,8 @@ from warden.engine.lists import (
 
 LISTS_MAGIC_V2 = b"WARDEN-LISTS 2\n"
 FORMAT_VERSION_V2 = 2
-_AREAS = ("masks", "domain_slots", "url_slots", "domains", "urls")
-_SLOT = 12
+_AREAS = ("masks", "domain_slots", "url_slots", "url_index", "domains", "urls")
+_VALUE_LIMIT = 1 << 20
 
 
 def _capacity(count: int) -> int:
@@ -78,6 +83,8 @@ def _pad(size: int) -> int:
 
 def encode(index: CategoryIndex) -> bytes:
     """The ``WARDEN-LISTS 2`` form of ``index``."""
+    if sys.byteorder != "little" or array("I").itemsize != 4:
+        raise ListFormatError("list files are written on little-endian machines only")
     categories = list(index.categories)
     words = max(1, (len(categories) + 63) // 64)
     mask_ids: dict[int, int] = {}
@@ -110,6 +117,7 @@ def encode(index: CategoryIndex) -> bytes:
     url_parts: list[bytes] = []
     url_offsets = array("I")
     url_values = array("I")
+    url_index = array("I")
     tables = index.url_tables
     position = entries = 0
     for host in sorted(tables):
@@ -121,13 +129,19 @@ def encode(index: CategoryIndex) -> bytes:
         key = f"{host}\n".encode()
         head = f"{len(table.paths)} {len(body)}\n".encode()
         url_offsets.append(position)
-        url_values.append(position + len(key))
+        url_values.append(len(url_values))
+        url_index.append(position + len(key))
         url_parts += (key, head, body)
         position += len(key) + len(head) + len(body)
         entries += len(table.paths)
     url_keys = b"".join(url_parts)
 
     masks = sorted(mask_ids, key=mask_ids.__getitem__)
+    if len(masks) > _VALUE_LIMIT or len(url_index) > _VALUE_LIMIT:
+        raise ListFormatError(
+            f"the lists hold {len(masks):,} category combinations and {len(url_index):,} "
+            f"hosts with URL entries; a list file holds at most {_VALUE_LIMIT:,} of each"
+        )
     width = words * 8
     areas = {
         "masks": b"".join(mask.to_bytes(width, "little") for mask in masks),
@@ -135,6 +149,7 @@ def encode(index: CategoryIndex) -> bytes:
             domain_keys, domain_offsets, domain_values, _capacity(len(domain_offsets))
         ),
         "url_slots": build_table(url_keys, url_offsets, url_values, _capacity(len(url_offsets))),
+        "url_index": url_index.tobytes(),
         "domains": domain_keys,
         "urls": url_keys,
     }
@@ -220,7 +235,7 @@ class _Layout:
             view.release()
 
     def table(self, buffer: Any) -> ListMap:
-        masks, domain_slots, url_slots, domains, urls = (self.areas[n] for n in _AREAS)
+        masks, domain_slots, url_slots, url_index, domains, urls = (self.areas[n] for n in _AREAS)
         try:
             return ListMap(
                 buffer,
@@ -235,6 +250,8 @@ class _Layout:
                 url_capacity=self.url_capacity,
                 url_keys=urls[0],
                 url_keys_size=urls[1],
+                url_index=url_index[0],
+                url_hosts=self.url_hosts,
             )
         except ValueError as exc:
             raise ListFormatError(str(exc)) from exc
@@ -331,7 +348,9 @@ class MappedIndex(CategoryIndex):
     __slots__ = ("_buffer", "_layout", "_map", "_masks", "_read_all", "_tables")
 
     def __init__(self, buffer: Any, layout: _Layout) -> None:
-        super().__init__(layout.categories, {}, {}, layout.networks)
+        # A smaller host cache than for ingestion: lookups here cost a few probes of the
+        # mapping, and each of Squid's helpers holds its own cache.
+        super().__init__(layout.categories, {}, {}, layout.networks, cache_size=1 << 14)
         self._buffer = buffer
         self._layout = layout
         self._masks = layout.masks(buffer)

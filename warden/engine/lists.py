@@ -35,7 +35,6 @@ back whole into dictionaries with ``dict.fromkeys`` at C speed, without pickle.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 import ipaddress
@@ -727,6 +726,9 @@ def read_lines(path: Path, on_bytes: Callable[[int], None] | None = None) -> Ite
     not a list. ``on_bytes`` is told how many bytes of the file have been read so far, every
     :data:`PROGRESS_EVERY` lines and at the end.
     """
+    if path.suffix == ".gz":
+        import gzip  # here, not at the top: the Squid helper never reads list sources
+
     with path.open("rb") as raw:
         stream = gzip.GzipFile(fileobj=raw) if path.suffix == ".gz" else raw
         text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline=None)

@@ -71,7 +71,10 @@ _BLOCK_PAGE_URL_LIMIT = 2048
 # Where blocks go when there is no snapshot to name a block page: a reserved name that
 # never resolves, so the browser shows an error rather than the site.
 FALLBACK_BLOCK_PAGE = "http://warden.invalid/blocked"
-_CACHE_LIMIT = 1 << 16
+# Per-helper caches (users, addresses, hosts passed) stop at this many keys and start again:
+# Squid runs up to 20 helpers, each holding its own, and a school's traffic re-warms them in
+# milliseconds.
+_CACHE_LIMIT = 1 << 14
 
 
 class Action(StrEnum):

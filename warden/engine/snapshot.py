@@ -582,6 +582,12 @@ class SnapshotHolder:
                 logger.exception("policy snapshot %s not loaded", self.path)
                 return False
             self._snapshot = snapshot
+            if signature is not None:
+                # The file's signature as read, with the lists file it names: else the next
+                # check would see a "change" (the lists file joining the signature) and load
+                # everything a second time.
+                lists = self._lists_signature()
+                self._signature = _Signature(signature.files[:1] + lists.files) if lists else None
             self.error = None
             self.generation += 1
             self.loaded_at = time.time()
@@ -589,7 +595,15 @@ class SnapshotHolder:
             return True
 
     def _current_signature(self) -> _Signature | None:
-        paths = [self.path]
+        head = _signature([self.path])
+        lists = self._lists_signature()
+        if head is None or lists is None:
+            return None
+        return _Signature(head.files + lists.files)
+
+    def _lists_signature(self) -> _Signature | None:
+        """The signature of the lists file the snapshot in force names (empty if none)."""
+        paths = []
         snapshot = self._snapshot
         if snapshot is not None:
             list_path = snapshot.meta.get("lists", {}).get("path")

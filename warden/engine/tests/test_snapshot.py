@@ -232,6 +232,28 @@ def test_holder_does_not_reload_an_unchanged_file(tmp_path: Path):
     assert holder.generation == 1
 
 
+def test_holder_loads_a_snapshot_with_a_separate_lists_file_once(tmp_path: Path):
+    path = write_snapshot(
+        tmp_path / "policy.wps", policy_header(), small_index(), lists_file=tmp_path / "l.wli"
+    )
+    clock = FakeClock()
+    holder = SnapshotHolder(path, check_interval=2.0, clock=clock)
+    first = holder.get()
+    for _ in range(3):
+        clock.now += 10
+        assert holder.get() is first
+    assert holder.generation == 1
+    write_snapshot(
+        path, policy_header(default_group="staff"), small_index(), lists_file=tmp_path / "l.wli"
+    )
+    clock.now += 10
+    second = holder.get()
+    assert second is not None and second.default_group == "staff"
+    clock.now += 10
+    assert holder.get() is second
+    assert holder.generation == 2
+
+
 def test_holder_drops_the_policy_when_the_file_is_damaged_and_recovers(tmp_path: Path):
     path = write_snapshot(tmp_path / "policy.wps", policy_header(), small_index())
     clock = FakeClock()
