@@ -9,12 +9,23 @@ One invocation does everything:
 3. writes the same three groups into both: pupils (10.1.0.0/16 and the pupil user list),
    staff (10.2.0.0/16 and the staff user list) and guests (everyone else), each blocking a
    different set of categories;
-4. generates the traffic (``bench/traffic.py``, deterministic, 1,000,000 lines by default),
-   in squidGuard's line format (no channel IDs, which squidGuard does not support);
+4. generates the traffic (deterministic, 1,000,000 lines by default), in squidGuard's line
+   format (no channel IDs, which squidGuard does not support);
 5. runs each helper as a real child process, traffic file on stdin and answers on stdout,
    and measures wall time, start-up time (the same helper on empty input) and peak RSS
    (the child's VmHWM from /proc, sampled every 20 ms while it runs);
 6. compares the answers line by line (block or pass) and prints the mismatches.
+
+Two mixes (``--mix``), so that a figure tuned on one cannot hide a cost the other pays:
+
+* ``school`` (the default): ``bench/traffic.py``'s traffic, 25 UT1 categories, three
+  groups, normalised lists (below);
+* ``popular``: ``bench/traffic_mix2.py``'s traffic (85% popular allowed sites, 15% listed,
+  many of those subdomain entries), 14 UT1 categories, two groups (pupils by network or
+  user list, staff for everyone else), raw lists as UT1 publishes them.
+
+Warden's snapshot is written as Warden publishes it: a header naming a separate compiled
+lists file (``lists.wli``), which the helper maps rather than loads.
 
 Normalising the list copy keeps the comparison about speed, not about squidGuard's
 lookup quirks (documented in :mod:`warden.engine.lists`): entries already covered by a
@@ -23,14 +34,16 @@ B-tree, so ``example.com`` plus ``b.example.com`` hides ``www.example.com`` from
 entries are percent-decoded, lose a leading ``www``/``web``/``ftp`` label and doubled
 slashes (squidGuard does all that to requests but not to its list entries, so such entries
 can never match). The meaning of the lists is unchanged. ``--raw-lists`` skips this step to
-show what the quirks cost.
+show what the quirks cost (the ``popular`` mix always does).
 
-Run: .venv/bin/python bench/helper_vs_squidguard.py [--lines 1000000] [--json out.json]
+Run: .venv/bin/python bench/helper_vs_squidguard.py [--mix school|popular] [--lines 1000000]
+     [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -39,7 +52,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -48,13 +62,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from traffic import (  # noqa: E402
-    GROUP_NETWORKS,
-    PUPIL_USERS,
-    STAFF_USERS,
-    read_list_entries,
-    write_traffic,
-)
+import traffic  # noqa: E402
+import traffic_mix2  # noqa: E402
+from traffic import PUPIL_USERS, STAFF_USERS, read_list_entries  # noqa: E402
 
 from warden.engine.categories import ut1_category  # noqa: E402
 from warden.engine.datafiles import shared_data_dir  # noqa: E402
@@ -131,6 +141,69 @@ GROUP_BLOCKS: dict[str, tuple[str, ...]] = {
     ),
 }
 BLOCK_PAGE = "http://block.warden.test/blocked"
+
+
+# The second mix: 14 categories, two groups, staff the default.
+MIX2_GROUP_BLOCKS: dict[str, tuple[str, ...]] = {
+    "pupils": (
+        "malware",
+        "phishing",
+        "proxies",
+        "gambling",
+        "games",
+        "dating",
+        "vpn",
+        "doh",
+        "social-networks",
+        "streaming",
+        "shopping",
+    ),
+    "staff": ("malware", "phishing", "gambling", "proxies"),
+}
+
+
+@dataclass(frozen=True)
+class Mix:
+    """One benchmark setting: lists, groups (in both filters) and the traffic."""
+
+    name: str
+    categories: tuple[str, ...]
+    blocks: dict[str, tuple[str, ...]]
+    # (squidGuard source, "ip" or "userlist", group); the ip sources take the group's net.
+    sources: tuple[tuple[str, str, str], ...]
+    networks: dict[str, str]
+    default_group: str
+    write_traffic: Callable[..., None]
+    raw_lists: bool
+
+
+MIXES = {
+    "school": Mix(
+        name="school",
+        categories=UT1_CATEGORIES,
+        blocks=GROUP_BLOCKS,
+        sources=(
+            ("pupil_users", "userlist", "pupils"),
+            ("staff_users", "userlist", "staff"),
+            ("pupils", "ip", "pupils"),
+            ("staff", "ip", "staff"),
+        ),
+        networks={g: traffic.GROUP_NETWORKS[g] for g in ("pupils", "staff")},
+        default_group="guests",
+        write_traffic=traffic.write_traffic,
+        raw_lists=False,
+    ),
+    "popular": Mix(
+        name="popular",
+        categories=traffic_mix2.MIX2_CATEGORIES,
+        blocks=MIX2_GROUP_BLOCKS,
+        sources=(("pupil_users", "userlist", "pupils"), ("pupils", "ip", "pupils")),
+        networks={"pupils": traffic_mix2.MIX2_NETWORKS["pupils"]},
+        default_group="staff",
+        write_traffic=functools.partial(traffic.write_traffic, mix=traffic_mix2.generate),
+        raw_lists=True,
+    ),
+}
 _COMMON_LABEL = re.compile(r"^(?:www|web|ftp)[0-9]*\.")
 
 
@@ -229,16 +302,16 @@ def prepare_lists(source: Path, target: Path, names: Iterable[str], *, raw: bool
     return stats
 
 
-def squidguard_config(work: Path, lists: Path, names: Iterable[str]) -> Path:
+def squidguard_config(work: Path, lists: Path, names: Sequence[str], mix: Mix) -> Path:
     users = lists / "users"
     users.mkdir(exist_ok=True)
     (users / "pupils").write_text("\n".join(PUPIL_USERS) + "\n")
     (users / "staff").write_text("\n".join(STAFF_USERS) + "\n")
     out = [f"dbhome {lists}", f"logdir {work / 'sglog'}", ""]
-    out += ["src pupil_users {", f"    userlist {users / 'pupils'}", "}"]
-    out += ["src staff_users {", f"    userlist {users / 'staff'}", "}"]
-    out += ["src pupils {", f"    ip {GROUP_NETWORKS['pupils']}.0.0/16", "}"]
-    out += ["src staff {", f"    ip {GROUP_NETWORKS['staff']}.0.0/16", "}", ""]
+    for source, kind, group in mix.sources:
+        value = users / group if kind == "userlist" else f"{mix.networks[group]}.0.0/16"
+        out += [f"src {source} {{", f"    {kind} {value}", "}"]
+    out.append("")
     dests: dict[str, str] = {}
     for name in names:
         lines = [f"dest {name.replace('-', '_')} {{"]
@@ -252,18 +325,13 @@ def squidguard_config(work: Path, lists: Path, names: Iterable[str]) -> Path:
     out.append("")
 
     def passes(group: str) -> str:
-        blocked = set(GROUP_BLOCKS[group])
+        blocked = set(mix.blocks[group])
         denied = [f"!{dests[n]}" for n in names if ut1_category(n) in blocked]
         return " ".join([*denied, "all"])
 
     out.append("acl {")
-    for source, group in (
-        ("pupil_users", "pupils"),
-        ("staff_users", "staff"),
-        ("pupils", "pupils"),
-        ("staff", "staff"),
-        ("default", "guests"),
-    ):
+    acl_sources = [(source, group) for source, _kind, group in mix.sources]
+    for source, group in [*acl_sources, ("default", mix.default_group)]:
         out += [
             f"    {source} {{",
             f"        pass {passes(group)}",
@@ -277,25 +345,31 @@ def squidguard_config(work: Path, lists: Path, names: Iterable[str]) -> Path:
     return conf
 
 
-def warden_snapshot(work: Path, lists: Path, names: Iterable[str]) -> Path:
+def warden_snapshot(work: Path, lists: Path, names: Sequence[str], mix: Mix) -> Path:
+    """The snapshot as Warden publishes it: a header naming a separate lists file."""
     builder = ListBuilder()
     builder.add_ut1(lists, list(names))
     index = builder.build()
+    users = {
+        name: group
+        for _source, kind, group in mix.sources
+        if kind == "userlist"
+        for name in (PUPIL_USERS if group == "pupils" else STAFF_USERS)
+    }
     header = {
         "timezone": "Europe/London",
         "block_page": BLOCK_PAGE,
-        "default_group": "guests",
+        "default_group": mix.default_group,
         "groups": [
             {"slug": slug, "label": slug.title(), "block": list(blocked)}
-            for slug, blocked in GROUP_BLOCKS.items()
+            for slug, blocked in mix.blocks.items()
         ],
-        "users": {**dict.fromkeys(PUPIL_USERS, "pupils"), **dict.fromkeys(STAFF_USERS, "staff")},
+        "users": users,
         "networks": [
-            {"cidr": f"{GROUP_NETWORKS['pupils']}.0.0/16", "group": "pupils"},
-            {"cidr": f"{GROUP_NETWORKS['staff']}.0.0/16", "group": "staff"},
+            {"cidr": f"{net}.0.0/16", "group": group} for group, net in mix.networks.items()
         ],
     }
-    return write_snapshot(work / "policy.wps", header, index)
+    return write_snapshot(work / "policy.wps", header, index, lists_file=work / "lists.wli")
 
 
 # --- running ---------------------------------------------------------------------------------
@@ -396,6 +470,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     parser.add_argument("--workdir", type=Path, default=None, help="keep the work files here")
     parser.add_argument("--ut1", type=Path, default=None, help="UT1 folder (shared data)")
+    parser.add_argument("--mix", choices=sorted(MIXES), default="school", help="traffic mix")
     parser.add_argument("--raw-lists", action="store_true", help="do not normalise the lists")
     parser.add_argument("--seed", type=int, default=20250106)
     args = parser.parse_args(argv)
@@ -415,12 +490,14 @@ def main(argv: list[str] | None = None) -> int:
     lists = work / "lists"
     if lists.exists():
         shutil.rmtree(lists)
-    names = [n for n in UT1_CATEGORIES if (source / n).is_dir()]
+    mix = MIXES[args.mix]
+    raw = args.raw_lists or mix.raw_lists
+    names = [n for n in mix.categories if (source / n).is_dir()]
     say(f"work folder: {work}")
     say(f"{version}; Python {sys.version.split()[0]}")
 
     started = time.perf_counter()
-    list_stats = prepare_lists(source, lists, names, raw=args.raw_lists)
+    list_stats = prepare_lists(source, lists, names, raw=raw)
     entries = sum(v.get("domains", 0) + v.get("urls", 0) for v in list_stats.values())
     dropped = sum(
         v.get("domains_dropped", 0) + v.get("urls_dropped", 0) for v in list_stats.values()
@@ -431,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
         f"in {time.perf_counter() - started:.1f}s"
     )
 
-    conf = squidguard_config(work, lists, names)
+    conf = squidguard_config(work, lists, names, mix)
     started = time.perf_counter()
     subprocess.run(  # noqa: S603 - the installed squidGuard binary
         [squidguard, "-c", str(conf), "-C", "all"],
@@ -443,14 +520,15 @@ def main(argv: list[str] | None = None) -> int:
     say(f"squidGuard -C all: {sg_build:.1f}s")
 
     started = time.perf_counter()
-    snapshot = warden_snapshot(work, lists, names)
+    snapshot = warden_snapshot(work, lists, names, mix)
     warden_build = time.perf_counter() - started
-    say(f"Warden snapshot: {warden_build:.1f}s, {snapshot.stat().st_size / 1e6:.1f} MB")
+    list_size = (work / "lists.wli").stat().st_size
+    say(f"Warden snapshot: {warden_build:.1f}s, lists file {list_size / 1e6:.1f} MB")
 
-    traffic = work / "traffic.txt"
+    traffic_file = work / "traffic.txt"
     started = time.perf_counter()
     domains, urls = read_list_entries(lists, names)
-    write_traffic(traffic, args.lines, domains, urls, seed=args.seed)
+    mix.write_traffic(traffic_file, args.lines, domains, urls, seed=args.seed)
     say(f"traffic: {args.lines:,} lines in {time.perf_counter() - started:.1f}s")
 
     empty = work / "empty.txt"
@@ -463,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, command in commands.items():
         startup, _ = run_helper(command, empty, work / f"{name}.empty.out", watch=False)
         out = work / f"{name}.out"
-        wall, rss = run_helper(command, traffic, out)
+        wall, rss = run_helper(command, traffic_file, out)
         answered = count_lines(out)
         if answered != args.lines:
             raise SystemExit(f"{name} answered {answered} of {args.lines} lines")
@@ -477,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"{name}: {wall:.2f}s")
 
     mismatches, sg_blocks, warden_blocks, examples, sg_only, warden_only, connects = compare(
-        traffic, work / "squidGuard.out", work / "Warden.out"
+        traffic_file, work / "squidGuard.out", work / "Warden.out"
     )
     sg, wd = results["squidGuard"], results["Warden"]
     ratio_total = wd["lines_per_s"] / sg["lines_per_s"]
@@ -522,7 +600,8 @@ def main(argv: list[str] | None = None) -> int:
         "lines": args.lines,
         "seed": args.seed,
         "ut1_categories": names,
-        "raw_lists": args.raw_lists,
+        "mix": mix.name,
+        "raw_lists": raw,
         "list_entries": entries,
         "list_entries_normalised_away": dropped,
         "squidguard_version": version,

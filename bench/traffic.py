@@ -28,7 +28,7 @@ import argparse
 import random
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 POPULAR_HOSTS = (
@@ -355,10 +355,12 @@ def write_traffic(
     listed_urls: Sequence[str],
     *,
     seed: int = 20250106,
+    mix: Callable[..., Iterator[str]] = generate,
 ) -> None:
+    """Write ``mix``'s lines (this module's :func:`generate` by default) to ``path``."""
     with open(path, "w", encoding="utf-8") as handle:
         batch: list[str] = []
-        for line in generate(lines, listed_domains, listed_urls, seed=seed):
+        for line in mix(lines, listed_domains, listed_urls, seed=seed):
             batch.append(line)
             if len(batch) >= 10000:
                 handle.write("\n".join(batch) + "\n")
@@ -367,24 +369,27 @@ def write_traffic(
             handle.write("\n".join(batch) + "\n")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    description: str = __doc__.splitlines()[0],
+    categories: str = "gambling,malware,phishing,redirector,drogue,agressif,games,social_networks",
+    mix: Callable[..., Iterator[str]] = generate,
+) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from warden.engine.datafiles import shared_data_dir
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=20250106)
     parser.add_argument("--ut1", type=Path, default=None, help="UT1 folder (shared data)")
-    parser.add_argument(
-        "--categories",
-        default="gambling,malware,phishing,redirector,drogue,agressif,games,social_networks",
-    )
+    parser.add_argument("--categories", default=categories)
     args = parser.parse_args(argv)
     root = args.ut1 or shared_data_dir() / "ut1"
     domains, urls = read_list_entries(root, args.categories.split(","))
     started = time.perf_counter()
-    write_traffic(args.out, args.lines, domains, urls, seed=args.seed)
+    write_traffic(args.out, args.lines, domains, urls, seed=args.seed, mix=mix)
     print(f"{args.lines} lines in {time.perf_counter() - started:.1f}s -> {args.out}")
     return 0
 
