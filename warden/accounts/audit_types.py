@@ -42,6 +42,18 @@ AUDIT_TYPES = [
         RECORD,
         label="Account suspended by hand",
     ),
+    _see(
+        "hand_disable.listed",
+        "{actor} listed {target.account} for disabling by hand: {reason}",
+        ("account", "reason", "step"),
+        label="Account listed for disabling by hand",
+    ),
+    _see(
+        "hand_disable.done",
+        "{actor} confirmed {target.account} was disabled by hand",
+        RECORD,
+        label="Account disabled by hand",
+    ),
     _see("accounts_settings.updated", "{actor} changed the account settings", RECORD),
     _see("system.created", "{actor} added the system {record}"),
     _see("system.updated", "{actor} changed the system {record}"),

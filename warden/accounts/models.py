@@ -227,17 +227,26 @@ class AccountsSettings(models.Model):
         return f"Account settings for {self.school}"
 
 
+class HandStep(models.TextChoices):
+    SUSPEND = "suspend", "Suspend"
+    DISABLE = "disable", "Disable"
+
+
 class HandSuspension(models.Model):
-    """An account Warden suspended on a system it cannot reach, for a technician to suspend
-    there by hand, and when they confirmed it.
+    """An account Warden suspended (or disabled) on a system it cannot reach, for a
+    technician to suspend (or disable) there by hand, and when they confirmed it.
 
     Policy duty "Lapsed agreements suspend access" (docs/policy-map.md): at the end of the
     agreement grace period, connected directories are written by Warden; every other system
-    gets one of these on the suspension list until the technician says it is done.
+    gets one of these on the suspension list until the technician says it is done. Duty
+    "Leavers' accounts removed within 48 hours": when all of a leaver's accounts are
+    disabled at once, each one on a system Warden cannot reach gets one of these (``step``
+    disable) on the leavers' board, and the leaver stays open until it is done.
     """
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="hand_suspensions")
+    step = models.CharField(max_length=10, choices=HandStep.choices, default=HandStep.SUSPEND)
     reason = models.CharField(max_length=300)
     created_at = models.DateTimeField()
     done_at = models.DateTimeField(null=True, blank=True)
@@ -259,7 +268,7 @@ class HandSuspension(models.Model):
         indexes = [models.Index(fields=["school", "done_at"], name="accounts_hand_open")]
 
     def __str__(self) -> str:
-        return f"Suspend {self.account.username} by hand on {self.account.system}"
+        return f"{self.get_step_display()} {self.account.username} by hand on {self.account.system}"
 
 
 class PasswordReminder(models.Model):

@@ -19,6 +19,7 @@ from warden.accounts.models import (
     AccessReview,
     Account,
     AccountState,
+    HandStep,
     HandSuspension,
     LeaverCompletion,
     System,
@@ -141,6 +142,11 @@ class Leaver:
     def outstanding(self) -> int:
         return sum(1 for i in self.items if not i.done)
 
+    @property
+    def live_accounts(self) -> int:
+        """How many accounts "disable all of this leaver's accounts" would disable."""
+        return sum(1 for i in self.items if isinstance(i.obj, Account) and i.obj.is_live)
+
 
 # A provider takes (school, people, now) and returns {person_pk: [LeaverItem, ...]}. Other
 # areas list theirs as ``ITEMS`` in ``<app>/leavers.py`` (equipment to collect, say). The
@@ -169,8 +175,16 @@ LeaverHoldingsProvider = Callable[[School, dt.datetime], LeaverHoldings]
 def account_leaver_items(
     school: School, people: list[Person], now: dt.datetime
 ) -> dict[int, list[LeaverItem]]:
+    """Each account of these leavers (not deleted). A live one is still to do; so is a
+    disabled one that a technician has still to disable by hand on its system."""
     from django.urls import reverse
 
+    by_hand = {
+        task.account_id: task
+        for task in HandSuspension.objects.filter(
+            school=school, account__person__in=people, done_at__isnull=True, step=HandStep.DISABLE
+        )
+    }
     items: dict[int, list[LeaverItem]] = {}
     for account in (
         Account.objects.filter(school=school, person__in=people)
@@ -179,19 +193,28 @@ def account_leaver_items(
         .order_by("removal_deadline", "system__name")
     ):
         live = account.state in LIVE_STATES
+        task = None if live else by_hand.get(account.pk)
         deadline = account.removal_deadline
+        if live:
+            action_url: str | None = reverse(
+                "accounts:account_disable", kwargs={"account_pk": account.pk}
+            )
+        elif task is not None:
+            action_url = reverse("accounts:hand_suspension_done", kwargs={"task_pk": task.pk})
+        else:
+            action_url = None
         items.setdefault(account.person_id, []).append(
             LeaverItem(
                 kind="account",
                 label=f"{account.username} on {account.system.name}",
                 deadline=deadline,
-                overdue=live and deadline is not None and deadline < now,
-                done=not live,
-                state_label=account.get_state_display(),
-                action_url=reverse("accounts:account_disable", kwargs={"account_pk": account.pk})
-                if live
-                else None,
-                action_label="Disable",
+                overdue=(live or task is not None) and deadline is not None and deadline < now,
+                done=not live and task is None,
+                state_label=f"Disabled in Warden; still to disable by hand on {account.system.name}"
+                if task is not None
+                else account.get_state_display(),
+                action_url=action_url,
+                action_label="Disable" if live else "Done by hand",
                 obj=account,
             )
         )
@@ -203,10 +226,14 @@ def account_leaver_holdings(school: School, now: dt.datetime) -> LeaverHoldings:
         state=AccountState.DELETED
     )
     live = accounts.filter(state__in=list(LIVE_STATES))
+    by_hand = HandSuspension.objects.filter(
+        school=school, account__person=OuterRef("pk"), done_at__isnull=True, step=HandStep.DISABLE
+    )
     return LeaverHoldings(
         holds=Q(Exists(accounts)),
-        open=Q(Exists(live)),
-        overdue=Q(Exists(live.filter(removal_deadline__lt=now))),
+        open=Q(Exists(live)) | Q(Exists(by_hand)),
+        overdue=Q(Exists(live.filter(removal_deadline__lt=now)))
+        | Q(Exists(by_hand.filter(account__removal_deadline__lt=now))),
     )
 
 
@@ -330,7 +357,7 @@ def hand_suspensions_pending(school: School) -> QuerySet[HandSuspension]:
     """Accounts suspended in Warden that a technician still has to suspend by hand on their
     system; one re-enabled since (the person signed) has nothing left to do."""
     return (
-        HandSuspension.objects.filter(school=school, done_at__isnull=True)
+        HandSuspension.objects.filter(school=school, done_at__isnull=True, step=HandStep.SUSPEND)
         .exclude(account__state=AccountState.ACTIVE)
         .select_related("account", "account__person", "account__system")
         .order_by("account__system__name", "account__person__last_name", "pk")

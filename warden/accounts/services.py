@@ -33,6 +33,7 @@ from warden.accounts.models import (
     ApiToken,
     Connector,
     DirectorySync,
+    HandStep,
     HandSuspension,
     LeaverCompletion,
     PasswordHistory,
@@ -712,6 +713,93 @@ def leaver_complete(*, actor: User | None, person: Person, note: str = "") -> Le
     return completion
 
 
+LEAVER_DISABLE_REASON = "Leaver: every account disabled at once from the leavers' board"
+
+
+@dataclass(frozen=True)
+class LeaverDisableStep:
+    """What disabling all of a leaver's accounts does to one of them."""
+
+    account: Account
+    # Warden writes the system's directory itself; otherwise a technician is asked to
+    # disable the account there by hand.
+    connected: bool
+
+    @property
+    def description(self) -> str:
+        system = self.account.system.name
+        if self.connected:
+            return f"Disabled in Warden, and in the {system} directory at once."
+        return (
+            f"Disabled in Warden; a task to disable it by hand on {system} stays on the "
+            "leavers' board until someone confirms it is done."
+        )
+
+
+def leaver_disable_plan(person: Person) -> list[LeaverDisableStep]:
+    """What ``leaver_accounts_disable`` would do now: each of the person's live accounts
+    and how it is disabled (the confirmation page lists this before anything happens)."""
+    return [
+        LeaverDisableStep(account, is_connected(account.system))
+        for account in Account.objects.filter(person=person, state__in=LIVE_STATES)
+        .select_related("system")
+        .order_by("system__name", "pk")
+    ]
+
+
+@dataclass
+class LeaverDisableReport:
+    person: Person
+    disabled: list[Account] = field(default_factory=list)
+    by_hand: list[Account] = field(default_factory=list)
+    directories_written: list[System] = field(default_factory=list)
+    directory_errors: list[str] = field(default_factory=list)
+
+
+def leaver_accounts_disable(
+    *, actor: User | None, person: Person, reason: str = LEAVER_DISABLE_REASON
+) -> LeaverDisableReport:
+    """Disable every live account of a leaver at once (policy duty "Leavers' accounts
+    removed within 48 hours", docs/policy-map.md).
+
+    Each account is disabled and audited as the single disable does it. Accounts on a
+    directory Warden is connected to are then written there at once, as the deadline run
+    writes them (audited as a sync; an unreachable directory is recorded as a failed sync
+    and named in the report, the account staying disabled in Warden). Every other account
+    gets a task to disable it by hand on its system, which keeps the leaver open on the
+    board until a technician confirms it. Refused for someone with no leaving date; run
+    again, it finds nothing live and changes nothing.
+    """
+    if person.leaving_date is None:
+        raise ServiceError(
+            f"{person} has no leaving date, so their accounts are not a leaver's: record the "
+            "leaving date on their page first, or disable each account on its own."
+        )
+    report = LeaverDisableReport(person=person)
+    connected: dict[int, list[Account]] = {}
+    with transaction.atomic():
+        # One run at a time per leaver: a second waits, then finds nothing live.
+        list(Person.objects.select_for_update().filter(pk=person.pk))
+        for step in leaver_disable_plan(person):
+            account = account_disable(actor=actor, account=step.account, reason=reason)
+            report.disabled.append(account)
+            if step.connected:
+                connected.setdefault(account.system_id, []).append(account)
+            else:
+                _hand_suspension_open(
+                    actor=actor, account=account, reason=reason, step=HandStep.DISABLE
+                )
+                report.by_hand.append(account)
+    for accounts in connected.values():
+        system = accounts[0].system
+        sync = _directory_disable_apply(system, [a.pk for a in accounts])
+        if sync.error:
+            report.directory_errors.append(f"{system}: {sync.error}")
+        else:
+            report.directories_written.append(system)
+    return report
+
+
 @dataclass
 class DeadlineReport:
     notified: int = 0
@@ -974,33 +1062,53 @@ def agreements_enforce(
 
 
 @transaction.atomic
-def _hand_suspension_open(*, actor: User | None, account: Account, reason: str) -> HandSuspension:
-    task, created = HandSuspension.objects.get_or_create(
+def _hand_suspension_open(
+    *, actor: User | None, account: Account, reason: str, step: str = HandStep.SUSPEND
+) -> HandSuspension:
+    """List ``account`` for a technician to suspend (or disable) by hand on its system.
+
+    An account has one open task at a time: one still open to suspend it becomes a task to
+    disable it when the account is disabled (that is what its system needs now)."""
+    task, created = HandSuspension.objects.select_for_update().get_or_create(
         account=account,
         done_at=None,
-        defaults={"school": account.school, "reason": reason[:300], "created_at": timezone.now()},
+        defaults={
+            "school": account.school,
+            "step": step,
+            "reason": reason[:300],
+            "created_at": timezone.now(),
+        },
     )
     if created:
-        audit_log(
-            actor=actor,
-            action="hand_suspension.listed",
-            obj=task,
-            school=account.school,
-            changes={"account": [None, str(account)], "reason": [None, task.reason]},
-        )
+        changes = {"account": [None, str(account)], "reason": [None, task.reason]}
+    elif task.step != step:
+        changes = {"step": [task.step, step], "reason": [task.reason, reason[:300]]}
+        task.step, task.reason = step, reason[:300]
+        task.save(update_fields=["step", "reason"])
+    else:
+        return task
+    audit_log(
+        actor=actor,
+        action="hand_disable.listed" if step == HandStep.DISABLE else "hand_suspension.listed",
+        obj=task,
+        school=account.school,
+        changes=changes,
+    )
     return task
 
 
 @transaction.atomic
 def hand_suspension_done(*, actor: User | None, task: HandSuspension) -> HandSuspension:
-    """Record that the account was suspended by hand on its system (a technician's word).
+    """Record that the account was suspended (or disabled) by hand on its system (a
+    technician's word).
 
     Refused when it was already confirmed, or when the account is live again in Warden (it
     was re-enabled after the person signed, so there is nothing left to suspend).
     """
     task = HandSuspension.objects.select_for_update().select_related("account").get(pk=task.pk)
+    done = "disabled" if task.step == HandStep.DISABLE else "suspended"
     if task.done_at is not None:
-        raise ServiceError(f"{task.account} was already confirmed as suspended by hand.")
+        raise ServiceError(f"{task.account} was already confirmed as {done} by hand.")
     if task.account.state == AccountState.ACTIVE:
         raise ServiceError(
             f"{task.account} is active again in Warden (re-enabled after signing): "
@@ -1011,7 +1119,10 @@ def hand_suspension_done(*, actor: User | None, task: HandSuspension) -> HandSus
     task.done_by = actor
     task.save(update_fields=["done_at", "done_by"])
     audit_log(
-        actor=actor, action="hand_suspension.done", obj=task, changes=diff(before, snapshot(task))
+        actor=actor,
+        action="hand_disable.done" if task.step == HandStep.DISABLE else "hand_suspension.done",
+        obj=task,
+        changes=diff(before, snapshot(task)),
     )
     return task
 

@@ -37,6 +37,11 @@ urlpatterns = [
     path("syncs/<int:sync_pk>/apply/", views.sync_apply, name="sync_apply"),
     path("leavers/", views.leavers, name="leavers"),
     path("leavers/<int:person_pk>/complete/", views.leaver_complete, name="leaver_complete"),
+    path(
+        "leavers/<int:person_pk>/disable-all/",
+        views.leaver_disable_all,
+        name="leaver_disable_all",
+    ),
     path("suspensions/", views.suspensions, name="suspensions"),
     path("suspensions/suspend/", views.suspensions_apply, name="suspensions_apply"),
     path(

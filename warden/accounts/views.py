@@ -53,6 +53,7 @@ from warden.accounts.models import (
     Account,
     AccountState,
     ApiToken,
+    HandStep,
     System,
     SystemKind,
 )
@@ -603,6 +604,48 @@ def leaver_complete(request: HttpRequest, person_pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def leaver_disable_all(request: HttpRequest, person_pk: int) -> HttpResponse:
+    """Disable every live account of one leaver: a page saying what will happen to each,
+    then one action."""
+    person = leaver_for_user(request.user, person_pk)
+    wanted = request.POST.get("next") if request.method == "POST" else request.GET.get("next")
+    back = safe_next(wanted, reverse("accounts:leavers"))
+    if request.method == "GET":
+        return render(
+            request,
+            "accounts/leaver_disable_all.html",
+            {"person": person, "steps": services.leaver_disable_plan(person), "next": back},
+        )
+    try:
+        report = services.leaver_accounts_disable(actor=request_user(request), person=person)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    count = len(report.disabled)
+    if not count:
+        messages.info(request, f"{person} has no live account left: nothing was changed.")
+        return redirect(back)
+    messages.success(request, f"{count} account{pluralize(count)} of {person} disabled.")
+    for system in report.directories_written:
+        messages.info(request, f"Written to the {system} directory.")
+    for error in report.directory_errors:
+        messages.error(
+            request,
+            f"The directory could not be written ({error}). The accounts are disabled in "
+            "Warden; preview and apply a sync from the system's page once it can be reached.",
+        )
+    if report.by_hand:
+        systems = ", ".join(a.system.name for a in report.by_hand)
+        messages.info(
+            request,
+            f"Still to disable by hand: {systems}. Press “Done by hand” on the leaver's row "
+            "once each is done.",
+        )
+    return redirect(back)
+
+
+@login_required
 @require_GET
 def suspensions(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
@@ -640,14 +683,15 @@ def suspensions_apply(request: HttpRequest) -> HttpResponse:
 def hand_suspension_done(request: HttpRequest, task_pk: int) -> HttpResponse:
     task = hand_suspension_for_user(request.user, task_pk)
     try:
-        services.hand_suspension_done(actor=request_user(request), task=task)
+        task = services.hand_suspension_done(actor=request_user(request), task=task)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
+        done = "disabled" if task.step == HandStep.DISABLE else "suspended"
         messages.success(
-            request, f"{task.account.username} is recorded as suspended on {task.account.system}."
+            request, f"{task.account.username} is recorded as {done} on {task.account.system}."
         )
-    return redirect("accounts:suspensions")
+    return redirect(safe_next(request.POST.get("next"), "accounts:suspensions"))
 
 
 # --- Access reviews -------------------------------------------------------------------------
