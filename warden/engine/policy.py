@@ -175,7 +175,7 @@ def block_page_url(
 class BlockPage:
     """Builds block page URLs from a template, reusing the parts that do not change."""
 
-    __slots__ = ("_fixed", "placeholders", "template")
+    __slots__ = ("_fixed", "_names", "placeholders", "template")
 
     def __init__(self, template: str) -> None:
         self.template = template
@@ -187,7 +187,8 @@ class BlockPage:
                 # A template naming unknown fields falls back to plain query parameters.
                 self.template = template.split("{", 1)[0]
                 self.placeholders = False
-        self._fixed: dict[tuple[str, str, str], tuple[str, str]] = {}
+        self._fixed: dict[tuple[str, str, str], tuple[str, str, str]] = {}
+        self._names: dict[str, str] = {}
 
     def url(
         self, url: str, category: str, group: str, reason: str, user: str, client_ip: str
@@ -211,13 +212,24 @@ class BlockPage:
             fixed = (
                 f"{self.template}{separator}url=",
                 f"&category={escape(category)}&group={escape(group)}&user=",
+                f"&reason={escape(reason)}",
             )
             if len(self._fixed) < 4096:
                 self._fixed[key] = fixed
-        head, middle = fixed
-        return (
-            f"{head}{address}{middle}{escape(user)}&ip={escape(client_ip)}&reason={escape(reason)}"
-        )
+        head, middle, tail = fixed
+        # User names and addresses come back request after request: escape each once.
+        names = self._names
+        who = names.get(user)
+        if who is None:
+            who = escape(user)
+            if len(names) < 4096:
+                names[user] = who
+        where = names.get(client_ip)
+        if where is None:
+            where = escape(client_ip)
+            if len(names) < 4096:
+                names[client_ip] = where
+        return f"{head}{address}{middle}{who}&ip={where}{tail}"
 
 
 _FIELDS = ("url", "category", "group", "user", "client_ip", "reason")
