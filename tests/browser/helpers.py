@@ -10,7 +10,7 @@ import struct
 import time
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.checks import check_page
 from tests.browser.server import LiveWarden
@@ -76,6 +76,17 @@ def tick_every_step(page: Page) -> None:
         form.get_by_role("textbox").fill("Done today.")
         form.get_by_role("button", name="Tick").click()
         expect(page.locator(".message.success")).to_contain_text("Step ticked")
+
+
+def choose_person(scope: Page | Locator, label: str, typed: str, option: str) -> None:
+    """Choose a person in a person chooser: type part of the name, as slowly as a person
+    types, and click the option the list offers (``option``: its words, as read out)."""
+    box = scope.get_by_role("combobox", name=label)
+    box.click()
+    box.press_sequentially(typed, delay=40)
+    listbox = scope.get_by_role("listbox")
+    listbox.get_by_role("option", name=option).click()
+    expect(box).to_have_attribute("aria-expanded", "false")
 
 
 # Run inside Warden by ``alerts_arrive``: SPEC is the JSON it was given.

@@ -9,39 +9,29 @@ from django.db.models import QuerySet
 
 from warden.core.confidential import forms as confidential
 from warden.core.forms import DateInput, DateTimeInput
-from warden.core.models import School, User
-from warden.incidents.forms.fields import PersonChoiceField
+from warden.core.models import User
 from warden.incidents.models import Incident
-from warden.people.models import Person, PersonType
+from warden.people.choosers import PeopleForm, PersonField
 from warden.safeguarding.models import (
     Agency,
     ConcernCategory,
     ConcernOutcome,
     ParentsInformed,
 )
-from warden.safeguarding.selectors import pupils_found
 
 
-class RaiseForm(forms.Form):
+class RaiseForm(PeopleForm):
     """A worry about a child: recorded by the DSL, or reported to them by any member of staff.
 
-    The child is found by a search (``find``) and chosen from the pupils it found: the page
-    never sends the whole roll. The field still accepts any pupil of the school, so a choice
-    made before a second search stays valid.
+    The child is chosen by typing part of their name (``people.choosers``): the page never
+    sends the school's roll of pupils.
     """
 
-    find = forms.CharField(
-        label="Find the child",
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
-        help_text="Type two or more letters of their name, then choose them below.",
-    )
-    person = PersonChoiceField(
+    person = PersonField(
+        scope="pupils",
         label="The child",
-        queryset=Person.objects.none(),
-        widget=forms.RadioSelect,
-        error_messages={"required": "Find the child by name and choose them."},
+        help_text="Type part of their name, their form (7B) or year (Y7), then choose them.",
+        error_messages={"required": "Type the child's name and choose them from the list."},
     )
     # Nothing is chosen for the reporter: a hurried report must not be filed as self-harm.
     category = forms.ChoiceField(
@@ -60,18 +50,6 @@ class RaiseForm(forms.Form):
         help_text="Facts, in the child's own words where you have them. Do not copy or forward "
         "any image: describe it.",
     )
-
-    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["person"]
-        assert isinstance(field, PersonChoiceField)
-        field.queryset = Person.objects.filter(school=school, person_type=PersonType.PUPIL)
-        self.found = pupils_found(school, str(self["find"].value() or ""))
-        shown = list(self.found.pupils)
-        chosen = str(self["person"].value() or "")
-        if chosen.isdigit() and all(str(p.pk) != chosen for p in shown):
-            shown[:0] = field.queryset.filter(pk=int(chosen))
-        field.widget.choices = [(p.pk, field.label_from_instance(p)) for p in shown]
 
 
 class AssessForm(forms.Form):

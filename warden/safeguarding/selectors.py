@@ -11,43 +11,7 @@ from django.utils import timezone
 from warden.core.access import AnyUser
 from warden.core.models import School
 from warden.incidents.models import Incident, IncidentStatus
-from warden.people.models import Person, PersonType
-from warden.people.selectors import PeopleFilter, people_list
 from warden.safeguarding.models import ConcernStatus, SafeguardingSettings, WelfareConcern
-
-# The pupil picker sends at most this many pupils: never the whole roll.
-PUPILS_FOUND_MAX = 20
-PUPIL_SEARCH_MIN = 2
-
-
-@dataclass(frozen=True)
-class PupilsFound:
-    """The pupils a search for the picker found (at most ``PUPILS_FOUND_MAX``)."""
-
-    query: str
-    pupils: list[Person]
-    more: bool
-
-    @property
-    def too_short(self) -> bool:
-        return len(self.query) < PUPIL_SEARCH_MIN
-
-
-def pupils_found(school: School, query: str) -> PupilsFound:
-    """Pupils at ``school`` whose names hold every word of ``query`` (two letters or more),
-    searched as the people register searches, by name only."""
-    query = " ".join(query.split())[:100]
-    if len(query) < PUPIL_SEARCH_MIN:
-        return PupilsFound(query, [], False)
-    found = list(
-        people_list(
-            school,
-            PeopleFilter(q=query, person_type=PersonType.PUPIL),
-            by_email=False,
-            by_mis_id=False,
-        )[: PUPILS_FOUND_MAX + 1]
-    )
-    return PupilsFound(query, found[:PUPILS_FOUND_MAX], len(found) > PUPILS_FOUND_MAX)
 
 
 def concern_list(concerns: QuerySet[WelfareConcern], status: str = "") -> QuerySet[WelfareConcern]:

@@ -115,36 +115,25 @@ def _worry_page(
     done: Callable[[WelfareConcern], HttpResponse],
     template: str,
 ) -> HttpResponse:
-    """The form of a worry about a child, for ``record`` (a service), then ``done``.
-
-    "Find" (a button, or htmx as the person types) searches for the child without saving or
-    judging the rest of the form; htmx gets only the list of pupils found.
-    """
+    """The form of a worry about a child, for ``record`` (a service), then ``done``."""
+    now = timezone.localtime().replace(second=0, microsecond=0)
     data = request.POST if request.method == "POST" else None
-    if data is not None and data.get("action") == "find":
-        form = RaiseForm(initial=data.dict(), school=school)
-        if getattr(request, "htmx", False):
-            return render(
-                request, "safeguarding/_worry_form.html#pupils", {"form": form, "school": school}
+    form = RaiseForm(data, school=school, user=request.user, initial={"seen_at": now})
+    if form.is_valid():
+        values = form.cleaned_data
+        try:
+            concern = record(
+                actor=request_user(request),
+                school=school,
+                person=values["person"],
+                category=values["category"],
+                summary=values["summary"],
+                seen_at=values["seen_at"],
             )
-    else:
-        now = timezone.localtime().replace(second=0, microsecond=0)
-        form = RaiseForm(data, school=school, initial={"seen_at": now})
-        if form.is_valid():
-            values = form.cleaned_data
-            try:
-                concern = record(
-                    actor=request_user(request),
-                    school=school,
-                    person=values["person"],
-                    category=values["category"],
-                    summary=values["summary"],
-                    seen_at=values["seen_at"],
-                )
-            except ServiceError as exc:
-                apply_service_errors(form, exc)
-            else:
-                return done(concern)
+        except ServiceError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return done(concern)
     return render(request, template, {"form": form, "school": school})
 
 

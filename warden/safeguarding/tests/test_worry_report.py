@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from warden.core.models import AuditEntry
+from warden.people.choosers import MAX_FOUND
 from warden.safeguarding.models import WelfareConcern
-from warden.safeguarding.selectors import PUPILS_FOUND_MAX
 from warden.testing.factories import PupilFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +22,11 @@ pytestmark = pytest.mark.django_db
 URL = reverse("safeguarding:report")
 
 
-def _radios(page: str) -> list[str]:
-    return re.findall(r'<input type="radio" name="person"[^>]*>\s*([^<]+)</label>', page)
+CHOOSE = reverse("people:choose")
+
+
+def _found(page: str) -> list[str]:
+    return re.findall(r'<span class="chooser-name">([^<]+)</span>', page)
 
 
 def _worry(pupil_pk: int, **extra: str) -> dict[str, str]:
@@ -41,29 +44,33 @@ def test_the_form_lists_no_pupil_until_a_search_finds_them(school, teacher, clie
     PupilFactory.create(school=school, first_name="Bo", last_name="Stone", form="5S")
     client = client_for(teacher)
     page = client.get(URL).content.decode()
-    assert _radios(page) == []
     assert "Quill" not in page and "Stone" not in page
-
-    found = client.post(URL, {"action": "find", "find": "qui", "summary": "Kept as typed."})
-    page = found.content.decode()
-    assert found.status_code == 200
-    assert _radios(page) == ["Quill, Ada (5Q)"]
-    # Finding saves nothing and judges nothing: the typed words stay, with no errors.
-    assert "Kept as typed." in page and 'role="alert"' not in page
-    assert not WelfareConcern.objects.exists()
+    assert 'role="combobox"' in page
+    assert f'hx-get="{CHOOSE}?scope=pupils&amp;for=id_person"' in page
 
     # htmx, as the teacher types, gets only the pupils found.
-    partial = client.post(URL, {"action": "find", "find": "stone"}, headers={"HX-Request": "true"})
-    assert partial.content.decode().lstrip().startswith('<div id="pupil-choices"')
-    assert _radios(partial.content.decode()) == ["Stone, Bo (5S)"]
+    found = client.get(CHOOSE, {"scope": "pupils", "q": "qui", "for": "id_person"})
+    assert _found(found.content.decode()) == ["Ada Quill"]
 
 
 def test_a_search_sends_at_most_the_first_pupils_found(school, teacher, client_for):
-    for n in range(PUPILS_FOUND_MAX + 3):
+    for n in range(MAX_FOUND + 3):
         PupilFactory.create(school=school, first_name=f"Kit{n:02d}", last_name="Many")
-    page = client_for(teacher).post(URL, {"action": "find", "find": "many"}).content.decode()
-    assert len(_radios(page)) == PUPILS_FOUND_MAX
+    page = client_for(teacher).get(CHOOSE, {"scope": "pupils", "q": "many"}).content.decode()
+    assert len(_found(page)) == MAX_FOUND
     assert "type more of the name" in page
+
+
+def test_without_javascript_the_typed_name_chooses_the_child(school, teacher, client_for):
+    pupil = PupilFactory.create(school=school, first_name="Ada", last_name="Quill")
+    PupilFactory.create(school=school, first_name="Ada", last_name="Stone")
+    client = client_for(teacher)
+    several = client.post(URL, {**_worry(0), "person": "", "person_search": "ada"})
+    assert "2 pupils match ‘ada’: type more of the name." in several.content.decode()
+    assert "Said an older boy" in several.content.decode()  # what was typed stays
+    assert not WelfareConcern.objects.exists()
+    client.post(URL, {**_worry(0), "person": "", "person_search": "ada quill"})
+    assert WelfareConcern.objects.get().person == pupil
 
 
 def test_a_teacher_tells_the_dsl_who_alone_can_read_it(
@@ -94,7 +101,7 @@ def test_a_teacher_tells_the_dsl_who_alone_can_read_it(
 def test_a_choice_outside_the_school_is_refused(school, other_school, teacher, client_for):
     elsewhere = PupilFactory.create(school=other_school)
     page = client_for(teacher).post(URL, _worry(elsewhere.pk)).content.decode()
-    assert "Select a valid choice" in page
+    assert "the one sent is not a pupil there" in page
     assert not WelfareConcern.objects.exists()
 
 
