@@ -25,19 +25,9 @@ from warden.equipment.models import (
 )
 from warden.equipment.rules import DEFAULT_LOAN_DAYS
 from warden.equipment.selectors import ASSET_SORTS
-from warden.people.models import Person
+from warden.people.choosers import PeopleForm, PersonField
 
 DATE = DateInput()
-
-
-class PersonChoiceField(forms.ModelChoiceField[Person]):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("empty_label", "Choose a person…")
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj: Person) -> str:
-        extra = obj.form or obj.job_title or obj.get_person_type_display()
-        return f"{obj.last_name}, {obj.preferred_name or obj.first_name} ({extra})"
 
 
 class AssetFilterForm(forms.Form):
@@ -106,8 +96,8 @@ class AssetForm(forms.Form):
         location_field.queryset = locations
 
 
-class CheckOutForm(forms.Form):
-    person = PersonChoiceField(label="Borrower", queryset=Person.objects.none())
+class CheckOutForm(PeopleForm):
+    person = PersonField(scope="borrowers", label="Borrower")
     kind = forms.ChoiceField(label="Kind", choices=LoanKind.choices, initial=LoanKind.LOAN)
     due_on = forms.DateField(
         label="Due back", required=False, widget=DATE, help_text="Needed for a loan."
@@ -129,11 +119,8 @@ class CheckOutForm(forms.Form):
         label="The borrower has read the loan agreement and agrees to it", required=False
     )
 
-    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        person_field = self.fields["person"]
-        assert isinstance(person_field, forms.ModelChoiceField)
-        person_field.queryset = people
         self.fields["due_on"].initial = timezone.localdate() + dt.timedelta(days=DEFAULT_LOAN_DAYS)
 
 
@@ -214,19 +201,16 @@ class TagsForm(forms.Form):
     )
 
 
-class ClassSetOutForm(forms.Form):
-    person = PersonChoiceField(label="Teacher", queryset=Person.objects.none())
+class ClassSetOutForm(PeopleForm):
+    person = PersonField(scope="current_staff", label="Teacher")
     group = forms.CharField(label="Class", max_length=40, required=False)
     due_on = forms.DateField(label="Due back", widget=DATE)
     purpose = forms.CharField(label="Lesson or purpose", max_length=200, required=False)
     typed_name = forms.CharField(label="Teacher's name, typed as their signature", max_length=200)
     confirmed = forms.BooleanField(label="The teacher has read and agrees to the loan agreement")
 
-    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        person_field = self.fields["person"]
-        assert isinstance(person_field, forms.ModelChoiceField)
-        person_field.queryset = people
         self.fields["due_on"].initial = timezone.localdate()
 
 
@@ -307,18 +291,12 @@ class InstallDoneForm(forms.Form):
         product_field.queryset = products
 
 
-class DeviceRequestForm(forms.Form):
-    person = PersonChoiceField(label="Member of staff", queryset=Person.objects.none())
+class DeviceRequestForm(PeopleForm):
+    person = PersonField(scope="current_staff", label="Member of staff")
     device = forms.CharField(label="Device", max_length=200, help_text="e.g. personal iPad Air")
     reason = forms.CharField(
         label="Why it needs the network", widget=forms.Textarea(attrs={"rows": 3})
     )
-
-    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        person_field = self.fields["person"]
-        assert isinstance(person_field, forms.ModelChoiceField)
-        person_field.queryset = people
 
 
 class SetUpForm(forms.Form):
@@ -326,37 +304,23 @@ class SetUpForm(forms.Form):
     serial = forms.CharField(label="Serial number", max_length=80)
 
 
-class PhoneRequestForm(forms.Form):
-    pupil = PersonChoiceField(label="Pupil", queryset=Person.objects.none())
-    parent = PersonChoiceField(
-        label="Parent or carer making the request", queryset=Person.objects.none()
-    )
+class PhoneRequestForm(PeopleForm):
+    pupil = PersonField(scope="pupils", label="Pupil")
+    parent = PersonField(scope="parents", label="Parent or carer making the request")
     received_on = forms.DateField(label="Request form received on", widget=DATE)
     reason = forms.CharField(label="Parent's reason", widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(
-        self, *args: Any, pupils: QuerySet[Person], parents: QuerySet[Person], **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name, queryset in (("pupil", pupils), ("parent", parents)):
-            field = self.fields[name]
-            assert isinstance(field, forms.ModelChoiceField)
-            field.queryset = queryset
         self.fields["received_on"].initial = timezone.localdate()
 
 
-class WifiForm(forms.Form):
+class WifiForm(PeopleForm):
     visitor_name = forms.CharField(label="Visitor's name", max_length=200)
     organisation = forms.CharField(label="Organisation", max_length=200, required=False)
     purpose = forms.CharField(label="Purpose", max_length=300)
-    supervisor = PersonChoiceField(label="Supervised by", queryset=Person.objects.none())
+    supervisor = PersonField(scope="current_staff", label="Supervised by")
     device = forms.CharField(label="Device", max_length=200, required=False)
-
-    def __init__(self, *args: Any, staff: QuerySet[Person], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["supervisor"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = staff
 
 
 class ImportForm(forms.Form):

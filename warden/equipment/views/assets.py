@@ -32,7 +32,7 @@ from warden.equipment.selectors import AssetFilter, open_loan_of
 from warden.equipment.selectors import asset_list as select_assets
 from warden.equipment.services import assets as services
 from warden.equipment.services import loans as loan_services
-from warden.equipment.views.helpers import PAGE_SIZE, TAG_SPLIT, qr_svg, refused, school_people
+from warden.equipment.views.helpers import PAGE_SIZE, TAG_SPLIT, qr_svg, refused
 
 
 def _asset_url(request: HttpRequest, asset: Asset) -> str:
@@ -135,7 +135,7 @@ def asset_detail(request: HttpRequest, asset_pk: int) -> HttpResponse:
         "can_lend": can_lend,
         "can_manage": has_perm(request.user, Perm.EQUIPMENT_MANAGE, school),
         "can_record_loss": has_perm(request.user, Perm.LOSSES_RECORD, school),
-        "checkout_form": CheckOutForm(people=school_people(school))
+        "checkout_form": CheckOutForm(school=school, user=request.user)
         if can_lend and not refusal
         else None,
         "off_site_until": loan_services.off_site_exception_until(asset),

@@ -19,7 +19,7 @@ from warden.equipment.forms import ClassSetForm, ClassSetOutForm, TagsForm
 from warden.equipment.models import Asset, ClassSet
 from warden.equipment.services import class_sets as services
 from warden.equipment.services import loans as loan_services
-from warden.equipment.views.helpers import TAG_SPLIT, refused, school_people
+from warden.equipment.views.helpers import TAG_SPLIT, refused
 
 
 @login_required
@@ -67,7 +67,7 @@ def class_set_detail(request: HttpRequest, class_set_pk: int) -> HttpResponse:
             "out": out,
             "history": class_set.set_loans.select_related("person")[:10],
             "tags_form": TagsForm(),
-            "out_form": ClassSetOutForm(people=school_people(school, staff_only=True)),
+            "out_form": ClassSetOutForm(school=school, user=request.user),
             "can_manage": has_perm(request.user, Perm.EQUIPMENT_MANAGE, school),
             "can_lend": has_perm(request.user, Perm.LOANS_MANAGE, school),
         },
@@ -106,7 +106,7 @@ def class_set_assets(request: HttpRequest, class_set_pk: int) -> HttpResponse:
 def class_set_check_out(request: HttpRequest, class_set_pk: int) -> HttpResponse:
     class_set = class_set_for_user(request.user, class_set_pk, perm=Perm.LOANS_MANAGE)
     to = reverse("equipment:class_set_detail", kwargs={"class_set_pk": class_set.pk})
-    form = ClassSetOutForm(request.POST, people=school_people(class_set.school, staff_only=True))
+    form = ClassSetOutForm(request.POST, school=class_set.school, user=request.user)
     if not form.is_valid():
         messages.error(
             request, "Choose the teacher and due date; they type their name and tick to accept."

@@ -30,9 +30,8 @@ from warden.equipment.views.helpers import (
     decision_of,
     refused,
     require_any_perm,
-    school_people,
 )
-from warden.people.models import Person, PersonType
+from warden.people.models import Person
 
 # --- personal devices --------------------------------------------------------------------------
 
@@ -45,9 +44,10 @@ def device_list(request: HttpRequest) -> HttpResponse:
     require_any_perm(
         user, (Perm.DEVICES_REQUEST, Perm.DEVICES_APPROVE, Perm.EQUIPMENT_MANAGE), school
     )
-    staff = school_people(school, staff_only=True)
     own = Person.objects.filter(school=school, user=user).first()
-    form = DeviceRequestForm(request.POST or None, people=staff, initial={"person": own})
+    form = DeviceRequestForm(
+        request.POST or None, school=school, user=user, initial={"person": own}
+    )
     if request.method == "POST":
         require_perm(user, Perm.DEVICES_REQUEST, school)
         if form.is_valid():
@@ -136,12 +136,7 @@ def phone_list(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     user = request_user(request)
     require_any_perm(user, (Perm.DEVICES_REQUEST, Perm.DEVICES_APPROVE), school)
-    everyone = Person.objects.filter(school=school)
-    form = PhoneRequestForm(
-        request.POST or None,
-        pupils=everyone.filter(person_type=PersonType.PUPIL),
-        parents=everyone.filter(person_type=PersonType.PARENT),
-    )
+    form = PhoneRequestForm(request.POST or None, school=school, user=user)
     if request.method == "POST":
         require_perm(user, Perm.DEVICES_REQUEST, school)
         if form.is_valid():
@@ -223,7 +218,7 @@ def wifi_list(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     user = request_user(request)
     require_perm(user, Perm.DEVICES_REQUEST, school)
-    form = WifiForm(request.POST or None, staff=school_people(school, staff_only=True))
+    form = WifiForm(request.POST or None, school=school, user=user)
     if request.method == "POST" and form.is_valid():
         try:
             services.wifi_session_start(actor=user, school=school, **form.cleaned_data)

@@ -1,10 +1,9 @@
-"""What the equipment page modules share: page size, tag lists, people to choose from,
-refusals, QR codes, and approve-or-refuse decisions."""
+"""What the equipment page modules share: page size, tag lists, refusals, QR codes, and
+approve-or-refuse decisions."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import segno
 from django.contrib import messages
@@ -15,23 +14,11 @@ from warden.core.access import has_perm, require_perm
 from warden.core.errors import ServiceError
 from warden.core.models import School, User
 from warden.equipment.forms import NoteForm
-from warden.people.models import STAFF_TYPES, Person, PersonType, Status
 
 PAGE_SIZE = 50
 
 # Tags typed or scanned into one box, split at spaces, commas and semicolons.
 TAG_SPLIT = re.compile(r"[\s,;]+")
-
-
-def school_people(school: School, *, staff_only: bool = False) -> Any:
-    """The school's pupils and staff (or staff only) to choose from in a form."""
-    people = Person.objects.filter(school=school).exclude(
-        person_type__in=[PersonType.PARENT, PersonType.VISITOR]
-    )
-    if staff_only:
-        people = people.filter(person_type__in=list(STAFF_TYPES))
-    # Everyone who has not left (a leaver can still hand things back, and borrow until then).
-    return people.with_status().exclude(**{"current_status": Status.LEFT})
 
 
 def refused(request: HttpRequest, exc: ServiceError, to: str) -> HttpResponse:

@@ -34,7 +34,7 @@ from warden.equipment.forms import (
 from warden.equipment.models import Loan, LoanState
 from warden.equipment.selectors import loans_list
 from warden.equipment.services import loans as services
-from warden.equipment.views.helpers import PAGE_SIZE, qr_svg, refused, school_people
+from warden.equipment.views.helpers import PAGE_SIZE, qr_svg, refused
 
 
 def _loan_step(
@@ -60,7 +60,7 @@ def _loan_step(
 @require_POST
 def loan_check_out(request: HttpRequest, asset_pk: int) -> HttpResponse:
     asset = asset_for_user(request.user, asset_pk, perm=Perm.LOANS_MANAGE)
-    form = CheckOutForm(request.POST, people=school_people(asset.school))
+    form = CheckOutForm(request.POST, school=asset.school, user=request.user)
     to = reverse("equipment:asset_detail", kwargs={"asset_pk": asset.pk})
     if not form.is_valid():
         messages.error(request, "Choose the borrower and the due date.")
