@@ -17,6 +17,7 @@ from warden.accounts.models import (
 from warden.accounts.services import BULK_ACTIONS
 from warden.core.models import School, User
 from warden.core.roles import SECOND_FACTOR_EXEMPTABLE_ROLES, Role
+from warden.people.choosers import PeopleForm, PersonField
 from warden.people.models import YEAR_GROUP_CHOICES, Person, PersonType
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -141,8 +142,8 @@ class AccountFilterForm(forms.Form):
         ]
 
 
-class AccountRequestForm(forms.Form):
-    person = forms.ModelChoiceField(queryset=Person.objects.none())
+class AccountRequestForm(PeopleForm):
+    person = PersonField(scope="people", label="Person")
     system = forms.ModelChoiceField(queryset=System.objects.none())
     username = forms.CharField(
         max_length=150, required=False, help_text="Leave empty for the usual a.surname form."
@@ -159,12 +160,9 @@ class AccountRequestForm(forms.Form):
     )
 
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        person = self.fields["person"]
+        super().__init__(*args, school=school, **kwargs)
         system = self.fields["system"]
-        assert isinstance(person, forms.ModelChoiceField)
         assert isinstance(system, forms.ModelChoiceField)
-        person.queryset = Person.objects.filter(school=school).order_by("last_name", "first_name")
         system.queryset = System.objects.filter(school=school, is_active=True)
 
 

@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 
 from warden.monitoring.models.monitoring import ROUTE_CHOICES, SEVERITY_CHOICES, KeywordSource
-from warden.people.models import Person
+from warden.people.choosers import PeopleForm, PersonField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 E2GUARDIAN_PHRASELISTS = Path("/etc/e2guardian/lists/phraselists")
@@ -23,7 +23,7 @@ def installed_phraselists() -> list[Path]:
     return sorted(p for p in root.rglob("weighted*") if p.is_file())
 
 
-class ViolationFilterForm(forms.Form):
+class ViolationFilterForm(PeopleForm):
     q = forms.CharField(
         label="Search",
         required=False,
@@ -39,9 +39,7 @@ class ViolationFilterForm(forms.Form):
         choices=[("", "Any"), *[(n, f"{n} or higher") for n in range(5, 0, -1)]],
     )
     category = forms.ChoiceField(label="Category", required=False, choices=[("", "All")])
-    person = forms.ModelChoiceField(
-        label="Person", required=False, queryset=Person.objects.none(), empty_label="Anyone"
-    )
+    person = PersonField(scope="people", label="Person", required=False)
     date_from = forms.DateField(label="From", required=False, widget=DATE)
     date_to = forms.DateField(label="To", required=False, widget=DATE)
     sort = forms.ChoiceField(
@@ -55,14 +53,11 @@ class ViolationFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args: Any, categories: list[str], people: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, categories: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         category = self.fields["category"]
         assert isinstance(category, forms.ChoiceField)
         category.choices = [("", "All"), *[(c, c) for c in categories]]
-        person = self.fields["person"]
-        assert isinstance(person, forms.ModelChoiceField)
-        person.queryset = people
 
 
 class KeywordFilterForm(forms.Form):

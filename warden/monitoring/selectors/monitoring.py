@@ -77,10 +77,6 @@ def violation_categories(school: School) -> list[str]:
     )
 
 
-def people_with_violations(school: School) -> QuerySet[Person]:
-    return Person.objects.filter(school=school, violations__isnull=False).distinct()
-
-
 def violations_by_severity(school: School, *, hours: int = 24) -> list[tuple[int, int]]:
     """``[(severity, count)]`` for the last ``hours``, highest severity first, all five."""
     since = timezone.now() - dt.timedelta(hours=hours)

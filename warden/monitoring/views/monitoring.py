@@ -56,7 +56,8 @@ def violation_list(request: HttpRequest) -> HttpResponse:
     form = ViolationFilterForm(
         request.GET or None,
         categories=selectors.violation_categories(school),
-        people=selectors.people_with_violations(school),
+        school=school,
+        user=request.user,
     )
     filters = selectors.ViolationFilter()
     if form.is_valid():
@@ -64,7 +65,7 @@ def violation_list(request: HttpRequest) -> HttpResponse:
         filters = selectors.ViolationFilter(
             min_severity=data["min_severity"],
             category=data["category"] or "",
-            person=data["person"].pk if data["person"] else None,
+            person=data["person"].pk if data.get("person") else None,
             date_from=data["date_from"],
             date_to=data["date_to"],
             q=data["q"] or "",
