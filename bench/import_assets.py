@@ -1,9 +1,9 @@
 """Benchmark: importing a 10,000-asset register CSV into a fresh SQLite database.
 
-The issue's goal: 10,000 assets in at most 5 s on SQLite. This script makes a temporary
-database (the production SQLite settings: WAL, immediate transactions), migrates it,
-generates a register of laptops, tablets, desktops and peripherals across 40 rooms and times
-``assets_import`` for
+The issues' goals: 10,000 assets in at most 5 s on SQLite; 50,000 in at most 20 s
+(``--rows 50000``). This script makes a temporary database (the production SQLite settings:
+WAL, immediate transactions), migrates it, generates a register of laptops, tablets,
+desktops and peripherals across 40 rooms and times ``assets_import`` for
 
 * the first import (every row a new asset: 10,000 creates and audit entries, 40 locations),
 * the same file again (nothing changes), and
@@ -28,7 +28,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-GOAL_SECONDS = 5.0
+from measured import timing_line
+
+# Goals by file size (the equipment issue and issue 16), for the first import.
+GOAL_SECONDS = {10000: 5.0, 50000: 20.0}
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = [
     "Asset Tag",
@@ -135,63 +138,62 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    goal = GOAL_SECONDS.get(args.rows)
 
     with tempfile.TemporaryDirectory(prefix="warden-bench-") as tmp:
         setup_django(Path(tmp))
         from django.db import connection
 
         from warden.core.models import AuditEntry, School
+        from warden.core.tenancy import all_schools
         from warden.equipment.importing import assets_import
         from warden.equipment.models import Asset
         from warden.testing.factories import SchoolFactory
 
-        rows = assets(args.rows)
-        first_file = to_csv(rows)
-        later_file = to_csv(later(rows))
-        results: dict[str, list[float]] = {"first": [], "again": [], "later": []}
-        for attempt in range(args.repeat):
-            school: School = SchoolFactory.create(
-                name=f"Bench Academy {attempt}", slug=f"bench-{attempt}"
-            )
-
-            def run(data: bytes, school: Any = school) -> Any:
-                return assets_import(
-                    actor=None, school=school, data=data, filename="assets.csv", dry_run=False
+        # As `warden import-assets` does: a command acts for every school (warden.core.tenancy).
+        with all_schools():
+            rows = assets(args.rows)
+            first_file = to_csv(rows)
+            later_file = to_csv(later(rows))
+            results: dict[str, list[float]] = {"first": [], "again": [], "later": []}
+            for attempt in range(args.repeat):
+                school: School = SchoolFactory.create(
+                    name=f"Bench Academy {attempt}", slug=f"bench-{attempt}"
                 )
 
-            seconds, first = timed(lambda: run(first_file), "first")
-            assert first.outcome == "applied" and not first.errors, first.errors[:3]
-            results["first"].append(seconds)
-            seconds, again = timed(lambda: run(first_file), "again")
-            assert again.changes == 0, "a second import of the same file changed something"
-            results["again"].append(seconds)
-            seconds, term = timed(lambda: run(later_file), "later")
-            results["later"].append(seconds)
-        count = Asset.objects.filter(school=school).count()
-        with connection.cursor() as cursor:
-            cursor.execute("select sqlite_version()")
-            (sqlite_version,) = cursor.fetchone()
-        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-        print(
-            f"SQLite {sqlite_version}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
-            f"load average {load:.1f}"
-        )
-        print(
-            f"{args.rows} rows; last school: {count} assets, "
-            f"{AuditEntry.objects.count()} audit entries in all"
-        )
-        print(
-            f"first: {first.created} created; again: {again.changes} changes; "
-            f"later: {term.updated} updated"
-        )
-        for name, times in results.items():
-            median = statistics.median(times)
-            verdict = "within" if median <= GOAL_SECONDS else "OVER"
+                def run(data: bytes, school: Any = school) -> Any:
+                    return assets_import(
+                        actor=None, school=school, data=data, filename="assets.csv", dry_run=False
+                    )
+
+                seconds, first = timed(lambda: run(first_file), "first")
+                assert first.outcome == "applied" and not first.errors, first.errors[:3]
+                results["first"].append(seconds)
+                seconds, again = timed(lambda: run(first_file), "again")
+                assert again.changes == 0, "a second import of the same file changed something"
+                results["again"].append(seconds)
+                seconds, term = timed(lambda: run(later_file), "later")
+                results["later"].append(seconds)
+            count = Asset.objects.filter(school=school).count()
+            with connection.cursor() as cursor:
+                cursor.execute("select sqlite_version()")
+                (sqlite_version,) = cursor.fetchone()
+            load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
             print(
-                f"{name:>6}: median {median:.2f} s (min {min(times):.2f}, max "
-                f"{max(times):.2f}) over {len(times)} — {verdict} the {GOAL_SECONDS:.0f} s goal; "
-                f"CPU {statistics.median(CPU[name]):.2f} s"
+                f"SQLite {sqlite_version}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+                f"load average {load:.1f}"
             )
+            print(
+                f"{args.rows} rows; last school: {count} assets, "
+                f"{AuditEntry.objects.count()} audit entries in all"
+            )
+            print(
+                f"first: {first.created} created; again: {again.changes} changes; "
+                f"later: {term.updated} updated"
+            )
+            for name, times in results.items():
+                cpu = statistics.median(CPU[name])
+                print(timing_line(name, times, cpu, goal if name == "first" else None))
 
 
 if __name__ == "__main__":
