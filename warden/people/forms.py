@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from warden.people.choosers import PeopleForm, PersonField
 from warden.people.models import (
     YEAR_GROUP_CHOICES,
     Person,
@@ -73,8 +74,8 @@ class PeopleFilterForm(forms.Form):
         field.choices = [("", "All"), *((f, f) for f in forms_available)]
 
 
-class GuardianForm(forms.Form):
-    parent = forms.ModelChoiceField(queryset=Person.objects.none(), label="Parent or carer")
+class GuardianForm(PeopleForm):
+    parent = PersonField(scope="parents", label="Parent or carer")
     relationship = forms.ChoiceField(choices=Relationship.choices)
     parental_responsibility = forms.BooleanField(
         required=False, initial=True, label="Has parental responsibility"
@@ -82,9 +83,3 @@ class GuardianForm(forms.Form):
     contact_priority = forms.IntegerField(
         min_value=1, max_value=9, initial=1, label="Contact order"
     )
-
-    def __init__(self, *args: Any, parents: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["parent"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = parents

@@ -215,8 +215,7 @@ def guardian_add(request: HttpRequest, person_pk: int) -> HttpResponse:
     pupil = person_for_user(request.user, person_pk, write=True)
     if pupil.person_type != PersonType.PUPIL:
         raise PermissionDenied("Parents and carers are linked from the pupil's record.")
-    parents = Person.objects.filter(school=pupil.school, person_type=PersonType.PARENT)
-    form = GuardianForm(request.POST or None, parents=parents)
+    form = GuardianForm(request.POST or None, school=pupil.school, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.guardian_link(actor=request_user(request), pupil=pupil, **form.cleaned_data)
