@@ -95,6 +95,9 @@ class AccountState(models.TextChoices):
 
 # States in which the holder can still use the system, or soon will.
 LIVE_STATES = frozenset({AccountState.APPROVED, AccountState.ACTIVE, AccountState.SUSPENDED})
+# The accounts of someone past the agreement grace period that the suspension list names:
+# the ones in use, and the ones about to be.
+SUSPENDABLE_STATES = (AccountState.ACTIVE, AccountState.APPROVED)
 
 
 class Account(models.Model):

@@ -8,14 +8,24 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import reduce
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
 from warden.accounts import rules
 from warden.accounts.models import (
     LIVE_STATES,
+    SUSPENDABLE_STATES,
     AccessReview,
     Account,
     AccountState,
@@ -28,6 +38,7 @@ from warden.core.models import School
 from warden.core.registry import collect
 from warden.people.models import Person
 
+_Row = TypeVar("_Row", bound=Model)
 # --- Systems and accounts -------------------------------------------------------------------
 
 
@@ -258,18 +269,18 @@ def leaver_items(person: Person, *, now: dt.datetime | None = None) -> list[Leav
     return items
 
 
-def name_search(people: QuerySet[Person], q: str, *, via: str = "") -> QuerySet[Person]:
+def name_search(rows: QuerySet[_Row], q: str, *, via: str = "") -> QuerySet[_Row]:
     """Narrow a list to the people whose names hold every word of ``q`` (first, last or
-    preferred name, or the exact MIS id); ``via`` is the path to the person
+    preferred name, or the exact MIS id); ``via`` is the path from a row to its person
     (``"person__"`` for a list of accounts)."""
     for word in q.split():
-        people = people.filter(
+        rows = rows.filter(
             Q(**{f"{via}first_name__icontains": word})
             | Q(**{f"{via}last_name__icontains": word})
             | Q(**{f"{via}preferred_name__icontains": word})
             | Q(**{f"{via}mis_id__iexact": word})
         )
-    return people
+    return rows
 
 
 def _any(conditions: Iterable[Q]) -> Q:
@@ -351,6 +362,39 @@ def overdue_accounts(school: School, *, now: dt.datetime | None = None) -> Query
     return Account.objects.filter(
         school=school, state__in=list(LIVE_STATES), removal_deadline__lt=now
     ).select_related("person", "system")
+
+
+@dataclass(frozen=True)
+class PastGraceList:
+    """The suspension list: people past the agreement grace period and why (searched, in
+    surname order, to page), and how many of them hold an active or approved account."""
+
+    rows: list[tuple[Person, str]]
+    with_accounts: int
+    without_accounts: int
+
+
+def past_grace_list(
+    school: School, *, q: str = "", everyone: bool = False, at: dt.datetime | None = None
+) -> PastGraceList:
+    """Who is past the agreement grace period: those holding an active or approved account
+    (everyone with ``everyone``), narrowed to names matching ``q``. The counts are of the
+    whole school, whatever the search."""
+    from warden.agreements.selectors import people_past_grace
+
+    late = people_past_grace(school, at=at)
+    ids = [person.pk for person, _ in late]
+    holders = set(
+        Account.objects.filter(school=school, person_id__in=ids, state__in=SUSPENDABLE_STATES)
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    rows = late if everyone else [row for row in late if row[0].pk in holders]
+    if q:
+        found = Person.objects.filter(school=school, pk__in=[p.pk for p, _ in rows])
+        matching = set(name_search(found, q).values_list("pk", flat=True))
+        rows = [row for row in rows if row[0].pk in matching]
+    return PastGraceList(rows, len(holders), len(ids) - len(holders))
 
 
 def hand_suspensions_pending(school: School) -> QuerySet[HandSuspension]:

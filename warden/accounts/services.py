@@ -26,6 +26,7 @@ from warden.accounts import rules
 from warden.accounts.models import (
     LIVE_STATES,
     REMOVAL_WINDOW_HOURS,
+    SUSPENDABLE_STATES,
     AccessReview,
     Account,
     AccountsSettings,
@@ -1012,18 +1013,26 @@ def _notify_overdue(accounts: list[Account], now: dt.datetime) -> bool:
 
 
 def suspension_candidates(
-    school: School, *, at: dt.datetime | None = None
+    school: School,
+    *,
+    at: dt.datetime | None = None,
+    late: list[tuple[Person, str]] | None = None,
 ) -> list[tuple[Person, str, list[Account]]]:
-    """People past the agreement grace period, why, and their active accounts."""
-    from warden.agreements.selectors import people_past_grace
+    """People past the agreement grace period, why, and their active (or approved)
+    accounts. ``late``: only these people and reasons (one page of the suspension list),
+    whose accounts alone are read; everyone past the grace period otherwise."""
+    if late is None:
+        from warden.agreements.selectors import people_past_grace
 
-    late = people_past_grace(school, at=at)
+        late = people_past_grace(school, at=at)
     accounts: dict[int, list[Account]] = {}
-    for account in Account.objects.filter(
-        school=school,
-        person__in=[p for p, _ in late],
-        state__in=[AccountState.ACTIVE, AccountState.APPROVED],
-    ).select_related("system"):
+    for account in (
+        Account.objects.filter(
+            school=school, person__in=[p for p, _ in late], state__in=SUSPENDABLE_STATES
+        )
+        .select_related("system")
+        .order_by("system__name", "pk")
+    ):
         accounts.setdefault(account.person_id, []).append(account)
     return [(person, reason, accounts.get(person.pk, [])) for person, reason in late]
 

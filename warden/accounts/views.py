@@ -66,6 +66,8 @@ from warden.accounts.selectors import (
     hand_suspensions_pending,
     leavers_for,
     leavers_queryset,
+    name_search,
+    past_grace_list,
     review_summary,
     reviews_overview,
     systems_at,
@@ -645,25 +647,36 @@ def leaver_disable_all(request: HttpRequest, person_pk: int) -> HttpResponse:
     return redirect(back)
 
 
+SUSPENSIONS_PAGE_SIZE = 50
+# The tasks by hand shown at once; a search by name finds the others.
+BY_HAND_SHOWN = 50
+
+
 @login_required
 @require_GET
 def suspensions(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     require_perm(request.user, Perm.ACCOUNTS_VIEW, school)
-    rows = services.suspension_candidates(school)
+    search = NameSearchForm(request.GET)
     show_all = request.GET.get("all") == "1"
-    with_accounts = [row for row in rows if row[2]]
+    listing = past_grace_list(school, q=search.query(), everyone=show_all)
+    page = Paginator(listing.rows, SUSPENSIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    by_hand = name_search(hand_suspensions_pending(school), search.query(), via="account__person__")
     return render(
         request,
         "accounts/suspensions.html",
         {
             "school": school,
-            "rows": rows if show_all else with_accounts,
+            "page": page,
+            "rows": services.suspension_candidates(school, late=list(page.object_list)),
+            "search": search,
             "show_all": show_all,
-            "without_accounts": len(rows) - len(with_accounts),
+            "with_accounts": listing.with_accounts,
+            "without_accounts": listing.without_accounts,
             "auto": services.accounts_settings(school).auto_suspend,
             "can_provision": has_perm(request.user, Perm.ACCOUNTS_PROVISION, school),
-            "by_hand": hand_suspensions_pending(school),
+            "by_hand": by_hand[:BY_HAND_SHOWN],
+            "by_hand_count": by_hand.count(),
         },
     )
 

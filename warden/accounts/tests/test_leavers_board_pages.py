@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from warden.accounts.models import Account, AccountState, System
+from warden.accounts.models import Account, System
+from warden.accounts.tests.helpers import accounts_made_directly
 from warden.core.models import School
 from warden.equipment.models import Asset, Loan, LoanState
 from warden.people.models import Person
@@ -36,18 +37,7 @@ def _leavers(school: School, system: System, count: int, *, start: int = 0) -> l
         )
         for n in range(start, start + count)
     ]
-    deadline = timezone.now() - dt.timedelta(days=4)
-    Account.objects.bulk_create(
-        Account(
-            school=school,
-            person=p,
-            system=system,
-            username=f"leaver{p.pk}",
-            state=AccountState.ACTIVE,
-            removal_deadline=deadline,
-        )
-        for p in people
-    )
+    accounts_made_directly(system, people, removal_deadline=timezone.now() - dt.timedelta(days=4))
     for p in people:
         asset = Asset.objects.create(school=school, asset_tag=f"L-{p.pk}", asset_type="laptop")
         Loan.objects.create(
