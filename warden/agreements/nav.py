@@ -1,5 +1,5 @@
 from warden.core.nav import NavItem
-from warden.core.roles import Perm
+from warden.core.roles import Perm, Role
 
 NAV_ITEMS = [
     NavItem(
@@ -8,8 +8,9 @@ NAV_ITEMS = [
         "agreements:list",
         Perm.AGREEMENTS_VIEW,
         30,
+        daily=frozenset({Role.OFFICE, Role.SIRO}),
     ),
     NavItem(
-        "People and access", "Agreement settings", "agreements:settings", Perm.AGREEMENTS_MANAGE, 35
+        "Administration", "Agreement settings", "agreements:settings", Perm.AGREEMENTS_MANAGE, 35
     ),
 ]

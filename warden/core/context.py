@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
 
-from warden.core.access import has_perm, needs_two_factor, role_labels, schools_for
-from warden.core.nav import SECTIONS, all_items
+from warden.core.access import needs_two_factor, role_labels, schools_for
+from warden.core.nav import menu_for
 
 
 def _held_at_sign_in(request: HttpRequest) -> bool:
@@ -25,31 +24,10 @@ def warden(request: HttpRequest) -> dict[str, Any]:
     school = getattr(request, "school", None)
     if not user.is_authenticated or school is None or _held_at_sign_in(request):
         return {"current_school": school}
-    sections: dict[str, list[dict[str, str | bool]]] = {}
-    for item in all_items():
-        if not has_perm(user, item.perm, school):
-            continue
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
-            continue
-        sections.setdefault(item.section, []).append(
-            {"label": item.label, "url": url, "current": False}
-        )
-    # The current page is the item with the longest URL that the path starts with, so
-    # "/people/import/" marks "Import from MIS" and not "People" too.
-    entries = [entry for items in sections.values() for entry in items]
-    matches = [
-        e
-        for e in entries
-        if request.path == e["url"] or (e["url"] != "/" and request.path.startswith(str(e["url"])))
-    ]
-    if matches:
-        max(matches, key=lambda e: len(str(e["url"])))["current"] = True
-    ordered = [(name, sections[name]) for name in SECTIONS if name in sections]
+    menu = menu_for(user, school, request.path)
     return {
         "current_school": school,
         "my_schools": list(schools_for(user)),
         "my_roles": role_labels(user, school),
-        "nav_sections": ordered,
+        "nav_sections": menu,
     }

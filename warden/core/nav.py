@@ -2,13 +2,25 @@
 
 Core gathers them from the installed apps (``warden.core.registry``), keeps the order of
 ``SECTIONS``, and shows a user only the items their role at the current school allows.
+
+A long menu is hard to use (a headteacher may open some 45 pages), so each item names the
+roles that use it every day (``daily``): those items head the user's menu, and when the
+menu is longer than ``FOLD_AFTER`` the other sections fold away under their headings
+(``<details>``), the one holding the current page open.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from django.urls import NoReverseMatch, reverse
+
+from warden.core.access import AnyUser, has_perm, roles_by_school
+from warden.core.models import School
 from warden.core.registry import collect
+from warden.core.roles import Perm, Role
 
 
 @dataclass(frozen=True)
@@ -18,6 +30,8 @@ class NavItem:
     url_name: str
     perm: str
     order: int = 50
+    # The roles that use this page every day: it heads their menu, above the sections.
+    daily: frozenset[str] = frozenset()
 
 
 SECTIONS = [
@@ -30,6 +44,34 @@ SECTIONS = [
     "Governance",
     "Administration",
 ]
+# The order of the work: what comes first for a user with several roles, in the menu's daily
+# pages and on the home page. Safeguarding cannot wait; the overviews come next, then the
+# day's operational work.
+WORK_ORDER: tuple[str, ...] = (
+    Role.DSL,
+    Role.DEPUTY_DSL,
+    Role.HEADTEACHER,
+    Role.TRUST_ADMIN,
+    Role.SIRO,
+    Role.ICT_MANAGER,
+    Role.TECHNICIAN,
+    Role.OFFICE,
+    Role.TEACHER,
+    Role.GOVERNOR,
+)
+EVERY_ROLE: frozenset[str] = frozenset(Role.values)
+
+
+def roles_in_work_order(roles: Iterable[str]) -> list[str]:
+    held = set(roles)
+    return [role for role in WORK_ORDER if role in held]
+
+
+DAILY = "Your daily work"
+# Up to this many items, a menu shows every section open; beyond it, sections fold.
+FOLD_AFTER = 12
+# A section of so few items is never folded: a fold would hide as much as it saves.
+FOLD_MIN = 3
 
 
 def all_items() -> tuple[NavItem, ...]:
@@ -45,9 +87,85 @@ def all_items() -> tuple[NavItem, ...]:
     )
 
 
+@dataclass
+class MenuSection:
+    name: str
+    items: list[dict[str, Any]]
+    folded: bool = False
+    open: bool = True
+
+
+def menu_for(user: AnyUser, school: School, path: str) -> list[MenuSection]:
+    """The user's menu at ``school``, their daily pages first (in the order of their roles'
+    work). A short menu keeps its sections, those holding daily pages first; a long one
+    lists the daily pages on their own, then the other sections, folded. ``path`` marks
+    the current page."""
+    roles = roles_by_school(user).get(school.pk, set())
+    rank = {role: n for n, role in enumerate(WORK_ORDER)}
+    last = len(rank)
+    # (section, daily rank or ``last`` when not daily, position in the full menu, entry)
+    found: list[tuple[str, int, int, dict[str, Any]]] = []
+    for position, item in enumerate(all_items()):
+        if not has_perm(user, item.perm, school):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        mine = item.daily & roles
+        daily = min(rank.get(r, last) for r in mine) if mine else last
+        found.append((item.section, daily, position, {"label": item.label, "url": url}))
+    # The current page is the item with the longest URL that the path starts with, so
+    # "/people/import/" marks "Import from MIS" and not "People" too.
+    matches = [
+        e for *_, e in found if path == e["url"] or (e["url"] != "/" and path.startswith(e["url"]))
+    ]
+    current = max(matches, key=lambda e: len(e["url"])) if matches else None
+    for *_, entry in found:
+        entry["current"] = entry is current
+    fold = len(found) > FOLD_AFTER
+    daily_first = sorted(found, key=lambda f: (f[1], f[2]))
+    sections: dict[str, list[dict[str, Any]]] = {}
+    menu: list[MenuSection] = []
+    if fold:
+        menu.append(MenuSection(DAILY, [e for _s, d, _p, e in daily_first if d < last]))
+        for section, daily, _p, entry in found:
+            if daily == last:
+                sections.setdefault(section, []).append(entry)
+    else:
+        for section, _d, _p, entry in daily_first:
+            sections.setdefault(section, []).append(entry)
+    for name, items in sections.items():
+        folded = fold and len(items) >= FOLD_MIN
+        opened = not folded or any(e["current"] for e in items)
+        menu.append(MenuSection(name, items, folded=folded, open=opened))
+    return [section for section in menu if section.items]
+
+
 NAV_ITEMS = [
-    NavItem("Overview", "Dashboard", "core:dashboard", "dashboard.view", order=0),
-    NavItem("Administration", "Users and roles", "core:user_list", "users.manage", order=10),
-    NavItem("Administration", "School settings", "core:school_settings", "school.configure", 20),
-    NavItem("Administration", "Audit trail", "core:audit_list", "audit.view", order=30),
+    NavItem("Overview", "Home", "core:dashboard", Perm.DASHBOARD_VIEW, order=0, daily=EVERY_ROLE),
+    NavItem(
+        "Administration",
+        "Users and roles",
+        "core:user_list",
+        Perm.USERS_MANAGE,
+        order=10,
+        daily=frozenset({Role.HEADTEACHER, Role.TRUST_ADMIN}),
+    ),
+    NavItem(
+        "Administration",
+        "School settings",
+        "core:school_settings",
+        Perm.SCHOOL_CONFIGURE,
+        20,
+        daily=frozenset({Role.TRUST_ADMIN}),
+    ),
+    NavItem(
+        "Administration",
+        "Audit trail",
+        "core:audit_list",
+        Perm.AUDIT_VIEW,
+        order=30,
+        daily=frozenset({Role.HEADTEACHER, Role.TRUST_ADMIN, Role.SIRO}),
+    ),
 ]

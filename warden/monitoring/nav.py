@@ -1,6 +1,7 @@
 """Pages of the monitoring app in the "Filtering and monitoring" section."""
 
 from warden.core.nav import NavItem
+from warden.core.roles import Role
 
 NAV_ITEMS: list[NavItem] = []
 
@@ -45,6 +46,7 @@ NAV_ITEMS += [
         "monitoring:filter_group_list",
         "filtering.view",
         10,
+        daily=frozenset({Role.ICT_MANAGER}),
     ),
     NavItem(
         "Filtering and monitoring",
@@ -59,6 +61,7 @@ NAV_ITEMS += [
         "monitoring:filter_request_list",
         "filtering.request",
         30,
+        daily=frozenset({Role.ICT_MANAGER, Role.TEACHER}),
     ),
     NavItem(
         "Filtering and monitoring",

@@ -1,6 +1,14 @@
 from warden.core.nav import NavItem
+from warden.core.roles import Perm, Role
 
 NAV_ITEMS = [
-    NavItem("People and access", "People", "people:list", "people.view", order=10),
-    NavItem("People and access", "Import from MIS", "people_import:upload", "people.import", 20),
+    NavItem(
+        "People and access",
+        "People",
+        "people:list",
+        Perm.PEOPLE_VIEW,
+        order=10,
+        daily=frozenset({Role.OFFICE, Role.ICT_MANAGER, Role.TRUST_ADMIN}),
+    ),
+    NavItem("People and access", "Import from MIS", "people_import:upload", Perm.PEOPLE_IMPORT, 20),
 ]
