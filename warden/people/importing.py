@@ -40,7 +40,7 @@ from warden.people.models import (
     Relationship,
 )
 from warden.people.services import EDITABLE_FIELDS, person_problems
-from warden.people.signals import person_leaving
+from warden.people.signals import people_changed, person_leaving
 
 # --- what a file may map -------------------------------------------------------------------
 
@@ -1625,6 +1625,11 @@ def _write(plan: Plan, *, actor: User | None, school: School) -> None:
     audit_log_many(
         actor=actor, action="guardianship.updated", items=list(plan.link_updates), school=school
     )
+    changed_ids = {person.pk for person in plan.creates} | {person.pk for person, _ in changed}
+    changed_ids |= {link.pupil_id for link in plan.link_creates}
+    changed_ids |= {link.pupil_id for link, _ in plan.link_updates}
+    if changed_ids:
+        people_changed.send(Person, school=school, person_ids=sorted(changed_ids))
     # Other areas react to leavers (account removal deadlines), as after person_update.
     leaving = [person for person in plan.creates if person.leaving_date]
     leaving += [person for person, changes in changed if "leaving_date" in changes]

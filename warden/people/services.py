@@ -19,7 +19,7 @@ from warden.people.models import (
     Person,
     PersonType,
 )
-from warden.people.signals import person_leaving
+from warden.people.signals import people_changed, person_leaving
 
 # Fields a person record may be given through forms, imports and the demo.
 EDITABLE_FIELDS = (
@@ -102,6 +102,7 @@ def person_create(*, actor: User | None, school: School, fields: Mapping[str, An
     _raise_if_problems(person)
     person.save()
     audit_log(actor=actor, action="person.created", obj=person, changes=diff({}, snapshot(person)))
+    people_changed.send(Person, school=school, person_ids=[person.pk])
     if person.leaving_date:
         person_leaving.send(Person, person=person, leaving_date=person.leaving_date, actor=actor)
     return person
@@ -119,6 +120,7 @@ def person_update(*, actor: User | None, person: Person, fields: Mapping[str, An
     _raise_if_problems(person)
     person.save()
     audit_log(actor=actor, action="person.updated", obj=person, changes=changes)
+    people_changed.send(Person, school=person.school, person_ids=[person.pk])
     if "leaving_date" in changes and person.leaving_date:
         person_leaving.send(Person, person=person, leaving_date=person.leaving_date, actor=actor)
     return person
@@ -170,6 +172,7 @@ def guardian_link(
             school=pupil.school,
             changes=diff({}, snapshot(link)),
         )
+        people_changed.send(Person, school=pupil.school, person_ids=[pupil.pk])
         return link
     before = snapshot(link)
     link.relationship = relationship
@@ -185,6 +188,7 @@ def guardian_link(
             school=pupil.school,
             changes=changes,
         )
+        people_changed.send(Person, school=pupil.school, person_ids=[pupil.pk])
     return link
 
 
@@ -198,3 +202,4 @@ def guardian_unlink(*, actor: User | None, link: Guardianship) -> None:
         changes=diff(snapshot(link), {}),
     )
     link.delete()
+    people_changed.send(Person, school=link.school, person_ids=[link.pupil_id])

@@ -4,3 +4,8 @@ from django.dispatch import Signal
 
 # Sent inside the service's transaction with person=..., leaving_date=..., actor=...
 person_leaving = Signal()
+
+# Sent inside the service's transaction with school=..., person_ids=[...] when people are
+# added or changed, or their parent links are (once per MIS import, for everyone it
+# changed): areas that keep derived data about people (agreement standings) refresh it.
+people_changed = Signal()
