@@ -24,7 +24,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.checks import check_page
 from tests.browser.conftest import NewPage
-from tests.browser.helpers import alerts_arrive, tick_every_step, totp
+from tests.browser.helpers import alerts_arrive, choose_person, tick_every_step, totp
 from tests.browser.server import LiveWarden
 
 DSL = "dsl.hollybank"
@@ -166,7 +166,7 @@ def test_the_dsl_escalates_an_alert_and_handles_the_breach(
     people = page.locator("section").filter(has=page.get_by_role("heading", name="People involved"))
     expect(people).to_contain_text("Breach-Journey")
 
-    people.get_by_label("Person").select_option(label="Witness-Journey, Sam (6B)")
+    choose_person(people, "Person", "witness-jou", "Sam Witness-Journey")
     people.get_by_label("Part").select_option(label="Witness")
     people.get_by_role("button", name="Add person").click()
     expect(page.locator(".message.success")).to_contain_text("added")

@@ -10,10 +10,10 @@ from django import forms
 from django.db.models import QuerySet
 
 from warden.core.models import User
-from warden.incidents.forms.fields import DATE, PersonChoiceField
+from warden.incidents.forms.fields import DATE
 from warden.incidents.models import AuthorisationScope, ReviewOutcome
 from warden.incidents.rules import MAX_AUTHORISATION_DAYS, MAX_DAYS_BETWEEN_REVIEWS
-from warden.people.models import Person
+from warden.people.choosers import PeopleForm, PersonField
 
 
 class UserChoiceField(forms.ModelChoiceField[User]):
@@ -21,10 +21,8 @@ class UserChoiceField(forms.ModelChoiceField[User]):
         return obj.get_full_name() or obj.get_username()
 
 
-class AuthorisationForm(forms.Form):
-    subject = PersonChoiceField(
-        label="Member of staff whose use is to be examined", queryset=Person.objects.none()
-    )
+class AuthorisationForm(PeopleForm):
+    subject = PersonField(scope="staff", label="Member of staff whose use is to be examined")
     investigator = UserChoiceField(
         label="Investigator (who will do the looking)",
         queryset=User.objects.none(),
@@ -53,15 +51,10 @@ class AuthorisationForm(forms.Form):
     )
     history_to = forms.DateField(label="Examine use until", widget=DATE, required=False)
 
-    def __init__(
-        self, *args: Any, people: QuerySet[Person], users: QuerySet[User], **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, users: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        subject = self.fields["subject"]
         investigator = self.fields["investigator"]
-        assert isinstance(subject, forms.ModelChoiceField)
         assert isinstance(investigator, forms.ModelChoiceField)
-        subject.queryset = people
         investigator.queryset = users
 
     def clean_review_dates(self) -> list[dt.date]:

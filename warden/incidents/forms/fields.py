@@ -11,6 +11,11 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 
 
 class PersonChoiceField(forms.ModelChoiceField[Person]):
+    """A choice among a few people already named on a record (an incident's subjects).
+
+    Anyone of the school is chosen with ``people.choosers.PersonField`` instead: a page
+    never lists the whole register."""
+
     def label_from_instance(self, obj: Person) -> str:
         detail = obj.form or obj.get_person_type_display()
         return f"{obj.last_name}, {obj.preferred_name or obj.first_name} ({detail})"

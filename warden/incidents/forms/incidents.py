@@ -19,15 +19,14 @@ from warden.incidents.models import (
     Severity,
 )
 from warden.incidents.playbooks import PLAYBOOKS
+from warden.people.choosers import PeopleForm, PersonField
 from warden.people.models import Person
 
 
-def _people(field: forms.Field, people: QuerySet[Person]) -> None:
-    assert isinstance(field, forms.ModelChoiceField)
-    field.queryset = people
+class ReportForm(PeopleForm):
+    """A reporter who may not look people up (a governor) gets no person fields: they
+    describe who was involved in words, and the form finds no one's record for them."""
 
-
-class ReportForm(forms.Form):
     kind = forms.ChoiceField(label="What kind of incident", choices=IncidentKind.choices)
     title = forms.CharField(
         label="Short title",
@@ -45,14 +44,10 @@ class ReportForm(forms.Form):
         help_text="What you saw or were told, where, and what you did. Do not copy or forward "
         "any offensive or illegal material: describe it.",
     )
-    subject = PersonChoiceField(
-        label="Whose conduct it concerns (if known)",
-        queryset=Person.objects.none(),
-        required=False,
+    subject = PersonField(
+        scope="people", label="Whose conduct it concerns (if known)", required=False
     )
-    victim = PersonChoiceField(
-        label="Who was affected (if anyone)", queryset=Person.objects.none(), required=False
-    )
+    victim = PersonField(scope="people", label="Who was affected (if anyone)", required=False)
     asset_tag = forms.CharField(
         label="Asset tag (lost or stolen equipment)",
         max_length=40,
@@ -65,16 +60,6 @@ class ReportForm(forms.Form):
         choices=[("", "Not equipment"), *LossKind.choices],
         required=False,
     )
-
-    def __init__(self, *args: Any, people: QuerySet[Person] | None, **kwargs: Any) -> None:
-        """``people`` is None for a reporter who may not look people up (a governor): they
-        describe who was involved in words, and the form lists no one's record."""
-        super().__init__(*args, **kwargs)
-        if people is None:
-            del self.fields["subject"], self.fields["victim"]
-        else:
-            _people(self.fields["subject"], people)
-            _people(self.fields["victim"], people)
 
 
 class IncidentFilterForm(forms.Form):
@@ -112,15 +97,9 @@ class NoteForm(forms.Form):
     text = forms.CharField(label="What was done or noted", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class InvolvementForm(forms.Form):
-    person = PersonChoiceField(
-        label="Person", queryset=Person.objects.none(), empty_label="Choose a person…"
-    )
+class InvolvementForm(PeopleForm):
+    person = PersonField(scope="people", label="Person")
     part = forms.ChoiceField(label="Part", choices=Part.choices)
-
-    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _people(self.fields["person"], people)
 
 
 class RemoveInvolvementForm(forms.Form):
@@ -184,8 +163,11 @@ class SanctionForm(forms.Form):
     notes = forms.CharField(label="Notes (optional)", required=False, max_length=300)
 
     def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+        """``people``: the incident's subjects, a short list."""
         super().__init__(*args, **kwargs)
-        _people(self.fields["person"], people)
+        field = self.fields["person"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = people
 
 
 class PlaybookForm(forms.Form):

@@ -88,12 +88,17 @@ def test_the_demo_adds_incidents_once(school, dsl):
     assert lost.loss_report is not None and lost.loss_report.asset == laptop
 
 
-def test_the_report_form_lists_only_this_schools_people(school, other_school, teacher, client_for):
+def test_the_report_form_finds_only_this_schools_people(school, other_school, teacher, client_for):
     ours = PupilFactory.create(school=school, last_name="Ourpupil")
     PupilFactory.create(school=other_school, last_name="Theirpupil")
-    page = client_for(teacher).get(reverse("incidents:report")).content.decode()
-    assert ours.last_name in page and "Theirpupil" not in page
+    client = client_for(teacher)
+    page = client.get(reverse("incidents:report")).content.decode()
+    # The form lists no one: the people are found as the reporter types.
+    assert ours.last_name not in page and "Theirpupil" not in page
     assert "must be immediately reported to the school's SIRO" in page.replace("&#x27;", "'")
+    found = client.get(reverse("people:choose"), {"scope": "people", "q": "pupil"})
+    assert ours.last_name in found.content.decode()
+    assert "Theirpupil" not in found.content.decode()
 
 
 def test_filters_answer_htmx_with_the_results_only(school, dsl, client_for):
@@ -149,7 +154,7 @@ def test_an_unassessed_incident_offers_no_severity_until_the_dsl_chooses(school,
     page = client.get(reverse("incidents:detail", kwargs={"incident_pk": incident.pk}))
     html = page.content.decode()
     assert '<option value="" selected>Choose the severity…</option>' in html
-    assert "Choose a person…" in html and "Choose a subject…" in html
+    assert "Choose a subject…" in html
     assert "Choose who may read it…" in html and "---------" not in html
     refused = client.post(
         reverse("incidents:severity_set", kwargs={"incident_pk": incident.pk}),

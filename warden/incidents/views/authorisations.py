@@ -45,7 +45,6 @@ from warden.incidents.forms.authorisations import (
 from warden.incidents.models import AuthorisationReview, AuthorisationStatus
 from warden.incidents.services import authorisations as services
 from warden.incidents.views.helpers import PAGE_SIZE
-from warden.people.models import STAFF_TYPES, Person
 
 
 @login_required
@@ -87,13 +86,11 @@ def authorisation_request(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     if not may_request(request.user, school):
         raise PermissionDenied(REQUEST_REFUSAL)
-    people = Person.objects.filter(school=school, person_type__in=sorted(STAFF_TYPES)).order_by(
-        "last_name", "first_name", "pk"
-    )
     today = services.today_at(school)
     form = AuthorisationForm(
         request.POST or None,
-        people=people,
+        school=school,
+        user=request.user,
         users=operators_at(school),
         initial={"starts_on": today},
     )

@@ -117,7 +117,7 @@ def _render_detail(
     }
     if manage and not incident.is_closed:
         context |= {
-            "person_form": InvolvementForm(people=school_people(school), auto_id="person-%s"),
+            "person_form": InvolvementForm(school=school, user=request.user, auto_id="person-%s"),
             "severity_form": SeverityForm(
                 initial={"severity": incident.severity or None}, auto_id="severity-%s"
             ),
@@ -175,7 +175,7 @@ def note_add(request: HttpRequest, incident_pk: int) -> HttpResponse:
 @require_POST
 def person_add(request: HttpRequest, incident_pk: int) -> HttpResponse:
     incident = incident_for_user(request.user, incident_pk, write=True)
-    form = InvolvementForm(request.POST, people=school_people(incident.school))
+    form = InvolvementForm(request.POST, school=incident.school, user=request.user)
     if not form.is_valid():
         return _invalid(request, incident, form)
 

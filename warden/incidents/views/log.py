@@ -27,7 +27,7 @@ from warden.incidents.models import (
     Part,
 )
 from warden.incidents.services import incidents as incident_services
-from warden.incidents.views.helpers import PAGE_SIZE, school_people
+from warden.incidents.views.helpers import PAGE_SIZE
 
 
 @login_required
@@ -85,7 +85,8 @@ def incident_report(request: HttpRequest) -> HttpResponse:
     require_perm(request.user, Perm.INCIDENTS_REPORT, school)
     form = ReportForm(
         request.POST or None,
-        people=school_people(school) if has_perm(request.user, Perm.PEOPLE_VIEW, school) else None,
+        school=school,
+        user=request.user,
         initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)},
     )
     if request.method == "POST" and form.is_valid():
