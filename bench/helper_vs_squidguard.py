@@ -397,11 +397,13 @@ def run_helper(
     *,
     watch: bool = True,
     env: dict[str, str] | None = None,
-) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one helper run over a file.
+) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (KiB) and CPU seconds of one helper run over a file.
 
     The peak is the child's own VmHWM, read from /proc while it runs: wait4's ru_maxrss
     would also count the pages the child shared with this (large) process before exec.
+    The CPU seconds (user and system, from wait4) say how much of the wall time was the
+    helper's own work rather than waiting for a core on a busy machine.
     """
     peak = 0
     with open(stdin_path, "rb") as stdin, open(stdout_path, "wb") as stdout:
@@ -411,18 +413,18 @@ def run_helper(
         )
         if watch:
             while True:
-                pid, status = os.waitpid(process.pid, os.WNOHANG)
+                pid, status, usage = os.wait4(process.pid, os.WNOHANG)
                 if pid:
                     break
                 peak = max(peak, _peak_rss_kib(process.pid))
                 time.sleep(0.02)
         else:
-            _pid, status = os.waitpid(process.pid, 0)
+            _pid, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{command[0]} exited with {process.returncode}")
-    return elapsed, peak
+    return elapsed, peak, usage.ru_utime + usage.ru_stime
 
 
 def is_block_squidguard(answer: str) -> bool:
@@ -504,6 +506,7 @@ def main(argv: list[str] | None = None) -> int:
     names = [n for n in mix.categories if (source / n).is_dir()]
     say(f"work folder: {work}")
     say(f"{version}; Python {sys.version.split()[0]}")
+    load_before = os.getloadavg()[0]
 
     started = time.perf_counter()
     list_stats = prepare_lists(source, lists, names, raw=raw)
@@ -561,18 +564,22 @@ def main(argv: list[str] | None = None) -> int:
     for name, command in commands.items():
         env = envs[name]
         run_helper(command, empty, work / f"{name}.empty.out", watch=False, env=env)
-        startup = min(
-            run_helper(command, empty, work / f"{name}.empty.out", watch=False, env=env)[0]
+        starts = [
+            run_helper(command, empty, work / f"{name}.empty.out", watch=False, env=env)
             for _ in range(STARTUP_RUNS)
-        )
+        ]
+        startup = min(start[0] for start in starts)
+        startup_cpu = min(start[2] for start in starts)
         out = work / f"{name}.out"
-        wall, rss = run_helper(command, traffic_file, out, env=env)
+        wall, rss, cpu = run_helper(command, traffic_file, out, env=env)
         answered = count_lines(out)
         if answered != args.lines:
             raise SystemExit(f"{name} answered {answered} of {args.lines} lines")
         results[name] = {
             "wall_s": round(wall, 3),
             "startup_s": round(startup, 3),
+            "startup_cpu_s": round(startup_cpu, 3),
+            "cpu_s": round(cpu, 3),
             "lines_per_s": round(args.lines / wall),
             "steady_lines_per_s": round(args.lines / max(wall - startup, 1e-9)),
             "peak_rss_mib": round(rss / 1024, 1),
@@ -593,6 +600,8 @@ def main(argv: list[str] | None = None) -> int:
         ("blocked", f"{sg_blocks:,}", f"{warden_blocks:,}"),
         ("wall time (s)", f"{sg['wall_s']:.2f}", f"{wd['wall_s']:.2f}"),
         ("start-up (s)", f"{sg['startup_s']:.2f}", f"{wd['startup_s']:.2f}"),
+        ("start-up CPU (s)", f"{sg['startup_cpu_s']:.2f}", f"{wd['startup_cpu_s']:.2f}"),
+        ("CPU, whole run (s)", f"{sg['cpu_s']:.2f}", f"{wd['cpu_s']:.2f}"),
         ("decisions/s (wall)", f"{sg['lines_per_s']:,}", f"{wd['lines_per_s']:,}"),
         (
             "decisions/s (after start-up)",
@@ -607,6 +616,8 @@ def main(argv: list[str] | None = None) -> int:
         say(f"{label:30} {left:>14} {right:>14}")
     say("")
     say(f"Warden / squidGuard: {ratio_total:.1f}x (wall), {ratio_steady:.1f}x (after start-up)")
+    load_after = os.getloadavg()[0]
+    say(f"load average (1 min) before and after the runs: {load_before:.1f}, {load_after:.1f}")
     say(
         f"decision mismatches (block vs pass): {mismatches:,} "
         f"(squidGuard-only blocks {sg_only:,}, Warden-only blocks {warden_only:,})"
@@ -633,6 +644,7 @@ def main(argv: list[str] | None = None) -> int:
         "python": sys.version.split()[0],
         "build_s": {"squidGuard": round(sg_build, 2), "Warden": round(warden_build, 2)},
         "results": results,
+        "load_average": [round(load_before, 2), round(load_after, 2)],
         "ratio_wall": round(ratio_total, 2),
         "ratio_after_startup": round(ratio_steady, 2),
         "mismatches": mismatches,
