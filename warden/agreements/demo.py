@@ -41,7 +41,9 @@ COUNTERSIGNED_SHARE = 0.9
 
 def load(*, school: School, today: dt.date, seed: int) -> dict[str, int]:
     created: dict[str, int] = {"agreements": 0, "signatures": 0}
-    with transaction.atomic():
+    # The demo writes signatures in bulk and moves publication dates: the stored standings
+    # are worked out once, at the end.
+    with transaction.atomic(), services.standings_refresh_deferred():
         if not Agreement.objects.filter(school=school).exists():
             created["agreements"] = services.starter_agreements_install(
                 actor=None, school=school, publish=True
@@ -50,6 +52,7 @@ def load(*, school: School, today: dt.date, seed: int) -> dict[str, int]:
         if Signature.objects.filter(school=school).exists():
             return created
         created["signatures"] = _sign(school, today, seed)
+        services.standings_refresh(school=school)
     return created
 
 

@@ -12,7 +12,8 @@ import hashlib
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
 
 from warden.core.models import School, User
 from warden.core.tenancy import SchoolScoped
@@ -297,6 +298,156 @@ class SigningLink(models.Model):
     def __str__(self) -> str:
         what = "counter-sign" if self.counter_signs_id else "sign"
         return f"Link to {what} {self.version} for {self.person}"
+
+
+class StandingState(models.TextChoices):
+    """Where someone stands with their agreement (``rules.standings`` decides which)."""
+
+    CURRENT = "current", "Current"
+    COUNTERSIGN = "countersign", "Counter-signature missing"  # no parent counter-signed yet
+    DUE = "due", "Due"
+    UNAVAILABLE = "unavailable", "No agreement to sign"  # nothing the person could sign yet
+
+
+# The status lists filter and count by: a state, or this once the grace period has passed.
+PAST_GRACE = "past_grace"
+
+
+def standing_label(state: str, past_grace: bool) -> str:
+    """A standing in the words pages show it in."""
+    if past_grace and state == StandingState.COUNTERSIGN:
+        return "Past grace period: counter-signature missing"
+    if past_grace:
+        return "Past grace period"
+    return StandingState(state).label
+
+
+def standing_badge(state: str, past_grace: bool) -> str:
+    """The badge style pages show a standing in."""
+    if past_grace:
+        return "danger"
+    return {
+        StandingState.CURRENT: "ok",
+        StandingState.DUE: "warning",
+        StandingState.COUNTERSIGN: "warning",
+    }.get(StandingState(state), "")
+
+
+class StoredStandingQuerySet(models.QuerySet["StoredStanding"]):
+    def at(self, moment: dt.datetime) -> StoredStandingQuerySet:
+        """Each row as ``rules.standings`` would answer at ``moment``, worked out in SQL.
+
+        Annotates ``renewed`` (the renewal date has passed since the row was computed),
+        ``now_state``, ``now_reason``, ``now_due_since``, ``now_grace_ends`` and ``status``:
+        ``PAST_GRACE`` once the grace period has ended, else the state.
+        """
+        renewed = Q(next_renewal__lte=moment)
+
+        def now(field: str) -> Case:
+            return Case(When(renewed, then=F(f"{field}_after")), default=F(field))
+
+        return self.annotate(
+            renewed=Case(When(renewed, then=Value(True)), default=Value(False)),
+            now_state=now("state"),
+            now_reason=now("reason"),
+            now_due_since=now("due_since"),
+            now_grace_ends=now("grace_ends"),
+            status=Case(
+                When(past_grace_q(moment), then=Value(PAST_GRACE)),
+                default=F("now_state"),
+                output_field=models.CharField(),
+            ),
+        )
+
+    def past_grace(self, moment: dt.datetime) -> StoredStandingQuerySet:
+        return self.filter(past_grace_q(moment))
+
+
+def past_grace_q(moment: dt.datetime) -> Q:
+    """Rows whose grace period has ended by ``moment``, as plain comparisons an index serves
+    (the grace end after the renewal date once that date has passed)."""
+    before_renewal = Q(next_renewal__isnull=True) | Q(next_renewal__gt=moment)
+    return (before_renewal & Q(grace_ends__lte=moment)) | Q(
+        next_renewal__lte=moment, grace_ends_after__lte=moment
+    )
+
+
+class StoredStanding(models.Model):
+    """One person's standing with their agreement, kept so lists and counts read it with
+    one indexed query instead of working it out from every signature.
+
+    Derived state: ``services.standings_refresh`` writes it from ``rules.standings`` (the
+    rule itself) whenever a service changes a standing, and the schedule recomputes every
+    school daily. It stays right as time passes without a refresh: "past grace" compares
+    ``grace_ends`` with now, and from ``next_renewal`` (the next renewal date, when no
+    signature held now counts any more) the row reads as its ``*_after`` values, which are
+    the rule's answer at that date. ``StoredStandingQuerySet.at`` does both in SQL. A
+    person who has left drops out at read time by their leaving date.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="stored_standing")
+    audience = models.CharField(max_length=20, choices=Audience.choices, blank=True)
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    state = models.CharField(max_length=20, choices=StandingState.choices)
+    reason = models.TextField(blank=True)
+    # The counting signature, or the pupil's one awaiting a parent.
+    signature = models.ForeignKey(
+        Signature, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    due_since = models.DateTimeField(null=True, blank=True)
+    grace_ends = models.DateTimeField(null=True, blank=True)
+    # Empty when nothing changes at the next renewal date (no yearly renewal, nothing to sign).
+    next_renewal = models.DateTimeField(null=True, blank=True)
+    state_after = models.CharField(max_length=20, choices=StandingState.choices, blank=True)
+    reason_after = models.TextField(blank=True)
+    due_since_after = models.DateTimeField(null=True, blank=True)
+    grace_ends_after = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    objects = SchoolScoped.from_queryset(StoredStandingQuerySet)()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["school", "state"], name="agreements_std_state"),
+            models.Index(fields=["school", "audience", "state"], name="agreements_std_audience"),
+            models.Index(fields=["school", "grace_ends"], name="agreements_std_grace"),
+            models.Index(
+                fields=["school", "next_renewal", "grace_ends_after"], name="agreements_std_renewal"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Agreement standing of {self.person}: {self.state}"
+
+    # What a row read through ``StoredStandingQuerySet.at`` says now (its annotations are
+    # invisible to the type checker, hence getattr).
+
+    @property
+    def past_grace(self) -> bool:
+        return getattr(self, "status", None) == PAST_GRACE
+
+    @property
+    def state_label(self) -> str:
+        return standing_label(getattr(self, "now_state", self.state), self.past_grace)
+
+    @property
+    def badge(self) -> str:
+        return standing_badge(getattr(self, "now_state", self.state), self.past_grace)
+
+    @property
+    def shown_signature(self) -> Signature | None:
+        """The signature that counts (or awaits a parent) now: none after the renewal date."""
+        return None if getattr(self, "renewed", False) else self.signature
+
+    @property
+    def past_grace_reason(self) -> str:
+        """Why the person is past the grace period, and since when (the suspension reason)."""
+        ends: dt.datetime | None = getattr(self, "now_grace_ends", None)
+        reason = getattr(self, "now_reason", self.reason)
+        return f"{reason}; grace period ended {timezone.localtime(ends):%d/%m/%Y}" if ends else ""
 
 
 class Reminder(models.Model):

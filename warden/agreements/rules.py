@@ -18,12 +18,16 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from warden.agreements.models import (
+    PAST_GRACE,
     Agreement,
     AgreementSettings,
     AgreementVersion,
     Audience,
     Signature,
+    StandingState,
     VersionStatus,
+    standing_badge,
+    standing_label,
 )
 from warden.core.models import School
 from warden.people.models import Guardianship, Person, PersonType, Status
@@ -85,30 +89,32 @@ def renewal_boundary(settings: AgreementSettings, at: dt.datetime) -> dt.datetim
     """
     if not settings.renewal_enabled:
         return None
-    tz = zoneinfo.ZoneInfo(settings.school.timezone or "Europe/London")
-    local = at.astimezone(tz)
-
-    def on(year: int) -> dt.datetime:
-        day = min(settings.renewal_day, calendar.monthrange(year, settings.renewal_month)[1])
-        return dt.datetime(year, settings.renewal_month, day, tzinfo=tz)
-
-    boundary = on(local.year)
-    return boundary if boundary <= local else on(local.year - 1)
+    local = at.astimezone(_school_tz(settings))
+    boundary = _renewal_on(settings, local.year)
+    return boundary if boundary <= local else _renewal_on(settings, local.year - 1)
 
 
-class State:
-    CURRENT = "current"
-    COUNTERSIGN = "countersign"  # the pupil signed; no parent has counter-signed
-    DUE = "due"
-    UNAVAILABLE = "unavailable"  # nothing the person could sign yet
+def next_renewal(settings: AgreementSettings, at: dt.datetime) -> dt.datetime | None:
+    """The first renewal date after ``at``: from then no signature made before ``at`` counts."""
+    if not settings.renewal_enabled:
+        return None
+    local = at.astimezone(_school_tz(settings))
+    boundary = _renewal_on(settings, local.year)
+    return boundary if boundary > local else _renewal_on(settings, local.year + 1)
 
 
-STATE_LABELS = {
-    State.CURRENT: "Current",
-    State.COUNTERSIGN: "Counter-signature missing",
-    State.DUE: "Due",
-    State.UNAVAILABLE: "No agreement to sign",
-}
+def _school_tz(settings: AgreementSettings) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.school.timezone or "Europe/London")
+
+
+def _renewal_on(settings: AgreementSettings, year: int) -> dt.datetime:
+    """Midnight, school time, of the renewal date in ``year``."""
+    day = min(settings.renewal_day, calendar.monthrange(year, settings.renewal_month)[1])
+    return dt.datetime(year, settings.renewal_month, day, tzinfo=_school_tz(settings))
+
+
+# The states a standing can be in (the stored standings keep the same ones).
+State = StandingState
 
 
 @dataclass(frozen=True)
@@ -133,26 +139,17 @@ class Standing:
 
     @property
     def state_label(self) -> str:
-        if self.past_grace and self.state == State.COUNTERSIGN:
-            return "Past grace period: counter-signature missing"
-        if self.past_grace:
-            return "Past grace period"
-        return STATE_LABELS[self.state]
+        return standing_label(self.state, self.past_grace)
 
     @property
     def badge(self) -> str:
         """The badge style pages show the state in."""
-        return {
-            State.CURRENT: "ok",
-            State.DUE: "warning",
-            State.COUNTERSIGN: "warning",
-            "past_grace": "danger",
-        }.get(self.filter_key, "")
+        return standing_badge(self.state, self.past_grace)
 
     @property
     def filter_key(self) -> str:
         """The status the "who has signed" filter groups by."""
-        return "past_grace" if self.past_grace else self.state
+        return PAST_GRACE if self.past_grace else self.state
 
 
 def _day_start(day: dt.date, tz: zoneinfo.ZoneInfo) -> dt.datetime:
@@ -175,17 +172,34 @@ def standings(
     "Parents counter-sign pupils' agreements", docs/policy-map.md). Someone not current is
     due; once the school's grace period has passed since they fell due they are past grace.
     """
-    at = at or timezone.now()
-    people = list(people)
-    settings = school_settings(school)
-    tz = zoneinfo.ZoneInfo(school.timezone or "Europe/London")
-    boundary = renewal_boundary(settings, at)
-    grace = dt.timedelta(days=settings.grace_days)
+    return standings_at(school, people, [at or timezone.now()])[0]
 
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the rule reads about a school and its people, up to some moment."""
+
+    school: School
+    settings: AgreementSettings
+    tz: zoneinfo.ZoneInfo
+    agreements: dict[str, Agreement]
+    versions: dict[int, list[AgreementVersion]]  # published, oldest first
+    signatures: dict[int, list[Signature]]  # each person's own, newest first
+    responsible: dict[int, set[int]]  # pupil: parents with parental responsibility
+    counter: dict[int, list[tuple[int, dt.datetime]]]  # signature: (parent, when)
+
+
+def standings_at(
+    school: School, people: Iterable[Person] | QuerySet[Person], moments: list[dt.datetime]
+) -> list[dict[int, Standing]]:
+    """``standings`` at each of ``moments``, reading the database once for them all (the
+    stored standings keep the answer now and at the next renewal date)."""
+    people = list(people)
+    until = max(moments)
     agreements = {a.audience: a for a in Agreement.objects.filter(school=school)}
     versions: dict[int, list[AgreementVersion]] = defaultdict(list)
     for version in AgreementVersion.objects.filter(
-        school=school, status=VersionStatus.PUBLISHED, published_at__lte=at
+        school=school, status=VersionStatus.PUBLISHED, published_at__lte=until
     ).order_by("number"):
         versions[version.agreement_id].append(version)
 
@@ -193,7 +207,7 @@ def standings(
     signatures: dict[int, list[Signature]] = defaultdict(list)
     for sig in (
         Signature.objects.filter(
-            school=school, person_id__in=ids, counter_signs__isnull=True, signed_at__lte=at
+            school=school, person_id__in=ids, counter_signs__isnull=True, signed_at__lte=until
         )
         .select_related("version")
         .order_by("-signed_at", "-pk")
@@ -205,113 +219,130 @@ def standings(
         pupil_id__in=pupil_ids, parental_responsibility=True
     ).values_list("pupil_id", "parent_id"):
         responsible[pupil_id].add(parent_id)
-    counter: dict[int, set[int]] = defaultdict(set)
+    counter: dict[int, list[tuple[int, dt.datetime]]] = defaultdict(list)
     sig_ids = [s.pk for p in pupil_ids for s in signatures.get(p, [])]
-    for signed_id, parent_id in Signature.objects.filter(
-        counter_signs_id__in=sig_ids, signed_at__lte=at
-    ).values_list("counter_signs_id", "person_id"):
-        counter[signed_id].add(parent_id)
+    for signed_id, parent_id, signed_at in Signature.objects.filter(
+        counter_signs_id__in=sig_ids, signed_at__lte=until
+    ).values_list("counter_signs_id", "person_id", "signed_at"):
+        counter[signed_id].append((parent_id, signed_at))
+    settings = school_settings(school)
+    tz = zoneinfo.ZoneInfo(school.timezone or "Europe/London")
+    facts = _Facts(school, settings, tz, agreements, versions, signatures, responsible, counter)
+    found: list[dict[int, Standing]] = []
+    for at in moments:
+        boundary = renewal_boundary(settings, at)
+        found.append({p.pk: _standing(facts, p, at, boundary) for p in people})
+    return found
 
-    result: dict[int, Standing] = {}
-    for person in people:
-        audience = audience_for(person)
-        agreement = agreements.get(audience) if audience else None
-        published = versions.get(agreement.pk, []) if agreement else []
 
-        def standing(state: str, reason: str | None, **extra: object) -> Standing:
-            values: dict[str, object] = {
-                "person": person,  # noqa: B023 (used at once, inside this iteration)
-                "audience": audience,  # noqa: B023
-                "agreement": agreement,  # noqa: B023
-                "latest": None,
-                "required": None,
-                "signature": None,
-                "due_since": None,
-                "grace_ends": None,
-                "past_grace": False,
-            }
-            values.update(extra)
-            return Standing(state=state, reason=reason, **values)  # type: ignore[arg-type]
+def _standing(
+    facts: _Facts, person: Person, at: dt.datetime, boundary: dt.datetime | None
+) -> Standing:
+    """The rule of ``standings`` for one person at ``at`` (the last renewal date then being
+    ``boundary``), from what ``facts`` hold."""
+    tz = facts.tz
+    audience = audience_for(person)
+    agreement = facts.agreements.get(audience) if audience else None
+    published = [
+        v
+        for v in (facts.versions.get(agreement.pk, []) if agreement else [])
+        if v.published_at is not None and v.published_at <= at
+    ]
 
-        if audience is None:
-            result[person.pk] = standing(
-                State.UNAVAILABLE,
-                "no year group is recorded, so Warden cannot tell which pupils' agreement "
-                "applies; record the year group first",
-            )
-            continue
-        if not published:
-            label = Audience(audience).label.lower()
-            result[person.pk] = standing(
-                State.UNAVAILABLE,
-                f"no acceptable-use agreement for {label} is published at {school.name} yet; "
-                "publish one first",
-            )
-            continue
-        assert agreement is not None
-        latest = published[-1]
-        required = next((v for v in reversed(published) if v.requires_resign), published[0])
-        name = f"{agreement.title} {latest.label}"
+    def standing(state: str, reason: str | None, **extra: object) -> Standing:
+        values: dict[str, object] = {
+            "person": person,
+            "audience": audience,
+            "agreement": agreement,
+            "latest": None,
+            "required": None,
+            "signature": None,
+            "due_since": None,
+            "grace_ends": None,
+            "past_grace": False,
+        }
+        values.update(extra)
+        return Standing(state=state, reason=reason, **values)  # type: ignore[arg-type]
 
-        own = signatures.get(person.pk, [])
-        in_date = [
-            s
-            for s in own
-            if s.agreement_id == agreement.pk and (boundary is None or s.signed_at >= boundary)
-        ]
-        valid = [s for s in in_date if s.version.number >= required.number]
-        counted: Signature | None = None
-        awaiting: Signature | None = None
-        if agreement.is_pupil:
-            parents = responsible.get(person.pk, set())
-            counted = next((s for s in valid if counter.get(s.pk, set()) & parents), None)
-            awaiting = valid[0] if valid and counted is None else None
-        elif valid:
-            counted = valid[0]
-
-        if counted is not None:
-            result[person.pk] = standing(
-                State.CURRENT, None, latest=latest, required=required, signature=counted
-            )
-            continue
-
-        starts = [required.published_at or at]
-        if boundary is not None:
-            starts.append(boundary)
-        if person.joining_date is not None:
-            starts.append(_day_start(person.joining_date, tz))
-        due_since = max(starts)
-        grace_ends = due_since + grace
-        if awaiting is not None:
-            state = State.COUNTERSIGN
-            reason = (
-                f"{name} signed by the pupil, but the counter-signature of a parent or carer "
-                "is missing"
-            )
-            if not responsible.get(person.pk):
-                reason += "; no parent or carer with parental responsibility is linked yet"
-        else:
-            state = State.DUE
-            reason = f"{name} not signed"
-            expired = [s for s in own if s.agreement_id == agreement.pk and s not in in_date]
-            if in_date:
-                reason += f" (version {required.label} requires everyone to sign again)"
-            elif expired and boundary is not None:
-                reason += (
-                    f" (the signature of {_fmt(expired[0].signed_at.astimezone(tz))} expired "
-                    f"on the renewal date, {_fmt(boundary)})"
-                )
-        result[person.pk] = standing(
-            state,
-            reason,
-            latest=latest,
-            required=required,
-            signature=awaiting,
-            due_since=due_since,
-            grace_ends=grace_ends,
-            past_grace=at >= grace_ends,
+    if audience is None:
+        return standing(
+            State.UNAVAILABLE,
+            "no year group is recorded, so Warden cannot tell which pupils' agreement "
+            "applies; record the year group first",
         )
-    return result
+    if not published:
+        label = Audience(audience).label.lower()
+        return standing(
+            State.UNAVAILABLE,
+            f"no acceptable-use agreement for {label} is published at {facts.school.name} yet; "
+            "publish one first",
+        )
+    assert agreement is not None
+    latest = published[-1]
+    required = next((v for v in reversed(published) if v.requires_resign), published[0])
+    name = f"{agreement.title} {latest.label}"
+
+    own = [s for s in facts.signatures.get(person.pk, []) if s.signed_at <= at]
+    in_date = [
+        s
+        for s in own
+        if s.agreement_id == agreement.pk and (boundary is None or s.signed_at >= boundary)
+    ]
+    valid = [s for s in in_date if s.version.number >= required.number]
+    counted: Signature | None = None
+    awaiting: Signature | None = None
+    if agreement.is_pupil:
+        parents = facts.responsible.get(person.pk, set())
+        counted = next(
+            (
+                s
+                for s in valid
+                if any(p in parents and when <= at for p, when in facts.counter.get(s.pk, []))
+            ),
+            None,
+        )
+        awaiting = valid[0] if valid and counted is None else None
+    elif valid:
+        counted = valid[0]
+
+    if counted is not None:
+        return standing(State.CURRENT, None, latest=latest, required=required, signature=counted)
+
+    starts = [required.published_at or at]
+    if boundary is not None:
+        starts.append(boundary)
+    if person.joining_date is not None:
+        starts.append(_day_start(person.joining_date, tz))
+    due_since = max(starts)
+    grace_ends = due_since + dt.timedelta(days=facts.settings.grace_days)
+    if awaiting is not None:
+        state = State.COUNTERSIGN
+        reason = (
+            f"{name} signed by the pupil, but the counter-signature of a parent or carer is missing"
+        )
+        if not facts.responsible.get(person.pk):
+            reason += "; no parent or carer with parental responsibility is linked yet"
+    else:
+        state = State.DUE
+        reason = f"{name} not signed"
+        expired = [s for s in own if s.agreement_id == agreement.pk and s not in in_date]
+        if in_date:
+            reason += f" (version {required.label} requires everyone to sign again)"
+        elif expired and boundary is not None:
+            reason += (
+                f" (the signature of {_fmt(expired[0].signed_at.astimezone(tz))} expired "
+                f"on the renewal date, {_fmt(boundary)})"
+            )
+    return standing(
+        state,
+        reason,
+        latest=latest,
+        required=required,
+        signature=awaiting,
+        due_since=due_since,
+        grace_ends=grace_ends,
+        past_grace=at >= grace_ends,
+    )
 
 
 def standing_of(person: Person, *, at: dt.datetime | None = None) -> Standing:

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from warden.agreements.models import Agreement, AgreementVersion, Audience, Signature
-from warden.agreements.rules import Standing, audience_q, standings
+from warden.agreements.models import (
+    PAST_GRACE,
+    Agreement,
+    AgreementVersion,
+    Audience,
+    Signature,
+    StoredStanding,
+    StoredStandingQuerySet,
+)
+from warden.agreements.rules import audience_q
 from warden.core.models import School
 from warden.people.models import Person, PersonType, Status
 
@@ -51,6 +60,40 @@ def audience_people(
     return people.order_by("form", "last_name", "first_name", "pk")
 
 
+def stored_standings(
+    school: School | Iterable[School], *, at: dt.datetime | None = None
+) -> StoredStandingQuerySet:
+    """Everyone at the school (or schools) who is here or about to be, with their stored
+    standing as it reads at ``at`` (now by default; see ``StoredStandingQuerySet.at``).
+
+    Someone whose leaving date has passed since their row was written is out already: the
+    same test as ``people_in_scope``, made in the same query.
+    """
+    at = at or timezone.now()
+    today = timezone.localdate(at)
+    rows = StoredStanding.objects.all()
+    rows = (
+        rows.filter(school=school) if isinstance(school, School) else rows.filter(school__in=school)
+    )
+    return rows.filter(
+        Q(person__leaving_date__isnull=True) | Q(person__leaving_date__gte=today)
+    ).at(at)
+
+
+def past_grace_standings(
+    school: School, *, at: dt.datetime | None = None, q: str = ""
+) -> StoredStandingQuerySet:
+    """The stored standings of everyone past the grace period, by surname, one query.
+
+    For lists that page and search (the accounts area's suspension list): each row has
+    ``person`` and ``past_grace_reason``, the sentence naming what is missing and the day
+    the grace period ended; ``q`` narrows to people whose names or MIS id match.
+    """
+    at = at or timezone.now()
+    rows = stored_standings(school, at=at).past_grace(at).select_related("person")
+    return _search(rows, q).order_by("person__last_name", "person__first_name", "person_id")
+
+
 def people_past_grace(school: School, *, at: dt.datetime | None = None) -> list[tuple[Person, str]]:
     """Who has gone past the grace period without a current signature, and why.
 
@@ -58,16 +101,7 @@ def people_past_grace(school: School, *, at: dt.datetime | None = None) -> list[
     the missing agreement and version (or the missing counter-signature) and the day the
     grace period ended. Ordered by surname.
     """
-    at = at or timezone.now()
-    people = list(people_in_scope(school, today=timezone.localdate(at)))
-    found = standings(school, people, at=at)
-    result: list[tuple[Person, str]] = []
-    for person in people:
-        standing = found[person.pk]
-        if standing.past_grace and standing.grace_ends is not None:
-            ended = timezone.localtime(standing.grace_ends).date()
-            result.append((person, f"{standing.reason}; grace period ended {ended:%d/%m/%Y}"))
-    return result
+    return [(row.person, row.past_grace_reason) for row in past_grace_standings(school, at=at)]
 
 
 def agreements_overview(school: School) -> list[Agreement]:
@@ -97,55 +131,76 @@ class SignerFilter:
 
 
 # The order states sort in: the people needing action first.
-_STATE_ORDER = {"past_grace": 0, "countersign": 1, "due": 2, "unavailable": 3, "current": 4}
+_STATE_ORDER = {PAST_GRACE: 0, "countersign": 1, "due": 2, "unavailable": 3, "current": 4}
+
+
+def _search(rows: StoredStandingQuerySet, q: str) -> StoredStandingQuerySet:
+    """Rows whose person matches every word of ``q`` (a name, or an MIS id exactly)."""
+    for word in q.split():
+        rows = rows.filter(
+            Q(person__first_name__icontains=word)
+            | Q(person__last_name__icontains=word)
+            | Q(person__preferred_name__icontains=word)
+            | Q(person__mis_id__iexact=word)
+        )
+    return rows
 
 
 def audience_standings(
     agreement: Agreement, f: SignerFilter | None = None, *, at: dt.datetime | None = None
-) -> list[Standing]:
-    """Where each member of the agreement's audience stands, filtered, ordered by name."""
+) -> StoredStandingQuerySet:
+    """Where each member of the agreement's audience stands: filtered, searched and sorted
+    in SQL (by name unless ``f.sort`` says otherwise), ready to page."""
     f = f or SignerFilter()
-    people = people_in_scope(agreement.school).filter(audience_q(agreement.audience))
+    at = at or timezone.now()
+    rows = (
+        stored_standings(agreement.school, at=at)
+        .filter(audience=agreement.audience)
+        .select_related("person", "signature__version")
+    )
     if f.year_group is not None:
-        people = people.filter(year_group=f.year_group)
+        rows = rows.filter(person__year_group=f.year_group)
     if f.form:
-        people = people.filter(form__iexact=f.form)
-    for word in f.q.split():
-        people = people.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(preferred_name__icontains=word)
-            | Q(mis_id__iexact=word)
-        )
-    people_list = list(people.order_by("last_name", "first_name", "pk"))
-    found = standings(agreement.school, people_list, at=at)
-    rows = [found[p.pk] for p in people_list]
+        rows = rows.filter(person__form__iexact=f.form)
+    rows = _search(rows, f.q)
     if f.status:
-        rows = [r for r in rows if r.filter_key == f.status]
+        rows = rows.filter(**{"status": f.status})  # an annotation the type checker cannot see
+    name = ["person__last_name", "person__first_name", "person_id"]
     if f.sort == "-name":
-        rows.reverse()
-    elif f.sort == "status":
-        rows.sort(key=lambda r: _STATE_ORDER.get(r.filter_key, 9))
-    elif f.sort in ("signed", "-signed"):
-        signed = [r for r in rows if r.signature is not None]
-        unsigned = [r for r in rows if r.signature is None]
-        signed.sort(
-            key=lambda r: r.signature.signed_at if r.signature else 0, reverse=f.sort == "-signed"
-        )
-        rows = signed + unsigned
-    return rows
+        return rows.order_by(*(f"-{field}" for field in name))
+    if f.sort == "status":
+        order = Case(*(When(Q(("status", k)), then=Value(n)) for k, n in _STATE_ORDER.items()))
+        return rows.order_by(order, *name)
+    if f.sort in ("signed", "-signed"):
+        # Only a signature that still counts (or awaits a parent) has a date to sort by.
+        signed = Case(When(renewed=True, then=None), default=F("signature__signed_at"))
+        key = signed.desc(nulls_last=True) if f.sort == "-signed" else signed.asc(nulls_last=True)
+        return rows.order_by(key, *name)
+    return rows.order_by(*name)
 
 
 def school_summary(school: School, *, at: dt.datetime | None = None) -> dict[str, Counter[str]]:
-    """``{audience label: Counter(status)}`` for the dashboard panel."""
-    people = list(people_in_scope(school))
-    found = standings(school, people, at=at)
-    summary: dict[str, Counter[str]] = {}
-    for standing in found.values():
-        if standing.agreement is None:
-            continue
-        summary.setdefault(standing.agreement.title, Counter())[standing.filter_key] += 1
-    return dict(sorted(summary.items()))
+    """``{agreement title: Counter(status)}`` for the dashboard panel, in one query."""
+    return schools_summary([school], at=at).get(school.pk, {})
+
+
+def schools_summary(
+    schools: Iterable[School], *, at: dt.datetime | None = None
+) -> dict[int, dict[str, Counter[str]]]:
+    """``{school id: school_summary(school)}`` for several schools (a trust's roll-up), in
+    one query however many schools there are; a school without agreements is left out."""
+    counts = (
+        stored_standings(list(schools), at=at)
+        .filter(agreement__isnull=False)
+        .values(*["school_id", "agreement__title", "status"])  # "status" is annotated
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    found: dict[int, dict[str, Counter[str]]] = {}
+    for row in counts:
+        summary = found.setdefault(row["school_id"], {})
+        summary.setdefault(row["agreement__title"], Counter())[row["status"]] += row["n"]
+    return {pk: dict(sorted(summary.items())) for pk, summary in found.items()}
 
 
 def signatures_of(person: Person) -> QuerySet[Signature]:

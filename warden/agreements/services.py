@@ -6,7 +6,9 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,16 +28,21 @@ from warden.agreements.models import (
     Reminder,
     Signature,
     SigningLink,
+    StoredStanding,
     VersionStatus,
     text_sha256,
 )
 from warden.agreements.rules import (
+    Standing,
     State,
     audience_for,
+    next_renewal,
     renewal_boundary,
     school_settings,
     standings,
+    standings_at,
 )
+from warden.agreements.selectors import audience_standings, people_in_scope
 from warden.core.audit import audit_log, audit_log_many, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.links import absolute_url
@@ -79,6 +86,8 @@ def agreement_create(
         obj=agreement,
         changes=diff({}, snapshot(agreement)),
     )
+    # Its audience now has an agreement, if nothing to sign yet.
+    standings_refresh(school=school)
     version_create(
         actor=actor,
         agreement=agreement,
@@ -181,6 +190,7 @@ def version_publish(
             "sha256": [None, version.sha256],
         },
     )
+    standings_refresh(school=version.school)
     return version
 
 
@@ -197,14 +207,15 @@ def starter_agreements_install(*, actor: User | None, school: School, publish: b
     """Add every missing audience's agreement with its starter text; optionally publish."""
     added = 0
     have = set(Agreement.objects.filter(school=school).values_list("audience", flat=True))
-    for audience in Audience.values:
-        if audience in have:
-            continue
-        agreement = agreement_create(actor=actor, school=school, audience=audience)
-        if publish:
-            draft = agreement.versions.get(status=VersionStatus.DRAFT)
-            version_publish(actor=actor, version=draft, requires_resign=True)
-        added += 1
+    with standings_refresh_deferred():
+        for audience in Audience.values:
+            if audience in have:
+                continue
+            agreement = agreement_create(actor=actor, school=school, audience=audience)
+            if publish:
+                draft = agreement.versions.get(status=VersionStatus.DRAFT)
+                version_publish(actor=actor, version=draft, requires_resign=True)
+            added += 1
     return added
 
 
@@ -245,6 +256,8 @@ def agreement_settings_update(
     if changes:
         current.save()
         audit_log(actor=actor, action="agreement_settings.updated", obj=current, changes=changes)
+    if changes.keys() & {"renewal_month", "renewal_day", "renewal_enabled", "grace_days"}:
+        standings_refresh(school=school)
     return current
 
 
@@ -406,6 +419,9 @@ def _record(
             ),
         ),
     )
+    # A parent's counter-signature changes where the pupil stands.
+    signer = counter_signs.person_id if counter_signs is not None else person.pk
+    standings_refresh(school=person.school, people=[signer])
     return signature
 
 
@@ -765,21 +781,22 @@ def countersign_links_send(
     *, actor: User | None, agreement: Agreement, root: str | None = None
 ) -> SendResult:
     """E-mail each parent with parental responsibility a link to counter-sign for their child."""
-    from warden.agreements.selectors import SignerFilter, audience_standings
-
     result = SendResult()
-    for standing in audience_standings(agreement, SignerFilter()):
-        if standing.state != State.COUNTERSIGN or standing.signature is None:
+    # Past the grace period or not: the annotation is invisible to the type checker.
+    awaiting = audience_standings(agreement).filter(**{"now_state": State.COUNTERSIGN})
+    for standing in awaiting.select_related("signature__agreement", "signature__person"):
+        signature = standing.shown_signature
+        if signature is None:
             continue
-        for parent in parents_to_countersign(standing.signature):
+        for parent in parents_to_countersign(signature):
             if not parent.email:
                 result.without_email += 1
                 continue
             link, token = signing_link_create(
                 actor=actor,
                 person=parent,
-                version=standing.signature.version,
-                counter_signs=standing.signature,
+                version=signature.version,
+                counter_signs=signature,
                 sent_to=parent.email,
             )
             _email_link(link=link, url=link_url(token, root=root))
@@ -833,8 +850,6 @@ def reminders_send(
     Each reminder carries a fresh one-time link. Nobody is reminded about the same version
     more often than the school's reminder interval.
     """
-    from warden.agreements.selectors import people_in_scope
-
     at = at or timezone.now()
     settings = school_settings(school)
     since = at - dt.timedelta(days=settings.reminder_days)
@@ -896,3 +911,137 @@ def reminders_send(
         school=school,
     )
     return result
+
+
+# --- stored standings --------------------------------------------------------------------
+
+# What a refresh writes on each row, and compares to tell whether the row changed.
+_STANDING_FIELDS = (
+    "audience",
+    "agreement_id",
+    "state",
+    "reason",
+    "signature_id",
+    "due_since",
+    "grace_ends",
+    "next_renewal",
+    "state_after",
+    "reason_after",
+    "due_since_after",
+    "grace_ends_after",
+)
+# A refresh of more people than this reads the whole school rather than a list of ids.
+_WHOLE_SCHOOL_FROM = 1000
+_BATCH = 500
+
+# Schools (and people, or None for everyone) waiting for the end of a deferred block.
+_deferred: ContextVar[dict[int, tuple[School, set[int] | None]] | None] = ContextVar(
+    "agreements_deferred_refresh", default=None
+)
+
+
+@contextmanager
+def standings_refresh_deferred() -> Iterator[None]:
+    """Refresh stored standings once, when the block ends, instead of after each change in
+    it (installing every starter agreement, loading the demo). Nothing is refreshed when
+    the block raises: its transaction is rolled back anyway."""
+    if _deferred.get() is not None:  # an outer block refreshes
+        yield
+        return
+    token = _deferred.set({})
+    try:
+        yield
+        pending = _deferred.get() or {}
+    finally:
+        _deferred.reset(token)
+    for school, people in pending.values():
+        standings_refresh(school=school, people=people)
+
+
+@transaction.atomic
+def standings_refresh(
+    *,
+    school: School,
+    people: Iterable[Person | int] | None = None,
+    at: dt.datetime | None = None,
+) -> int:
+    """Recompute the stored standings (``StoredStanding``) of ``people`` at ``school``, or of
+    everyone there, from ``rules.standings``; returns how many rows were written or removed.
+
+    Every service that changes a standing calls it (signatures and counter-signatures,
+    publishing, agreement settings; people and their parent links through
+    ``people.signals.people_changed``), and the schedule recomputes every school daily.
+    Each row also keeps the rule's answer at the next renewal date, so it reads right as
+    time passes without a refresh. The rows of people who have left are removed. Derived
+    data, so nothing is audited.
+    """
+    at = at or timezone.now()
+    ids = None if people is None else {p if isinstance(p, int) else p.pk for p in people}
+    pending = _deferred.get()
+    if pending is not None:
+        _, waiting = pending.get(school.pk, (school, set()))
+        merged = None if ids is None or waiting is None else waiting | ids
+        pending[school.pk] = (school, merged)
+        return 0
+    if ids is not None and not ids:
+        return 0
+    if ids is not None and len(ids) >= _WHOLE_SCHOOL_FROM:
+        ids = None
+    # One refresh of a school at a time, each seeing what the last one committed: a
+    # refresh that read the signatures before another transaction signed cannot then
+    # overwrite the row that transaction wrote.
+    list(School.objects.select_for_update().filter(pk=school.pk).values_list("pk"))
+    in_scope = people_in_scope(school, today=timezone.localdate(at))
+    stored = StoredStanding.objects.filter(school=school)
+    if ids is not None:
+        in_scope = in_scope.filter(pk__in=ids)
+        stored = stored.filter(person_id__in=ids)
+    persons = list(in_scope)
+    renewal = next_renewal(school_settings(school), at)
+    found = standings_at(school, persons, [at] if renewal is None else [at, renewal])
+    now, later = found[0], found[1] if renewal is not None else {}
+    existing = {row[0]: row[1:] for row in stored.values_list("person_id", *_STANDING_FIELDS)}
+    changed = []
+    for person in persons:
+        values = _stored_values(now[person.pk], later.get(person.pk), renewal)
+        if existing.get(person.pk) != values:
+            fields = dict(zip(_STANDING_FIELDS, values, strict=True))
+            changed.append(
+                StoredStanding(school=school, person_id=person.pk, updated_at=at, **fields)
+            )
+    StoredStanding.objects.bulk_create(
+        changed,
+        batch_size=_BATCH,
+        update_conflicts=True,
+        unique_fields=["person"],
+        update_fields=["school", *(f.removesuffix("_id") for f in _STANDING_FIELDS), "updated_at"],
+    )
+    gone = sorted(set(existing) - {p.pk for p in persons})
+    for start in range(0, len(gone), _BATCH):
+        StoredStanding.objects.filter(person_id__in=gone[start : start + _BATCH]).delete()
+    return len(changed) + len(gone)
+
+
+def _stored_values(
+    standing: Standing, later: Standing | None, renewal: dt.datetime | None
+) -> tuple[Any, ...]:
+    """The values of ``_STANDING_FIELDS`` for ``standing``, with what it turns into at the
+    next renewal date (``later``) when that differs."""
+    now = (standing.state, standing.reason or "", standing.due_since, standing.grace_ends)
+    after: tuple[Any, ...] = (None, "", "", None, None)
+    if (
+        later is not None
+        and (later.state, later.reason or "", later.due_since, later.grace_ends) != now
+    ):
+        # No signature made before the renewal date counts after it.
+        after = (renewal, later.state, later.reason or "", later.due_since, later.grace_ends)
+    return (
+        standing.audience or "",
+        standing.agreement.pk if standing.agreement else None,
+        standing.state,
+        standing.reason or "",
+        standing.signature.pk if standing.signature else None,
+        standing.due_since,
+        standing.grace_ends,
+        *after,
+    )

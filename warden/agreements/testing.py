@@ -84,4 +84,5 @@ def parent_of(pupil: Person) -> Person:
     Guardianship.objects.create(
         school=pupil.school, pupil=pupil, parent=parent, relationship="carer"
     )
+    services.standings_refresh(school=pupil.school, people=[pupil, parent])
     return parent

@@ -34,7 +34,7 @@ from warden.agreements.forms import (
     VersionForm,
 )
 from warden.agreements.models import Agreement, AgreementVersion, Audience, Method, VersionStatus
-from warden.agreements.rules import audience_for, school_settings
+from warden.agreements.rules import State, audience_for, school_settings
 from warden.agreements.selectors import (
     SignerFilter,
     agreements_overview,
@@ -380,8 +380,8 @@ def qr_sheet(request: HttpRequest, agreement_pk: int) -> HttpResponse:
             audience_people(agreement, year_group=data["year_group"], form=data["form"] or "")
         )
         if not data["include_current"]:
-            found = audience_standings(agreement)
-            current = {s.person.pk for s in found if s.is_current}
+            found = audience_standings(agreement, SignerFilter(status=State.CURRENT))
+            current = set(found.values_list("person_id", flat=True))
             people = [p for p in people if p.pk not in current]
         created = services.sheet_links_create(
             actor=request_user(request), version=version, people=people
