@@ -31,6 +31,8 @@ from warden.incidents.services.incidents import (
 )
 from warden.incidents.services.sanctions import sanction_add
 from warden.incidents.services.steps import step_complete
+from warden.incidents.services.triage import triage_open
+from warden.monitoring.models import Violation
 from warden.people.models import Person, PersonType
 
 
@@ -172,4 +174,14 @@ def load_incidents(*, school: School, today: dt.date, seed: int) -> dict[str, in
     return {"e-safety incidents": made}
 
 
-LOADERS = [load_incidents]
+def load_triage(*, school: School, today: dt.date, seed: int) -> dict[str, int]:
+    """Open triage for the demo's violations, as ingestion does for the ones it stores."""
+    waiting = list(
+        Violation.objects.filter(school=school, triage__isnull=True).values_list("pk", flat=True)
+    )
+    if not waiting:
+        return {}
+    return {"violations to triage": triage_open(school=school, violation_ids=waiting)}
+
+
+LOADERS = [load_triage, load_incidents]

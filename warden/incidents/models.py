@@ -306,7 +306,10 @@ class Triage(models.Model):
     """What the safeguarding team decided about one monitoring violation (policy duty
     "Violations assessed daily", docs/policy-map.md).
 
-    A violation without a row here has not been viewed yet.
+    Every violation has one, opened unviewed when monitoring stores it
+    (``services.triage.triage_open``). The violation's severity, category, subject and the
+    time it was found are copied here, and its deadline worked out once, so the queue, the
+    overdue count and the reports read this one table through its indexes.
     """
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
@@ -314,6 +317,16 @@ class Triage(models.Model):
     state = models.CharField(
         max_length=20, choices=TriageState.choices, default=TriageState.UNVIEWED
     )
+    # Copies of the violation's own fields (ingesting a line again updates both).
+    severity = models.PositiveSmallIntegerField()
+    category = models.CharField(max_length=60, blank=True)
+    person = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # When monitoring stored the violation, and one school day later
+    # (``rules.triage_due_at``): after that an unviewed violation is overdue.
+    found_at = models.DateTimeField()
+    due_at = models.DateTimeField()
     reason = models.CharField(max_length=300, blank=True)
     incident = models.ForeignKey(
         Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="triages"
@@ -333,7 +346,24 @@ class Triage(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["school", "state"], name="incidents_triage_state"),
+            # The queue: open ones, most severe first, then oldest first.
+            models.Index(
+                fields=["school", "-severity", "found_at", "violation"],
+                condition=Q(state__in=sorted(OPEN_TRIAGE_STATES)),
+                name="incidents_triage_open",
+            ),
+            # One state's list, and counts by state.
+            models.Index(
+                fields=["school", "state", "-severity", "found_at"],
+                name="incidents_triage_by_state",
+            ),
+            models.Index(
+                fields=["school", "due_at"],
+                condition=Q(state=TriageState.UNVIEWED),
+                name="incidents_triage_overdue",
+            ),
+            # The weekly and termly reports: what was found in a period.
+            models.Index(fields=["school", "found_at"], name="incidents_triage_found"),
             models.Index(
                 fields=["school", "digested_at"],
                 condition=Q(digested_at__isnull=True),

@@ -14,7 +14,6 @@ know the school's term dates yet, so spring is taken to end on 31 March.
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,8 +21,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 
 from warden.core.models import AuditEntry, School
 from warden.incidents import rules
@@ -36,9 +49,9 @@ from warden.incidents.models import (
     Sanction,
     SanctionKind,
     Severity,
+    Triage,
+    TriageState,
 )
-from warden.incidents.selectors import triage_overdue
-from warden.monitoring.models import Violation
 from warden.monitoring.models.filtering import ExceptionState, FilterException
 from warden.people.models import STAFF_TYPES, YEAR_GROUP_CHOICES, PersonType
 
@@ -422,60 +435,73 @@ def _reason_naming_no_one(exception: FilterException) -> str:
         return exception.reason
 
 
-def triage_timeliness(
-    rows: Iterable[tuple[dt.datetime, dt.datetime | None]], *, tz: str, now: dt.datetime
-) -> Timeliness:
-    """Timeliness of (found at, first viewed at) pairs; see ``Timeliness``."""
-    on_time = late = not_yet_due = unviewed = received = 0
-    waits: list[float] = []
-    for found_at, seen_at in rows:
-        received += 1
-        due = rules.triage_due_at(found_at, tz)
-        if seen_at is None:
-            unviewed += 1
-            if due < now:
-                late += 1
-            else:
-                not_yet_due += 1
-            continue
-        waits.append((seen_at - found_at).total_seconds())
-        if seen_at <= due:
-            on_time += 1
-        else:
-            late += 1
-    median = dt.timedelta(seconds=statistics.median(waits)) if waits else None
-    return Timeliness(
-        received=received,
-        unviewed=unviewed,
-        on_time=on_time,
-        late=late,
-        not_yet_due=not_yet_due,
-        median=median,
+def _triage(school: School, w: _Windows, now: dt.datetime) -> tuple[Timeliness, Timeliness, int]:
+    """Timeliness of the violations found in the period and the one before, and how many are
+    overdue now: one aggregate over the triage rows, whose deadlines were set when they were
+    found, and one read of at most four waits for the medians."""
+    unseen = Q(viewed_at__isnull=True, decided_at__isnull=True)
+    late = Q(seen_at__gt=F("due_at")) | (unseen & Q(due_at__lt=now))
+    overdue = Q(state=TriageState.UNVIEWED, due_at__lt=now)
+    figures: dict[str, Count] = {"overdue": Count("pk", filter=overdue)}
+    for i, name in enumerate(_Windows.NAMES[:2]):
+        found = w.q("found_at", i)
+        figures |= {
+            f"{name}_received": Count("pk", filter=found),
+            f"{name}_unviewed": Count("pk", filter=found & unseen),
+            f"{name}_on_time": Count("pk", filter=found & Q(seen_at__lte=F("due_at"))),
+            f"{name}_late": Count("pk", filter=found & late),
+            f"{name}_not_yet_due": Count("pk", filter=found & unseen & Q(due_at__gte=now)),
+        }
+    rows = Triage.objects.filter(school=school).filter(
+        w.q("found_at", 0) | w.q("found_at", 1) | overdue
     )
+    counts = rows.annotate(seen_at=Coalesce("viewed_at", "decided_at")).aggregate(**figures)
+    seen = [counts[f"{name}_received"] - counts[f"{name}_unviewed"] for name in _Windows.NAMES[:2]]
+    medians = _median_waits(rows, w, seen) if any(seen) else {}
+    now_and_before = [
+        Timeliness(
+            received=counts[f"{name}_received"],
+            unviewed=counts[f"{name}_unviewed"],
+            on_time=counts[f"{name}_on_time"],
+            late=counts[f"{name}_late"],
+            not_yet_due=counts[f"{name}_not_yet_due"],
+            median=medians.get(i),
+        )
+        for i, name in enumerate(_Windows.NAMES[:2])
+    ]
+    return now_and_before[0], now_and_before[1], counts["overdue"]
 
 
-def _triage(school: School, w: _Windows, now: dt.datetime) -> tuple[Timeliness, Timeliness]:
-    # The school-day rule is calendar arithmetic in the school's time zone, so the pairs
-    # come back in one query of two columns and are judged here.
-    start_prev, end_prev = w.bounds[1]
-    start_now, end_now = w.bounds[0]
-    pairs = (
-        Violation.objects.filter(school=school)
-        .filter(w.q("created_at", 0) | w.q("created_at", 1))
-        .annotate(seen_at=Coalesce("triage__viewed_at", "triage__decided_at"))
-        .values_list("created_at", "seen_at")
+def _median_waits(rows: QuerySet[Triage], w: _Windows, seen: list[int]) -> dict[int, dt.timedelta]:
+    """The median wait from found to first seen, for the period (0) and the one before (1),
+    of which ``seen`` violations were seen.
+
+    The database ranks each period's waits and returns only the middle one or two of them,
+    so the read stays this size however many violations a term has.
+    """
+
+    def by_period(values: list[int]) -> Case:
+        return Case(When(w.q("found_at", 0), then=Value(values[0])), default=Value(values[1]))
+
+    waits = (
+        rows.filter(w.q("found_at", 0) | w.q("found_at", 1))
+        .exclude(viewed_at__isnull=True, decided_at__isnull=True)
+        .annotate(
+            period=by_period([0, 1]),
+            wait=ExpressionWrapper(
+                Coalesce("viewed_at", "decided_at") - F("found_at"), output_field=DurationField()
+            ),
+            first=by_period([(n + 1) // 2 for n in seen]),
+            last=by_period([(n + 2) // 2 for n in seen]),
+        )
+        .annotate(rank=Window(RowNumber(), partition_by=F("period"), order_by=F("wait").asc()))
+        .filter(rank__gte=F("first"), rank__lte=F("last"))
+        .values_list("period", "wait")
     )
-    this: list[tuple[dt.datetime, dt.datetime | None]] = []
-    before: list[tuple[dt.datetime, dt.datetime | None]] = []
-    for found_at, seen_at in pairs:
-        if start_now <= found_at < end_now:
-            this.append((found_at, seen_at))
-        if start_prev <= found_at < end_prev:
-            before.append((found_at, seen_at))
-    return (
-        triage_timeliness(this, tz=school.timezone, now=now),
-        triage_timeliness(before, tz=school.timezone, now=now),
-    )
+    middle: dict[int, list[dt.timedelta]] = defaultdict(list)
+    for period, wait in waits:
+        middle[period].append(wait)
+    return {period: sum(found, dt.timedelta()) / len(found) for period, found in middle.items()}
 
 
 def termly_report(school: School, period: Period, *, now: dt.datetime) -> TermlyReport:
@@ -510,7 +536,7 @@ def termly_report(school: School, period: Period, *, now: dt.datetime) -> Termly
         SanctionKind.choices,
     )
     changes = _filtering_changes(school, w)
-    triage, triage_previous = _triage(school, w, now)
+    triage, triage_previous, overdue_now = _triage(school, w, now)
     local_now = now.astimezone(ZoneInfo(school.timezone)).date()
     return TermlyReport(
         school=school,
@@ -530,5 +556,5 @@ def termly_report(school: School, period: Period, *, now: dt.datetime) -> Termly
         exceptions=_exceptions(school, start, end, now),
         triage=triage,
         triage_previous=triage_previous,
-        overdue_now=triage_overdue(school, now=now).count(),
+        overdue_now=overdue_now,
     )

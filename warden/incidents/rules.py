@@ -318,26 +318,6 @@ def triage_due_at(found_at: dt.datetime, tz: str) -> dt.datetime:
     return dt.datetime.combine(due_day, local.timetz().replace(tzinfo=None), tzinfo=zone)
 
 
-def triage_overdue_before(now: dt.datetime, tz: str) -> dt.datetime:
-    """The cut-off at ``now``: a violation found before it is overdue (``triage_due_at``).
-
-    The same rule turned round, so a list can filter in the database: on a school day it is
-    this time on the previous school day (Friday's on a Monday); at a weekend, the end of
-    Thursday, because Friday's violations fall due on Monday.
-    """
-    zone = ZoneInfo(tz)
-    local = now.astimezone(zone)
-    day = local.date()
-    if not is_school_day(day):
-        while not is_school_day(day):
-            day -= dt.timedelta(days=1)
-        local = dt.datetime.combine(day, dt.time.max, tzinfo=zone)
-    previous = day - dt.timedelta(days=1)
-    while not is_school_day(previous):
-        previous -= dt.timedelta(days=1)
-    return dt.datetime.combine(previous, local.timetz().replace(tzinfo=None), tzinfo=zone)
-
-
 # --- staff monitoring authorisations -------------------------------------------------------
 
 STAFF_MONITORING_CLAUSE = (

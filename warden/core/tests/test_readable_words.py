@@ -116,8 +116,10 @@ def test_the_refusal_page_names_the_right_in_words(school, teacher, client_for):
 
 
 def _violation(school, category: str) -> Violation:
+    from warden.incidents.services.triage import triage_open
+
     pupil = PupilFactory.create(school=school)
-    return Violation.objects.create(
+    violation = Violation.objects.create(
         school=school,
         engine_id="a-1",
         source_id="0" * 64,
@@ -133,6 +135,8 @@ def _violation(school, category: str) -> Violation:
         severity=5,
         kind="keyword",
     )
+    triage_open(school=school, violation_ids=[violation.pk])  # as ingestion does
+    return violation
 
 
 def test_triage_shows_the_category_by_its_name(school, dsl, client_for):

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Count, Model
 from django.urls import reverse
 
 from warden.core.access import has_perm
@@ -34,21 +34,72 @@ from warden.monitoring.filtering_rules import category_label
 from warden.monitoring.models import Violation
 from warden.people.models import Person
 
+# Violations read or written per statement: well inside SQLite's limit on parameters.
+BATCH = 500
+
+
+def _batches(ids: Sequence[int]) -> Iterable[list[int]]:
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), BATCH):
+        yield ordered[start : start + BATCH]
+
+
+@transaction.atomic
+def triage_open(*, school: School, violation_ids: Sequence[int]) -> int:
+    """Open triage (unviewed) for violations monitoring stored; returns how many it found.
+
+    Each violation's severity, category, subject and the time it was found are copied onto
+    its triage row with its deadline (``rules.triage_due_at``), one insert per batch. A
+    violation ingested again keeps its triage state and decisions; only the copies follow
+    what the line now says. Nothing is audited or e-mailed here: ``violations_received``
+    alerts.
+    """
+    found = 0
+    for ids in _batches(violation_ids):
+        rows = Violation.objects.filter(school=school, pk__in=ids).values_list(
+            "pk", "severity", "category", "person_id", "created_at"
+        )
+        opened = [
+            Triage(
+                school=school,
+                violation_id=pk,
+                severity=severity,
+                category=category,
+                person_id=person_id,
+                found_at=found_at,
+                due_at=rules.triage_due_at(found_at, school.timezone),
+            )
+            for pk, severity, category, person_id, found_at in rows
+        ]
+        Triage.objects.bulk_create(
+            opened,
+            update_conflicts=True,
+            unique_fields=["violation"],
+            update_fields=["severity", "category", "person"],
+        )
+        found += len(opened)
+    return found
+
 
 def _triage_rows(violations: Sequence[Violation]) -> list[Triage]:
-    """The triage row of each violation, made (unviewed) where there is none yet."""
-    ids = [v.pk for v in violations]
+    """The triage row of each violation, locked, opened where there is none yet."""
+    by_id = {v.pk: v for v in violations}
     have = {
-        t.violation_id: t for t in Triage.objects.select_for_update().filter(violation_id__in=ids)
+        t.violation_id: t
+        for t in Triage.objects.select_for_update().filter(violation_id__in=list(by_id))
     }
-    missing = [Triage(school_id=v.school_id, violation=v) for v in violations if v.pk not in have]
+    missing = [v for v in violations if v.pk not in have]
+    for school in {v.school for v in missing}:
+        triage_open(school=school, violation_ids=[v.pk for v in missing if v.school == school])
     if missing:
-        Triage.objects.bulk_create(missing, ignore_conflicts=True)
         have = {
             t.violation_id: t
-            for t in Triage.objects.select_for_update().filter(violation_id__in=ids)
+            for t in Triage.objects.select_for_update().filter(violation_id__in=list(by_id))
         }
-    return [have[v.pk] for v in violations]
+    rows = [have[v.pk] for v in violations]
+    for t in rows:
+        t.violation = by_id[t.violation_id]
+    return rows
 
 
 @transaction.atomic
@@ -59,29 +110,35 @@ def violations_received(*, school: School, violation_ids: Sequence[int]) -> dict
     call again for the same ids: nothing is alerted twice. The e-mail says how many and how
     severe, never who or what.
     """
-    violations = list(
-        Violation.objects.filter(school=school, pk__in=list(violation_ids))
-        .select_related("person")
-        .order_by("pk")
-    )
-    rows = _triage_rows(violations)
-    urgent = [
-        (t, v)
-        for t, v in zip(rows, violations, strict=True)
-        if v.severity >= rules.ALERT_SEVERITY and t.alerted_at is None
-    ]
-    sent = 0
-    if urgent:
-        now = _now()
-        Triage.objects.filter(pk__in=[t.pk for t, _v in urgent]).update(
-            alerted_at=now, digested_at=now
+    received = triage_open(school=school, violation_ids=violation_ids)
+    urgent_ids: list[int] = []
+    for ids in _batches(violation_ids):
+        urgent_ids += (
+            Triage.objects.select_for_update()
+            .filter(
+                school=school,
+                violation_id__in=ids,
+                severity__gte=rules.ALERT_SEVERITY,
+                alerted_at__isnull=True,
+            )
+            .values_list("violation_id", flat=True)
         )
+    sent = 0
+    if urgent_ids:
+        urgent = list(
+            Violation.objects.filter(school=school, pk__in=urgent_ids)
+            .select_related("person")
+            .order_by("pk")
+        )
+        now = _now()
+        Triage.objects.filter(violation_id__in=urgent_ids).update(alerted_at=now, digested_at=now)
         # Each alert goes where Appendix B sends it (``rules.alert_route``): a pupil's to the
         # DSL team, an adult's to the headteacher, the head's to the chair of governors, and
         # never to its subject; one e-mail per set of recipients.
+        recipients = selectors.alert_emails(school, urgent)
         by_recipients: dict[tuple[str, ...], list[Violation]] = {}
-        for _t, v in urgent:
-            by_recipients.setdefault(tuple(selectors.alert_emails(school, v)), []).append(v)
+        for v in urgent:
+            by_recipients.setdefault(tuple(recipients[v.pk]), []).append(v)
         link = _link(reverse("incidents:triage") + f"?min_severity={rules.ALERT_SEVERITY}")
         for to, found in by_recipients.items():
             worst = max(v.severity for v in found)
@@ -102,11 +159,11 @@ def violations_received(*, school: School, violation_ids: Sequence[int]) -> dict
             action="violations.alerted",
             school=school,
             changes={
-                "violations": [None, [t.violation_id for t, _v in urgent]],
+                "violations": [None, [v.pk for v in urgent]],
                 "sent_to": [None, sent],
             },
         )
-    return {"received": len(violations), "alerted": len(urgent), "emails": sent}
+    return {"received": received, "alerted": len(urgent_ids), "emails": sent}
 
 
 def violation_read(*, actor: User, violation: Violation) -> Triage:
@@ -124,21 +181,45 @@ def violation_read(*, actor: User, violation: Violation) -> Triage:
     return triage
 
 
+def _named(labels: Sequence[str]) -> str:
+    """The first few of ``labels``, and how many more."""
+    more = len(labels) - 3
+    return "; ".join(labels[:3]) + (f" and {more} more" if more > 0 else "")
+
+
 def _check_batch(violations: Sequence[Violation], actor: User) -> School:
     if not violations:
         raise ServiceError("Choose at least one violation.")
-    subjects = {v.person_id for v in violations if v.person_id is not None}
-    if subjects and Person.objects.filter(pk__in=subjects, user_id=actor.pk).exists():
-        raise ServiceError(
-            "One of the chosen violations is about your own use; the headteacher (or the "
-            "chair of governors) deals with it (E-safety procedure, Appendix B, point 8)."
-        )
     if len(violations) > MAX_BULK:
         raise ServiceError(f"Choose at most {MAX_BULK} violations at a time.")
     schools = {v.school_id for v in violations}
     if len(schools) != 1:
         raise ServiceError("Triage the violations of one school at a time.")
+    subjects = {v.person_id for v in violations if v.person_id is not None}
+    mine = set(
+        Person.objects.filter(pk__in=subjects, user_id=actor.pk).values_list("pk", flat=True)
+    )
+    own = [f"“{v}”" for v in violations if v.person_id in mine]
+    if own:
+        raise ServiceError(
+            f"{_named(own)} {'is' if len(own) == 1 else 'are'} about your own use: the "
+            "headteacher (or the chair of governors) deals with your own violations "
+            "(E-safety procedure, Appendix B, point 8). Leave "
+            f"{'it' if len(own) == 1 else 'them'} out."
+        )
     return violations[0].school
+
+
+def _expect_open_rows(rows: Sequence[Triage]) -> None:
+    """Refuse, naming them, violations someone has already decided about."""
+    closed = [t for t in rows if t.state not in OPEN_TRIAGE_STATES]
+    if closed:
+        which = _named([f"“{t.violation}” ({t.get_state_display().lower()})" for t in closed])
+        raise ServiceError(
+            f"{len(closed)} of the chosen violations {'is' if len(closed) == 1 else 'are'} "
+            f"no longer open, already decided: {which}. Leave "
+            f"{'it' if len(closed) == 1 else 'them'} out and try again."
+        )
 
 
 @transaction.atomic
@@ -180,12 +261,7 @@ def _decide(*, actor: User, violations: Sequence[Violation], state: str, reason:
     """Take still-open violations out of the queue in ``state``, with the reason, audited."""
     school = _check_batch(violations, actor)
     rows = _triage_rows(violations)
-    closed = [t for t in rows if t.state not in OPEN_TRIAGE_STATES]
-    if closed:
-        raise ServiceError(
-            f"{len(closed)} of these violations are already decided "
-            f"({closed[0].get_state_display().lower()}); leave them out."
-        )
+    _expect_open_rows(rows)
     now = _now()
     items: list[tuple[Model, Mapping[str, Any]]] = []
     for t in rows:
@@ -217,12 +293,13 @@ def triage_escalate(
     people the violations name become the new incident's subjects.
     """
     school = _check_batch(violations, actor)
-    rows = _triage_rows(violations)
-    closed = [t for t in rows if t.state not in OPEN_TRIAGE_STATES]
-    if closed:
+    if len({v.person_id for v in violations}) > 1:
         raise ServiceError(
-            f"{len(closed)} of these violations are already decided; leave them out."
+            "These violations are about different people. Escalate each person's violations "
+            "on their own: each child is looked at individually."
         )
+    rows = _triage_rows(violations)
+    _expect_open_rows(rows)
     if incident is None:
         if not has_perm(actor, Perm.INCIDENTS_REPORT, school):
             raise ServiceError("Your role cannot open an incident.")
@@ -289,24 +366,22 @@ def triage_digest_send(*, school: School, now: dt.datetime | None = None) -> int
     nothing new and nothing overdue. Returns the number of violations digested.
     """
     now = now or _now()
-    fresh = list(
-        selectors.violations_with_triage(school)
-        .filter(**{"triage_state": TriageState.UNVIEWED})
-        .exclude(triage__digested_at__isnull=False)
-        .filter(created_at__lt=now)
-        .order_by("pk")
+    fresh = Triage.objects.filter(
+        school=school, state=TriageState.UNVIEWED, digested_at__isnull=True, found_at__lt=now
+    )
+    by_severity = dict(
+        fresh.order_by()
+        .values_list("severity")
+        .annotate(n=Count("pk"))
+        .values_list("severity", "n")
     )
     overdue = selectors.triage_overdue(school, now=now).count()
-    if not fresh and not overdue:
+    if not by_severity and not overdue:
         return 0
-    rows = _triage_rows(fresh)
-    Triage.objects.filter(pk__in=[t.pk for t in rows]).update(digested_at=now)
-    by_severity: dict[int, int] = {}
-    for v in fresh:
-        by_severity[v.severity] = by_severity.get(v.severity, 0) + 1
+    digested = fresh.update(digested_at=now)
     lines = [f"  severity {sev}: {n}" for sev, n in sorted(by_severity.items(), reverse=True)]
     body = (
-        f"Monitoring at {school.name}: {len(fresh)} new violation(s) to triage.\n"
+        f"Monitoring at {school.name}: {digested} new violation(s) to triage.\n"
         + ("\n".join(lines) + "\n" if lines else "")
         + (f"\n{overdue} unviewed violation(s) are older than one school day.\n" if overdue else "")
         + f"\n{rules.TRIAGE_WORDS}\n\n{_link(reverse('incidents:triage'))}\n"
@@ -320,9 +395,9 @@ def triage_digest_send(*, school: School, now: dt.datetime | None = None) -> int
         actor=None,
         action="violations.digest_sent",
         school=school,
-        changes={"violations": [None, len(fresh)], "overdue": [None, overdue]},
+        changes={"violations": [None, digested], "overdue": [None, overdue]},
     )
-    return len(fresh)
+    return digested
 
 
 def weekly_report_text(report: selectors.WeeklyReport) -> str:

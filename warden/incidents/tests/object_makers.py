@@ -22,6 +22,7 @@ from warden.incidents.models import (
     Sanction,
     SanctionKind,
 )
+from warden.incidents.services.triage import triage_open
 from warden.monitoring.models import Violation
 from warden.testing.factories import PersonFactory, UserFactory, member
 
@@ -125,7 +126,9 @@ def violation_at(school: School, *, severity: int = 3, **fields: Any) -> Violati
         "kind": "keyword",
     }
     values.update(fields)
-    return Violation.objects.create(school=school, **values)
+    violation = Violation.objects.create(school=school, **values)
+    triage_open(school=school, violation_ids=[violation.pk])  # as ingestion does
+    return violation
 
 
 def _authorisation(b: School) -> Any:

@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 
 from warden.cli import main as warden
+from warden.incidents import rules
 from warden.incidents.models import Triage
 from warden.monitoring.models import Violation
 from warden.monitoring.tests.monitoring_helpers import (
@@ -31,7 +32,10 @@ def test_an_ingested_severity_5_search_opens_triage_and_tells_the_dsl_once(schoo
         warden(["ingest", "--format", "squid", "--school", school.slug, str(log)])
     violation = Violation.objects.get(school=school)
     assert violation.severity == 5
-    assert Triage.objects.filter(violation=violation).count() == 1
+    triage = Triage.objects.get(violation=violation)
+    assert (triage.state, triage.severity, triage.category) == ("unviewed", 5, violation.category)
+    assert triage.person == violation.person and triage.person is not None
+    assert triage.due_at == rules.triage_due_at(violation.created_at, school.timezone)
     assert [message.to for message in mail.outbox] == [[dsl.email]]
     with committed():
         warden(["ingest", "--format", "squid", "--school", school.slug, str(log)])

@@ -111,12 +111,10 @@ def _violation(
     viewed_at: dt.datetime | None = None,
     decided_at: dt.datetime | None = None,
 ) -> Violation:
-    violation = violation_at(school, username="a-pupil", phrase="matched words")
-    Violation.objects.filter(pk=violation.pk).update(created_at=found_at)
+    with time_machine.travel(found_at, tick=False):
+        violation = violation_at(school, username="a-pupil", phrase="matched words")
     if viewed_at or decided_at:
-        Triage.objects.create(
-            school=school,
-            violation=violation,
+        Triage.objects.filter(violation=violation).update(
             state=TriageState.NO_ACTION if decided_at else TriageState.VIEWED,
             viewed_at=viewed_at,
             decided_at=decided_at,
@@ -317,6 +315,22 @@ def test_triage_timeliness_counts_a_school_day_and_the_median(school, history):
     assert t.median == dt.timedelta(hours=25) and t.median_words == "1 day 1 h"
     assert report.triage_previous.received == 1 and report.triage_previous.on_time_percent == 100
     assert report.overdue_now == 1
+
+
+def test_deadlines_met_and_missed_across_a_weekend_are_counted_in_the_database(school):
+    # Friday 6 November 2026, 15:00 is due on Monday at 15:00; Saturday's at Tuesday 00:00.
+    _violation(school, _at(2026, 11, 6, 15), viewed_at=_at(2026, 11, 9, 14, 59))  # on time
+    _violation(school, _at(2026, 11, 6, 15), viewed_at=_at(2026, 11, 9, 15, 1))  # late
+    _violation(school, _at(2026, 11, 7, 11), viewed_at=_at(2026, 11, 9, 23))  # on time, 60 h
+    _violation(school, _at(2026, 11, 10, 9), decided_at=_at(2026, 11, 12, 9))  # late, 48 h
+    _violation(school, _at(2026, 12, 1, 9))  # never looked at: late, and overdue now
+    _violation(school, _at(2026, 12, 2, 9), viewed_at=_at(2026, 12, 2, 10))  # on time, 1 h
+    t = reports.termly_report(school, AUTUMN, now=NOW).triage
+    assert (t.received, t.triaged, t.unviewed) == (6, 5, 1)
+    assert (t.on_time, t.late, t.not_yet_due, t.on_time_percent) == (3, 3, 0, 50)
+    # Waits of 1 h, 48 h, 60 h, 71 h 59 min and 72 h 1 min: the middle one.
+    assert t.median == dt.timedelta(hours=60) and t.median_words == "2 days 12 h"
+    assert reports.termly_report(school, AUTUMN, now=NOW).overdue_now == 1
 
 
 # --- the pages --------------------------------------------------------------------------------

@@ -85,9 +85,9 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
         )
     queue = selectors.triage_queue(school, filters, viewer_id=request_user(request).pk)
     page = Paginator(queue, 50).get_page(request.GET.get("page"))
-    routes = proposed_routes(list(page.object_list))
-    for v in page.object_list:
-        v.proposed_route = routes[v.pk]
+    routes = proposed_routes([t.violation for t in page.object_list])
+    for t in page.object_list:
+        t.violation.proposed_route = routes[t.violation_id]
     audit_log(
         actor=request_user(request),
         action="triage_queue.viewed",
