@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core import signing
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -987,10 +987,7 @@ def standings_refresh(
         return 0
     if ids is not None and len(ids) >= _WHOLE_SCHOOL_FROM:
         ids = None
-    # One refresh of a school at a time, each seeing what the last one committed: a
-    # refresh that read the signatures before another transaction signed cannot then
-    # overwrite the row that transaction wrote.
-    list(School.objects.select_for_update().filter(pk=school.pk).values_list("pk"))
+    _refresh_lock(school)
     in_scope = people_in_scope(school, today=timezone.localdate(at))
     stored = StoredStanding.objects.filter(school=school)
     if ids is not None:
@@ -1020,6 +1017,24 @@ def standings_refresh(
     for start in range(0, len(gone), _BATCH):
         StoredStanding.objects.filter(person_id__in=gone[start : start + _BATCH]).delete()
     return len(changed) + len(gone)
+
+
+# The first key of the PostgreSQL advisory lock a refresh takes (the second is the school).
+_REFRESH_LOCK = 0x5741_0001
+
+
+def _refresh_lock(school: School) -> None:
+    """One refresh of a school at a time, each seeing what the last one committed: a refresh
+    that read the signatures before another transaction signed cannot then overwrite the
+    row that transaction wrote.
+
+    An advisory lock, not the school's row: services lock that row before their audit entry
+    (record numbers) and refresh after theirs, so taking it here could deadlock. SQLite has
+    one writer at a time and needs none.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_REFRESH_LOCK, school.pk])
 
 
 def _stored_values(
