@@ -8,6 +8,7 @@ the sentence as it is, so the refusal is always in the rule's own words.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.utils import timezone
 
@@ -16,6 +17,31 @@ from warden.core.access import AnyUser, has_perm
 from warden.core.models import School
 from warden.core.roles import Perm
 from warden.people.models import STAFF_TYPES, TEMPORARY_TYPES, Person, PersonType, Status
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What a person does about a refusal, and the page they do it on: ``person`` (the
+    holder's page), ``account``, ``system``, ``agreements``, or "" (someone else acts)."""
+
+    text: str
+    where: str = ""
+
+    def after(self, sentence: str) -> str:
+        """``sentence`` (a refusal), then this next step."""
+        return f"{sentence.rstrip('.')}. Next step: {self.text}"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A rule's "no": its sentence, and the next step out of it."""
+
+    reason: str
+    next_step: NextStep
+
+    @property
+    def with_next_step(self) -> str:
+        return self.next_step.after(self.reason)
 
 
 def is_remote_access(system: System) -> bool:
@@ -57,6 +83,23 @@ def holder_refusal(system: System, person: Person, *, today: dt.date | None = No
     return None
 
 
+def holder_next_step(system: System, person: Person) -> NextStep:
+    """What to do when ``holder_refusal`` says no."""
+    if person.school_id != system.school_id:
+        return NextStep("Request the account on one of their own school's systems.")
+    if person.leaving_date is not None and person.leaving_date < timezone.localdate():
+        return NextStep(
+            "Nothing to set up: they have left. Delete the request, or disable the account, "
+            "from the account's page.",
+            "account",
+        )
+    return NextStep(
+        f"Request {system.name} only for the people it is for; if {person}'s type is "
+        "recorded wrongly, correct it on their page first.",
+        "person",
+    )
+
+
 def supply_refusal(system: System, person: Person) -> str | None:
     """Policy duty "Supply staff use the generic supply account" (docs/policy-map.md).
 
@@ -70,6 +113,13 @@ def supply_refusal(system: System, person: Person) -> str | None:
             f"generic supply account (ICT security policy, supply staff), not {system.name}."
         )
     return None
+
+
+SUPPLY_NEXT_STEP = NextStep(
+    "Give them the generic supply account instead, and delete this request from the "
+    "account's page.",
+    "account",
+)
 
 
 def remote_access_refusal(system: System, person: Person) -> str | None:
@@ -93,6 +143,22 @@ def remote_access_refusal(system: System, person: Person) -> str | None:
     return None
 
 
+def remote_access_next_step(system: System, person: Person) -> NextStep:
+    """What to do when ``remote_access_refusal`` says no."""
+    staying = person.status not in {Status.LEAVING, Status.LEFT}
+    if staying and person.person_type in STAFF_TYPES - {PersonType.SUPPLY_STAFF}:
+        return NextStep(
+            f"If they need remote access, name them among the staff for {system.name} on the "
+            "system's page, then try again.",
+            "system",
+        )
+    return NextStep(
+        "Remote access is for named staff who are staying: delete this request from the "
+        "account's page.",
+        "account",
+    )
+
+
 def approval_refusal(system: System, user: AnyUser, school: School) -> str | None:
     """SLT authorise access; restricted areas need the restricted-access right.
 
@@ -108,6 +174,15 @@ def approval_refusal(system: System, user: AnyUser, school: School) -> str | Non
             "access to it needs the restricted-access right."
         )
     return None
+
+
+def approval_next_step(system: System, user: AnyUser, school: School) -> NextStep:
+    """What to do when ``approval_refusal`` says no: someone with the right approves."""
+    if has_perm(user, Perm.ACCOUNTS_APPROVE, school):
+        return NextStep(
+            "Ask the headteacher, or someone else with the restricted-access right, to approve it."
+        )
+    return NextStep("Ask the headteacher or a member of SLT to approve it.")
 
 
 def expiry_refusal(person: Person, expires_at: dt.datetime | None) -> str | None:
@@ -130,6 +205,13 @@ def expiry_refusal(person: Person, expires_at: dt.datetime | None) -> str | None
     return None
 
 
+EXPIRY_NEXT_STEP = NextStep(
+    "Set an expiry (a later one, if it has passed) on the account's page, or record the "
+    "person's leaving date on their page.",
+    "account",
+)
+
+
 def agreement_refusal(person: Person, *, at: dt.datetime | None = None) -> str | None:
     """Policy duty "No access without a current agreement" (docs/policy-map.md).
 
@@ -140,6 +222,44 @@ def agreement_refusal(person: Person, *, at: dt.datetime | None = None) -> str |
     from warden.agreements.rules import access_refusal
 
     return access_refusal(person, at=at)
+
+
+def agreement_next_step(person: Person, *, at: dt.datetime | None = None) -> NextStep:
+    """What to do when ``agreement_refusal`` says no: get the agreement signed (or
+    counter-signed, or published), or, for someone who has left, set nothing up."""
+    from warden.agreements.rules import State, standing_of
+
+    if person.status == Status.LEFT:
+        return NextStep(
+            "Nothing to set up: they have left. Disable the account from its page.", "account"
+        )
+    standing = standing_of(person, at=at)
+    if standing.state == State.UNAVAILABLE:
+        if standing.audience is None:
+            return NextStep(
+                "Record their year group on their page, then get their agreement signed.",
+                "person",
+            )
+        return NextStep(
+            "Publish the agreement on the agreements page, then get it signed.", "agreements"
+        )
+    if standing.state == State.COUNTERSIGN:
+        return NextStep(
+            "Ask a parent or carer with parental responsibility to counter-sign: link one on "
+            "the pupil's page if none is, then e-mail them the counter-signing link from the "
+            "pupil's signature, or record their paper form.",
+            "person",
+        )
+    if person.email:
+        return NextStep(
+            "Send the signing link from their page, or record a paper signature there.",
+            "person",
+        )
+    return NextStep(
+        "Record a paper signature from their page, or sign at the desk (no e-mail address "
+        "is recorded for a signing link).",
+        "person",
+    )
 
 
 def leaver_completion_refusal(person: Person, outstanding: list[str]) -> str | None:

@@ -44,12 +44,13 @@ from warden.accounts.models import (
     System,
     SystemKind,
 )
+from warden.core.access import has_perm
 from warden.core.audit import audit_log, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.fields import set_fields
 from warden.core.models import Membership, School, User
 from warden.core.registry import collect
-from warden.core.roles import Role
+from warden.core.roles import Perm, Role
 from warden.core.tasks import send_email_on_commit
 from warden.core.tenancy import all_schools, school_scope
 from warden.people.models import STAFF_TYPES, TEMPORARY_TYPES, Person, PersonType
@@ -269,17 +270,36 @@ def suggest_username(person: Person, system: System) -> str:
     return candidate
 
 
-def _holder_refusal(system: System, person: Person) -> str | None:
-    return (
-        rules.holder_refusal(system, person)
-        or rules.supply_refusal(system, person)
-        or rules.remote_access_refusal(system, person)
-    )
+class AccountRefused(ServiceError):
+    """A refusal by one of the access rules (``warden.accounts.rules``), in its words, with
+    the next step out of it: pages that handle many accounts at once show both."""
+
+    def __init__(self, message: str, *, next_step: rules.NextStep):
+        super().__init__(message)
+        self.next_step = next_step
 
 
-def _refuse(person: Person, refusal: str | None) -> None:
+def _holder_refusal(system: System, person: Person) -> rules.Refusal | None:
+    reason = rules.holder_refusal(system, person)
+    if reason:
+        return rules.Refusal(reason, rules.holder_next_step(system, person))
+    reason = rules.supply_refusal(system, person)
+    if reason:
+        return rules.Refusal(reason, rules.SUPPLY_NEXT_STEP)
+    reason = rules.remote_access_refusal(system, person)
+    if reason:
+        return rules.Refusal(reason, rules.remote_access_next_step(system, person))
+    return None
+
+
+def _expiry_refusal(person: Person, expires_at: dt.datetime | None) -> rules.Refusal | None:
+    reason = rules.expiry_refusal(person, expires_at)
+    return rules.Refusal(reason, rules.EXPIRY_NEXT_STEP) if reason else None
+
+
+def _refuse(person: Person, refusal: rules.Refusal | None) -> None:
     if refusal:
-        raise ServiceError(f"{person} {refusal}")
+        raise AccountRefused(f"{person} {refusal.reason}", next_step=refusal.next_step)
 
 
 def _locked(account: Account) -> Account:
@@ -323,7 +343,7 @@ def account_request(
     _refuse(person, _holder_refusal(system, person))
     if expires_at is None and person.person_type in TEMPORARY_TYPES and person.leaving_date:
         expires_at = end_of_day(person.leaving_date, person.school)
-    _refuse(person, rules.expiry_refusal(person, expires_at))
+    _refuse(person, _expiry_refusal(person, expires_at))
     existing = (
         Account.objects.filter(person=person, system=system)
         .exclude(state=AccountState.DELETED)
@@ -371,8 +391,11 @@ def account_approve(*, actor: User | None, account: Account) -> Account:
     account = _locked(account)
     _expect(account, {AccountState.REQUESTED}, "approved")
     refusal = rules.approval_refusal(account.system, actor, account.school) if actor else None
-    if refusal:
-        raise ServiceError(f"You {refusal}")
+    if refusal and actor is not None:
+        raise AccountRefused(
+            f"You {refusal}",
+            next_step=rules.approval_next_step(account.system, actor, account.school),
+        )
     _refuse(account.person, _holder_refusal(account.system, account.person))
     before = snapshot(account)
     account.state = AccountState.APPROVED
@@ -389,15 +412,24 @@ def _set_deadline_if_leaving(account: Account) -> None:
         account.removal_deadline = removal_deadline_for(account.person, account.person.leaving_date)
 
 
-def activation_refusal(account: Account, *, at: dt.datetime | None = None) -> str | None:
-    """Why this account may not become active now (the same check the service makes)."""
-    return (
-        _holder_refusal(account.system, account.person)
-        or (
-            rules.expiry_refusal(account.person, account.expires_at) if account.expires_at else None
-        )
-        or rules.agreement_refusal(account.person, at=at)
+def activation_check(account: Account, *, at: dt.datetime | None = None) -> rules.Refusal | None:
+    """Why this account may not become active now, and what to do about it (the check the
+    service makes)."""
+    refusal = _holder_refusal(account.system, account.person) or (
+        _expiry_refusal(account.person, account.expires_at) if account.expires_at else None
     )
+    if refusal:
+        return refusal
+    reason = rules.agreement_refusal(account.person, at=at)
+    if reason:
+        return rules.Refusal(reason, rules.agreement_next_step(account.person, at=at))
+    return None
+
+
+def activation_refusal(account: Account, *, at: dt.datetime | None = None) -> str | None:
+    """Why this account may not become active now, in the rule's words."""
+    refusal = activation_check(account, at=at)
+    return refusal.reason if refusal else None
 
 
 @transaction.atomic
@@ -405,7 +437,7 @@ def account_activate(*, actor: User | None, account: Account) -> Account:
     """Provision an approved account: only once its holder has a current signed agreement."""
     account = _locked(account)
     _expect(account, {AccountState.APPROVED}, "activated")
-    _refuse(account.person, activation_refusal(account))
+    _refuse(account.person, activation_check(account))
     before = snapshot(account)
     account.state = AccountState.ACTIVE
     account.activated_at = timezone.now()
@@ -456,7 +488,7 @@ def account_reenable(*, actor: User | None, account: Account) -> Account:
     held = hold_refusal(account)
     if held:
         raise ServiceError(held)
-    _refuse(account.person, activation_refusal(account))
+    _refuse(account.person, activation_check(account))
     before = snapshot(account)
     account.state = AccountState.ACTIVE
     account.activated_at = timezone.now()
@@ -507,7 +539,7 @@ def account_set_expiry(
 ) -> Account:
     """Change when a temporary account ends."""
     account = _locked(account)
-    _refuse(account.person, rules.expiry_refusal(account.person, expires_at))
+    _refuse(account.person, _expiry_refusal(account.person, expires_at))
     before = snapshot(account)
     account.expires_at = expires_at
     changes = diff(before, snapshot(account))
@@ -529,6 +561,9 @@ class BulkRow:
     system: System
     outcome: str  # "done", "skipped" or "refused"
     message: str = ""
+    # For a refusal by an access rule: what to do about it, and where.
+    next_step: rules.NextStep | None = None
+    account: Account | None = None
 
 
 @dataclass
@@ -588,16 +623,38 @@ def accounts_bulk(
     return report
 
 
-def accounts_chosen_step(
-    *, actor: User | None, school: School, action: str, accounts: Iterable[Account]
+def accounts_approve(
+    *, actor: User | None, school: School, accounts: Iterable[Account]
 ) -> BulkReport:
-    """Approve or activate the accounts a person ticked on the accounts list.
+    """Approve the requested accounts a person ticked (policy duty "New access authorised by
+    SLT"): each as ``account_approve`` does it, on its own, so one refusal (a restricted
+    system, someone the system is not for) does not stop the rest, and nothing of a refused
+    one is written. The report says, per account, what happened, and for a refusal the
+    rule's words and the next step. Refused as a whole for someone without the right."""
+    if actor is not None and not has_perm(actor, Perm.ACCOUNTS_APPROVE, school):
+        raise ServiceError(
+            "You cannot approve: account requests are approved by the headteacher or SLT."
+        )
+    return _chosen_steps(actor, school, "approve", accounts)
 
-    As for a whole intake, each account is its own step: one refusal (no signed agreement)
-    does not stop the rest, and the report says, per account, what happened and why.
-    """
-    if action not in {"approve", "activate"}:
-        raise ServiceError("Chosen accounts can be approved or activated.")
+
+def accounts_activate(
+    *, actor: User | None, school: School, accounts: Iterable[Account]
+) -> BulkReport:
+    """Activate the approved accounts a person ticked: each as ``account_activate`` does it,
+    behind the agreement gate, on its own; the report says, per account, what happened,
+    and for a refusal the rule's words and the next step. Refused as a whole for someone
+    who does not set up accounts."""
+    if actor is not None and not has_perm(actor, Perm.ACCOUNTS_PROVISION, school):
+        raise ServiceError(
+            "You cannot activate accounts: they are set up by the ICT manager or a technician."
+        )
+    return _chosen_steps(actor, school, "activate", accounts)
+
+
+def _chosen_steps(
+    actor: User | None, school: School, action: str, accounts: Iterable[Account]
+) -> BulkReport:
     report = BulkReport(action=action)
     for account in accounts:
         if account.school_id != school.pk:
@@ -621,25 +678,27 @@ def _bulk_step(
         "approve": AccountState.REQUESTED,
         "activate": AccountState.APPROVED,
     }[action]
-    if action == "request" and existing is not None:
-        return BulkRow(person, system, "skipped", f"already {existing.get_state_display()}")
-    if action != "request":
-        if existing is None:
-            return BulkRow(person, system, "skipped", "no account requested")
-        if existing.state != wanted:
-            return BulkRow(person, system, "skipped", f"already {existing.get_state_display()}")
+    # A request is made only where there is no account; the other steps take an account in
+    # the state before theirs.
+    if existing is not None and existing.state != wanted:
+        already = f"already {existing.get_state_display().lower()}"
+        return BulkRow(person, system, "skipped", already, account=existing)
+    if existing is None and action != "request":
+        return BulkRow(person, system, "skipped", "no account requested")
     try:
         if action == "request":
-            account_request(actor=actor, person=person, system=system, reason=reason)
+            done = account_request(actor=actor, person=person, system=system, reason=reason)
         elif action == "approve":
             assert existing is not None
-            account_approve(actor=actor, account=existing)
+            done = account_approve(actor=actor, account=existing)
         else:
             assert existing is not None
-            account_activate(actor=actor, account=existing)
+            done = account_activate(actor=actor, account=existing)
+    except AccountRefused as exc:
+        return BulkRow(person, system, "refused", exc.message, exc.next_step, existing)
     except ServiceError as exc:
-        return BulkRow(person, system, "refused", exc.message)
-    return BulkRow(person, system, "done")
+        return BulkRow(person, system, "refused", exc.message, account=existing)
+    return BulkRow(person, system, "done", account=done)
 
 
 # --- Leavers, expiries and deadlines --------------------------------------------------------

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -324,6 +325,13 @@ def account_list(request: HttpRequest) -> HttpResponse:
         "can_provision": has_perm(request.user, Perm.ACCOUNTS_PROVISION, school),
     }
     context["can_choose"] = context["can_approve"] or context["can_provision"]
+    # What "All on this page" may take: the page's accounts a button here can move on.
+    context["choosable"] = [
+        a.pk
+        for a in page
+        if (a.state == AccountState.REQUESTED and context["can_approve"])
+        or (a.state == AccountState.APPROVED and context["can_provision"])
+    ]
     htmx = getattr(request, "htmx", False)
     template = "accounts/account_list.html#results" if htmx else "accounts/account_list.html"
     return render(request, template, context)
@@ -364,7 +372,7 @@ def account_detail(request: HttpRequest, account_pk: int) -> HttpResponse:
     school = account.school
     refusal = None
     if account.state in {AccountState.APPROVED, AccountState.SUSPENDED, AccountState.DISABLED}:
-        refusal = services.activation_refusal(account)
+        refusal = services.activation_check(account)
     history = None
     if has_perm(request.user, Perm.AUDIT_VIEW, school):
         history = audit_history(
@@ -519,33 +527,87 @@ def accounts_bulk(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/bulk.html", {"form": form, "report": report, "school": school})
 
 
+CHOSEN_SERVICES = {"approve": services.accounts_approve, "activate": services.accounts_activate}
+# The state a step takes an account from: "all on this page" takes those of the page's
+# accounts that are in it.
+CHOSEN_FROM = {"approve": AccountState.REQUESTED, "activate": AccountState.APPROVED}
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
 @login_required
 @require_POST
 def accounts_chosen(request: HttpRequest) -> HttpResponse:
-    """Approve or activate the accounts ticked on the list, each on its own."""
+    """Approve or activate the accounts ticked on the list (or all of the page's), each on
+    its own; each outcome is said per account, a refusal with its next step."""
     school = request_school(request)
     action = request.POST.get("action", "")
     if action not in CHOSEN_ACTIONS:
         raise Http404("No such step for chosen accounts.")
     require_perm(request.user, BULK_PERMS[action], school)
-    ids = [int(v) for v in request.POST.getlist("account") if v.isdigit()]
-    chosen = accounts_list(school, AccountFilter()).filter(pk__in=ids)
-    if not ids:
+    listed = accounts_list(school, AccountFilter())
+    chosen = listed.filter(pk__in=_ids(request.POST.getlist("account")))
+    if request.POST.get("all_on_page") == "1":
+        page = _ids(request.POST.getlist("page_account"))
+        chosen = chosen | listed.filter(pk__in=page, state=CHOSEN_FROM[action])
+    back = safe_next(request.POST.get("next"), "accounts:account_list")
+    if not chosen.exists():
         messages.error(request, "Tick the accounts to approve or activate first.")
-    else:
-        report = services.accounts_chosen_step(
-            actor=request_user(request), school=school, action=action, accounts=chosen
+        return redirect(back)
+    try:
+        report = CHOSEN_SERVICES[action](
+            actor=request_user(request), school=school, accounts=chosen
         )
-        if report.done:
-            verb = CHOSEN_ACTIONS[action]
-            messages.success(request, f"{report.done} account{pluralize(report.done)} {verb}.")
-        for row in report.rows:
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    _report_chosen(request, report, CHOSEN_ACTIONS[action])
+    return redirect(back)
+
+
+def _next_step_link(row: services.BulkRow) -> tuple[str, str] | None:
+    """Where a refusal's next step is taken, and the link's words."""
+    step = row.next_step
+    if step is None:
+        return None
+    if step.where == "person":
+        return reverse("people:detail", kwargs={"person_pk": row.person.pk}), f"{row.person}'s page"
+    if step.where == "account" and row.account is not None:
+        url = reverse("accounts:account_detail", kwargs={"account_pk": row.account.pk})
+        return url, f"{row.account.username} on {row.system.name}"
+    if step.where == "system":
+        return reverse("accounts:system_detail", kwargs={"system_pk": row.system.pk}), str(
+            row.system
+        )
+    if step.where == "agreements":
+        return reverse("agreements:list"), "Agreements"
+    return None
+
+
+def _report_chosen(request: HttpRequest, report: services.BulkReport, verb: str) -> None:
+    """Say what happened to each chosen account: those done, in one message; each refusal
+    in the rule's words with its next step (and a link to where it is taken); each one
+    skipped, and why."""
+    done = [row for row in report.rows if row.outcome == "done"]
+    if done:
+        messages.success(request, f"{len(done)} account{pluralize(len(done))} {verb}.")
+        names = "; ".join(f"{row.person} on {row.system.name}" for row in done)
+        messages.info(request, f"{verb.capitalize()}: {names}.")
+    for row in report.rows:
+        if row.outcome == "refused":
             # A refusal names the person already ("Ada Joiner cannot activate: ...").
-            if row.outcome == "refused":
-                messages.error(request, f"{row.system.name}: {row.message}")
-            elif row.outcome == "skipped":
-                messages.info(request, f"{row.person} on {row.system.name}: {row.message}.")
-    return redirect(safe_next(request.POST.get("next"), "accounts:account_list"))
+            text = f"{row.system.name}: {row.message}"
+            if row.next_step is not None:
+                text = row.next_step.after(text)
+            link = _next_step_link(row)
+            if link is None:
+                messages.error(request, text)
+            else:
+                messages.error(request, format_html('{} <a href="{}">{}</a>', text, *link))
+        elif row.outcome == "skipped":
+            messages.info(request, f"{row.person} on {row.system.name}: {row.message}.")
 
 
 # --- Leavers and the suspension list --------------------------------------------------------
