@@ -32,7 +32,8 @@ urlpatterns = [
     path("<int:incident_pk>/access/", incident.access_add, name="access_add"),
     path("access/<int:access_pk>/remove/", incident.access_remove, name="access_remove"),
     path("triage/", triage.triage_queue, name="triage"),
-    path("triage/act/", triage.triage_bulk, name="triage_act"),
+    path("triage/act/", triage.triage_act, name="triage_act"),
+    path("triage/archive/", triage.triage_bulk, name="triage_bulk"),
     path("triage/<int:violation_pk>/", triage.triage_detail, name="triage_detail"),
 ]
 

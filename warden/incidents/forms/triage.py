@@ -20,6 +20,7 @@ class TriageFilterForm(forms.Form):
         label="State",
         required=False,
         choices=[("open", "To triage"), ("", "All"), *TriageState.choices],
+        initial="open",
     )
     min_severity = forms.TypedChoiceField(
         label="Severity",
@@ -30,6 +31,12 @@ class TriageFilterForm(forms.Form):
     )
     category = forms.ChoiceField(label="Category", required=False, choices=[("", "All")])
     overdue = forms.BooleanField(label="Overdue only", required=False)
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        help_text="Words matched, site, user name, or a name or UPN.",
+    )
 
     def __init__(self, *args: Any, categories: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -48,6 +55,39 @@ BULK_ACTIONS = [
 ]
 
 
+def _exclusion_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        label="For a false positive, also exclude the matched text from future alerts",
+        required=False,
+        help_text="Adds a keyword exclusion (the reason above is kept with it).",
+    )
+
+
+class TriageBulkForm(forms.Form):
+    """The queue's one decision for the ticked violations: archive them with one reason.
+
+    Escalating to an incident and raising a welfare concern are never offered here: each
+    child is looked at on their own, from the violation's page.
+    """
+
+    decision = forms.ChoiceField(
+        label="Decision for the chosen violations",
+        widget=forms.RadioSelect,
+        choices=[
+            (TriageState.NO_ACTION, "No action needed (archive)"),
+            (TriageState.FALSE_POSITIVE, "False positive (archive)"),
+        ],
+        error_messages={"required": "Choose “no action needed” or “false positive”."},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=300,
+        help_text="Kept with each violation; the weekly report and any later review read it.",
+        error_messages={"required": "Say why no action is needed."},
+    )
+    add_exclusion = _exclusion_field()
+
+
 class TriageActionForm(forms.Form):
     action = forms.ChoiceField(label="Action", choices=BULK_ACTIONS)
     reason = forms.CharField(
@@ -56,11 +96,7 @@ class TriageActionForm(forms.Form):
         max_length=300,
         help_text="Needed for “no action” and “false positive”.",
     )
-    add_exclusion = forms.BooleanField(
-        label="For a false positive, also exclude the matched text from future alerts",
-        required=False,
-        help_text="Adds a keyword exclusion (the reason above is kept with it).",
-    )
+    add_exclusion = _exclusion_field()
     kind = forms.ChoiceField(
         label="Kind of new incident",
         required=False,

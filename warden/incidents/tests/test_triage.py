@@ -188,7 +188,7 @@ def test_the_weekly_report_needs_a_school(capsys):
 def test_quick_escalation_asks_for_the_kind_instead_of_picking_one(school, dsl, pupil, client_for):
     violation = violation_at(school, severity=4, person=pupil, category="gambling")
     client = client_for(dsl)
-    form = client.get(reverse("incidents:triage")).content.decode()
+    form = client.get(reverse("incidents:triage_detail", args=[violation.pk])).content.decode()
     assert "Choose the kind…" in form
     response = client.post(
         reverse("incidents:triage_act"),

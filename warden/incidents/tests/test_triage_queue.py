@@ -1,10 +1,11 @@
-"""The triage state as a stored column, and the queue read through it (policy duty
-"Violations assessed daily", docs/policy-map.md)."""
+"""The triage state as a stored column, the queue read through it, and bulk archiving from
+the queue (policy duty "Violations assessed daily", docs/policy-map.md)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib
+import re
 
 import pytest
 import time_machine
@@ -13,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from warden.core.models import AuditEntry
 from warden.incidents import rules, selectors
 from warden.incidents.models import Incident, Part, Triage, TriageState
 from warden.incidents.services.triage import (
@@ -163,6 +165,120 @@ def test_queue_and_overdue_figures_take_the_same_queries_however_many_violations
             violation_at(school, severity=1 + n % 5, category=f"category-{n}")
     assert queries() == few
     assert selectors.triage_overdue(school, now=MONDAY_9AM + dt.timedelta(days=2)).count() == 22
+
+
+def test_the_queue_searches_and_shows_fifty_a_page(school, dsl, pupil, client_for):
+    for _ in range(50):
+        violation_at(school, phrase="ordinary words")
+    violation_at(school, phrase="a rare phrase", person=pupil)
+    client = client_for(dsl)
+    page = client.get(reverse("incidents:triage")).content.decode()
+    assert "51 violations" in page and "Page 1 of 2" in page
+    found = client.get(reverse("incidents:triage"), {"q": "rare"}).content.decode()
+    assert "1 violation<" in found and "a rare phrase" in found
+    by_name = client.get(reverse("incidents:triage"), {"q": pupil.last_name}).content.decode()
+    assert "a rare phrase" in by_name and "ordinary words" not in by_name
+
+
+# --- bulk archiving from the queue ----------------------------------------------------------
+
+
+def test_the_dsl_archives_three_ticked_violations_with_one_reason(school, dsl, client_for):
+    chosen = [violation_at(school, phrase=f"chosen {n}") for n in range(3)]
+    left = violation_at(school, phrase="left alone")
+    response = client_for(dsl).post(
+        reverse("incidents:triage_bulk"),
+        {
+            "violation": [v.pk for v in chosen],
+            "decision": TriageState.NO_ACTION,
+            "reason": "Song lyrics in a music lesson",
+        },
+        follow=True,
+    )
+    assert "3 violations archived as no action (archived)." in response.content.decode()
+    rows = Triage.objects.filter(violation__in=chosen)
+    assert {(t.state, t.reason, t.decided_by) for t in rows} == {
+        (TriageState.NO_ACTION, "Song lyrics in a music lesson", dsl)
+    }
+    audited = AuditEntry.objects.filter(action="violation.triaged")
+    assert sorted(int(e.object_id) for e in audited) == sorted(v.pk for v in chosen)
+    assert _state(left) == TriageState.UNVIEWED
+
+
+def test_bulk_archiving_refuses_one_no_longer_open_and_says_which(school, dsl, client_for):
+    done = violation_at(school, phrase="already decided")
+    triage_decide(actor=dsl, violations=[done], state=TriageState.FALSE_POSITIVE, reason="Typo")
+    fresh = violation_at(school, phrase="still open")
+    response = client_for(dsl).post(
+        reverse("incidents:triage_bulk"),
+        {"violation": [fresh.pk, done.pk], "decision": TriageState.NO_ACTION, "reason": "Fine"},
+        follow=True,
+    )
+    page = response.content.decode().replace("&#x27;", "'")
+    assert "1 of the chosen violations is no longer open" in page
+    assert "already decided at" in page and "(false positive)" in page
+    assert _state(fresh) == TriageState.UNVIEWED  # nothing archived: all or none
+
+
+def test_bulk_archiving_refuses_the_viewers_own_violation(school, dsl, client_for):
+    own = violation_at(school, phrase="own browsing", person=_own_record(school, dsl))
+    other = violation_at(school, phrase="a pupil's search")
+    response = client_for(dsl).post(
+        reverse("incidents:triage_bulk"),
+        {"violation": [other.pk, own.pk], "decision": TriageState.NO_ACTION, "reason": "Fine"},
+        follow=True,
+    )
+    assert "is about your own use" in response.content.decode()
+    assert {_state(own), _state(other)} == {TriageState.UNVIEWED}
+
+
+def test_the_dsl_never_sees_a_box_for_her_own_violation(school, dsl, client_for):
+    own = violation_at(school, phrase="own browsing", person=_own_record(school, dsl))
+    other = violation_at(school, phrase="a pupil's search")
+    page = client_for(dsl).get(reverse("incidents:triage")).content.decode()
+    assert f'value="{other.pk}"' in page and f'value="{own.pk}"' not in page
+
+
+def test_a_teacher_may_not_archive_in_bulk(school, teacher, client_for):
+    violation = violation_at(school)
+    response = client_for(teacher).post(
+        reverse("incidents:triage_bulk"),
+        {"violation": [violation.pk], "decision": TriageState.NO_ACTION, "reason": "Fine"},
+    )
+    assert response.status_code == 403
+    assert _state(violation) == TriageState.UNVIEWED
+
+
+def test_bulk_archiving_needs_a_reason_and_offers_no_escalation(school, dsl, client_for):
+    violation = violation_at(school)
+    client = client_for(dsl)
+    missing = client.post(
+        reverse("incidents:triage_bulk"),
+        {"violation": [violation.pk], "decision": TriageState.NO_ACTION},
+        follow=True,
+    )
+    assert "Say why no action is needed." in missing.content.decode()
+    escalate = client.post(
+        reverse("incidents:triage_bulk"),
+        {"violation": [violation.pk], "decision": TriageState.ESCALATED, "reason": "A breach"},
+        follow=True,
+    )
+    assert "Select a valid choice" in escalate.content.decode()
+    assert _state(violation) == TriageState.UNVIEWED
+    assert not Incident.objects.exists()
+
+
+def test_the_queue_labels_every_box_and_says_each_child_is_looked_at_individually(
+    school, dsl, pupil, client_for
+):
+    violation_at(school, phrase="first search", person=pupil)
+    violation_at(school, phrase="second search", person=pupil)
+    page = client_for(dsl).get(reverse("incidents:triage")).content.decode()
+    boxes = re.findall(r'<input type="checkbox" name="violation"[^>]*>', page)
+    assert len(boxes) == 2 and all('aria-label="Choose ' in box for box in boxes)
+    assert 'data-choose-all="violation"' in page and "All on this page" in page
+    assert "never done in bulk: each child is looked at individually" in page
+    assert "Raise a welfare concern" not in page and "open a new incident" not in page
 
 
 def test_escalating_several_people_at_once_is_refused(school, dsl, pupil, other_pupil):

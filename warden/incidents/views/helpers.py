@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from warden.core.models import School
 from warden.people.models import Person
 
-PAGE_SIZE = 25
+PAGE_SIZE = 50
 
 
 def school_people(school: School) -> QuerySet[Person]:

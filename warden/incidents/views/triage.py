@@ -1,5 +1,5 @@
-"""The triage queue of monitoring violations: the queue, one violation and the bulk
-actions."""
+"""The triage queue of monitoring violations: the queue with its one bulk decision
+(archive), and one violation with every decision."""
 
 from __future__ import annotations
 
@@ -23,12 +23,13 @@ from warden.incidents.access import (
     incident_for_user,
     violation_for_user,
 )
-from warden.incidents.forms.triage import TriageActionForm, TriageFilterForm
+from warden.incidents.forms.triage import TriageActionForm, TriageBulkForm, TriageFilterForm
 from warden.incidents.models import (
     Incident,
     TriageState,
 )
 from warden.incidents.services import triage as triage_services
+from warden.incidents.views.helpers import PAGE_SIZE
 from warden.monitoring.models import Violation
 from warden.monitoring.selectors.monitoring import proposed_routes
 from warden.monitoring.services.monitoring import exclusion_create
@@ -82,9 +83,10 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
             min_severity=data["min_severity"],
             category=data["category"] or "",
             overdue=data["overdue"],
+            q=data["q"] or "",
         )
     queue = selectors.triage_queue(school, filters, viewer_id=request_user(request).pk)
-    page = Paginator(queue, 50).get_page(request.GET.get("page"))
+    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
     routes = proposed_routes([t.violation for t in page.object_list])
     for t in page.object_list:
         t.violation.proposed_route = routes[t.violation_id]
@@ -102,15 +104,57 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
         "overdue": selectors.triage_overdue(school).count(),
         "triage_words": rules.TRIAGE_WORDS,
         "can_triage": can_triage,
-        "can_raise_welfare": has_perm(request.user, Perm.WELFARE_MANAGE, school),
         "exclusion_url": _exclusion_url(request, school),
-        "action_form": TriageActionForm(incidents=_joinable(request, school))
-        if can_triage
-        else None,
+        "bulk_form": TriageBulkForm(auto_id="bulk-%s") if can_triage else None,
     }
     htmx = getattr(request, "htmx", False)
     template = "incidents/triage_queue.html#results" if htmx else "incidents/triage_queue.html"
     return render(request, template, context)
+
+
+@login_required
+@require_POST
+def triage_bulk(request: HttpRequest) -> HttpResponse:
+    """Archive the violations ticked on the queue, all with one decision and one reason.
+
+    Only "no action" and "false positive": escalation and welfare concerns are decided one
+    child at a time, on the violation's own page.
+    """
+    school = request_school(request)
+    require_perm(request.user, Perm.VIOLATIONS_TRIAGE, school)
+    back = safe_next(request.POST.get("next"), reverse("incidents:triage"))
+    violations = _chosen(request, school)
+    form = TriageBulkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    data = form.cleaned_data
+    try:
+        n = triage_services.triage_decide(
+            actor=request_user(request),
+            violations=violations,
+            state=data["decision"],
+            reason=data["reason"],
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(
+        request,
+        f"{n} violation{'s' if n != 1 else ''} archived as "
+        f"{TriageState(data['decision']).label.lower()}.",
+    )
+    if data["decision"] == TriageState.FALSE_POSITIVE and data["add_exclusion"]:
+        _exclude(request, school, violations, data["reason"])
+    return redirect(back)
+
+
+def _chosen(request: HttpRequest, school: School) -> list[Violation]:
+    """The ticked violations of the acting school, in the order they were ticked."""
+    ids = [int(v) for v in request.POST.getlist("violation") if v.isdigit()]
+    found = Violation.objects.filter(school=school, pk__in=ids).select_related("school", "person")
+    by_id = {v.pk: v for v in found}
+    return [by_id[pk] for pk in dict.fromkeys(ids) if pk in by_id]
 
 
 def _joinable(request: HttpRequest, school: School) -> QuerySet[Incident]:
@@ -146,13 +190,11 @@ def triage_detail(request: HttpRequest, violation_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def triage_bulk(request: HttpRequest) -> HttpResponse:
+def triage_act(request: HttpRequest) -> HttpResponse:
+    """One violation's decision from its page (a breach may take several of one person's)."""
     school = request_school(request)
     require_perm(request.user, Perm.VIOLATIONS_TRIAGE, school)
-    ids = [int(v) for v in request.POST.getlist("violation") if v.isdigit()]
-    violations = list(
-        Violation.objects.filter(school=school, pk__in=ids).select_related("school", "person")
-    )
+    violations = _chosen(request, school)
     form = TriageActionForm(request.POST, incidents=_joinable(request, school))
     back = safe_next(request.POST.get("next"), reverse("incidents:triage"))
     if not form.is_valid():

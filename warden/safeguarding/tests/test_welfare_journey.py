@@ -22,7 +22,9 @@ def test_a_self_harm_alert_becomes_a_welfare_concern_and_closes_without_discipli
 
     queue = client.get(reverse("incidents:triage")).content.decode()
     assert "Welfare concern</span>" in queue  # the route the self-harm alert proposes
-    assert "Raise a welfare concern" in queue
+    assert "Raise a welfare concern" not in queue  # never in bulk: one child at a time
+    detail = reverse("incidents:triage_detail", args=[self_harm_alert.pk])
+    assert "Raise a welfare concern" in client.get(detail).content.decode()
 
     response = client.post(
         reverse("safeguarding:concern_from_triage"), {"violation": [self_harm_alert.pk]}
