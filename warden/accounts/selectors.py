@@ -34,6 +34,7 @@ from warden.accounts.models import (
     LeaverCompletion,
     System,
 )
+from warden.agreements.models import StoredStanding, StoredStandingQuerySet
 from warden.core.models import School
 from warden.core.registry import collect
 from warden.people.models import Person
@@ -366,12 +367,18 @@ def overdue_accounts(school: School, *, now: dt.datetime | None = None) -> Query
 
 @dataclass(frozen=True)
 class PastGraceList:
-    """The suspension list: people past the agreement grace period and why (searched, in
-    surname order, to page), and how many of them hold an active or approved account."""
+    """The suspension list: the stored standings of people past the agreement grace period
+    (searched, in surname order, one query to page; each row has ``person`` and
+    ``past_grace_reason``), and how many of them hold an active or approved account."""
 
-    rows: list[tuple[Person, str]]
+    rows: StoredStandingQuerySet
     with_accounts: int
     without_accounts: int
+
+    @staticmethod
+    def pairs(rows: Iterable[StoredStanding]) -> list[tuple[Person, str]]:
+        """Each row's person, and why they are past the grace period."""
+        return [(row.person, row.past_grace_reason) for row in rows]
 
 
 def past_grace_list(
@@ -380,21 +387,22 @@ def past_grace_list(
     """Who is past the agreement grace period: those holding an active or approved account
     (everyone with ``everyone``), narrowed to names matching ``q``. The counts are of the
     whole school, whatever the search."""
-    from warden.agreements.selectors import people_past_grace
+    from warden.agreements.selectors import past_grace_standings
 
-    late = people_past_grace(school, at=at)
-    ids = [person.pk for person, _ in late]
-    holders = set(
-        Account.objects.filter(school=school, person_id__in=ids, state__in=SUSPENDABLE_STATES)
-        .values_list("person_id", flat=True)
-        .distinct()
+    at = at or timezone.now()
+    holds = Exists(
+        Account.objects.filter(
+            school=school, person=OuterRef("person"), state__in=SUSPENDABLE_STATES
+        )
     )
-    rows = late if everyone else [row for row in late if row[0].pk in holders]
-    if q:
-        found = Person.objects.filter(school=school, pk__in=[p.pk for p, _ in rows])
-        matching = set(name_search(found, q).values_list("pk", flat=True))
-        rows = [row for row in rows if row[0].pk in matching]
-    return PastGraceList(rows, len(holders), len(ids) - len(holders))
+    everyone_late = past_grace_standings(school, at=at).annotate(holds_account=holds)
+    with_accounts = everyone_late.filter(holds_account=True).count()
+    rows = past_grace_standings(school, at=at, q=q).annotate(holds_account=holds)
+    return PastGraceList(
+        rows if everyone else rows.filter(holds_account=True),
+        with_accounts,
+        everyone_late.count() - with_accounts,
+    )
 
 
 def hand_suspensions_pending(school: School) -> QuerySet[HandSuspension]:

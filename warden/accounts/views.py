@@ -730,7 +730,7 @@ def suspensions(request: HttpRequest) -> HttpResponse:
         {
             "school": school,
             "page": page,
-            "rows": services.suspension_candidates(school, late=list(page.object_list)),
+            "rows": services.suspension_candidates(school, late=listing.pairs(page.object_list)),
             "search": search,
             "show_all": show_all,
             "with_accounts": listing.with_accounts,
