@@ -307,3 +307,14 @@ def test_the_category_filter_lists_each_of_this_schools_categories_once(school, 
     violation_at(other_school, category="weapons")
     assert selectors.triage_categories(school) == ["drugs", "games", "self-harm"]
     assert selectors.triage_categories(other_school) == ["weapons"]
+
+
+def test_the_demo_opens_triage_for_its_violations_once(school):
+    from warden.incidents.demo import load_triage
+
+    violation = violation_at(school)
+    Triage.objects.filter(violation=violation).delete()
+    today = school.created_at.date()
+    assert load_triage(school=school, today=today, seed=1) == {"violations to triage": 1}
+    assert load_triage(school=school, today=today, seed=1) == {}
+    assert _state(violation) == TriageState.UNVIEWED
