@@ -1,22 +1,61 @@
 """The backups panel of the ICT manager's home page: the last good backup, and a warning
-when none was written in 48 hours or the last one failed."""
+when none was written in 48 hours or the last one failed; the headteacher's overview shows
+the same warning."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 
 from warden.backups.selectors import OVERDUE_AFTER, backup_status
-from warden.core.dashboard import Panel
+from warden.core.dashboard import Figure, HomePanel, Panel
 from warden.core.models import School
-from warden.core.roles import Perm
+from warden.core.roles import Perm, Role
+
+
+def _hours() -> int:
+    return int(OVERDUE_AFTER.total_seconds() // 3600)
 
 
 def _backups_panel(request: HttpRequest, school: School) -> list[Panel]:
-    hours = int(OVERDUE_AFTER.total_seconds() // 3600)
-    context = {"status": backup_status(), "overdue_hours": hours}
+    context = {"status": backup_status(), "overdue_hours": _hours()}
     return [Panel("Backups", "backups/_dashboard_panel.html", context, order=90)]
 
 
-# Those who run Warden for the school (the ICT manager, the headteacher, a trust
-# administrator) see whether the whole site is being backed up.
-PANELS = [(Perm.SCHOOL_CONFIGURE, _backups_panel)]
+# Those who run Warden for the school (the ICT manager, a trust administrator) see whether
+# the whole site is being backed up; the headteacher sees it in the overview when it is not.
+HOME = [
+    HomePanel(
+        frozenset({Role.ICT_MANAGER, Role.TRUST_ADMIN}),
+        _backups_panel,
+        Perm.SCHOOL_CONFIGURE,
+        order=90,
+    )
+]
+
+
+def _backup_figures(request: HttpRequest, school: School) -> list[Figure]:
+    """Only when something is wrong: no good backup for two nights, or none yet."""
+    status = backup_status()
+    if not status.overdue:
+        return []
+    note = (
+        f"No backup has been written for more than {_hours()} hours."
+        if status.last_good
+        else "No backup has been written yet."
+    )
+    if status.last_failed:
+        note += f" The last one failed: {status.last_failed.message}"
+    return [
+        Figure(
+            "Backups",
+            "Overdue",
+            "nightly backup: ask the ICT manager to check the worker",
+            "",
+            overdue=True,
+            note=note,
+            order=90,
+        )
+    ]
+
+
+FIGURES = [(Perm.SCHOOL_CONFIGURE, _backup_figures)]

@@ -33,7 +33,7 @@ from warden.core.access import (
     schools_for,
 )
 from warden.core.audit_display import action_search, describe
-from warden.core.dashboard import panels_for
+from warden.core.dashboard import home_for
 from warden.core.errors import ServiceError
 from warden.core.forms import (
     AuditFilterForm,
@@ -207,7 +207,8 @@ def switch_school(request: HttpRequest) -> HttpResponse:
     if school is None:
         raise Http404("No such school.")
     request.session[SESSION_SCHOOL_KEY] = school.pk
-    return redirect("core:dashboard")
+    # The trust roll-up opens a page of the school it switches to (a path of Warden's own).
+    return redirect(safe_next(request.POST.get("next"), "core:dashboard"))
 
 
 # --- dashboard --------------------------------------------------------------------------
@@ -216,12 +217,16 @@ def switch_school(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The home page: what each of the user's roles at the acting school does first
+    (``core.dashboard.home_for``)."""
     school = request_school(request)
     require_perm(request.user, Perm.DASHBOARD_VIEW, school)
+    sections = home_for(request, school)
+    panels = [panel for section in sections for panel in section.panels]
     return render(
         request,
         "core/dashboard.html",
-        {"school": school, "panels": panels_for(request, school)},
+        {"school": school, "sections": sections, "panels": panels},
     )
 
 

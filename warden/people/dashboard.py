@@ -1,10 +1,13 @@
+"""What the people register puts on home pages: who joins and leaves soon, for the office
+that keeps the register."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest
 
-from warden.core.dashboard import Panel
+from warden.core.dashboard import HomePanel, Panel
 from warden.core.models import School
-from warden.core.roles import Perm
+from warden.core.roles import Perm, Role
 from warden.people.selectors import people_summary
 
 
@@ -14,9 +17,9 @@ def _people_panel(request: HttpRequest, school: School) -> list[Panel]:
             "People",
             "people/_dashboard_panel.html",
             {"summary": people_summary(school)},
-            order=10,
+            order=30,
         )
     ]
 
 
-PANELS = [(Perm.PEOPLE_VIEW, _people_panel)]
+HOME = [HomePanel(frozenset({Role.OFFICE}), _people_panel, Perm.PEOPLE_EDIT, order=30)]
