@@ -1,10 +1,10 @@
 """Extension points: core and people gather what each installed area offers.
 
-An area offers navigation items in ``<app>/nav.py`` (``NAV_ITEMS``), dashboard panels in
-``<app>/dashboard.py`` (``PANELS``), sections of a person's page in
-``<app>/person_page.py`` (``SECTIONS``), demo data in ``<app>/demo.py`` (``LOADERS``), whom
-a person chooser offers in ``<app>/person_scopes.py`` (``SCOPES``) and,
-for the cross-school test, ``<app>/tests/object_makers.py`` (``OBJECT_MAKERS``,
+An area offers navigation items in ``<app>/nav.py`` (``NAV_ITEMS``), home-page panels,
+figures and roll-up columns in ``<app>/dashboard.py`` (``HOME``, ``FIGURES``, ``ROLLUP``),
+sections of a person's page in ``<app>/person_page.py`` (``SECTIONS``), demo data in
+``<app>/demo.py`` (``LOADERS``), whom a person chooser offers in
+``<app>/person_scopes.py`` (``SCOPES``) and, for the cross-school test, ``<app>/tests/object_makers.py`` (``OBJECT_MAKERS``,
 ``PUBLIC_PATTERNS``), so a new area plugs in without editing core.
 """
 
