@@ -4,8 +4,9 @@ An area offers navigation items in ``<app>/nav.py`` (``NAV_ITEMS``), home-page p
 figures and roll-up columns in ``<app>/dashboard.py`` (``HOME``, ``FIGURES``, ``ROLLUP``),
 sections of a person's page in ``<app>/person_page.py`` (``SECTIONS``), demo data in
 ``<app>/demo.py`` (``LOADERS``), whom a person chooser offers in
-``<app>/person_scopes.py`` (``SCOPES``) and, for the cross-school test, ``<app>/tests/object_makers.py`` (``OBJECT_MAKERS``,
-``PUBLIC_PATTERNS``), so a new area plugs in without editing core.
+``<app>/person_scopes.py`` (``SCOPES``) and, for the cross-school test,
+``<app>/tests/object_makers.py`` (``OBJECT_MAKERS``, ``PUBLIC_PATTERNS``), so a new area
+plugs in without editing core.
 """
 
 from __future__ import annotations
