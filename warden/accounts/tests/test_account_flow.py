@@ -215,6 +215,9 @@ def test_a_whole_year_7_intake_on_directory_and_email_with_refusals_reported(
     assert {r.person for r in refused} == {pupils[3]}
     assert all("not signed" in r.message for r in refused)
     assert b"not signed" in response.content
+    # Each refusal says what to do next (a pupil without an e-mail signs on paper).
+    assert '<th scope="col">Next step</th>' in response.content.decode()
+    assert "Record a paper signature from their page" in response.content.decode()
     # A technician may not request or approve in bulk.
     response = client_for(technician).post(url, {**data, "action": "approve"})
     assert response.status_code == 403

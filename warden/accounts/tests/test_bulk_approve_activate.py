@@ -51,7 +51,7 @@ def joiners(school, directory):
         PersonFactory.create(
             school=school, first_name=name, last_name="Newteacher", email=f"{name}@example.org"
         )
-        for name in ("Ada", "Ben", "Cas")
+        for name in ("One", "Two", "Three")
     ]
     for person in people[:2]:
         sign_current(person)
@@ -80,17 +80,17 @@ def test_activating_many_names_those_done_and_gives_each_refusal_its_next_step(
     said = _messages(response)
     assert "success: 2 accounts activated." in said
     assert (
-        "info: Activated: Ada Newteacher on Network sign-in; Ben Newteacher on Network sign-in."
+        "info: Activated: One Newteacher on Network sign-in; Two Newteacher on Network sign-in."
         in said
     )
     refusal = next(m for m in said if m.startswith("error:"))
     assert refusal.startswith(
-        "error: Network sign-in: Cas Newteacher cannot activate: Staff acceptable-use "
+        "error: Network sign-in: Three Newteacher cannot activate: Staff acceptable-use "
         "agreement 2026 not signed. Next step: Send the signing link from their page, or "
         "record a paper signature there."
     )
     person_page = reverse("people:detail", kwargs={"person_pk": joiners[2].person_id})
-    assert f'<a href="{person_page}">Cas Newteacher&#x27;s page</a>' in response.content.decode()
+    assert f'<a href="{person_page}">Three Newteacher&#x27;s page</a>' in response.content.decode()
     assert _states(joiners) == ["active", "active", "approved"]
     # Nothing of the refused one was written.
     assert AuditEntry.objects.filter(object_id=str(joiners[2].pk)).count() == before
@@ -137,7 +137,7 @@ def test_an_account_not_waiting_for_the_step_is_skipped_with_the_reason(
     )
     said = _messages(response)
     assert "success: 1 account approved." in said
-    assert "info: Ada Newteacher on Network sign-in: already approved." in said
+    assert "info: One Newteacher on Network sign-in: already approved." in said
 
 
 def test_a_restricted_system_is_refused_to_a_role_without_the_restricted_right(

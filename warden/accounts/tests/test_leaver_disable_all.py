@@ -30,7 +30,7 @@ BOARD = reverse("accounts:leavers")
 def leaver(school, ldap_system, email, mis, headteacher):
     """A member of staff leaving today with accounts on the connected directory, e-mail and
     the MIS (neither of which Warden can reach)."""
-    person = PersonFactory.create(school=school, first_name="Dana", last_name="Departing")
+    person = PersonFactory.create(school=school, first_name="Departing", last_name="Teacher")
     accounts = {
         "directory": active_account(person, ldap_system, approver=headteacher, username="d.dep"),
         "email": active_account(person, email, approver=headteacher),
@@ -74,7 +74,7 @@ def test_one_action_disables_every_account_writes_the_directory_and_lists_the_re
     response = client.post(_url(person), {"next": BOARD}, follow=True)
     assert response.redirect_chain == [(BOARD, 302)]
     content = response.content.decode()
-    assert "3 accounts of Dana Departing disabled." in content
+    assert "3 accounts of Departing Teacher disabled." in content
     assert "Written to the Network sign-in directory." in content
     assert "Still to disable by hand: E-mail, MIS." in content
 
