@@ -142,9 +142,11 @@ def test_a_task_to_suspend_by_hand_becomes_one_to_disable(school, email, ict_man
     assert entry.changes["step"] == ["suspend", "disable"]
 
 
-def test_only_a_leavers_accounts_are_disabled_all_at_once(school, email):
+def test_only_a_leavers_accounts_are_disabled_all_at_once(school, email, ict_manager, client_for):
     person = PersonFactory.create(school=school)
     active_account(person, email)
+    page = client_for(ict_manager).get(_url(person)).content.decode()
+    assert "has no leaving date" in page and "<button" not in page.split("<main", 1)[1]
     with pytest.raises(ServiceError, match="no leaving date"):
         services.leaver_accounts_disable(actor=None, person=person)
 
