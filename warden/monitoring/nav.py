@@ -77,5 +77,33 @@ NAV_ITEMS += [
         "filtering.changelog",
         50,
     ),
+    NavItem(
+        "Filtering and monitoring",
+        "Filtering health",
+        "monitoring:filter_health",
+        "filtering.view",
+        15,
+    ),
+    NavItem(
+        "Filtering and monitoring",
+        "List updates",
+        "monitoring:filter_feed_list",
+        "filtering.view",
+        21,
+    ),
+    NavItem(
+        "Filtering and monitoring",
+        "Check a site",
+        "monitoring:filter_check",
+        "filtering.request",
+        35,
+    ),
+    NavItem(
+        "Filtering and monitoring",
+        "Filtering standards evidence",
+        "monitoring:filter_evidence",
+        "filtering.changelog",
+        55,
+    ),
 ]
 # --- end of filtering ---------------------------------------------------------------------------
