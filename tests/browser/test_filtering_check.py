@@ -33,8 +33,8 @@ def test_a_blocked_site_is_explained_and_a_teacher_asks_to_unblock_it(
     ict.get_by_role("button", name="Check").click()
     ks2 = ict.get_by_role("region", name=re.compile("^Key stage 2"))
     expect(ks2).to_contain_text("blocked")
-    expect(ks2).to_contain_text("Decided by: list (Gambling)")
-    expect(ks2).to_contain_text("Listed under Gambling in")
+    expect(ks2).to_contain_text("Decided by: a blocked category (Gambling)")
+    expect(ks2).to_contain_text("the site is listed under Gambling in")
     check_page(ict, "check a site, a blocked one", phone=False)
 
     teacher = new_page(phone=True)
@@ -57,6 +57,6 @@ def test_a_blocked_site_is_explained_and_a_teacher_asks_to_unblock_it(
     ict.get_by_role("link", name=SITE).first.click()
     expect(ict.get_by_role("heading", name=f"What the filter does with {SITE} now")).to_be_visible()
     expect(ict.get_by_role("region", name=re.compile("^Key stage 2"))).to_contain_text(
-        "Listed under Gambling in"
+        "the site is listed under Gambling in"
     )
     check_page(ict, "unblock request, with the explanation", phone=False)

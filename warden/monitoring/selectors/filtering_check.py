@@ -50,7 +50,7 @@ class _OneGroupPolicy(Policy):
 
 # The kinds of rule that decide, as the page names them.
 ILLEGAL = "illegal content"
-LIST = "list"
+LIST = "a blocked category"
 SCHOOL_ENTRY = "school's own entry"
 SCHOOL_ALLOW = "school's allow list"
 EXCEPTION = "exception"
@@ -217,12 +217,12 @@ def _explain(
                 explanation=f"The school blocks {entry.value} itself under "
                 f"{category_label(category)}: {entry.reason}",
             )
-        where = ", ".join(in_lists) or "the school's lists"
+        where = ", ".join(f"“{name}”" for name in in_lists) or "the school's lists"
         does = "blocks" if decision.blocked else "allows but reports"
+        named = category_label(category)
         return _Why(
             rule=LIST if decision.blocked else ALERT,
-            explanation=f"Listed under {category_label(category)} in {where}; "
-            f"{label} {does} that category.",
+            explanation=f"{label} {does} {named}, and the site is listed under {named} in {where}.",
             lists=in_lists,
         )
     text = "Not in any category this group blocks."

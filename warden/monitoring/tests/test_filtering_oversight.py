@@ -144,7 +144,7 @@ def test_check_explains_walled_garden_and_no_internet(school, filtering, publish
 def test_check_command_answers_for_a_group_or_an_address(school, filtering, capsys):
     warden(["filter-check", GAMBLING_DOMAIN, "--school", school.slug, "--group", "ks3"])
     out = capsys.readouterr().out
-    assert "ks3\tBLOCK\tlist\t" in out and "Gambling" in out
+    assert "ks3\tBLOCK\ta blocked category\t" in out and "Gambling" in out
     warden(["filter-check", GAMBLING_DOMAIN, "--school", school.slug, "--ip", "10.2.0.9"])
     assert "staff\tALLOW" in capsys.readouterr().out
     with pytest.raises(SystemExit):
@@ -157,7 +157,7 @@ def test_teacher_checks_a_site_and_gets_a_prefilled_request(school, filtering, t
     page = client.get(reverse("monitoring:filter_check"), {"site": GAMBLING_DOMAIN})
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Listed under Gambling" in text
+    assert "the site is listed under Gambling" in text
     ask = reverse("monitoring:filter_request_list") + f"?site={GAMBLING_DOMAIN}&amp;group="
     assert ask in text
     form = client.get(
@@ -188,7 +188,8 @@ def test_approver_sees_why_the_requested_site_is_blocked(
         reverse("monitoring:filter_request_detail", kwargs={"filter_request_pk": request.pk})
     )
     text = page.content.decode()
-    assert "What the filter does with" in text and "Listed under Gambling in UT1 test" in text
+    assert "What the filter does with" in text
+    assert "the site is listed under Gambling in “UT1 test”" in text
 
 
 # --- health --------------------------------------------------------------------------------
