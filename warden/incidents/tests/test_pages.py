@@ -178,3 +178,13 @@ def test_the_triage_filter_names_categories_in_words(school, dsl, pupil, client_
     assert '<option value="self-harm">Self-harm</option>' in html
     detail = client_for(dsl).get(reverse("incidents:triage_detail", args=[alert.pk]))
     assert "Choose an open incident…" in detail.content.decode()
+
+
+def test_the_severity_card_says_plainly_when_no_account_would_be_suspended(school, dsl, client_for):
+    (incident,) = _incidents(school, dsl, 1)
+    page = client_for(dsl).get(reverse("incidents:detail", kwargs={"incident_pk": incident.pk}))
+    html = page.content.decode()
+    assert "No account would be suspended: the people this incident concerns have no active" in (
+        html
+    )
+    assert "Ticking the suspension" not in html
