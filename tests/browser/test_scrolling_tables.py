@@ -17,6 +17,8 @@ PAGES = [
     ("governor.northgate", "/filtering/evidence/"),
     ("governor.northgate", "/filtering/changes/"),
     ("teacher.northgate", "/equipment/wifi/"),
+    ("trustadmin", "/"),
+    ("ictmanager.northgate", "/filtering/health/"),
 ]
 
 

@@ -53,11 +53,7 @@
     });
   }
 
-  var resizing = null;
-  window.addEventListener("resize", function () {
-    window.clearTimeout(resizing);
-    resizing = window.setTimeout(markScrollingTables, 50);
-  });
+  window.addEventListener("resize", markScrollingTables);
   document.addEventListener("htmx:afterSettle", markScrollingTables);
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", markScrollingTables);
