@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from warden.backups.selectors import OVERDUE_AFTER, backup_status
+from warden.backups.selectors import OVERDUE_AFTER, BackupStatus, backup_status
 from warden.core.dashboard import Figure, HomePanel, Panel
 from warden.core.models import School
 from warden.core.roles import Perm, Role
@@ -16,8 +16,18 @@ def _hours() -> int:
     return int(OVERDUE_AFTER.total_seconds() // 3600)
 
 
+def _status(request: HttpRequest) -> BackupStatus:
+    """The site's backup status, read once per page: the panel and the overview's figure
+    both show it, and it is the same for every school."""
+    found: BackupStatus | None = getattr(request, "_warden_backup_status", None)
+    if found is None:
+        found = backup_status()
+        request._warden_backup_status = found  # type: ignore[attr-defined]
+    return found
+
+
 def _backups_panel(request: HttpRequest, school: School) -> list[Panel]:
-    context = {"status": backup_status(), "overdue_hours": _hours()}
+    context = {"status": _status(request), "overdue_hours": _hours()}
     return [Panel("Backups", "backups/_dashboard_panel.html", context, order=90)]
 
 
@@ -35,7 +45,7 @@ HOME = [
 
 def _backup_figures(request: HttpRequest, school: School) -> list[Figure]:
     """Only when something is wrong: no good backup for two nights, or none yet."""
-    status = backup_status()
+    status = _status(request)
     if not status.overdue:
         return []
     note = (
