@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "warden.incidents",
     "warden.safeguarding",
     "warden.backups",
+    "warden.records",
+    "warden.consent",
+    "warden.publication",
+    "warden.privacy",
     # Above every area: the demo trust's loader and `warden demo`.
     "warden.demo",
 ]

@@ -10,6 +10,10 @@ urlpatterns = [
     path("equipment/", include("warden.equipment.urls")),
     path("incidents/", include("warden.incidents.urls")),
     path("safeguarding/", include("warden.safeguarding.urls")),
+    path("consent/", include("warden.consent.urls")),
+    path("publication/", include("warden.publication.urls")),
+    path("privacy/", include("warden.privacy.urls")),
+    path("records/", include("warden.records.urls")),
 ]
 
 handler403 = "warden.core.views.permission_denied"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,6 +39,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 
 from warden.core.models import AuditEntry, School
+from warden.core.registry import collect
 from warden.incidents import rules
 from warden.incidents.models import (
     Incident,
@@ -231,6 +232,37 @@ class Timeliness:
 
 
 @dataclass(frozen=True)
+class ReportSection:
+    """A part of the termly report that another area adds: figures only, never names.
+
+    An area offers it from ``<app>/report_sections.py`` as ``TERMLY``, a list of callables
+    ``(school, windows, now) -> ReportSection | None``; ``windows`` holds the three periods'
+    bounds and builds conditional counts over them (``windows.counts("decided_at")``), so a
+    section costs one aggregate query. ``rows`` are trend rows; ``facts`` are figures about
+    the present ("Sets past retention now": 3).
+    """
+
+    key: str
+    title: str
+    caption: str
+    first: str
+    rows: list[TrendRow]
+    total: TrendRow | None = None
+    facts: list[tuple[str, int | str]] = field(default_factory=list)
+    note: str = ""
+
+
+def trend_row(label: str, counts: Mapping[str, Any]) -> TrendRow:
+    """A trend row from an aggregate with ``Windows.counts`` names (now, previous, year_before)."""
+    return TrendRow(label, *(int(counts.get(name) or 0) for name in Windows.NAMES))
+
+
+def _sections(school: School, windows: Windows, now: dt.datetime) -> list[ReportSection]:
+    found = (make(school, windows, now) for make in collect("report_sections", "TERMLY"))
+    return [section for section in found if section is not None]
+
+
+@dataclass(frozen=True)
 class TermlyReport:
     school: School
     period: Period
@@ -250,6 +282,7 @@ class TermlyReport:
     triage: Timeliness
     triage_previous: Timeliness
     overdue_now: int
+    sections: list[ReportSection] = field(default_factory=list)
 
 
 def duration_words(span: dt.timedelta) -> str:
@@ -263,7 +296,7 @@ def duration_words(span: dt.timedelta) -> str:
     return f"{minutes} min"
 
 
-class _Windows:
+class Windows:
     """The three periods' [start, end) bounds, and conditional counts over them."""
 
     NAMES = ("now", "previous", "year_before")
@@ -300,7 +333,7 @@ def _trend_rows(
     by_key: dict[object, list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in rows:
         counts = by_key[row[key]]
-        for i, name in enumerate(_Windows.NAMES):
+        for i, name in enumerate(Windows.NAMES):
             counts[i] += int(row[name])
     return [TrendRow(label, *by_key.get(value, [0, 0, 0])) for value, label in labels]
 
@@ -328,7 +361,7 @@ YEAR_GROUP_ROWS: list[tuple[object, str]] = [
 ]
 
 
-def _by_year_group(school: School, w: _Windows) -> list[TrendRow]:
+def _by_year_group(school: School, w: Windows) -> list[TrendRow]:
     """Incidents by the year group of their subjects: one incident counts once per group."""
     bucket = Case(
         When(
@@ -390,7 +423,7 @@ def _action_label(action: str) -> str:
     )
 
 
-def _filtering_changes(school: School, w: _Windows) -> list[TrendRow]:
+def _filtering_changes(school: School, w: Windows) -> list[TrendRow]:
     rows = list(
         AuditEntry.objects.filter(school=school, action__startswith="filtering.")
         .filter(w.any("at"))
@@ -435,7 +468,7 @@ def _reason_naming_no_one(exception: FilterException) -> str:
         return exception.reason
 
 
-def _triage(school: School, w: _Windows, now: dt.datetime) -> tuple[Timeliness, Timeliness, int]:
+def _triage(school: School, w: Windows, now: dt.datetime) -> tuple[Timeliness, Timeliness, int]:
     """Timeliness of the violations found in the period and the one before, and how many are
     overdue now: one aggregate over the triage rows, whose deadlines were set when they were
     found, and one read of at most four waits for the medians."""
@@ -443,7 +476,7 @@ def _triage(school: School, w: _Windows, now: dt.datetime) -> tuple[Timeliness, 
     late = Q(seen_at__gt=F("due_at")) | (unseen & Q(due_at__lt=now))
     overdue = Q(state=TriageState.UNVIEWED, due_at__lt=now)
     figures: dict[str, Count] = {"overdue": Count("pk", filter=overdue)}
-    for i, name in enumerate(_Windows.NAMES[:2]):
+    for i, name in enumerate(Windows.NAMES[:2]):
         found = w.q("found_at", i)
         figures |= {
             f"{name}_received": Count("pk", filter=found),
@@ -456,7 +489,7 @@ def _triage(school: School, w: _Windows, now: dt.datetime) -> tuple[Timeliness, 
         w.q("found_at", 0) | w.q("found_at", 1) | overdue
     )
     counts = rows.annotate(seen_at=Coalesce("viewed_at", "decided_at")).aggregate(**figures)
-    seen = [counts[f"{name}_received"] - counts[f"{name}_unviewed"] for name in _Windows.NAMES[:2]]
+    seen = [counts[f"{name}_received"] - counts[f"{name}_unviewed"] for name in Windows.NAMES[:2]]
     medians = _median_waits(rows, w, seen) if any(seen) else {}
     now_and_before = [
         Timeliness(
@@ -467,12 +500,12 @@ def _triage(school: School, w: _Windows, now: dt.datetime) -> tuple[Timeliness, 
             not_yet_due=counts[f"{name}_not_yet_due"],
             median=medians.get(i),
         )
-        for i, name in enumerate(_Windows.NAMES[:2])
+        for i, name in enumerate(Windows.NAMES[:2])
     ]
     return now_and_before[0], now_and_before[1], counts["overdue"]
 
 
-def _median_waits(rows: QuerySet[Triage], w: _Windows, seen: list[int]) -> dict[int, dt.timedelta]:
+def _median_waits(rows: QuerySet[Triage], w: Windows, seen: list[int]) -> dict[int, dt.timedelta]:
     """The median wait from found to first seen, for the period (0) and the one before (1),
     of which ``seen`` violations were seen.
 
@@ -511,7 +544,7 @@ def termly_report(school: School, period: Period, *, now: dt.datetime) -> Termly
     them now; sanctions by the day they start; filtering changes by the day they were made.
     """
     previous, year_before = previous_period(period), a_year_before(period)
-    w = _Windows(school, [period, previous, year_before])
+    w = Windows(school, [period, previous, year_before])
     kind_severity = list(
         Incident.objects.filter(school=school)
         .filter(w.any("reported_at"))
@@ -557,4 +590,5 @@ def termly_report(school: School, period: Period, *, now: dt.datetime) -> Termly
         triage=triage,
         triage_previous=triage_previous,
         overdue_now=overdue_now,
+        sections=_sections(school, w, now),
     )

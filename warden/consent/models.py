@@ -1,0 +1,1 @@
+"""The consent area's tables."""

@@ -1,0 +1,1 @@
+"""The privacy area's tables."""

@@ -1,0 +1,1 @@
+"""The publication area's tables."""

@@ -1,0 +1,1 @@
+"""The records area's tables."""
