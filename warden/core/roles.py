@@ -78,6 +78,13 @@ class Perm:
     # Welfare concerns (safeguarding, KCSIE): the DSL and deputies only, plus audited grants
     WELFARE_VIEW = "safeguarding.view"
     WELFARE_MANAGE = "safeguarding.manage"
+    # Publication: the media register and its purge, recording on personal devices, posts
+    # (safe use of images, ICT policy §13; the social-media team is whoever holds POSTS_APPROVE)
+    MEDIA_RECORD = "publication.media_record"
+    MEDIA_MANAGE = "publication.media_manage"
+    RECORDING_APPROVE = "publication.recording_approve"
+    POSTS_SUBMIT = "publication.posts_submit"
+    POSTS_APPROVE = "publication.posts_approve"
 
 
 # What each permission lets a person do, in words shown on the "Users and roles" page.
@@ -127,6 +134,12 @@ PERM_LABELS: dict[str, str] = {
     Perm.INCIDENTS_TECHNICAL: "Work the technical part of malware and security incidents",
     Perm.WELFARE_VIEW: "Read welfare concerns (DSL and deputies only)",
     Perm.WELFARE_MANAGE: "Record and handle welfare concerns, referrals and who may read them",
+    # Publication
+    Perm.MEDIA_RECORD: "Record sets of photos and video in the media register",
+    Perm.MEDIA_MANAGE: "Manage the media register: removals for retention and withdrawn consent",
+    Perm.RECORDING_APPROVE: "Permit staff to record images on a personal device (SLT)",
+    Perm.POSTS_SUBMIT: "Submit website and social-media posts for approval",
+    Perm.POSTS_APPROVE: "Approve and publish website and social-media posts (social-media team)",
 }
 
 ALL_PERMS = frozenset(value for key, value in vars(Perm).items() if key.isupper())
@@ -197,6 +210,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.LOSSES_RECORD,
             Perm.INCIDENTS_REPORT,
             Perm.INCIDENTS_VIEW,
+            # Publication
+            Perm.MEDIA_MANAGE,
         }
     ),
     Role.ICT_MANAGER: frozenset(
@@ -234,6 +249,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.DEVICES_REQUEST,
             Perm.INCIDENTS_REPORT,
             Perm.INCIDENTS_TECHNICAL,
+            # Publication (ICT policy §13h: the ICT administrator approves posts)
+            Perm.MEDIA_RECORD,
+            Perm.MEDIA_MANAGE,
+            Perm.POSTS_SUBMIT,
+            Perm.POSTS_APPROVE,
         }
     ),
     Role.TECHNICIAN: frozenset(
@@ -271,6 +291,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.LOSSES_RECORD,
             Perm.DEVICES_REQUEST,
             Perm.INCIDENTS_REPORT,
+            # Publication
+            Perm.MEDIA_RECORD,
+            Perm.POSTS_SUBMIT,
         }
     ),
     Role.TEACHER: frozenset(
@@ -281,6 +304,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.FILTERING_REQUEST,
             Perm.DEVICES_REQUEST,
             Perm.INCIDENTS_REPORT,
+            # Publication
+            Perm.MEDIA_RECORD,
+            Perm.POSTS_SUBMIT,
         }
     ),
     # Governors monitor through reports only (policy duty "Governors see counts, not names");
