@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from warden.accounts.models import System
 from warden.core.models import School, User
 from warden.equipment.models import ClassSet, Loan
 from warden.equipment.services.class_sets import class_set_assign, class_set_create
@@ -66,6 +67,10 @@ def _class_set(school: School, user: User) -> ClassSet:
     return class_set
 
 
+def _remote_system(school: School) -> System:
+    return System.objects.create(school=school, name="Remote desktop", remote_access=True)
+
+
 PAGES: dict[str, tuple[str, Callable[[School, User], str]]] = {
     "incident report": ("teacher", lambda s, u: reverse("incidents:report")),
     "incident detail": (
@@ -87,6 +92,10 @@ PAGES: dict[str, tuple[str, Callable[[School, User], str]]] = {
     "pupils' phones": ("office", lambda s, u: reverse("equipment:phone_list")),
     "guest Wi-Fi": ("office", lambda s, u: reverse("equipment:wifi_list")),
     "violations": ("dsl", lambda s, u: reverse("monitoring:violation_list")),
+    "staff named for remote access": (
+        "ict_manager",
+        lambda s, u: reverse("accounts:system_detail", args=[_remote_system(s).pk]),
+    ),
     "link a parent": (
         "office",
         lambda s, u: reverse("people:guardian_add", args=[PupilFactory.create(school=s).pk]),
@@ -185,3 +194,38 @@ def test_the_violations_filter_finds_the_person_typed(school, dsl, client_for):
     typed = client.get(url, {"person": "", "person_search": "ada quill"}).content.decode()
     assert "quill-search" in typed and "someone-else" not in typed
     assert Violation.objects.count() == 2
+
+
+def test_staff_named_for_remote_access_are_added_by_name_and_taken_off_by_unticking(
+    school, other_school, ict_manager, client_for
+):
+    _school_of_500(school)
+    system = _remote_system(school)
+    ada = PersonFactory.create(school=school, first_name="Ada", last_name="Remoter")
+    bo = PersonFactory.create(school=school, first_name="Bo", last_name="Remoter")
+    pupil = PupilFactory.create(school=school, first_name="Cy", last_name="Remoter")
+    theirs = PersonFactory.create(school=other_school)
+    client = client_for(ict_manager)
+    url = reverse("accounts:system_remote_people", args=[system.pk])
+    detail = reverse("accounts:system_detail", args=[system.pk])
+
+    # Chosen from the list (ids), and one more typed without JavaScript.
+    client.post(url, {"people": [str(ada.pk)], "people_search": "bo remoter"})
+    assert sorted(p.first_name for p in system.remote_people.all()) == ["Ada", "Bo"]
+    html = client.get(detail).content.decode()
+    assert f'name="people" value="{ada.pk}" checked' in html
+
+    # Unticking one sends the others only.
+    client.post(url, {"people": [str(bo.pk)], "people_search": ""})
+    assert list(system.remote_people.all()) == [bo]
+
+    # A pupil, another school's person, or words matching several are refused, and nothing
+    # changes.
+    for data, words in [
+        ({"people": [str(pupil.pk)]}, "one sent is not a member of staff there"),
+        ({"people": [str(theirs.pk)]}, "one sent is not a member of staff there"),
+        ({"people": [str(bo.pk)], "people_search": "remoter"}, "type more of the name"),
+    ]:
+        page = client.post(url, data, follow=True).content.decode()
+        assert words in page
+        assert list(system.remote_people.all()) == [bo]

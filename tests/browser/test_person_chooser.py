@@ -3,7 +3,8 @@
 A teacher on a 390 px phone tells the DSL of a worry about a pupil, finding the pupil with the
 keyboard alone: typing, Down and Up through what is found, Escape to close the list, Enter
 to choose. An ICT manager at a desk checks a laptop out to a pupil, choosing the borrower
-with the mouse. Neither page sends the school's register.
+with the mouse, and names two members of staff for remote access, then takes one off by
+unticking them. No page sends the school's register.
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ asset = Asset.objects.filter(
     school=school, state="in_stock", asset_type="laptop", encrypted=True
 ).order_by("-pk").first()
 made["asset"], made["tag"] = asset.pk, asset.asset_tag
+def staff(first, last):
+    return person_create(actor=None, school=school, fields={
+        "person_type": "teaching_staff", "first_name": first, "last_name": last}).pk
+made["remy"], made["tam"] = staff("Remy", "Remoteworth"), staff("Tam", "Remoteworth")
+from warden.accounts.models import System
+made["system"] = System.objects.create(
+    school=school, name="Chooser remote desktop", remote_access=True).pk
 print(json.dumps(made))
 """
 WORRY = "Said they are afraid to go home after the weekend."
@@ -145,3 +153,40 @@ def test_an_ict_manager_chooses_a_borrower_with_the_mouse(
         made["asset"],
     )
     assert loan["person_id"] == made["borrower"]
+
+
+def _remote_ids(warden_server: LiveWarden, system: int) -> list[int]:
+    row = warden_server.query_one(
+        "SELECT group_concat(person_id) AS ids FROM accounts_system_remote_people"
+        " WHERE system_id = ?",
+        system,
+    )
+    return sorted(int(i) for i in (row["ids"] or "").split(",") if i)
+
+
+def test_an_ict_manager_names_staff_for_remote_access_and_takes_one_off(
+    new_page: NewPage, warden_server: LiveWarden, made: dict[str, Any]
+) -> None:
+    page = new_page()
+    sign_in(page, warden_server, "ictmanager.northgate")
+    page.goto(f"{warden_server.url}/accounts/systems/{made['system']}/")
+    check_page(page, "remote system", phone=False)
+    assert "Remoteworth" not in page.content()
+    saving = page.get_by_role("button", name="Save named staff")
+    form = page.locator("form").filter(has=saving)
+    label = "Staff named for remote access"
+    choose_person(form, label, "remy rem", "Remy Remoteworth")
+    choose_person(form, label, "tam rem", "Tam Remoteworth")
+    expect(form.get_by_role("combobox", name=label)).to_have_value("")
+    expect(form.get_by_role("checkbox", name="Tam Remoteworth")).to_be_checked()
+    _settled(page)
+    check_page(page, "two staff chosen", phone=False)
+    saving.click()
+    expect(page.get_by_text("Named staff for remote access saved.")).to_be_visible()
+    assert _remote_ids(warden_server, made["system"]) == sorted([made["remy"], made["tam"]])
+
+    page.get_by_role("checkbox", name=re.compile("Remy Remoteworth")).uncheck()
+    page.get_by_role("button", name="Save named staff").click()
+    expect(page.get_by_text("Named staff for remote access saved.")).to_be_visible()
+    check_page(page, "one staff named", phone=False)
+    assert _remote_ids(warden_server, made["system"]) == [made["tam"]]

@@ -17,8 +17,8 @@ from warden.accounts.models import (
 from warden.accounts.services import BULK_ACTIONS
 from warden.core.models import School, User
 from warden.core.roles import SECOND_FACTOR_EXEMPTABLE_ROLES, Role
-from warden.people.choosers import PeopleForm, PersonField
-from warden.people.models import YEAR_GROUP_CHOICES, Person, PersonType
+from warden.people.choosers import PeopleField, PeopleForm, PersonField
+from warden.people.models import YEAR_GROUP_CHOICES, PersonType
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -86,22 +86,13 @@ class SystemForm(forms.Form):
         owner.queryset = operators_at(school)
 
 
-class RemotePeopleForm(forms.Form):
-    people = forms.ModelMultipleChoiceField(
+class RemotePeopleForm(PeopleForm):
+    people = PeopleField(
+        scope="remote_staff",
         label="Staff named for remote access",
-        queryset=Person.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 12}),
+        help_text="Type a name to add someone; untick a name to take them off.",
     )
-
-    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["people"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = Person.objects.filter(
-            school=school,
-            person_type__in=[PersonType.TEACHING_STAFF, PersonType.SUPPORT_STAFF],
-        ).order_by("last_name", "first_name")
 
 
 class AccountFilterForm(forms.Form):

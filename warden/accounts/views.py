@@ -174,7 +174,9 @@ def system_detail(request: HttpRequest, system_pk: int) -> HttpResponse:
             "page": page,
             "remote_people": system.remote_people.order_by("last_name", "first_name"),
             "remote_form": RemotePeopleForm(
-                school=school, initial={"people": list(system.remote_people.all())}
+                school=school,
+                user=request.user,
+                initial={"people": list(system.remote_people.all())},
             ),
             "password_changes": system.password_changes.select_related("changed_by")[:20],
             "supply_form": SupplyPasswordForm(),
@@ -191,7 +193,7 @@ def system_detail(request: HttpRequest, system_pk: int) -> HttpResponse:
 @require_POST
 def system_remote_people(request: HttpRequest, system_pk: int) -> HttpResponse:
     system = system_for_user(request.user, system_pk, perm=Perm.SYSTEMS_MANAGE)
-    form = RemotePeopleForm(request.POST, school=system.school)
+    form = RemotePeopleForm(request.POST, school=system.school, user=request.user)
     if form.is_valid():
         try:
             services.system_set_remote_people(
@@ -202,7 +204,8 @@ def system_remote_people(request: HttpRequest, system_pk: int) -> HttpResponse:
         else:
             messages.success(request, "Named staff for remote access saved.")
     else:
-        messages.error(request, "Choose staff from the list.")
+        errors = form.errors.get("people") or ["Choose staff from the list."]
+        messages.error(request, " ".join(str(error) for error in errors))
     return redirect("accounts:system_detail", system_pk=system.pk)
 
 

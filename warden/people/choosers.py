@@ -416,6 +416,92 @@ class PersonField(forms.Field):
         raise forms.ValidationError(found.ambiguity, code="ambiguous")
 
 
+class PeopleChooser(PersonChooser):
+    """The chooser for several people: those chosen so far as ticked boxes (untick to take
+    one off), and the text box to find and add another."""
+
+    template_name = "people/chooser/widget_many.html"
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        chosen, text = value if isinstance(value, tuple) else ([], "")
+        context = super().get_context(name, ("", text), attrs)
+        context["widget"]["chosen"] = chosen
+        return context
+
+    def value_from_datadict(  # type: ignore[override]
+        self, data: Any, files: Any, name: str
+    ) -> tuple[list[str], str]:
+        ids = data.getlist(name) if hasattr(data, "getlist") else data.get(name) or []
+        ids = [ids] if isinstance(ids, str) else ids
+        return (
+            [str(pk).strip() for pk in ids if str(pk).strip()],
+            str(data.get(name + SEARCH_SUFFIX) or ""),
+        )
+
+
+class PeopleField(PersonField):
+    """Several people of a named scope at the form's school: each chosen from the list as
+    with :class:`PersonField`, or, without JavaScript, the one the typed words match added to
+    those already chosen. Cleans to a list in the order chosen, without repeats."""
+
+    widget = PeopleChooser
+
+    def prepare_value(self, value: Any) -> tuple[list[tuple[str, str]], str]:  # type: ignore[override]
+        if isinstance(value, tuple):
+            ids, text = value
+        else:
+            ids, text = list(value or []), ""
+        wanted = [v.pk if isinstance(v, Person) else v for v in ids]
+        wanted = [int(v) for v in wanted if str(v).isdigit()]
+        found = {p.pk: p for p in self._people().filter(pk__in=wanted)} if wanted else {}
+        chosen = [
+            (str(pk), option_for(self.scope, found[pk]).label)
+            for pk in dict.fromkeys(wanted)
+            if pk in found
+        ]
+        return (chosen, text)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return [pk for pk, _ in self.prepare_value(initial)[0]] != [
+            pk for pk, _ in self.prepare_value(data)[0]
+        ]
+
+    def clean(self, value: Any) -> list[Person]:  # type: ignore[override]
+        ids, text = value if isinstance(value, tuple) else (list(value or []), "")
+        text = " ".join(str(text).split())
+        scope = self.scope
+        wanted = list(dict.fromkeys(ids))
+        if any(not str(pk).isdigit() for pk in wanted):
+            raise forms.ValidationError(
+                f"Choose each {scope.noun} from the list.", code="invalid_choice"
+            )
+        found = {p.pk: p for p in self._people().filter(pk__in=[int(pk) for pk in wanted])}
+        if len(found) != len(wanted):
+            raise forms.ValidationError(
+                f"Choose each {scope.noun} at {self.school} from the list: one sent is not a "
+                f"{scope.noun} there.",
+                code="invalid_choice",
+            )
+        people = [found[int(pk)] for pk in wanted]
+        if text:
+            assert self.school is not None
+            result = search(scope, self.school, text, user=self.user)
+            if result.too_short or not result.options:
+                raise forms.ValidationError(result.message, code="not_found")
+            if len(result.options) != 1 or result.more:
+                raise forms.ValidationError(result.ambiguity, code="ambiguous")
+            person = result.options[0].person
+            if person.pk not in found:
+                people.append(person)
+        if not people and self.required:
+            raise forms.ValidationError(
+                self.required_message
+                or f"Type a {scope.noun}'s name and choose them from the list.",
+                code="required",
+            )
+        return people
+
+
 def bind_people(form: forms.Form, *, school: School, user: AnyUser | None = None) -> None:
     """Tie every person field of ``form`` to ``school``; with ``user``, drop the fields
     whose scope they may not search (a governor describes people in words instead)."""

@@ -6,6 +6,9 @@
      [data-combobox-value]    the hidden input that takes the chosen option's data-value
      [data-combobox-results]  what htmx replaces: a role="listbox" and a message
      [data-combobox-status]   a polite live region saying what was found or chosen
+     [data-combobox-many]     (on the control) a chooser of several people: a choice adds a
+                              ticked box named by this attribute to [data-combobox-chosen]
+                              and empties the text box, ready for the next name
    Down and Up move through the options, Enter chooses, Escape closes; a click or a tap
    chooses. Typing clears the choice, so the form sends what the user did last.
    Each chooser on a page brings this script: it sets itself up once. */
@@ -27,6 +30,8 @@
       value: box.querySelector("[data-combobox-value]"),
       listbox: box.querySelector("[role=listbox]"),
       status: box.querySelector("[data-combobox-status]"),
+      chosen: box.querySelector("[data-combobox-chosen]"),
+      many: box.getAttribute("data-combobox-many"),
       box: box
     };
   }
@@ -72,7 +77,39 @@
     setActive(p, null);
   }
 
+  function add(p, option) {
+    var value = option.getAttribute("data-value");
+    var label = option.getAttribute("data-label");
+    var boxes = Array.prototype.slice.call(p.chosen.querySelectorAll("input[type=checkbox]"));
+    var already = boxes.filter(function (each) { return each.value === value; })[0];
+    if (already) {
+      already.checked = true;
+      p.status.textContent = label + " is already chosen.";
+    } else {
+      var item = document.createElement("li");
+      var wrap = document.createElement("label");
+      var tick = document.createElement("input");
+      tick.type = "checkbox";
+      tick.name = p.many;
+      tick.value = value;
+      tick.checked = true;
+      wrap.appendChild(tick);
+      wrap.appendChild(document.createTextNode(" " + label));
+      item.appendChild(wrap);
+      p.chosen.appendChild(item);
+      p.chosen.hidden = false;
+      p.status.textContent = label + " added.";
+    }
+    p.input.value = "";
+    close(p);
+    p.chosen.dispatchEvent(new Event("change", {bubbles: true}));
+  }
+
   function choose(p, option) {
+    if (p.many) {
+      add(p, option);
+      return;
+    }
     p.input.value = option.getAttribute("data-label");
     p.value.value = option.getAttribute("data-value");
     close(p);
@@ -102,7 +139,7 @@
       return;
     }
     var count = optionsOf(p).length;
-    if (count && !p.value.value && document.activeElement === p.input) {
+    if (count && !(p.value && p.value.value) && document.activeElement === p.input) {
       open(p);
     } else {
       close(p);
@@ -116,7 +153,7 @@
   document.addEventListener("input", function (event) {
     var input = inputOf(event);
     var p = input && parts(input);
-    if (p && p.value.value) {
+    if (p && p.value && p.value.value) {
       p.value.value = "";
     }
   });
