@@ -177,6 +177,7 @@ class Found:
     options: list[Option]
     more: bool
     by_mis_id: bool
+    school: str = ""
 
     @property
     def too_short(self) -> bool:
@@ -189,8 +190,8 @@ class Found:
             return f"Type {MIN_LETTERS} or more letters of the name{self.or_id(' or')}."
         if not self.options:
             return (
-                f"{self.scope.nobody} matches ‘{self.query}’: check the spelling"
-                f"{self.or_id(', or type')}."
+                f"{self.scope.nobody}{self.at_school} matches ‘{self.query}’: check the "
+                f"spelling{self.or_id(', or type')}."
             )
         if self.more:
             return (
@@ -207,6 +208,12 @@ class Found:
             f"{how_many} {self.scope.plural} match ‘{self.query}’: type more of the name"
             f"{self.or_id(', or')}."
         )
+
+    @property
+    def at_school(self) -> str:
+        """ " at <school>", so a user who works at several schools sees which one was searched
+        (the acting school, chosen in the page header)."""
+        return f" at {self.school}" if self.school else ""
 
     def or_id(self, joining: str) -> str:
         """``joining`` and "the UPN" when the reader may search by it, else nothing."""
@@ -274,7 +281,7 @@ def search(scope: PersonScope, school: School, query: str, *, user: AnyUser | No
     """
     query = " ".join(query.split())[:MAX_QUERY]
     mis_id_types = _mis_id_types(scope, school, user)
-    found = Found(scope, query, [], False, bool(mis_id_types))
+    found = Found(scope, query, [], False, bool(mis_id_types), school.name)
     words = _words(query)
     if found.too_short or not words:
         return found
@@ -293,7 +300,7 @@ def search(scope: PersonScope, school: School, query: str, *, user: AnyUser | No
         )[: MAX_FOUND + 1]
     )
     options = [option_for(scope, person) for person in rows[:MAX_FOUND]]
-    return Found(scope, query, options, len(rows) > MAX_FOUND, bool(mis_id_types))
+    return Found(scope, query, options, len(rows) > MAX_FOUND, bool(mis_id_types), school.name)
 
 
 # --- the form field ------------------------------------------------------------------------------

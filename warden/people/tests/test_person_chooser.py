@@ -181,7 +181,7 @@ def test_the_endpoint_sends_the_people_found_under_the_ids_of_its_widget(
 
 def test_the_endpoint_says_when_no_one_matches(school, teacher, client_for):
     html = client_for(teacher).get(URL, {"scope": "pupils", "q": "Smyth"}).content.decode()
-    assert "No pupil matches ‘Smyth’: check the spelling." in html
+    assert f"No pupil at {school.name} matches ‘Smyth’: check the spelling." in html
     assert 'role="listbox" aria-label="Pupils found" hidden' in html
 
 
@@ -302,7 +302,9 @@ def test_without_javascript_no_match_or_several_say_what_to_type(school, office)
     for first in ("Ada", "Bo", "Cy"):
         PupilFactory.create(school=school, first_name=first, last_name="Smith")
     missing = _form(school, {"pupil_search": "Smyth"})
-    assert missing.errors["pupil"] == ["No pupil matches ‘Smyth’: check the spelling."]
+    assert missing.errors["pupil"] == [
+        f"No pupil at {school.name} matches ‘Smyth’: check the spelling."
+    ]
     several = _form(school, {"pupil_search": "Smith"}, user=office)
     assert several.errors["pupil"] == ["3 pupils match ‘Smith’: type more of the name, or the UPN."]
     empty = _form(school, {"pupil_search": ""})
