@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "warden.consent",
     "warden.publication",
     "warden.privacy",
+    "warden.governance",
+    "warden.reporting",
     # Above every area: the demo trust's loader and `warden demo`.
     "warden.demo",
 ]

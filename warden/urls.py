@@ -14,6 +14,8 @@ urlpatterns = [
     path("publication/", include("warden.publication.urls")),
     path("privacy/", include("warden.privacy.urls")),
     path("records/", include("warden.records.urls")),
+    path("governance/", include("warden.governance.urls")),
+    path("reports/", include("warden.reporting.urls")),
 ]
 
 handler403 = "warden.core.views.permission_denied"

@@ -1,0 +1,1 @@
+"""The governance area's tables."""
