@@ -7,9 +7,11 @@ and the command line set, so services only say what changed.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -88,7 +90,9 @@ def actor_label(actor: User | None) -> str:
     return (f"{name} ({username})" if name else username)[:200]
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_secret(field: str) -> bool:
+    # Cached: bulk work asks the same few field names once per entry, thousands of times.
     lowered = field.lower()
     if lowered.endswith(_RULE_SUFFIXES):
         return False
@@ -140,7 +144,26 @@ def _masked(changes: Mapping[str, Any]) -> dict[str, Any]:
     masked = {
         key: _mask_value(value) if _is_secret(key) else value for key, value in changes.items()
     }
+    if _json_ready(masked):
+        return masked
+    # Anything else (dates, decimals, tuples, subclasses of str...) is made plain JSON the
+    # way the database would store it, so the hash covers what is kept.
     return dict(json.loads(json.dumps(masked, default=str)))
+
+
+def _json_ready(value: Any) -> bool:
+    """True when ``value`` is already what a JSON round trip would give back (plain str,
+    int, bool, None, finite float, list, dict with str keys), so it can be kept as it is."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if kind is float:
+        return math.isfinite(value)
+    if kind is list:
+        return all(_json_ready(item) for item in value)
+    if kind is dict:
+        return all(type(k) is str and _json_ready(v) for k, v in value.items())
+    return False
 
 
 def _entry_hash(entry: AuditEntry) -> str:

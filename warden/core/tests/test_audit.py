@@ -116,3 +116,37 @@ def test_a_rule_about_passwords_is_shown_not_masked(school, headteacher):
     )
     assert entry.changes["password_max_age_days"] == [90, 0]
     assert entry.changes["password_hash"] == ["••••••", "••••••"]
+
+
+def test_bulk_entries_keep_plain_json_and_verify(school, headteacher):
+    import datetime as dt
+    from decimal import Decimal
+
+    from warden.core.audit import audit_log_many
+
+    people = [
+        person_create(
+            actor=headteacher,
+            school=school,
+            fields={"person_type": "teaching_staff", "first_name": f"Kim{n}", "last_name": "Ng"},
+        )
+        for n in range(3)
+    ]
+    changes = [
+        {"first_name": [None, "Kim0"], "api_token": [None, "t0k3n"]},
+        {"joined": [None, dt.date(2026, 9, 1)], "pair": (1, 2), "cost": Decimal("1.50")},
+        {"nested": {"a": [1, 2.5, None, True]}},
+    ]
+    audit_log_many(
+        actor=headteacher,
+        action="test.bulk",
+        items=list(zip(people, changes, strict=True)),
+        school=school,
+    )
+    stored = list(AuditEntry.objects.filter(action="test.bulk").order_by("seq"))
+    assert [e.changes for e in stored] == [
+        {"first_name": [None, "Kim0"], "api_token": [None, "••••••"]},
+        {"joined": [None, "2026-09-01"], "pair": [1, 2], "cost": "1.50"},
+        {"nested": {"a": [1, 2.5, None, True]}},
+    ]
+    assert audit_verify().ok
