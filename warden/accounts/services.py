@@ -289,6 +289,13 @@ def _holder_refusal(system: System, person: Person) -> rules.Refusal | None:
     reason = rules.remote_access_refusal(system, person)
     if reason:
         return rules.Refusal(reason, rules.remote_access_next_step(system, person))
+    # Areas above accounts refuse too, through ``<app>/account_gates.py`` (``REFUSALS``:
+    # callables ``(system, person) -> rules.Refusal | None``), e.g. the data-protection
+    # area for a pupil on a system whose processor record is not approved.
+    for gate in collect("account_gates", "REFUSALS"):
+        refusal: rules.Refusal | None = gate(system, person)
+        if refusal:
+            return refusal
     return None
 
 

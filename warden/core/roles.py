@@ -323,12 +323,166 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
 }
 
+# Data protection (the privacy area; seed 002 §8, seed 000, seed 003). The SIRO keeps the
+# personal-data breach log and the processors register and may let one pupil use a system
+# whose record is not approved; the headteacher gives the "full permission" to take personal
+# data off site; technicians record the secure wipes of removable media. Breaches are
+# confidential like incidents: the SIRO, the headteacher and the trust administrator.
+
+
+class PrivacyPerm:
+    BREACHES = "privacy.breaches"
+    PROCESSORS_VIEW = "privacy.processors_view"
+    PROCESSORS_MANAGE = "privacy.processors"
+    PROCESSOR_OVERRIDE = "privacy.override"
+    OFF_SITE_VIEW = "privacy.off_site_view"
+    OFF_SITE_GRANT = "privacy.off_site"
+    MEDIA_WIPE = "privacy.wipes"
+
+
+PERM_LABELS.update(
+    {
+        PrivacyPerm.BREACHES: "Keep the personal data breach log (confidential)",
+        PrivacyPerm.PROCESSORS_VIEW: "See the processors and cloud services register",
+        PrivacyPerm.PROCESSORS_MANAGE: "Keep and approve systems' data-protection records",
+        PrivacyPerm.PROCESSOR_OVERRIDE: "Let a pupil use a system whose record is not approved",
+        PrivacyPerm.OFF_SITE_VIEW: "See permissions to take personal data off site",
+        PrivacyPerm.OFF_SITE_GRANT: "Give permission to take personal data off site",
+        PrivacyPerm.MEDIA_WIPE: "Record secure wipes of removable media",
+    }
+)
+_PRIVACY_PERMS = frozenset(value for key, value in vars(PrivacyPerm).items() if key.isupper())
+ALL_PERMS = ALL_PERMS | _PRIVACY_PERMS
+for _role, _perms in {
+    Role.HEADTEACHER: _PRIVACY_PERMS,
+    Role.TRUST_ADMIN: _PRIVACY_PERMS,
+    Role.SIRO: _PRIVACY_PERMS - {PrivacyPerm.OFF_SITE_GRANT, PrivacyPerm.MEDIA_WIPE},
+    Role.ICT_MANAGER: frozenset({PrivacyPerm.PROCESSORS_VIEW, PrivacyPerm.MEDIA_WIPE}),
+    Role.TECHNICIAN: frozenset({PrivacyPerm.MEDIA_WIPE}),
+}.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _perms
+
+# Consent for images and publication (seed 001 §13, seed 002 §7 and §9). The office asks
+# parents and records their answers; the SIRO writes the purposes; teachers run the check
+# before publishing and print their class's list, seeing reasons but no parent's details.
+
+
+class ConsentPerm:
+    VIEW = "consent.view"
+    MANAGE = "consent.manage"
+    RECORD = "consent.record"
+    CHECK = "consent.check"
+
+
+PERM_LABELS.update(
+    {
+        ConsentPerm.VIEW: "See pupils' consent for images and who decided",
+        ConsentPerm.MANAGE: "Write and publish consent purposes",
+        ConsentPerm.RECORD: "Ask parents for consent, record desk and paper decisions",
+        ConsentPerm.CHECK: "Check a class list before publishing images; print who may not appear",
+    }
+)
+_CONSENT_PERMS = frozenset(value for key, value in vars(ConsentPerm).items() if key.isupper())
+ALL_PERMS = ALL_PERMS | _CONSENT_PERMS
+for _role, _perms in {
+    Role.HEADTEACHER: _CONSENT_PERMS,
+    Role.TRUST_ADMIN: _CONSENT_PERMS,
+    Role.OFFICE: frozenset({ConsentPerm.VIEW, ConsentPerm.RECORD, ConsentPerm.CHECK}),
+    Role.SIRO: frozenset({ConsentPerm.VIEW, ConsentPerm.MANAGE, ConsentPerm.CHECK}),
+    Role.DSL: frozenset({ConsentPerm.VIEW, ConsentPerm.CHECK}),
+    Role.DEPUTY_DSL: frozenset({ConsentPerm.VIEW, ConsentPerm.CHECK}),
+    Role.TEACHER: frozenset({ConsentPerm.CHECK}),
+}.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _perms
+
+# Records (subject access and retention; seed 002 §8, seed 000 "disposal"). The SIRO logs
+# and answers subject access requests, keeps the retention schedule and approves each run;
+# the headteacher may do all of it. A bundle holds everything about a person (dates of
+# birth, parents' details), so the trust administrator names the DPO and keeps the schedule
+# but handles no request.
+
+
+class RecordsPerm:
+    DPO = "records.dpo"
+    SAR = "records.sar"
+    RETENTION = "records.retention"
+
+
+PERM_LABELS.update(
+    {
+        RecordsPerm.DPO: "Name the data protection officer",
+        RecordsPerm.SAR: "Log, check, review and release subject access requests",
+        RecordsPerm.RETENTION: "Set the retention schedule and approve what it removes",
+    }
+)
+_RECORDS_PERMS = frozenset(value for key, value in vars(RecordsPerm).items() if key.isupper())
+ALL_PERMS = ALL_PERMS | _RECORDS_PERMS
+for _role, _perms in {
+    Role.HEADTEACHER: _RECORDS_PERMS,
+    Role.TRUST_ADMIN: frozenset({RecordsPerm.DPO, RecordsPerm.RETENTION}),
+    Role.SIRO: _RECORDS_PERMS,
+}.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _perms
+
 # What a role may hold and still see no one's personal data: figures and the dashboard.
 # Reporting an incident is one of them: the report form lists people only to a role that
 # may look them up, and the reporter's own reports show none of the people in them.
 FIGURES_ONLY_PERMS: frozenset[str] = frozenset(
     {Perm.DASHBOARD_VIEW, Perm.REPORTS_VIEW, Perm.FILTERING_CHANGELOG, Perm.INCIDENTS_REPORT}
 )
+
+# Governance (seed 002 §1, §3.1, §4.4–4.5, §9; seed 000; the DfE filtering and monitoring
+# standards). Governors read the policy register, the annual filtering and monitoring
+# review and the communications matrix: titles, dates and judgements, never a name (the
+# pages show owners and participants only to roles that look people up). The training
+# matrix names staff, so it is for the headteacher, the SIRO, the DSL and the office.
+
+
+class GovernancePerm:
+    READ = "governance.read"
+    POLICIES_MANAGE = "governance.policies"
+    TRAINING_VIEW = "governance.training_view"
+    TRAINING_RECORD = "governance.training"
+    REVIEW_MANAGE = "governance.review"
+    COMMS_VIEW = "governance.comms_view"
+    COMMS_MANAGE = "governance.comms"
+
+
+PERM_LABELS.update(
+    {
+        GovernancePerm.READ: "Read the policy register and the annual filtering review",
+        GovernancePerm.POLICIES_MANAGE: "Keep policies, their approvals and review triggers",
+        GovernancePerm.TRAINING_VIEW: "See who has completed which training",
+        GovernancePerm.TRAINING_RECORD: "Record and import training, keep the courses",
+        GovernancePerm.REVIEW_MANAGE: "Carry out the annual filtering and monitoring review",
+        GovernancePerm.COMMS_VIEW: "Read the communications matrix",
+        GovernancePerm.COMMS_MANAGE: "Set the communications matrix",
+    }
+)
+_GOVERNANCE_PERMS = frozenset(
+    value for key, value in vars(GovernancePerm).items() if key.isupper()
+)
+ALL_PERMS = ALL_PERMS | _GOVERNANCE_PERMS
+_G = GovernancePerm
+for _role, _perms in {
+    Role.HEADTEACHER: _GOVERNANCE_PERMS,
+    Role.TRUST_ADMIN: _GOVERNANCE_PERMS,
+    Role.SIRO: frozenset(
+        {_G.READ, _G.POLICIES_MANAGE, _G.TRAINING_VIEW, _G.TRAINING_RECORD, _G.COMMS_VIEW}
+    ),
+    Role.DSL: frozenset(
+        {_G.READ, _G.TRAINING_VIEW, _G.TRAINING_RECORD, _G.REVIEW_MANAGE, _G.COMMS_VIEW}
+    ),
+    Role.DEPUTY_DSL: frozenset({_G.READ, _G.COMMS_VIEW}),
+    Role.ICT_MANAGER: frozenset({_G.READ, _G.TRAINING_VIEW, _G.REVIEW_MANAGE, _G.COMMS_VIEW}),
+    Role.OFFICE: frozenset({_G.TRAINING_VIEW, _G.TRAINING_RECORD, _G.COMMS_VIEW}),
+    Role.TECHNICIAN: frozenset({_G.COMMS_VIEW}),
+    Role.TEACHER: frozenset({_G.COMMS_VIEW}),
+    Role.GOVERNOR: frozenset({_G.READ, _G.COMMS_VIEW}),
+}.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _perms
+# Both name no one to a governor, so a governor still signs in with figures only.
+FIGURES_ONLY_PERMS = FIGURES_ONLY_PERMS | {_G.READ, _G.COMMS_VIEW}
 
 # Roles that must sign in with a second factor: every role that reads personal data (policy
 # duty "Second factor for personal data", docs/policy-map.md: teachers and office staff read

@@ -25,6 +25,7 @@ from warden.equipment.models import (
     WipingMethod,
 )
 from warden.equipment.services._shared import _locked_asset, _words
+from warden.equipment.services.loans import gate_refusal
 from warden.equipment.services.software import installations_remove
 
 
@@ -137,6 +138,9 @@ def disposal_batch_add(*, actor: User | None, batch: DisposalBatch, asset: Asset
         )
     if Loan.objects.filter(asset=asset, state__in=OPEN_LOAN_STATES).exists():
         raise ServiceError(f"{asset.asset_tag} is checked out; check it in before disposing of it.")
+    refusal = gate_refusal(asset, for_disposal=True)
+    if refusal:
+        raise ServiceError(refusal)
     asset.disposal_batch = batch
     asset.save(update_fields=["disposal_batch", "updated_at"])
     audit_log(

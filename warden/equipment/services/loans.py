@@ -22,6 +22,7 @@ from warden.core.access import require_perm, roles_by_school
 from warden.core.audit import audit_log, audit_log_many, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.models import School, User
+from warden.core.registry import collect
 from warden.core.roles import Perm
 from warden.core.tasks import send_email_on_commit
 from warden.equipment import rules
@@ -230,7 +231,21 @@ def checkout_refusal(asset: Asset) -> str | None:
     open_loan = Loan.objects.filter(asset=asset, state__in=OPEN_LOAN_STATES).exists()
     return rules.checkout_refusal(
         asset.state, in_disposal_batch=asset.disposal_batch_id is not None, open_loan=open_loan
-    )
+    ) or gate_refusal(asset, for_disposal=False)
+
+
+def gate_refusal(asset: Asset, *, for_disposal: bool) -> str | None:
+    """Why an area above equipment refuses to lend (or dispose of) this asset, or None.
+
+    Areas answer through ``<app>/equipment_gates.py`` (``REFUSALS``: callables
+    ``(asset, *, for_disposal) -> str | None``), e.g. the data-protection area for removable
+    media not securely wiped since its last return.
+    """
+    for gate in collect("equipment_gates", "REFUSALS"):
+        refusal: str | None = gate(asset, for_disposal=for_disposal)
+        if refusal:
+            return refusal
+    return None
 
 
 @transaction.atomic

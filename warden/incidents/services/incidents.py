@@ -45,6 +45,7 @@ from warden.incidents.services._shared import (
     _refresh_playbooks,
     _today,
 )
+from warden.incidents.signals import data_breach_reported
 from warden.monitoring.models import Violation
 from warden.people.models import Person
 
@@ -135,6 +136,9 @@ def incident_report(
         changes=diff({}, snapshot(incident, ["number", "kind", "title", "occurred_at"])),
     )
     _refresh_playbooks(incident, actor)
+    if kind == IncidentKind.DATA_BREACH:
+        # The data-protection area opens its breach record (incidents/signals.py).
+        data_breach_reported.send(sender=Incident, incident=incident, actor=actor)
     if not notify:
         return incident
     link = _link(reverse("incidents:detail", args=[incident.pk]))
