@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -105,22 +105,16 @@ class PublishedTextChanged(Exception):
     """Raised by the model itself: a published version's words are fixed."""
 
 
-# Fields of a published version that may never change once it is published.
-FROZEN_FIELDS = ("text", "sha256", "label", "number", "agreement_id", "requires_resign")
+class PublishedText(models.Model):
+    """Words people answer to, numbered, drafted then published, and fixed once published:
+    an agreement's version here, a consent purpose's text in the consent area."""
 
-
-class AgreementVersion(models.Model):
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
-    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
     label = models.CharField(max_length=40, help_text="Shown after the title, e.g. 2026.")
     text = models.TextField()
     sha256 = models.CharField(max_length=64)
     status = models.CharField(
         max_length=20, choices=VersionStatus.choices, default=VersionStatus.DRAFT
-    )
-    requires_resign = models.BooleanField(
-        default=False, help_text="Everyone must sign this version, whatever they signed before."
     )
     change_note = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
@@ -131,6 +125,47 @@ class AgreementVersion(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     published_at = models.DateTimeField(null=True, blank=True)
+
+    # Fields besides the words that may never change once published (the parent, a flag).
+    frozen_also: ClassVar[tuple[str, ...]] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The last line of defence behind the services: whatever calls save(), a published
+        # version keeps the words people answered.
+        self.sha256 = text_sha256(self.text)
+        if self.pk is not None:
+            fixed = ("text", "sha256", "label", "number", *self.frozen_also)
+            stored = type(self)._default_manager.filter(pk=self.pk).values(*fixed, "status")
+            row = stored.first()
+            if (
+                row is not None
+                and row["status"] == VersionStatus.PUBLISHED
+                and (
+                    row["status"] != self.status
+                    or any(row[name] != getattr(self, name) for name in fixed)
+                )
+            ):
+                raise PublishedTextChanged(
+                    f"{self} is published; its text cannot change. Write a new version."
+                )
+        super().save(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == VersionStatus.PUBLISHED
+
+
+class AgreementVersion(PublishedText):
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="versions")
+    requires_resign = models.BooleanField(
+        default=False, help_text="Everyone must sign this version, whatever they signed before."
+    )
+
+    frozen_also = ("agreement_id", "requires_resign")
 
     objects = SchoolScoped()
 
@@ -151,30 +186,6 @@ class AgreementVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agreement.title} {self.label}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        # The last line of defence behind ``version_update``: whatever calls save(), a
-        # published version keeps the words people signed.
-        self.sha256 = text_sha256(self.text)
-        if self.pk is not None:
-            stored = AgreementVersion.objects.filter(pk=self.pk).values(*FROZEN_FIELDS, "status")
-            row = stored.first()
-            if (
-                row is not None
-                and row["status"] == VersionStatus.PUBLISHED
-                and (
-                    row["status"] != self.status
-                    or any(row[name] != getattr(self, name) for name in FROZEN_FIELDS)
-                )
-            ):
-                raise PublishedTextChanged(
-                    f"{self} is published; its text cannot change. Write a new version."
-                )
-        super().save(*args, **kwargs)
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == VersionStatus.PUBLISHED
 
 
 class Method(models.TextChoices):

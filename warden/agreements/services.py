@@ -5,19 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from django.core import signing
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from warden.agreements.drafts import check_words, draft_add, draft_change, draft_publish
+from warden.agreements.links import LinkRefused, check_open, new_token, stored_hash, unknown
 from warden.agreements.models import (
     NO_RENEWAL_PERIOD,
     Agreement,
@@ -30,7 +30,6 @@ from warden.agreements.models import (
     SigningLink,
     StoredStanding,
     VersionStatus,
-    text_sha256,
 )
 from warden.agreements.rules import (
     Standing,
@@ -99,13 +98,7 @@ def agreement_create(
 
 
 def _check_text(label: str, text: str) -> None:
-    errors: dict[str, list[str]] = {}
-    if not label.strip():
-        errors["label"] = ["Give the version a label people will recognise, e.g. 2026."]
-    if len(text.strip()) < 40:
-        errors["text"] = ["Write the agreement's full text (at least a few sentences)."]
-    if errors:
-        raise ServiceError(next(iter(errors.values()))[0], field_errors=errors)
+    check_words(label, text, full_text="the agreement's full text")
 
 
 @transaction.atomic
@@ -114,28 +107,16 @@ def version_create(
 ) -> AgreementVersion:
     """Add a draft version; only one draft at a time, so edits are not split across two."""
     _check_text(label, text)
-    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
-    if agreement.versions.filter(status=VersionStatus.DRAFT).exists():
-        raise ServiceError(
-            f"{agreement.title} already has a draft; edit or publish that draft first."
-        )
-    last = agreement.versions.order_by("-number").first()
-    version = AgreementVersion.objects.create(
-        school=agreement.school,
-        agreement=agreement,
-        number=(last.number + 1) if last else 1,
-        label=label.strip(),
-        text=text.strip() + "\n",
-        change_note=change_note.strip(),
-        created_by=actor,
-    )
-    audit_log(
+    return draft_add(
         actor=actor,
+        model=AgreementVersion,
+        parent=agreement,
+        parent_field="agreement",
+        label=label,
+        text=text,
+        change_note=change_note,
         action="agreement_version.created",
-        obj=version,
-        changes=diff({}, snapshot(version, ["number", "label", "sha256", "change_note"])),
     )
-    return version
 
 
 @transaction.atomic
@@ -148,22 +129,15 @@ def version_update(
     change_note: str = "",
 ) -> AgreementVersion:
     """Change a draft. A published version's words are what people signed: never changed."""
-    version = AgreementVersion.objects.select_for_update().get(pk=version.pk)
-    if version.is_published:
-        raise ServiceError(
-            f"{version} is published, so its text cannot change. Write a new version instead."
-        )
-    _check_text(label, text)
-    fields = ["label", "sha256", "change_note"]
-    before = snapshot(version, fields)
-    version.label, version.text = label.strip(), text.strip() + "\n"
-    version.change_note = change_note.strip()
-    version.sha256 = text_sha256(version.text)
-    changes = diff(before, snapshot(version, fields))
-    if changes:
-        version.save()
-        audit_log(actor=actor, action="agreement_version.updated", obj=version, changes=changes)
-    return version
+    return draft_change(
+        actor=actor,
+        version=version,
+        label=label,
+        text=text,
+        change_note=change_note,
+        full_text="the agreement's full text",
+        action="agreement_version.updated",
+    )
 
 
 @transaction.atomic
@@ -171,24 +145,14 @@ def version_publish(
     *, actor: User | None, version: AgreementVersion, requires_resign: bool
 ) -> AgreementVersion:
     """Publish a draft; with ``requires_resign`` every earlier signature stops counting."""
-    version = AgreementVersion.objects.select_for_update().get(pk=version.pk)
-    if version.is_published:
-        raise ServiceError(f"{version} is already published.")
-    first = not version.agreement.versions.filter(status=VersionStatus.PUBLISHED).exists()
-    version.status = VersionStatus.PUBLISHED
-    version.requires_resign = requires_resign or first
-    version.published_at = timezone.now()
-    version.published_by = actor
-    version.save()
-    audit_log(
+    first = not AgreementVersion.objects.filter(
+        agreement_id=version.agreement_id, status=VersionStatus.PUBLISHED
+    ).exists()
+    version = draft_publish(
         actor=actor,
+        version=version,
         action="agreement_version.published",
-        obj=version,
-        changes={
-            "status": ["draft", "published"],
-            "requires_resign": [None, version.requires_resign],
-            "sha256": [None, version.sha256],
-        },
+        requires_resign=requires_resign or first,
     )
     standings_refresh(school=version.school)
     return version
@@ -527,10 +491,6 @@ def countersignature_record(
 # --- signing links -----------------------------------------------------------------------
 
 
-def _token_hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode("ascii")).hexdigest()
-
-
 def link_url(token: str, *, root: str | None = None) -> str:
     path = reverse("agreements:public_sign", kwargs={"token": token})
     return f"{root}{path}" if root else absolute_url(path)
@@ -556,13 +516,13 @@ def signing_link_create(
     else:
         _check_signable(person, version)
     settings = school_settings(person.school)
-    raw = secrets.token_urlsafe(24)
+    stored, token = new_token(LINK_SALT)
     link = SigningLink.objects.create(
         school=person.school,
         person=person,
         version=version,
         counter_signs=counter_signs,
-        token_hash=_token_hash(raw),
+        token_hash=stored,
         delivery=delivery,
         sent_to=sent_to,
         expires_at=timezone.now() + dt.timedelta(days=settings.link_days),
@@ -577,56 +537,28 @@ def signing_link_create(
             snapshot(link, ["person", "version", "counter_signs", "delivery", "expires_at"]),
         ),
     )
-    return link, signing.Signer(salt=LINK_SALT).sign(raw)
-
-
-class LinkRefused(ServiceError):
-    """A signing link that cannot be used; ``gone`` when it existed but is spent or old.
-
-    ``school`` is the link's school when the link was found, so the page saying why can
-    carry the school's name.
-    """
-
-    def __init__(self, message: str, *, gone: bool, school: School | None = None) -> None:
-        super().__init__(message)
-        self.gone = gone
-        self.school = school
+    return link, token
 
 
 def link_for_token(token: str, *, at: dt.datetime | None = None) -> SigningLink:
     """The link a token opens, or ``LinkRefused`` saying why it cannot be used."""
     at = at or timezone.now()
-    try:
-        raw = signing.Signer(salt=LINK_SALT).unsign(token)
-    except signing.BadSignature:
-        raise LinkRefused(
-            "This signing link is not valid; check it was copied in full.", gone=False
-        ) from None
+    stored = stored_hash(token, salt=LINK_SALT, what="signing link")
     link = (
         SigningLink.objects.select_related(
             "school", "person", "version__agreement", "counter_signs__person"
         )
-        .filter(token_hash=_token_hash(raw))
+        .filter(token_hash=stored)
         .first()
     )
     if link is None:
-        raise LinkRefused(
-            "This signing link is not valid; ask the school for a new one.", gone=False
-        )
-    if link.used_at is not None:
-        raise LinkRefused(
-            "This signing link has already been used; a link works once. "
-            "Ask the school for a new one if you need to sign again.",
-            gone=True,
-            school=link.school,
-        )
-    if link.expires_at <= at:
-        raise LinkRefused(
-            f"This signing link expired on {timezone.localtime(link.expires_at):%d/%m/%Y}; "
-            "ask the school for a new one.",
-            gone=True,
-            school=link.school,
-        )
+        raise unknown("signing link")
+    check_open(
+        link,
+        at=at,
+        what="signing link",
+        again="Ask the school for a new one if you need to sign again.",
+    )
     signed = _signed_since_link(link)
     if signed is not None:
         what = "counter-signed" if link.counter_signs_id else "signed"
