@@ -143,6 +143,11 @@ class ActionForm(forms.Form):
 class NoteForm(forms.Form):
     text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 2}))
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Beside the action form on the breach page, whose field is also ``text``.
+        kwargs.setdefault("auto_id", "note_%s")
+        super().__init__(*args, **kwargs)
+
 
 class CloseForm(forms.Form):
     lessons = forms.CharField(

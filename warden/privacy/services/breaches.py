@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from warden.accounts.models import Account
-from warden.core.access import has_perm
+from warden.core.access import has_perm, roles_by_school
 from warden.core.audit import audit_log, diff, snapshot
 from warden.core.confidential.models import EntryKind
 from warden.core.confidential.services import chronology_add, next_number
@@ -25,7 +25,8 @@ from warden.core.links import absolute_url
 from warden.core.models import Membership, School, User
 from warden.core.roles import PrivacyPerm
 from warden.core.tasks import send_email_on_commit
-from warden.equipment.models import PossibleBreach
+from warden.equipment.breach import possible_breach_acknowledge
+from warden.equipment.models import BreachStatus, PossibleBreach
 from warden.incidents.models import Incident
 from warden.privacy import rules, selectors
 from warden.privacy.models import (
@@ -331,7 +332,22 @@ def breach_decide(
         obj=breach,
         changes=diff(before, snapshot(breach, DECISION_FIELDS)),
     )
+    _acknowledge_flag(actor, breach)
     return breach
+
+
+def _acknowledge_flag(actor: User, breach: Breach) -> None:
+    """The decision answers equipment's possible-breach flag too, so it leaves the
+    equipment pages' "waiting for the SIRO" list."""
+    possible = breach.possible_breach
+    if possible is None or possible.status != BreachStatus.OPEN:
+        return
+    possible_breach_acknowledge(
+        actor=actor,
+        roles=roles_by_school(actor).get(breach.school_id, set()),
+        breach=possible,
+        note=f"Assessed as data breach {breach.reference}: {breach.get_decision_display()}.",
+    )
 
 
 @transaction.atomic

@@ -13,12 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from warden.core.models import AuditEntry
-from warden.equipment.models import PossibleBreach
+from warden.equipment.models import BreachStatus, PossibleBreach
 from warden.equipment.tests.factories import AssetFactory
 from warden.incidents.models import IncidentKind
 from warden.incidents.services.incidents import incident_report
 from warden.privacy.models import Breach, BreachSource
 from warden.privacy.selectors import breach_clock
+from warden.privacy.services import breaches
 from warden.privacy.tasks import send_breach_alerts
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +69,30 @@ def test_a_stolen_unencrypted_laptop_opens_a_breach_whose_clock_runs(
         assert clock.running and clock.deadline == START + dt.timedelta(hours=72)
         assert clock.words == "72 h 00 min left to decide on the ICO"
         assert AuditEntry.objects.filter(action="breach.opened", object_id=str(breach.pk)).exists()
+
+
+def test_deciding_the_breach_acknowledges_the_equipment_flag(school, technician_client, siro):
+    _lose_laptop(technician_client)
+    breach = Breach.objects.get()
+    breaches.breach_assess(
+        actor=siro,
+        breach=breach,
+        data_description="Pupils' reports on the laptop's disk.",
+        categories=["attainment"],
+        people_affected=30,
+        likelihood="likely",
+        harm="significant",
+        containment="not_contained",
+    )
+    breaches.breach_decide(
+        actor=siro,
+        breach=breach,
+        decision="report",
+        reasons="Unencrypted reports of 30 pupils are in unknown hands.",
+        ico_reference="IC-0001",
+        ico_reported_on=timezone.localdate(),
+    )
+    assert PossibleBreach.objects.get().status == BreachStatus.ACKNOWLEDGED
 
 
 def test_the_job_alerts_the_siro_and_the_dpo_at_24_and_48_hours_once_each(
