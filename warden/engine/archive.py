@@ -10,7 +10,9 @@ Writing the same chunk again writes the same names, and each file is written to 
 temporary file and renamed over its final name, so archiving is atomic and idempotent: a
 reader never sees half a file, and a chunk archived twice is stored once.
 
-Retention drops whole days (:func:`drop_before`); investigations read with :func:`query`.
+Retention drops whole days (:func:`drop_before`), or one person's rows, or every row but
+those of people under a legal hold (:func:`remove_rows`); investigations read with
+:func:`query`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -33,10 +35,12 @@ from warden.engine.logs import LOG_SCHEMA
 __all__ = [
     "ARCHIVE_SCHEMA",
     "PARQUET_OPTIONS",
+    "day_rows",
     "drop_before",
     "part_name",
     "partitions",
     "query",
+    "remove_rows",
     "write_chunk",
 ]
 
@@ -178,6 +182,73 @@ def drop_before(root: Path, before: dt.date, *, school: str | None = None) -> li
         os.replace(directory, doomed)
         shutil.rmtree(doomed)
         removed.append(directory)
+    return removed
+
+
+def _day_files(directory: Path) -> list[Path]:
+    # Hidden files are temporary files of a write under way, never part of the day.
+    return sorted(path for path in directory.glob("*.parquet") if not path.name.startswith("."))
+
+
+def day_rows(directory: Path, *, person_ids: Collection[str] | None = None) -> int:
+    """How many rows one day partition holds (of ``person_ids`` only, when given)."""
+    total = 0
+    for path in _day_files(directory):
+        if person_ids is None:
+            total += pq.ParquetFile(path).metadata.num_rows
+        else:
+            column = pq.ParquetFile(path).read(columns=["person_id"]).column("person_id")
+            wanted = pa.array(sorted(person_ids), pa.string())
+            total += pc.sum(pc.is_in(column, value_set=wanted)).as_py() or 0
+    return total
+
+
+def remove_rows(
+    directory: Path,
+    *,
+    person_ids: Collection[str] | None = None,
+    keep_person_ids: Collection[str] = (),
+) -> int:
+    """Remove rows from one day partition: those of ``person_ids`` (every row, when None),
+    except those of ``keep_person_ids``. Each changed file is rewritten to a temporary file
+    and renamed over itself, a file left empty is deleted, and a day left empty is removed;
+    returns how many rows went."""
+    directory = Path(directory)
+    if person_ids is None and not keep_person_ids:
+        removed = day_rows(directory)
+        doomed = directory.with_name(f".deleting-{directory.name}-{uuid.uuid4().hex}")
+        os.replace(directory, doomed)
+        shutil.rmtree(doomed)
+        return removed
+    keep = pa.array(sorted(keep_person_ids), pa.string())
+    doomed_ids = None if person_ids is None else pa.array(sorted(person_ids), pa.string())
+    removed = 0
+    for path in _day_files(directory):
+        table = pq.ParquetFile(path).read()
+        people = table.column("person_id")
+        going = pc.invert(pc.fill_null(pc.is_in(people, value_set=keep), False))
+        if doomed_ids is not None:
+            going = pc.and_(going, pc.fill_null(pc.is_in(people, value_set=doomed_ids), False))
+        count = pc.sum(going).as_py() or 0
+        if not count:
+            continue
+        removed += count
+        if count == table.num_rows:
+            path.unlink()
+            continue
+        temporary = directory / f".{path.name}.{uuid.uuid4().hex}.tmp"
+        try:
+            with pa.OSFile(str(temporary), "wb") as sink:
+                pq.write_table(table.filter(pc.invert(going)), sink, **PARQUET_OPTIONS)
+            with open(temporary, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+    if not _day_files(directory):
+        shutil.rmtree(directory)
+    else:
+        _fsync_dir(directory)
     return removed
 
 

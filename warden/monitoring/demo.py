@@ -127,3 +127,69 @@ def load_monitoring(*, school: School, today: dt.date, seed: int) -> dict[str, i
 
 LOADERS += [load_monitoring]
 # --- end of monitoring --------------------------------------------------------------------------
+
+
+# --- retention (records): a pupil who left over a year ago, whose violations are due ------------
+
+
+def load_leaver_violations(*, school: School, today: dt.date, seed: int) -> dict[str, int]:
+    """A pupil who left 13 months ago with a few violations, so the retention schedule's
+    dry run (violations kept one year after the pupil leaves) lists them."""
+    import random
+
+    from django.utils import timezone
+    from faker import Faker
+
+    from warden.core.audit import audit_log_many, diff, snapshot
+    from warden.monitoring.models import Violation
+    from warden.people.models import Person, PersonType
+
+    prefix = f"demo-leaver-{school.slug}-"
+    if Violation.objects.filter(school=school, engine_id__startswith=prefix).exists():
+        return {"violations of a leaver": 0}
+    faker = Faker("en_GB")
+    faker.seed_instance(seed + school.pk)
+    left = today - dt.timedelta(days=400)
+    pupil = Person.objects.create(
+        school=school,
+        person_type=PersonType.PUPIL,
+        first_name=faker.first_name(),
+        last_name=faker.last_name(),
+        joining_date=left - dt.timedelta(days=5 * 365),
+        leaving_date=left,
+        leaving_reason="Moved school",
+        mis_id=f"DEMO-LEFT-{school.pk}",
+    )
+    rng = random.Random(seed)
+    now = timezone.now()
+    new = [
+        Violation(
+            school=school,
+            engine_id=f"{prefix}{n}",
+            source_id="demo",
+            offset=n,
+            line_no=n + 1,
+            ts=now - dt.timedelta(days=420 + rng.randint(0, 200)),
+            person=pupil,
+            username=f"left{pupil.pk}",
+            host="games.example",
+            url="https://games.example/",
+            category="games",
+            severity=1,
+            decision="blocked",
+            kind="blocked",
+        )
+        for n in range(3)
+    ]
+    Violation.objects.bulk_create(new)
+    saved = list(Violation.objects.filter(school=school, engine_id__startswith=prefix))
+    audit_log_many(
+        actor=None,
+        action="violation.recorded",
+        items=[(v, diff({}, snapshot(v, ["category", "severity", "ts"]))) for v in saved],
+        school=school,
+    )
+    return {"violations of a leaver": len(saved)}
+
+
+LOADERS += [load_leaver_violations]

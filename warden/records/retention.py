@@ -182,3 +182,16 @@ def removable(items: Iterable[Candidate], keys: Sequence[str]) -> list[Candidate
     """The candidates among ``items`` whose key was approved (``keys``)."""
     wanted = set(keys)
     return [item for item in items if item.key in wanted]
+
+
+def _open_requests(school: School) -> Iterable[Hold]:
+    """An open subject access request holds everything about its subject until released."""
+    from warden.records.models import OPEN_SAR_STATUSES, SubjectAccessRequest
+
+    for pk, person_id in SubjectAccessRequest.objects.filter(
+        school=school, status__in=OPEN_SAR_STATUSES
+    ).values_list("pk", "person_id"):
+        yield Hold(person_id, f"open subject access request SAR-{pk}")
+
+
+HOLDS = [_open_requests]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from warden.core.models import School
-from warden.records.models import DpoContact
+from warden.records.models import OPEN_SAR_STATUSES, DpoContact, SubjectAccessRequest
 
 
 def dpo_for(school: School) -> DpoContact | None:
@@ -17,3 +21,18 @@ def dpo_for(school: School) -> DpoContact | None:
     )
     found.sort(key=lambda contact: contact.school_id is None)
     return found[0] if found else None
+
+
+DUE_SOON_DAYS = 7
+
+
+def sars_needing_attention(school: School) -> QuerySet[SubjectAccessRequest]:
+    """Open requests overdue or due within a week, soonest first: the SIRO's home panel."""
+    soon = timezone.localdate() + dt.timedelta(days=DUE_SOON_DAYS)
+    return (
+        SubjectAccessRequest.objects.filter(school=school, status__in=OPEN_SAR_STATUSES)
+        .annotate(deadline_on=Coalesce("extended_to", "due_on"))
+        .filter(deadline_on__lte=soon)
+        .select_related("person")
+        .order_by("deadline_on", "pk")
+    )
