@@ -424,6 +424,30 @@ for _role, _perms in {
 }.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _perms
 
+# Reporting (the governors' report; seed 002 §3.1). The headteacher and the office keep the
+# school's term dates the report follows; reading a school's report is REPORTS_VIEW; the
+# trust's report, every school of the trust side by side, is the trust administrator's.
+
+
+class ReportingPerm:
+    TERMS_MANAGE = "reporting.terms"
+    TRUST_REPORT = "reporting.trust"
+
+
+PERM_LABELS.update(
+    {
+        ReportingPerm.TERMS_MANAGE: "Keep the school's term dates",
+        ReportingPerm.TRUST_REPORT: "Read the trust's report: every school's figures",
+    }
+)
+ALL_PERMS = ALL_PERMS | {ReportingPerm.TERMS_MANAGE, ReportingPerm.TRUST_REPORT}
+for _role, _perms in {
+    Role.HEADTEACHER: frozenset({ReportingPerm.TERMS_MANAGE}),
+    Role.OFFICE: frozenset({ReportingPerm.TERMS_MANAGE}),
+    Role.TRUST_ADMIN: frozenset({ReportingPerm.TERMS_MANAGE, ReportingPerm.TRUST_REPORT}),
+}.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _perms
+
 # What a role may hold and still see no one's personal data: figures and the dashboard.
 # Reporting an incident is one of them: the report form lists people only to a role that
 # may look them up, and the reporter's own reports show none of the people in them.

@@ -78,7 +78,8 @@ def _governors_report_panel(request: HttpRequest, school: School) -> list[Panel]
     """The headline figures of the termly report for the current term: counts only, as the
     report itself (policy duty "Governors see counts, not names")."""
     now = timezone.now()
-    period = reports.term_containing(timezone.localtime(now, ZoneInfo(school.timezone)).date())
+    today = timezone.localtime(now, ZoneInfo(school.timezone)).date()
+    period = reports.term_containing(today, reports.school_calendar(school))
     report = reports.termly_report(school, period, now=now)
     return [
         Panel(

@@ -6,18 +6,19 @@ everything here is a count or a label of the school's own choosing (a filter gro
 no person is named. The weekly safeguarding digest (duty "Weekly monitoring report") is
 ``selectors.weekly_report``, which both the e-mail and its page read.
 
-Terms follow the English school year: autumn from 1 September to 31 December, spring from
-1 January to Easter and summer from then to 31 August. Easter moves, and Warden does not
-know the school's term dates yet, so spring is taken to end on 31 March.
+Terms follow the school's own calendar: ``school_calendar(school)`` asks the area that keeps
+term dates (``collect("term_calendars", "LOOKUP")``) for the first and last day of each
+term. A period made without a calendar keeps the plain pattern below (autumn 1 September to
+31 December, spring 1 January to 31 March, summer 1 April to 31 August), and a period
+remembers its calendar, so the term before and a year before follow the same one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -40,6 +41,13 @@ from django.db.models.functions import Coalesce, RowNumber
 
 from warden.core.models import AuditEntry, School
 from warden.core.registry import collect
+from warden.core.report_figures import ReportSection as ReportSection
+from warden.core.report_figures import TrendRow as TrendRow
+from warden.core.report_figures import Windows as Windows
+from warden.core.report_figures import signed as signed
+from warden.core.report_figures import total_row as total_row
+from warden.core.report_figures import trend_row as trend_row
+from warden.core.report_figures import trend_rows as trend_rows
 from warden.incidents import rules
 from warden.incidents.models import (
     Incident,
@@ -68,6 +76,21 @@ _TERM = {key: (label, first, last) for key, label, first, last in TERMS}
 # The longest custom range a report covers: a school year and a little.
 MAX_CUSTOM_DAYS = 400
 
+# A school's term dates: the first and last day of term ``key`` in calendar ``year``.
+Calendar = Callable[[str, int], tuple[dt.date, dt.date]]
+
+
+def _plain_calendar(key: str, year: int) -> tuple[dt.date, dt.date]:
+    _label, (m1, d1), (m2, d2) = _TERM[key]
+    return dt.date(year, m1, d1), dt.date(year, m2, d2)
+
+
+def school_calendar(school: School) -> Calendar:
+    """The school's term dates from the area that keeps them, or the plain pattern."""
+    for lookup in collect("term_calendars", "LOOKUP"):
+        return lookup(school)
+    return _plain_calendar
+
 
 @dataclass(frozen=True)
 class Period:
@@ -77,6 +100,7 @@ class Period:
     label: str
     first: dt.date
     last: dt.date
+    calendar: Calendar | None = field(default=None, compare=False, repr=False)
 
     @property
     def term(self) -> str:
@@ -105,29 +129,26 @@ def _day(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def term(key: str, year: int) -> Period:
-    label, (m1, d1), (m2, d2) = _TERM[key]
+def term(key: str, year: int, calendar: Calendar | None = None) -> Period:
+    label = _TERM[key][0]
+    first, last = (calendar or _plain_calendar)(key, year)
     return Period(
-        key=f"{key}-{year}",
-        label=f"{label} {year}",
-        first=dt.date(year, m1, d1),
-        last=dt.date(year, m2, d2),
+        key=f"{key}-{year}", label=f"{label} {year}", first=first, last=last, calendar=calendar
     )
 
 
-def term_containing(day: dt.date) -> Period:
-    for key, _label, (m1, d1), (m2, d2) in TERMS:
-        if dt.date(day.year, m1, d1) <= day <= dt.date(day.year, m2, d2):
-            return term(key, day.year)
-    raise AssertionError("the terms cover the whole year")  # pragma: no cover
+def term_containing(day: dt.date, calendar: Calendar | None = None) -> Period:
+    """The term ``day`` falls in or, in a holiday, the last term before it."""
+    candidates = [term(key, year, calendar) for year in (day.year - 1, day.year) for key in _TERM]
+    return max((p for p in candidates if p.first <= day), key=lambda p: p.first)
 
 
-def term_from_key(key: str) -> Period | None:
+def term_from_key(key: str, calendar: Calendar | None = None) -> Period | None:
     """``autumn-2026`` as a period, or None when the key is not a term."""
     name, _, year = key.partition("-")
     if name not in _TERM or not year.isdigit() or not 2000 <= int(year) <= 2100:
         return None
-    return term(name, int(year))
+    return term(name, int(year), calendar)
 
 
 def custom_period(first: dt.date, last: dt.date) -> Period:
@@ -137,56 +158,26 @@ def custom_period(first: dt.date, last: dt.date) -> Period:
 def previous_period(period: Period) -> Period:
     """The term before (summer before autumn), or the same number of days before a range."""
     if period.term:
-        return term_containing(period.first - dt.timedelta(days=1))
+        return term_containing(period.first - dt.timedelta(days=1), period.calendar)
     last = period.first - dt.timedelta(days=1)
     return custom_period(last - dt.timedelta(days=period.days - 1), last)
 
 
 def a_year_before(period: Period) -> Period:
     if period.term:
-        return term(period.term, period.first.year - 1)
+        return term(period.term, period.first.year - 1, period.calendar)
     return custom_period(rules.add_months(period.first, -12), rules.add_months(period.last, -12))
 
 
-def recent_terms(today: dt.date, count: int = 9) -> list[Period]:
+def recent_terms(today: dt.date, count: int = 9, calendar: Calendar | None = None) -> list[Period]:
     """The term containing ``today`` and the ones before it, newest first."""
-    found = [term_containing(today)]
+    found = [term_containing(today, calendar)]
     while len(found) < count:
         found.append(previous_period(found[-1]))
     return found
 
 
 # --- the report -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TrendRow:
-    """A count for the period, the one before, and the same period a year before."""
-
-    label: str
-    now: int
-    previous: int
-    year_before: int
-
-    @property
-    def change(self) -> int:
-        return self.now - self.previous
-
-    @property
-    def change_on_year(self) -> int:
-        return self.now - self.year_before
-
-    @property
-    def change_words(self) -> str:
-        return signed(self.change)
-
-    @property
-    def change_on_year_words(self) -> str:
-        return signed(self.change_on_year)
-
-
-def signed(n: int) -> str:
-    return "no change" if n == 0 else f"+{n}" if n > 0 else f"−{-n}"
 
 
 @dataclass(frozen=True)
@@ -231,32 +222,6 @@ class Timeliness:
         return duration_words(self.median) if self.median is not None else "–"
 
 
-@dataclass(frozen=True)
-class ReportSection:
-    """A part of the termly report that another area adds: figures only, never names.
-
-    An area offers it from ``<app>/report_sections.py`` as ``TERMLY``, a list of callables
-    ``(school, windows, now) -> ReportSection | None``; ``windows`` holds the three periods'
-    bounds and builds conditional counts over them (``windows.counts("decided_at")``), so a
-    section costs one aggregate query. ``rows`` are trend rows; ``facts`` are figures about
-    the present ("Sets past retention now": 3).
-    """
-
-    key: str
-    title: str
-    caption: str
-    first: str
-    rows: list[TrendRow]
-    total: TrendRow | None = None
-    facts: list[tuple[str, int | str]] = field(default_factory=list)
-    note: str = ""
-
-
-def trend_row(label: str, counts: Mapping[str, Any]) -> TrendRow:
-    """A trend row from an aggregate with ``Windows.counts`` names (now, previous, year_before)."""
-    return TrendRow(label, *(int(counts.get(name) or 0) for name in Windows.NAMES))
-
-
 def _sections(school: School, windows: Windows, now: dt.datetime) -> list[ReportSection]:
     found = (make(school, windows, now) for make in collect("report_sections", "TERMLY"))
     return [section for section in found if section is not None]
@@ -294,57 +259,6 @@ def duration_words(span: dt.timedelta) -> str:
     if hours:
         return f"{hours} h {minutes} min"
     return f"{minutes} min"
-
-
-class Windows:
-    """The three periods' [start, end) bounds, and conditional counts over them."""
-
-    NAMES = ("now", "previous", "year_before")
-
-    def __init__(self, school: School, periods: Iterable[Period]) -> None:
-        self.bounds = [p.bounds(school.timezone) for p in periods]
-        self.dates = [(p.first, p.last) for p in periods]
-
-    def q(self, field: str, i: int, *, dates: bool = False) -> Q:
-        if dates:
-            first, last = self.dates[i]
-            return Q(**{f"{field}__gte": first, f"{field}__lte": last})
-        start, end = self.bounds[i]
-        return Q(**{f"{field}__gte": start, f"{field}__lt": end})
-
-    def any(self, field: str, *, dates: bool = False) -> Q:
-        found = Q()
-        for i in range(len(self.NAMES)):
-            found |= self.q(field, i, dates=dates)
-        return found
-
-    def counts(
-        self, field: str, *, of: str = "pk", distinct: bool = False, dates: bool = False
-    ) -> dict[str, Count]:
-        return {
-            name: Count(of, filter=self.q(field, i, dates=dates), distinct=distinct)
-            for i, name in enumerate(self.NAMES)
-        }
-
-
-def _trend_rows(
-    rows: Iterable[Mapping[str, Any]], key: str, labels: Iterable[tuple[object, str]]
-) -> list[TrendRow]:
-    by_key: dict[object, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for row in rows:
-        counts = by_key[row[key]]
-        for i, name in enumerate(Windows.NAMES):
-            counts[i] += int(row[name])
-    return [TrendRow(label, *by_key.get(value, [0, 0, 0])) for value, label in labels]
-
-
-def _total(rows: list[TrendRow], label: str) -> TrendRow:
-    return TrendRow(
-        label,
-        sum(r.now for r in rows),
-        sum(r.previous for r in rows),
-        sum(r.year_before for r in rows),
-    )
 
 
 # Year-group buckets of an incident's subjects: pupils by year, then everyone else.
@@ -389,7 +303,7 @@ def _by_year_group(school: School, w: Windows) -> list[TrendRow]:
         .aggregate(**w.counts("reported_at"))
     )
     rows.append({"bucket": NO_SUBJECT, **nobody})
-    found = _trend_rows(rows, "bucket", YEAR_GROUP_ROWS)
+    found = trend_rows(rows, "bucket", YEAR_GROUP_ROWS)
     return [r for r in found if r.now or r.previous or r.year_before]
 
 
@@ -433,7 +347,7 @@ def _filtering_changes(school: School, w: Windows) -> list[TrendRow]:
     seen = {str(r["action"]) for r in rows}
     known = [(a, label) for a, label in FILTERING_ACTIONS.items() if a in seen]
     others = sorted((a, _action_label(a)) for a in seen - set(FILTERING_ACTIONS))
-    return _trend_rows(rows, "action", [*known, *others])
+    return trend_rows(rows, "action", [*known, *others])
 
 
 def _exceptions(
@@ -551,8 +465,8 @@ def termly_report(school: School, period: Period, *, now: dt.datetime) -> Termly
         .values("kind", "severity")
         .annotate(**w.counts("reported_at"))
     )
-    by_kind = _trend_rows(kind_severity, "kind", IncidentKind.choices)
-    by_severity = _trend_rows(
+    by_kind = trend_rows(kind_severity, "kind", IncidentKind.choices)
+    by_severity = trend_rows(
         kind_severity, "severity", [*Severity.choices, ("", "Not yet assessed")]
     )
     start, end = w.bounds[0]
@@ -560,7 +474,7 @@ def termly_report(school: School, period: Period, *, now: dt.datetime) -> Termly
         closed=Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end)),
         open=Count("pk", filter=~Q(status=IncidentStatus.CLOSED)),
     )
-    sanctions = _trend_rows(
+    sanctions = trend_rows(
         Sanction.objects.filter(school=school)
         .filter(w.any("starts_on", dates=True))
         .values("kind")
@@ -577,7 +491,7 @@ def termly_report(school: School, period: Period, *, now: dt.datetime) -> Termly
         previous=previous,
         year_before=year_before,
         ongoing=period.contains(local_now),
-        incidents=_total(by_kind, "Incidents reported"),
+        incidents=total_row(by_kind, "Incidents reported"),
         closed_in_period=states["closed"],
         open_now=states["open"],
         by_kind=by_kind,
@@ -585,7 +499,7 @@ def termly_report(school: School, period: Period, *, now: dt.datetime) -> Termly
         by_year_group=_by_year_group(school, w),
         sanctions=sanctions,
         filtering_changes=changes,
-        filtering_total=_total(changes, "All filtering changes"),
+        filtering_total=total_row(changes, "All filtering changes"),
         exceptions=_exceptions(school, start, end, now),
         triage=triage,
         triage_previous=triage_previous,

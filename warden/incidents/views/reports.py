@@ -61,7 +61,7 @@ class PeriodForm(forms.Form):
         data = self.cleaned_data
         if data.get("first") and data.get("last"):
             return reports.custom_period(data["first"], data["last"])
-        return reports.term_from_key(data.get("term") or "") or default
+        return reports.term_from_key(data.get("term") or "", default.calendar) or default
 
 
 @login_required
@@ -71,7 +71,7 @@ def termly_report(request: HttpRequest) -> HttpResponse:
     require_perm(request.user, Perm.REPORTS_VIEW, school)
     now = timezone.now()
     today = timezone.localtime(now, ZoneInfo(school.timezone)).date()
-    terms = reports.recent_terms(today)
+    terms = reports.recent_terms(today, calendar=reports.school_calendar(school))
     form = PeriodForm(request.GET or None, terms=terms)
     period = terms[0]
     if form.is_bound and form.is_valid():
