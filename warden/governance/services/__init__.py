@@ -1,0 +1,1 @@
+"""Every write to the governance area goes through these, by sub-area."""

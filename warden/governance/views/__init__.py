@@ -1,0 +1,1 @@
+"""The governance pages, by sub-area."""
