@@ -199,7 +199,15 @@ def post_decide(*, actor: User, post: Post, state: str, note: str = "") -> Post:
     _record(post, state, actor, note)
     audit_log(
         actor=actor,
-        action=f"post.{state}",
+        action=(
+            "post.approved"
+            if state == PostState.APPROVED
+            else "post.refused"
+            if state == PostState.REFUSED
+            else "post.published"
+            if state == PostState.PUBLISHED
+            else "post.withdrawn"
+        ),
         obj=post,
         changes={"state": [old, state], "note": [None, note]},
     )
