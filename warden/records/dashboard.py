@@ -17,10 +17,10 @@ def _sar_panel(request: HttpRequest, school: School) -> list[Panel]:
     limit = 8
     rows = list(sars_needing_attention(school)[:limit])
     context = {"rows": rows, "more": len(rows) == limit, "today": timezone.localdate()}
-    return [Panel("Subject access requests due", "records/_dashboard_panel.html", context, 5)]
+    return [Panel("Subject access requests due", "records/_dashboard_panel.html", context, 7)]
 
 
-HOME = [HomePanel(frozenset({Role.SIRO}), _sar_panel, RecordsPerm.SAR, order=5)]
+HOME = [HomePanel(frozenset({Role.SIRO}), _sar_panel, RecordsPerm.SAR, order=7)]
 
 
 def _sar_figures(request: HttpRequest, school: School) -> list[Figure]:

@@ -36,7 +36,7 @@ class SarLogForm(PeopleForm):
 
 
 class SarFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, help_text="Name or SAR number.")
+    q = forms.CharField(label="Name or SAR number", required=False)
     status = forms.ChoiceField(
         required=False, choices=[("", "Any"), ("open", "Open"), *SarStatus.choices]
     )

@@ -379,7 +379,14 @@ def retention_find(request: HttpRequest) -> HttpResponse:
 @require_GET
 def run_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
     run = run_for_user(request.user, run_pk)
-    return render(request, "records/run_detail.html", {"run": run, "school": run.school})
+    removed = [
+        (run.found.get(key, {}).get("label", key), count) for key, count in run.removed.items()
+    ]
+    return render(
+        request,
+        "records/run_detail.html",
+        {"run": run, "school": run.school, "removed": removed},
+    )
 
 
 @login_required
