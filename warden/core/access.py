@@ -88,6 +88,18 @@ def schools_for(user: AnyUser, perm: str | None = None) -> models.QuerySet[Schoo
     return School.objects.filter(pk__in=ids).select_related("trust")
 
 
+def visible_schools(user: AnyUser) -> list[School]:
+    """The schools the user may see (``schools_for(user)``), read once per request and kept
+    on the user object: the acting school and the header's school list both need them."""
+    if not user.is_authenticated:
+        return []
+    cached: list[School] | None = getattr(user, "_warden_schools", None)
+    if cached is None:
+        cached = list(schools_for(user))
+        setattr(user, "_warden_schools", cached)  # noqa: B010 (a per-request cache)
+    return cached
+
+
 def needs_two_factor(user: AnyUser) -> bool:
     """Whether the user must pass a second factor: a role reading personal data always, a
     role with figures only unless every school it is held at exempts it

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from warden.core.access import needs_two_factor, role_labels, schools_for
+from warden.core.access import needs_two_factor, role_labels, visible_schools
 from warden.core.nav import menu_for
 
 
@@ -27,7 +27,7 @@ def warden(request: HttpRequest) -> dict[str, Any]:
     menu = menu_for(user, school, request.path)
     return {
         "current_school": school,
-        "my_schools": list(schools_for(user)),
+        "my_schools": visible_schools(user),
         "my_roles": role_labels(user, school),
         "nav_sections": menu,
     }

@@ -29,7 +29,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 
-from warden.core.access import has_perm, memberships, roles_by_school
+from warden.core.access import has_perm, memberships, roles_by_school, visible_schools
 from warden.core.models import School
 from warden.core.nav import roles_in_work_order
 from warden.core.registry import collect
@@ -203,9 +203,8 @@ def trust_schools(request: HttpRequest) -> list[School]:
         for m in memberships(request.user)
         if m.school_id is None and m.role == Role.TRUST_ADMIN
     }
-    return list(
-        School.objects.filter(trust_id__in=trust_ids).select_related("trust").order_by("name")
-    )
+    # Every school of such a trust is among the user's schools (read once per request).
+    return [s for s in visible_schools(request.user) if s.trust_id in trust_ids]
 
 
 def _rollup_panel(request: HttpRequest, school: School) -> list[Panel]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -10,13 +11,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from warden.core.access import needs_two_factor, schools_for, visible_school_ids
+from warden.core.access import needs_two_factor, visible_school_ids, visible_schools
 from warden.core.audit import audit_context
 from warden.core.models import School
 from warden.core.redirects import is_safe_next
 from warden.core.tenancy import school_scope
 
 SESSION_SCHOOL_KEY = "warden_school_id"
+# When the session was last written (seconds since the epoch), and how often at most.
+SESSION_TOUCHED_KEY = "warden_touched"
+TOUCH_EVERY_SECONDS = 60
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -30,7 +34,7 @@ def acting_school(request: HttpRequest) -> School | None:
     user = request.user
     if not user.is_authenticated:
         return None
-    schools = list(schools_for(user))
+    schools = visible_schools(user)
     if not schools:
         return None
     chosen = request.session.get(SESSION_SCHOOL_KEY)
@@ -55,6 +59,33 @@ class RequestContextMiddleware:
             audit_context(ip=client_ip(request), via="web", acting_school=school),
         ):
             return self.get_response(request)
+
+
+class IdleTimeoutMiddleware:
+    """Keep a session alive while it is used, writing it at most once a minute.
+
+    Policy: a sign-in left idle for ``IDLE_MINUTES`` ends (``SESSION_COOKIE_AGE``): each
+    write sets the stored session to expire that long after. Writing it on every request
+    cost an UPDATE per page; written at most every ``TOUCH_EVERY_SECONDS``, a session left
+    idle ends up to a minute early, never late. A session that changed is written anyway
+    (Django's own rule), and an empty one (a visitor, or one just signed out) never is.
+    Sits after the session middleware, so what it marks is saved on the way out.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.is_empty():
+            return response
+        now = int(time.time())
+        touched = session.get(SESSION_TOUCHED_KEY)
+        fresh = isinstance(touched, int) and 0 <= now - touched < TOUCH_EVERY_SECONDS
+        if session.modified or not fresh:
+            session[SESSION_TOUCHED_KEY] = now
+        return response
 
 
 # Pages a signed-in user may reach before the second factor: signing out and the second

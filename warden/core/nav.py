@@ -11,16 +11,17 @@ menu is longer than ``FOLD_AFTER`` the other sections fold away under their head
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 
-from warden.core.access import AnyUser, has_perm, roles_by_school
+from warden.core.access import AnyUser, roles_by_school
 from warden.core.models import School
 from warden.core.registry import collect
-from warden.core.roles import Perm, Role
+from warden.core.roles import ROLE_PERMISSIONS, Perm, Role
 
 
 @dataclass(frozen=True)
@@ -100,21 +101,13 @@ def menu_for(user: AnyUser, school: School, path: str) -> list[MenuSection]:
     work). A short menu keeps its sections, those holding daily pages first; a long one
     lists the daily pages on their own, then the other sections, folded. ``path`` marks
     the current page."""
-    roles = roles_by_school(user).get(school.pk, set())
-    rank = {role: n for n, role in enumerate(WORK_ORDER)}
-    last = len(rank)
+    roles = frozenset(roles_by_school(user).get(school.pk, set()))
+    last = len(WORK_ORDER)
     # (section, daily rank or ``last`` when not daily, position in the full menu, entry)
-    found: list[tuple[str, int, int, dict[str, Any]]] = []
-    for position, item in enumerate(all_items()):
-        if not has_perm(user, item.perm, school):
-            continue
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
-            continue
-        mine = item.daily & roles
-        daily = min(rank.get(r, last) for r in mine) if mine else last
-        found.append((item.section, daily, position, {"label": item.label, "url": url}))
+    found: list[tuple[str, int, int, dict[str, Any]]] = [
+        (section, daily, position, {"label": label, "url": url})
+        for section, daily, position, label, url in _items_for(roles, get_script_prefix())
+    ]
     # The current page is the item with the longest URL that the path starts with, so
     # "/people/import/" marks "Import from MIS" and not "People" too.
     matches = [
@@ -140,6 +133,30 @@ def menu_for(user: AnyUser, school: School, path: str) -> list[MenuSection]:
         opened = not folded or any(e["current"] for e in items)
         menu.append(MenuSection(name, items, folded=folded, open=opened))
     return [section for section in menu if section.items]
+
+
+@functools.lru_cache(maxsize=256)
+def _items_for(roles: frozenset[str], prefix: str) -> tuple[tuple[str, int, int, str, str], ...]:
+    """The items holders of ``roles`` may open, as ``(section, daily rank, position, label,
+    url)``: the same for everyone with those roles at a school (a permission comes only
+    from a role, ``core.roles.ROLE_PERMISSIONS``), so worked out once per set of roles
+    rather than on every page. ``prefix`` (the URL prefix the site is served under) is part
+    of the key because the URLs depend on it."""
+    rank = {role: n for n, role in enumerate(WORK_ORDER)}
+    last = len(rank)
+    allowed = [ROLE_PERMISSIONS.get(role, frozenset()) for role in roles]
+    found: list[tuple[str, int, int, str, str]] = []
+    for position, item in enumerate(all_items()):
+        if not any(item.perm in perms for perms in allowed):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        mine = item.daily & roles
+        daily = min(rank.get(r, last) for r in mine) if mine else last
+        found.append((item.section, daily, position, item.label, url))
+    return tuple(found)
 
 
 NAV_ITEMS = [
