@@ -23,6 +23,7 @@ from warden.accounts.models import (
 )
 from warden.accounts.services import _username_base, end_of_day, removal_deadline_for
 from warden.core.audit import audit_log_many, diff, snapshot
+from warden.core.bulk import bulk_insert
 from warden.core.models import School
 from warden.people.models import Person, PersonType, Status
 
@@ -199,7 +200,7 @@ def _accounts(school: School, systems: dict[str, System], today: dt.date, seed: 
             rows.append(account)
     if remote.pk and named:
         remote.remote_people.set(named)
-    Account.objects.bulk_create(rows, batch_size=500)
+    bulk_insert(Account, rows)
     saved = list(Account.objects.filter(school=school).select_related("system").order_by("pk"))
     audit_log_many(
         actor=None,

@@ -24,6 +24,7 @@ from warden.agreements.models import (
 )
 from warden.agreements.rules import audience_for, renewal_boundary, school_settings
 from warden.core.audit import audit_log_many
+from warden.core.bulk import bulk_insert
 from warden.core.models import School
 from warden.people.models import Guardianship, Person, PersonType, Status
 
@@ -126,7 +127,7 @@ def _sign(school: School, today: dt.date, seed: int) -> int:
         own.append(sig)
         if person.person_type == PersonType.PUPIL and parents.get(person.pk):
             pupils_signed.append((sig, rng.choice(parents[person.pk])))
-    Signature.objects.bulk_create(own, batch_size=500)
+    bulk_insert(Signature, own)
     counter: list[Signature] = []
     for pupil_sig, parent in pupils_signed:
         if rng.random() >= COUNTERSIGNED_SHARE:
@@ -134,7 +135,7 @@ def _sign(school: School, today: dt.date, seed: int) -> int:
         sig = signature(parent, pupil_sig.version, pupil_sig.signed_at + dt.timedelta(hours=20))
         sig.counter_signs = pupil_sig
         counter.append(sig)
-    Signature.objects.bulk_create(counter, batch_size=500)
+    bulk_insert(Signature, counter)
     everything = own + counter
     audit_log_many(
         actor=None,

@@ -30,6 +30,7 @@ from warden.core.audit_checkpoints import (
     checkpoint_sign,
     checkpoints_read,
 )
+from warden.core.bulk import bulk_insert
 from warden.core.errors import ServiceError
 from warden.core.models import AuditChainHead, AuditEntry, Membership, School, Trust, User
 from warden.core.roles import Role
@@ -260,11 +261,11 @@ def audit_log_many(
         )
         for obj, changes in items
     ]
-    _append(entries)
+    _append(entries, bulk=True)
     return len(entries)
 
 
-def _append(entries: list[AuditEntry]) -> None:
+def _append(entries: list[AuditEntry], *, bulk: bool = False) -> None:
     if not entries:
         return
     with transaction.atomic():
@@ -274,7 +275,10 @@ def _append(entries: list[AuditEntry]) -> None:
             seq += 1
             entry.seq, entry.prev_hash = seq, prev
             entry.hash = prev = _entry_hash(entry)
-        AuditEntry.objects.bulk_create(entries, batch_size=500)
+        if bulk:  # many at once: COPY on PostgreSQL
+            bulk_insert(AuditEntry, entries)
+        else:
+            AuditEntry.objects.bulk_create(entries)
         head.last_seq, head.last_hash = seq, prev
         head.save(update_fields=["last_seq", "last_hash"])
 

@@ -32,6 +32,7 @@ from django.utils import timezone
 from faker import Faker
 
 from warden.core.audit import audit_context, audit_log, audit_log_many, diff, snapshot
+from warden.core.bulk import bulk_insert
 from warden.core.errors import ServiceError
 from warden.core.models import Membership, School, Trust, User
 from warden.core.registry import collect
@@ -919,8 +920,8 @@ class _Loader:
                 first = next(iter(problems.values()))[0]
                 raise ServiceError(f"The demo planned an invalid record {plan.mis_id}: {first}")
             records.append(person)
-        Person.objects.bulk_create(records, batch_size=500)
-        # Read back rather than trust bulk_create to fill in primary keys on every database.
+        bulk_insert(Person, records)
+        # Read back: the entries describe the rows as the database stored them.
         saved = list(Person.objects.filter(school=school).order_by("pk"))
         audit_log_many(
             actor=None,
@@ -937,7 +938,8 @@ class _Loader:
         return {p.mis_id: p for p in saved}
 
     def _links(self, school: School, links: list[LinkPlan], people: dict[str, Person]) -> None:
-        Guardianship.objects.bulk_create(
+        bulk_insert(
+            Guardianship,
             [
                 Guardianship(
                     school=school,
@@ -949,7 +951,6 @@ class _Loader:
                 )
                 for link in links
             ],
-            batch_size=500,
         )
         saved = list(
             Guardianship.objects.filter(school=school)

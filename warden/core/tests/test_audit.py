@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
 
@@ -132,7 +134,7 @@ def test_bulk_entries_keep_plain_json_and_verify(school, headteacher):
         )
         for n in range(3)
     ]
-    changes = [
+    changes: list[dict[str, Any]] = [
         {"first_name": [None, "Kim0"], "api_token": [None, "t0k3n"]},
         {"joined": [None, dt.date(2026, 9, 1)], "pair": (1, 2), "cost": Decimal("1.50")},
         {"nested": {"a": [1, 2.5, None, True]}},
