@@ -148,3 +148,16 @@ def test_a_schools_own_period_is_saved_from_the_page(school, siro, client_for):
     assert response.status_code == 302
     page = client.get(reverse("records:retention")).content.decode()
     assert "Kept 6 months after the day logged" in page
+
+
+def test_the_termly_report_counts_requests_and_removals_without_names(
+    school, siro, governor, client_for
+):
+    pupil = PupilFactory.create(school=school, first_name="Quentin", last_name="Figureonly")
+    _logged(school, siro, pupil, timezone.localdate() - dt.timedelta(days=3))
+    response = client_for(governor).get(reverse("incidents:termly_report"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Subject access requests received" in page
+    assert "Records removed under the retention schedule" in page
+    assert "Figureonly" not in page
