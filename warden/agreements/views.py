@@ -20,6 +20,7 @@ from warden.agreements.access import (
     signer_for_user,
     version_for_user,
 )
+from warden.agreements.draft_views import publish_posted, saved
 from warden.agreements.forms import (
     AgreementCreateForm,
     CounterSignForm,
@@ -151,16 +152,16 @@ def version_create(request: HttpRequest, agreement_pk: int) -> HttpResponse:
     latest = agreement.versions.order_by("-number").first()
     initial = {"label": "", "text": latest.text if latest else ""}
     form = VersionForm(_posted(request), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            version = services.version_create(
-                actor=request_user(request), agreement=agreement, **form.cleaned_data
-            )
-        except ServiceError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"Draft {version} saved. Publish it when it is ready.")
-            return redirect("agreements:version_detail", version_pk=version.pk)
+    version = saved(
+        request,
+        form,
+        lambda data: services.version_create(
+            actor=request_user(request), agreement=agreement, **data
+        ),
+    )
+    if version is not None:
+        messages.success(request, f"Draft {version} saved. Publish it when it is ready.")
+        return redirect("agreements:version_detail", version_pk=version.pk)
     return render(request, "agreements/version_form.html", {"form": form, "agreement": agreement})
 
 
@@ -192,16 +193,14 @@ def version_edit(request: HttpRequest, version_pk: int) -> HttpResponse:
         )
     initial = {"label": version.label, "text": version.text, "change_note": version.change_note}
     form = VersionForm(_posted(request), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.version_update(
-                actor=request_user(request), version=version, **form.cleaned_data
-            )
-        except ServiceError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"Draft {version} saved.")
-            return redirect("agreements:version_detail", version_pk=version.pk)
+    changed = saved(
+        request,
+        form,
+        lambda data: services.version_update(actor=request_user(request), version=version, **data),
+    )
+    if changed is not None:
+        messages.success(request, f"Draft {version} saved.")
+        return redirect("agreements:version_detail", version_pk=version.pk)
     return render(
         request,
         "agreements/version_form.html",
@@ -215,16 +214,15 @@ def version_publish(request: HttpRequest, version_pk: int) -> HttpResponse:
     version = version_for_user(request.user, version_pk, perm=Perm.AGREEMENTS_MANAGE)
     form = PublishForm(request.POST)
     form.is_valid()
-    try:
-        services.version_publish(
+    publish_posted(
+        request,
+        version,
+        lambda: services.version_publish(
             actor=request_user(request),
             version=version,
             requires_resign=bool(form.cleaned_data.get("requires_resign")),
-        )
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"{version} is published; its text can no longer change.")
+        ),
+    )
     return redirect("agreements:version_detail", version_pk=version.pk)
 
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from warden.agreements.draft_views import publish_posted, saved
 from warden.agreements.links import LinkRefused
 from warden.agreements.models import Method, VersionStatus
 from warden.consent import services
@@ -134,16 +135,14 @@ def version_create(request: HttpRequest, purpose_pk: int) -> HttpResponse:
     purpose = purpose_for_user(request.user, purpose_pk, perm=ConsentPerm.MANAGE)
     latest = purpose.versions.order_by("-number").first()
     form = VersionForm(_posted(request), initial={"text": latest.text if latest else ""})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.version_create(
-                actor=request_user(request), purpose=purpose, **form.cleaned_data
-            )
-        except ServiceError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Draft saved. Publish it when it is ready.")
-            return redirect("consent:purpose_detail", purpose_pk=purpose.pk)
+    draft = saved(
+        request,
+        form,
+        lambda data: services.version_create(actor=request_user(request), purpose=purpose, **data),
+    )
+    if draft is not None:
+        messages.success(request, f"Draft {draft} saved. Publish it when it is ready.")
+        return redirect("consent:purpose_detail", purpose_pk=purpose.pk)
     return render(request, "consent/version_form.html", {"form": form, "purpose": purpose})
 
 
@@ -153,16 +152,14 @@ def version_edit(request: HttpRequest, text_pk: int) -> HttpResponse:
     version = version_for_user(request.user, text_pk, perm=ConsentPerm.MANAGE)
     initial = {"label": version.label, "text": version.text, "change_note": version.change_note}
     form = VersionForm(_posted(request), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.version_update(
-                actor=request_user(request), version=version, **form.cleaned_data
-            )
-        except ServiceError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"Draft {version} saved.")
-            return redirect("consent:purpose_detail", purpose_pk=version.purpose_id)
+    changed = saved(
+        request,
+        form,
+        lambda data: services.version_update(actor=request_user(request), version=version, **data),
+    )
+    if changed is not None:
+        messages.success(request, f"Draft {version} saved.")
+        return redirect("consent:purpose_detail", purpose_pk=version.purpose_id)
     return render(
         request,
         "consent/version_form.html",
@@ -176,16 +173,15 @@ def version_publish(request: HttpRequest, text_pk: int) -> HttpResponse:
     version = version_for_user(request.user, text_pk, perm=ConsentPerm.MANAGE)
     form = PublishForm(request.POST)
     form.is_valid()
-    try:
-        services.version_publish(
+    publish_posted(
+        request,
+        version,
+        lambda: services.version_publish(
             actor=request_user(request),
             version=version,
             asks_again=bool(form.cleaned_data.get("asks_again")),
-        )
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"{version} is published; its words can no longer change.")
+        ),
+    )
     return redirect("consent:purpose_detail", purpose_pk=version.purpose_id)
 
 
