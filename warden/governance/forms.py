@@ -45,6 +45,8 @@ class PolicyForm(_OwnerForm):
 
 
 class PolicyEditForm(_OwnerForm):
+    # Shares field names with the version form on the same page: its ids carry a prefix.
+    prefix = "policy"
     approving_body = forms.ChoiceField(label="Approved by", choices=ApprovingBody.choices)
     next_review_on = forms.DateField(label="Next review", required=False, widget=DateInput())
 
@@ -140,8 +142,13 @@ class CourseForm(forms.Form):
 
 class CompletionForm(PeopleForm):
     course = forms.ModelChoiceField(queryset=Course.objects.none())
+    # Not required in the browser's sense: the typed box is empty once people are chosen;
+    # the service refuses an empty list with its own words.
     people = PeopleField(
-        scope="trainees", label="Who completed it", help_text="Type a name to add each person."
+        scope="trainees",
+        label="Who completed it",
+        required=False,
+        help_text="Type a name to add each person.",
     )
     completed_on = forms.DateField(label="Completed on", widget=DateInput())
     note = forms.CharField(max_length=200, required=False, help_text="E.g. who ran the session.")

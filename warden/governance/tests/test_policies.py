@@ -186,3 +186,23 @@ def test_a_change_of_law_brings_the_review_forward_by_hand(school, headteacher, 
     assert policy.next_review_on == timezone.localdate()
     page = client.get(reverse("governance:policy_list")).content.decode()
     assert "Review brought forward" in page
+
+
+def test_the_owner_and_review_date_are_changed(school, headteacher, client_for):
+    policy = _policy(school)
+    day = timezone.localdate() + dt.timedelta(days=90)
+    response = client_for(headteacher).post(
+        reverse("governance:policy_edit", kwargs={"policy_pk": policy.pk}),
+        {
+            "policy-owner": headteacher.pk,
+            "policy-approving_body": "committee",
+            "policy-next_review_on": day.isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert (policy.owner, policy.approving_body, policy.next_review_on) == (
+        headteacher,
+        "committee",
+        day,
+    )

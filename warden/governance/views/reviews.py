@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from warden.core.access import has_perm, request_school, request_user, require_perm
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
+from warden.core.models import School
 from warden.core.roles import GovernancePerm
 from warden.governance.access import review_action_for_user, review_for_user
 from warden.governance.forms import ActionForm, ReviewForm, ReviewStartForm
@@ -23,9 +24,11 @@ from warden.governance.services import reviews as services
 from warden.governance.views.helpers import shows_names
 
 
-def _years() -> list[int]:
+def _years(school: School) -> list[int]:
+    """The school years a review may be started for: this one and the last, if not begun."""
     this = services.school_year(timezone.localdate())
-    return [this, this - 1]
+    started = set(FilteringReview.objects.filter(school=school).values_list("year", flat=True))
+    return [year for year in (this, this - 1) if year not in started]
 
 
 @login_required
@@ -34,6 +37,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     require_perm(request.user, GovernancePerm.READ, school)
     can_manage = has_perm(request.user, GovernancePerm.REVIEW_MANAGE, school)
+    years = _years(school)
     return render(
         request,
         "governance/review_list.html",
@@ -42,9 +46,9 @@ def review_list(request: HttpRequest) -> HttpResponse:
             "reviews": FilteringReview.objects.filter(school=school),
             "can_manage": can_manage,
             "form": ReviewStartForm(
-                years=_years(), initial={"test_sites": "\n".join(DEFAULT_TEST_SITES)}
+                years=years, initial={"test_sites": "\n".join(DEFAULT_TEST_SITES)}
             )
-            if can_manage
+            if can_manage and years
             else None,
         },
     )
@@ -55,7 +59,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 def review_start(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     require_perm(request.user, GovernancePerm.REVIEW_MANAGE, school)
-    form = ReviewStartForm(request.POST, years=_years())
+    form = ReviewStartForm(request.POST, years=_years(school))
     if form.is_valid():
         try:
             review = services.review_start(
