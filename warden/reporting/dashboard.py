@@ -23,11 +23,11 @@ def _latest_report_panel(request: HttpRequest, school: School) -> list[Panel]:
             "Governors' report",
             "reporting/_dashboard_latest.html",
             {"current": current, "previous": previous},
-            order=5,
+            order=15,
         )
     ]
 
 
 HOME = [
-    HomePanel(frozenset({Role.GOVERNOR}), _latest_report_panel, Perm.REPORTS_VIEW, order=5),
+    HomePanel(frozenset({Role.GOVERNOR}), _latest_report_panel, Perm.REPORTS_VIEW, order=15),
 ]
