@@ -357,3 +357,20 @@ def person_export(*, actor: User | None, school: School, person: Person) -> byte
         excluded={},
         reference=f"{school.slug}-person-{person.pk}",
     )
+
+
+def sar_bundle(*, actor: User, sar: SubjectAccessRequest) -> bytes:
+    """The reviewed bundle as the zip to release (the download is audited)."""
+    from warden.records.export import bundle_zip
+
+    if sar.status not in (SarStatus.REVIEWED, SarStatus.RELEASED):
+        raise ServiceError("Review the bundle before downloading it for release.")
+    with transaction.atomic():
+        audit_log(actor=actor, action="subject_access.downloaded", obj=sar)
+    return bundle_zip(
+        school=sar.school,
+        person=sar.person,
+        sections=[stored_section(section) for section in sar.sections],
+        excluded=sar.excluded,
+        reference=sar.reference,
+    )

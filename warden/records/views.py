@@ -15,13 +15,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from warden.core.access import request_school, request_user, require_perm
-from warden.core.audit import audit_log
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.roles import RecordsPerm
 from warden.records import retention_runs, services
 from warden.records.access import run_for_user, sar_for_user
-from warden.records.export import bundle_filename, bundle_zip
+from warden.records.export import bundle_filename
 from warden.records.forms import (
     DpoForm,
     ExtendForm,
@@ -41,7 +40,6 @@ from warden.records.models import (
 )
 from warden.records.retention import record_types
 from warden.records.selectors import dpo_for
-from warden.records.services import stored_section
 
 
 def _posted(request: HttpRequest) -> QueryDict | None:
@@ -287,17 +285,11 @@ def sar_release(request: HttpRequest, sar_pk: int) -> HttpResponse:
 @require_GET
 def sar_download(request: HttpRequest, sar_pk: int) -> HttpResponse:
     sar = sar_for_user(request.user, sar_pk)
-    if sar.status not in (SarStatus.REVIEWED, SarStatus.RELEASED):
-        messages.error(request, "Review the bundle before downloading it for release.")
+    try:
+        data = services.sar_bundle(actor=request_user(request), sar=sar)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
         return redirect("records:sar_detail", sar_pk=sar.pk)
-    data = bundle_zip(
-        school=sar.school,
-        person=sar.person,
-        sections=[stored_section(section) for section in sar.sections],
-        excluded=sar.excluded,
-        reference=sar.reference,
-    )
-    audit_log(actor=request_user(request), action="subject_access.downloaded", obj=sar)
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = (
         f'attachment; filename="{bundle_filename(sar.reference, sar.person)}"'
