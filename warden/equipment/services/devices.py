@@ -1,4 +1,10 @@
-"""Personal devices, pupils' phones and guest Wi-Fi."""
+"""Personal devices, pupils' phones and guest Wi-Fi.
+
+Whether pupils may bring phones at all is the school's communications matrix, kept by an
+area above this one: each area that has a say lists callables ``(school) -> str | None`` in
+``<app>/phone_rules.py`` as ``PUPIL_PHONES`` (governance does), and a phone request is
+refused with the first one's words.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from django.utils import timezone
 from warden.core.audit import audit_log, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.models import School, User
+from warden.core.registry import collect
 from warden.equipment.models import DeviceRequest, GuestWifiSession, PhoneHandIn, PhoneRequest
 from warden.equipment.services._shared import _request_decide, _words
 from warden.people.models import Guardianship, Person, PersonType
@@ -135,6 +142,10 @@ def phone_request_record(
     phones need a parent's request", docs/policy-map.md)."""
     if pupil.person_type != PersonType.PUPIL:
         raise ServiceError("Phone requests are for pupils.")
+    for rule in collect("phone_rules", "PUPIL_PHONES"):
+        refusal = rule(pupil.school)
+        if refusal:
+            raise ServiceError(refusal)
     if not Guardianship.objects.filter(
         pupil=pupil, parent=parent, parental_responsibility=True
     ).exists():
