@@ -112,12 +112,15 @@ def test_the_access_review_lists_misfits_and_records_the_outcome(
     gone = active_account(leaver, mis)
     leaver.leaving_date = dt.date.today() - dt.timedelta(days=3)
     leaver.save()
-    # A pupil's account on a staff-only system (the system changed after it was given).
+    # A pupil's account on a staff-only system (the system changed after it was given: it
+    # was open to anyone and held no personal data, so no processor record was needed).
     pupil = PupilFactory.create(school=school)
     mis.allowed_person_types = []
+    mis.holds_personal_data = False
     mis.save()
     active_account(pupil, mis)
     mis.allowed_person_types = ["teaching_staff", "support_staff"]
+    mis.holds_personal_data = True
     mis.save()
     client = client_for(headteacher)
     url = reverse("accounts:review_system", kwargs={"system_pk": mis.pk})
