@@ -45,7 +45,7 @@ def _problems(term: TermDates, start_year: int) -> dict[str, list[str]]:
 
 @transaction.atomic
 def term_calendar_set(
-    *, actor: User, school: School, start_year: int, terms: list[TermDates]
+    *, actor: User | None, school: School, start_year: int, terms: list[TermDates]
 ) -> list[SchoolTerm]:
     """Record ``school``'s three terms of the school year starting in ``start_year``.
 

@@ -17,6 +17,7 @@ from warden.core.roles import Role
 from warden.incidents.models import IncidentKind, Involvement, Part
 from warden.incidents.tests.object_makers import incident_at, violation_at
 from warden.reporting import pdf, report
+from warden.reporting.models import SchoolTerm
 from warden.reporting.tests.pdf_text import words
 from warden.safeguarding.tests.object_makers import concern_at
 from warden.testing.factories import PupilFactory, SchoolFactory, UserFactory, member
@@ -128,7 +129,10 @@ def test_the_command_writes_a_multi_page_pdf_with_charts_for_the_demo_school(tmp
     )
     assert out.read_bytes().startswith(b"%PDF-")
     school = School.objects.get(slug="northgate")
+    # The demo records the school's own dates: autumn starts after two training days.
+    assert SchoolTerm.objects.filter(school=school).count() == 3
     found = report.report_for(school, term="autumn-2026", now=timezone.now())
+    assert found.dates.startswith("3 September 2026")
     document = pdf.document("reporting/governors_pdf.html", {"school": school, "report": found})
     assert len(document.pages) > 2
     page_text, chart_text = words(document)
