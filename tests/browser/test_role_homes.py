@@ -24,7 +24,7 @@ HOMES = [
     ("dsl.northgate", "Monitoring triage", False),
     ("deputydsl.northgate", "Monitoring triage", False),
     ("head.northgate", f"Overview of {NORTHGATE}", False),
-    ("siro.northgate", "Acceptable-use agreements: signatures outstanding", False),
+    ("siro.northgate", "Personal data breaches", False),
     ("ictmanager.northgate", "Account requests", False),
     ("technician.northgate", "Account requests", False),
     ("office.northgate", "Acceptable-use agreements: signatures outstanding", False),

@@ -25,7 +25,9 @@ def _breaches_panel(request: HttpRequest, school: School) -> list[Panel]:
             "Personal data breaches",
             "privacy/_dashboard_breaches.html",
             {"rows": rows, "more": len(breaches) > SHOWN},
-            order=5,
+            # After the headteacher's overview (5), which counts them among its problems;
+            # first on the SIRO's home.
+            order=6,
         )
     ]
 
@@ -50,5 +52,5 @@ def _breach_figures(request: HttpRequest, school: School) -> list[Figure]:
     return found
 
 
-HOME = [HomePanel(BREACH_ROLES, _breaches_panel, PrivacyPerm.BREACHES, order=5)]
+HOME = [HomePanel(BREACH_ROLES, _breaches_panel, PrivacyPerm.BREACHES, order=6)]
 FIGURES = [(PrivacyPerm.BREACHES, _breach_figures)]
