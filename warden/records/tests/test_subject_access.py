@@ -8,9 +8,11 @@ import pytest
 from pypdf import PdfReader
 
 from warden.cli import main as warden
+from warden.consent.testing import answer, family, purposes_published
 from warden.core.errors import ServiceError
 from warden.core.models import AuditEntry
 from warden.people.services import person_update
+from warden.publication.services.media import media_set_record
 from warden.records import services
 from warden.records.export import bundle_zip
 from warden.records.models import ReceivedVia, SarStatus
@@ -30,6 +32,9 @@ EVERY_SECTION = {
     "incident_chronology",
     "sanctions",
     "welfare_concerns",
+    "consent",
+    "media_sets",
+    "posts",
     "audit",
 }
 
@@ -72,6 +77,18 @@ def test_nothing_is_generated_before_the_identity_is_checked(school, siro):
 def test_the_bundle_holds_every_record_type_with_other_pupils_redacted(school, siro):
     pupils = pupil_with_records(school)
     person_update(actor=siro, person=pupils.subject, fields={"notes": "Needs reading glasses"})
+    website = next(p for p in purposes_published(school) if p.slug == "website")
+    mother, _ = family(pupils.subject)
+    answer(pupils.subject, mother, "website", "yes")
+    media_set_record(
+        actor=siro,
+        school=school,
+        title="Sports day",
+        location="Media Drive/2026/Sports day",
+        purpose=website,
+        taken_on=dt.date(2026, 7, 1),
+        pupils=[pupils.subject, pupils.other],
+    )
     sar = _sar(school, siro, pupils.subject)
     sar = services.sar_identity_check(actor=siro, sar=sar, method="Passport seen at reception")
     sar = services.sar_generate(actor=siro, sar=sar)
@@ -109,6 +126,10 @@ def test_the_bundle_holds_every_record_type_with_other_pupils_redacted(school, s
     assert json.loads(files["accounts.json"])["items"][0]["Username"] == "ava.stone"
     assert json.loads(files["violations.json"])["items"][0]["Search term"] == "free games"
     assert json.loads(files["agreements.json"])["items"][0]["Name typed"] == "Ava Stone"
+    consent = json.loads(files["consent.json"])["items"][0]
+    assert (consent["Use of images"], consent["Answer"]) == ("School website", "Yes")
+    assert consent["Answered by"] == "[a parent or carer]"
+    assert json.loads(files["media_sets.json"])["items"][0]["Set"] == "Sports day"
     # What the review left out is not released; the summary says so.
     assert json.loads(files["loans.json"])["items"] == []
     assert json.loads(files["welfare_concerns.json"])["items"] == []
