@@ -48,6 +48,12 @@ class AppendOnlyQuerySet(models.QuerySet[Any]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError("This record is append-only.")
 
+    def remove_for_retention(self) -> tuple[int, dict[str, int]]:
+        """The one removal an append-only record allows: its whole record passed its
+        retention rule (``warden.records.retention``). Called only from an area's
+        ``retention.py``, inside the approved run's transaction."""
+        return super().delete()
+
 
 class AppendOnly(models.Model):
     """A row written once: corrections are new rows, nothing is changed or removed."""
