@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from warden.consent.selectors import coverage
+from warden.consent.selectors import coverage_totals
 from warden.core.dashboard import HomePanel, Panel
 from warden.core.models import School
 from warden.core.roles import ConsentPerm, Role
 
 
 def _outstanding(request: HttpRequest, school: School) -> list[Panel]:
-    rows = [row for row in coverage(school) if not row["purpose"].is_never]  # type: ignore[attr-defined]
+    rows = [row for row in coverage_totals(school) if not row["purpose"].is_never]  # type: ignore[attr-defined]
     return [
         Panel(
             "Consent for images: answers outstanding",

@@ -12,6 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from warden.cli import main as warden
+from warden.consent import rules as services_rules
+from warden.consent import selectors as consent_selectors
 from warden.consent import services
 from warden.consent.models import ConsentDecision
 from warden.consent.rules import refusals
@@ -236,3 +238,33 @@ def test_the_governors_report_counts_answers_and_names_no_one(school, class_7b):
     assert counts == {"Yes": 3, "No": 1, "Withdrawn": 0}
     assert section.total is not None and section.total.now == 4
     assert "Parent1" not in repr(section) and "Granted" not in repr(section)
+
+
+def _website_totals(client) -> tuple[int, int, int]:
+    home = client.get(reverse("core:dashboard"))
+    panel = next(p for p in home.context["panels"] if p.title.startswith("Consent"))
+    row = next(r for r in panel.context["rows"] if r["purpose"].slug == "website")
+    return row["totals"]["granted"], row["totals"]["pending"], row["totals"]["refused"]
+
+
+def test_the_office_home_reuses_its_consent_figures_until_an_answer_changes_them(
+    school, office, client_for, class_7b, monkeypatch
+):
+    client = client_for(office)
+    assert _website_totals(client) == (1, 1, 1)
+    worked_out = []
+    real = services_rules.consent_states
+
+    def counting(*args, **kwargs):
+        worked_out.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(consent_selectors, "consent_states", counting)
+    # Opened again with nothing changed: the figures are reused, not worked out again.
+    assert _website_totals(client) == (1, 1, 1)
+    assert worked_out == []
+    # The second parent says yes: the next home page counts it at once.
+    second = class_7b["half"].guardianships.order_by("contact_priority").last().parent
+    answer(class_7b["half"], second, "website", "yes")
+    assert _website_totals(client) == (2, 0, 1)
+    assert worked_out
