@@ -1,6 +1,7 @@
 """Need to know: every page, as every role, shows no one's details the role must not see.
 
-Seed 003 §7 and seed 002 §8 (minimum data) and the safeguarding need-to-know rule:
+Policy duty "Staff see only the personal data their job needs" (docs/policy-map.md) and the
+safeguarding need-to-know rule:
 governors see figures only, everywhere; teachers see pupils' names, year and form, no
 parent's contact details and no colleague's date of birth; only office staff, the DSL and
 deputy, the headteacher and the SIRO see parents' contact details and staff dates of birth.

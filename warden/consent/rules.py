@@ -1,6 +1,7 @@
 """May this pupil appear? The one answer for every purpose, in words a person can act on.
 
-Seed policies (001 §13, 002 §7 and §9, 003 §6): images of pupils are published only with
+Policy duties "Images published only with parents' written consent" and "No pupil's full
+name beside their image" (docs/policy-map.md): images of pupils are published only with
 parents' written opt-in consent, valid only when every parent with parental responsibility
 has consented; either may withdraw in writing at any time, and a withdrawal counts at once.
 A pupil's full name never appears with their image ("name with image" is a purpose that is

@@ -388,8 +388,9 @@ def decisions_record(
     "no" or "withdrawn" ("" leaves a purpose as it was).
 
     Each answer is a new row; an answer that repeats the person's latest one adds nothing,
-    and a no after a yes is recorded as a withdrawal, which counts at once (seed 001 §13c:
-    "Parents or carers may withdraw permission, in writing, at any time"). At a desk or from
+    and a no after a yes is recorded as a withdrawal, which counts at once (policy duty
+    "Consent asked on admission and withdrawn at any time": parents or carers may withdraw
+    permission, in writing, at any time). At a desk or from
     a paper form (kept with its SHA-256) a Warden user records it; links use
     ``consent_link_use``.
     """
@@ -698,7 +699,8 @@ def reminders_send(
 
 def admission_packs_send(*, school: School, person_ids: Iterable[int]) -> SendResult:
     """When pupils join or gain a parent link, ask every parent or carer never asked yet
-    (seed 001 §13a: consent is collected on the child's first admission)."""
+    (policy duty "Consent asked on admission and withdrawn at any time": consent is
+    collected on the child's first admission)."""
     pupils = list(
         Person.objects.filter(school=school, pk__in=list(person_ids), person_type=PersonType.PUPIL)
         .with_status()

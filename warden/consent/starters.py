@@ -1,9 +1,11 @@
 """Starter purposes every school is given, written for Warden from the rules in the school
-policies (seed 001 §13 "Safe use of images", seed 002 §7 and §9, seed 003 §6).
+policies (policy duties "Images published only with parents' written consent" and
+"Communications matrix set by the school", docs/policy-map.md).
 
 A school reads, adapts and publishes each text before anyone is asked. "Name with image" is
-never allowed: a pupil's full name is not published beside their image (001 §13e, 002 §7,
-the staff agreement's "Photographs and Video"), so nobody is asked about it.
+never allowed: a pupil's full name is not published beside their image (policy duty "No pupil's
+full name beside their image"; the staff agreement's "Photographs and Video"), so nobody is
+asked about it.
 """
 
 from __future__ import annotations

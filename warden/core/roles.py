@@ -323,11 +323,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
 }
 
-# Data protection (the privacy area; seed 002 §8, seed 000, seed 003). The SIRO keeps the
-# personal-data breach log and the processors register and may let one pupil use a system
-# whose record is not approved; the headteacher gives the "full permission" to take personal
-# data off site; technicians record the secure wipes of removable media. Breaches are
-# confidential like incidents: the SIRO, the headteacher and the trust administrator.
+# Data protection (the privacy area; policy duties "Information risk incidents logged and handled
+# at once", "Pupils' data goes only to approved processors", "Personal data leaves the site only
+# encrypted" and "Removable media wiped before reuse or disposal"). The SIRO keeps the
+# personal-data breach log and the processors register and may let one pupil use a system whose
+# record is not approved; the headteacher gives the "full permission" to take personal data off
+# site; technicians record the secure wipes of removable media. Breaches are confidential like
+# incidents: the SIRO, the headteacher and the trust administrator.
 
 
 class PrivacyPerm:
@@ -362,9 +364,10 @@ for _role, _perms in {
 }.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _perms
 
-# Consent for images and publication (seed 001 §13, seed 002 §7 and §9). The office asks
-# parents and records their answers; the SIRO writes the purposes; teachers run the check
-# before publishing and print their class's list, seeing reasons but no parent's details.
+# Consent for images and publication (policy duties "Images published only with parents' written
+# consent" and "No pupil's full name beside their image"). The office asks parents and records
+# their answers; the SIRO writes the purposes; teachers run the check before publishing and print
+# their class's list, seeing reasons but no parent's details.
 
 
 class ConsentPerm:
@@ -395,11 +398,11 @@ for _role, _perms in {
 }.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _perms
 
-# Records (subject access and retention; seed 002 §8, seed 000 "disposal"). The SIRO logs
-# and answers subject access requests, keeps the retention schedule and approves each run;
-# the headteacher may do all of it. A bundle holds everything about a person (dates of
-# birth, parents' details), so the trust administrator names the DPO and keeps the schedule
-# but handles no request.
+# Records (policy duties "Subject access requests answered within a month" and "Personal data kept
+# no longer than necessary"). The SIRO logs and answers subject access requests, keeps the
+# retention schedule and approves each run; the headteacher may do all of it. A bundle holds
+# everything about a person (dates of birth, parents' details), so the trust administrator names
+# the DPO and keeps the schedule but handles no request.
 
 
 class RecordsPerm:
@@ -424,9 +427,10 @@ for _role, _perms in {
 }.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _perms
 
-# Reporting (the governors' report; seed 002 §3.1). The headteacher and the office keep the
-# school's term dates the report follows; reading a school's report is REPORTS_VIEW; the
-# trust's report, every school of the trust side by side, is the trust administrator's.
+# Reporting (the governors' report; policy duty "Governors receive regular IT security reports").
+# The headteacher and the office keep the school's term dates the report follows; reading a
+# school's report is REPORTS_VIEW; the trust's report, every school of the trust side by side, is
+# the trust administrator's.
 
 
 class ReportingPerm:
@@ -455,11 +459,13 @@ FIGURES_ONLY_PERMS: frozenset[str] = frozenset(
     {Perm.DASHBOARD_VIEW, Perm.REPORTS_VIEW, Perm.FILTERING_CHANGELOG, Perm.INCIDENTS_REPORT}
 )
 
-# Governance (seed 002 §1, §3.1, §4.4–4.5, §9; seed 000; the DfE filtering and monitoring
-# standards). Governors read the policy register, the annual filtering and monitoring
-# review and the communications matrix: titles, dates and judgements, never a name (the
-# pages show owners and participants only to roles that look people up). The training
-# matrix names staff, so it is for the headteacher, the SIRO, the DSL and the office.
+# Governance (policy duties "Policy approved and reviewed every year", "Staff trained in IT
+# security at induction", "Governors take IT security training" and "Communications matrix set by
+# the school"; the DfE filtering and monitoring standards). Governors read the policy register,
+# the annual filtering and monitoring review and the communications matrix: titles, dates and
+# judgements, never a name (the pages show owners and participants only to roles that look people
+# up). The training matrix names staff, so it is for the headteacher, the SIRO, the DSL and the
+# office.
 
 
 class GovernancePerm:

@@ -235,7 +235,8 @@ class CommsRow:
 
 
 def comms_rows(school: School) -> list[CommsRow]:
-    """Every row of the matrix: the school's setting, else seed 002 §9's default."""
+    """Every row of the matrix: the school's setting, else the policy's default (policy duty
+    "Communications matrix set by the school")."""
     stored = {r.activity: r for r in CommsRule.objects.filter(school=school)}
     rows = []
     for key, label, staff, pupils in COMMS_ROWS:

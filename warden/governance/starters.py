@@ -1,5 +1,5 @@
-"""What a school starts with: its policies, its courses and the communications matrix of
-seed 002 §9, each to be adapted."""
+"""What a school starts with: its policies, its courses and the communications matrix
+(policy duty "Communications matrix set by the school"), each to be adapted."""
 
 from __future__ import annotations
 
@@ -32,11 +32,12 @@ class StarterCourse:
     induction: bool = False
 
 
-# Seed 002 §4.4 (every member of staff at induction, then regularly), §4.5 (governors).
+# Policy duties "Staff trained in IT security at induction" (every member of staff, then
+# regularly) and "Governors take IT security training".
 STARTER_COURSES: tuple[StarterCourse, ...] = (
     StarterCourse(
         "Induction: e-safety and ICT security",
-        "The school's ICT security policy and acceptable use, at induction (seed 002 §4.4).",
+        "The school's ICT security policy and acceptable use, at induction.",
         [*_STAFF, PersonType.SUPPLY_STAFF, PersonType.VOLUNTEER],
         [],
         None,
@@ -69,7 +70,7 @@ STARTER_COURSES: tuple[StarterCourse, ...] = (
     ),
     StarterCourse(
         "Governors' e-safety training",
-        "Awareness session for governors (seed 002 §4.5).",
+        "Awareness session for governors on IT security.",
         [PersonType.GOVERNOR],
         [],
         36,
@@ -77,7 +78,7 @@ STARTER_COURSES: tuple[StarterCourse, ...] = (
     ),
 )
 
-# Seed 002 §9: (key, what, staff, pupils).
+# Policy duty "Communications matrix set by the school": (key, what, staff, pupils).
 COMMS_ROWS: tuple[tuple[str, str, str, str], ...] = (
     (
         "phones_brought",

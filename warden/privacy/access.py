@@ -1,8 +1,9 @@
 """May this user see or change this data-protection record? Views go through these only.
 
-Breaches are confidential like incidents (seed 002 §8): the SIRO, the headteacher and the
-trust administrator (``PrivacyPerm.BREACHES``). Anyone else gets 403; another school's
-record does not exist for them (404), through ``core.access.object_for_user``.
+Breaches are confidential like incidents (policy duty "Information risk incidents logged
+and handled at once"): the SIRO, the headteacher and the trust administrator
+(``PrivacyPerm.BREACHES``). Anyone else gets 403; another school's record does not exist
+for them (404), through ``core.access.object_for_user``.
 """
 
 from __future__ import annotations

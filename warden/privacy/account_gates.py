@@ -1,7 +1,7 @@
 """The data-protection area's refusal of accounts (``accounts.services._holder_refusal``
 consults every ``REFUSALS``): a pupil is given an account on a system that holds personal
 data only when the system's data-protection record is approved by the SIRO, or the SIRO has
-overridden it for that pupil (seed 003; seed 001 §9–10)."""
+overridden it for that pupil (policy duty "Pupils' data goes only to approved processors")."""
 
 from __future__ import annotations
 

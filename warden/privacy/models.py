@@ -339,7 +339,8 @@ class ProcessorOverride(models.Model):
 
 class OffSitePermission(models.Model):
     """The headteacher's permission for a member of staff to take personal data off site
-    (seed 000: "full permission of the head teacher"): who, what data, why, from and to."""
+    (policy duty "Personal data leaves the site only encrypted": "full permission of the head
+    teacher"): who, what data, why, from and to."""
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")

@@ -15,7 +15,7 @@ from warden.equipment.models import AssetType
 # feasible, not later than 72 hours after having become aware of it".
 ICO_HOURS = 72
 # The SIRO and the DPO are e-mailed when this many hours of the clock have run, once each
-# (seed 002 §8: information risk incidents reported and handled at once).
+# (policy duty "Information risk incidents logged and handled at once").
 ALERT_HOURS = (24, 48)
 
 CLOSE_WORDS = (
@@ -112,9 +112,10 @@ def close_refusal(*, decided: bool, lessons: str, open_actions: int) -> str | No
 
 
 def processor_gate_applies(*, is_pupil: bool, holds_personal_data: bool) -> bool:
-    """Seed 003 and seed 001 §9–10: pupils' personal data goes only to processors with GDPR
-    clauses, on approved cloud storage. So a pupil's account on a system that holds personal
-    data needs the system's data-protection record approved by the SIRO."""
+    """Policy duty "Pupils' data goes only to approved processors": pupils' personal data goes
+    only to processors with GDPR clauses, on approved cloud storage. So a pupil's account on
+    a system that holds personal data needs the system's data-protection record approved by
+    the SIRO."""
     return is_pupil and holds_personal_data
 
 
@@ -144,10 +145,10 @@ def wipe_refusal(
     last_wiped_at: dt.datetime | None,
     for_disposal: bool,
 ) -> str | None:
-    """Seed 000 (disposal) and seed 001 §7: removable media is securely wiped before anyone
-    else uses it and before it leaves the school for disposal. Media returned from a loan
-    and not wiped since is refused for re-issue and disposal; media never wiped is refused
-    for disposal."""
+    """Policy duty "Removable media wiped before reuse or disposal": removable media is
+    securely wiped before anyone else uses it and before it leaves the school for disposal.
+    Media returned from a loan and not wiped since is refused for re-issue and disposal;
+    media never wiped is refused for disposal."""
     if not is_removable_media(asset_type):
         return None
     wiped_since = last_wiped_at is not None and (

@@ -1,5 +1,6 @@
-"""The communications matrix (seed 002 §9): what staff and pupils may do with phones,
-e-mail, messaging, social media and photos, as the school sets it."""
+"""The communications matrix (policy duty "Communications matrix set by the school"): what
+staff and pupils may do with phones, e-mail, messaging, social media and photos, as the
+school sets it."""
 
 from __future__ import annotations
 

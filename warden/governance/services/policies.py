@@ -1,7 +1,8 @@
 """The policy register: policies, their approved versions, review triggers and reminders.
 
-Seed 002 §1: the policy is reviewed every year, or sooner after serious incidents; seed 000:
-governors approve it (the minute recording the approval is kept) and set the next review.
+Policy duty "Policy approved and reviewed every year" (docs/policy-map.md): the policy is
+reviewed every year, or sooner after serious incidents; governors approve it (the minute
+recording the approval is kept) and set the next review.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from warden.governance.starters import STARTER_POLICIES
 from warden.incidents.models import Incident, IncidentKind, Severity
 from warden.incidents.rules import add_months
 
-# A review falls due a year after approval unless the approval says otherwise (seed 002 §1).
+# A review falls due a year after approval unless the approval says otherwise (policy duty
+# "Policy approved and reviewed every year").
 REVIEW_MONTHS = 12
 # The owner is reminded this many days before the review falls due.
 REMINDER_DAYS = 30

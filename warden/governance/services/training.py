@@ -1,9 +1,9 @@
 """Training: courses, who must take them, and who completed what and when.
 
-Seed 002 §4.4: every member of staff is trained in IT security at induction and then
-regularly; §4.5: governors take part in training. A completion counts for the course's
-validity (none: once is enough); a person who must take a course and has no completion that
-counts is overdue once its due date passes.
+Policy duties "Staff trained in IT security at induction" (every member of staff is trained
+at induction and then regularly) and "Governors take IT security training". A completion
+counts for the course's validity (none: once is enough); a person who must take a course and
+has no completion that counts is overdue once its due date passes.
 """
 
 from __future__ import annotations

@@ -64,8 +64,8 @@ def off_site_permission_grant(
     device: Asset | None = None,
 ) -> OffSitePermission:
     """The headteacher's permission for a member of staff to take personal data off site
-    (seed 000: personal data leaves the school only "with the full permission of the head
-    teacher"), on encrypted media."""
+    (policy duty "Personal data leaves the site only encrypted": personal data leaves the
+    school only "with the full permission of the head teacher"), on encrypted media."""
     if actor is not None and not has_perm(actor, PrivacyPerm.OFF_SITE_GRANT, school):
         raise ServiceError("Only the headteacher gives permission to take personal data off site.")
     if person.school_id != school.pk or not person.is_staff_member:
@@ -82,7 +82,7 @@ def off_site_permission_grant(
         elif device.holds_personal_data and not device.encrypted:
             errors["device"] = [
                 f"{device.asset_tag} is not encrypted: personal data leaves the site only "
-                "encrypted (seed 000). Choose an encrypted drive."
+                "encrypted. Choose an encrypted drive."
             ]
     if errors:
         raise ServiceError(

@@ -1,6 +1,7 @@
 """A lost unencrypted laptop opens a personal-data breach with the ICO's 72-hour clock; the
 job alerts the SIRO and the DPO at 24 and 48 hours and once the deadline passes, once each
-(UK GDPR Art. 33; seed 002 §8). An incident of kind "data breach" opens one too."""
+(UK GDPR Art. 33; policy duty "Information risk incidents logged and handled at once"). An
+incident of kind "data breach" opens one too."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """A pupil is given an account on a system holding personal data only when the system's
 data-protection record is approved by the SIRO, or the SIRO overrides it for that pupil
-(seed 003; seed 001 §9–10). Refusals say what to do; both the record and the override are
-audited."""
+(policy duty "Pupils' data goes only to approved processors"). Refusals say what to do;
+both the record and the override are audited."""
 
 from __future__ import annotations
 
