@@ -278,6 +278,23 @@ class Signature(models.Model):
         return self.counter_signs_id is not None
 
 
+class OneTimeLinkRecord(models.Model):
+    """What every one-time link (``agreements.links``) keeps: its token's hash, when it
+    expires and was used, and who made it. For links of other areas to build on."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+
 class SigningLink(models.Model):
     """A one-time link to sign (or counter-sign) one version; only the token's hash is kept."""
 

@@ -39,6 +39,18 @@ AUDIT_TYPES = [
         label="Training recorded",
     ),
     _training(
+        "training_link.sent",
+        "{actor} e-mailed a link to confirm training",
+        ("person", "course", "expires_at"),
+        label="Training link sent",
+    ),
+    _training(
+        "training_link.used",
+        "Training confirmed through a link",
+        ("completed_on",),
+        label="Training confirmed through a link",
+    ),
+    _training(
         "training.assigned", "{actor} set training due", ("count",), label="Training set due"
     ),
     _read("filtering_review.started", "{actor} started {record}", ("year", "snapshot_at")),

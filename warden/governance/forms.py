@@ -140,7 +140,9 @@ class CourseForm(forms.Form):
     )
 
 
-class CompletionForm(PeopleForm):
+class CoursePeopleForm(PeopleForm):
+    """A course and people: whose training is recorded, or who is asked to confirm it."""
+
     course = forms.ModelChoiceField(queryset=Course.objects.none())
     # Not required in the browser's sense: the typed box is empty once people are chosen;
     # the service refuses an empty list with its own words.
@@ -150,14 +152,32 @@ class CompletionForm(PeopleForm):
         required=False,
         help_text="Type a name to add each person.",
     )
-    completed_on = forms.DateField(label="Completed on", widget=DateInput())
-    note = forms.CharField(max_length=200, required=False, help_text="E.g. who ran the session.")
 
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
         super().__init__(*args, school=school, **kwargs)
         course = self.fields["course"]
         assert isinstance(course, forms.ModelChoiceField)
         course.queryset = Course.objects.filter(school=school, active=True)
+
+
+class CompletionForm(CoursePeopleForm):
+    completed_on = forms.DateField(label="Completed on", widget=DateInput())
+    note = forms.CharField(max_length=200, required=False, help_text="E.g. who ran the session.")
+
+
+class LinkSendForm(CoursePeopleForm):
+    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
+        super().__init__(*args, school=school, **kwargs)
+        self.fields["people"].label = "Who to ask"
+
+
+class ConfirmForm(forms.Form):
+    """What the person a training link was sent to fills in."""
+
+    completed_on = forms.DateField(label="The day you completed it", widget=DateInput())
+    typed_name = forms.CharField(
+        label="Type your full name to confirm", max_length=200, help_text="E.g. Jane Smith."
+    )
 
 
 class ImportForm(forms.Form):

@@ -1,10 +1,11 @@
 """Governance: the policy register and its reviews, staff training, the annual filtering and
 monitoring review, and the communications matrix.
 
-Seed 002 §1 (the policy is reviewed each year, or sooner after serious incidents), seed 000
-(governors approve it and set the next review date), seed 002 §4.4–4.5 (staff training at
-induction, governors' training), seed 002 §9 (the communications matrix) and the DfE's
-filtering and monitoring standards (an annual review of the provision, recorded).
+Policy duties "Policy approved and reviewed every year" (governors approve it and set the
+next review date; it is reviewed sooner after serious incidents), "Staff trained in IT
+security at induction" and "Governors take IT security training", "Communications matrix
+set by the school" (docs/policy-map.md), and the DfE's filtering and monitoring standards
+(an annual review of the provision, recorded).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 
-from warden.agreements.models import AgreementVersion
+from warden.agreements.models import AgreementVersion, OneTimeLinkRecord
 from warden.core.models import School, User
 from warden.core.tenancy import SchoolScoped
 from warden.incidents.models import Incident
@@ -131,8 +132,9 @@ class TriggerKind(models.TextChoices):
 
 
 class ReviewTrigger(models.Model):
-    """Something that brings a policy's review forward (seed 002 §1: "or sooner after
-    serious incidents"); open until a new version is approved."""
+    """Something that brings a policy's review forward (policy duty "Policy approved and
+    reviewed every year": "or sooner after serious incidents"); open until a new version is
+    approved."""
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="triggers")
@@ -221,7 +223,7 @@ class TrainingDue(models.Model):
 class Method(models.TextChoices):
     HAND = "hand", "Recorded by hand"
     IMPORT = "import", "Imported"
-    CONFIRMED = "confirmed", "Confirmed by the person"
+    CONFIRMED = "confirmed", "Confirmed by the person through a link"
 
 
 class Completion(models.Model):
@@ -254,6 +256,27 @@ class Completion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course} completed {self.completed_on:%d/%m/%Y}"
+
+
+class TrainingLink(OneTimeLinkRecord):
+    """A one-time link for a person to confirm they completed a course; only the token's
+    hash is kept (``agreements.links``). ``completion`` is what using it recorded."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="links")
+    sent_to = models.EmailField()
+    completion = models.ForeignKey(
+        Completion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = SchoolScoped()
+
+    class Meta(OneTimeLinkRecord.Meta):
+        indexes = [models.Index(fields=["person", "course"], name="governance_link_person")]
+
+    def __str__(self) -> str:
+        return f"Training link for {self.person} about {self.course}"
 
 
 # --- the annual filtering and monitoring review ----------------------------------------------
@@ -324,7 +347,7 @@ class ReviewAction(models.Model):
         return self.text
 
 
-# --- the communications matrix (seed 002 §9) -------------------------------------------------
+# --- the communications matrix (policy duty "Communications matrix set by the school") ------
 
 
 class Allowed(models.TextChoices):

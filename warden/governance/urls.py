@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from warden.governance.views import comms, policies, reviews, training
+from warden.governance.views import comms, policies, reviews, training, training_links
 
 app_name = "governance"
 
@@ -23,6 +23,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("training/courses/", training.courses, name="courses"),
     path("training/record/", training.record, name="training_record"),
     path("training/import/", training.training_import, name="training_import"),
+    path("training/links/", training_links.send_links, name="training_links"),
+    path("training/confirm/<str:token>/", training_links.confirm, name="training_confirm"),
     path("filtering-review/", reviews.review_list, name="review_list"),
     path("filtering-review/start/", reviews.review_start, name="review_start"),
     path(

@@ -63,4 +63,4 @@ OBJECT_MAKERS = [
     ("filtering_review_pk", _review),
     ("review_action_pk", _action),
 ]
-PUBLIC_PATTERNS: list[str] = []
+PUBLIC_PATTERNS: list[str] = ["governance:training_confirm"]

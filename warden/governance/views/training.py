@@ -19,6 +19,7 @@ from warden.governance import selectors
 from warden.governance.forms import CompletionForm, CourseForm, ImportForm, MatrixFilterForm
 from warden.governance.models import Course
 from warden.governance.services import training as services
+from warden.governance.views.helpers import course_people_form
 
 PAGE_SIZE = 50
 
@@ -96,15 +97,7 @@ def record(request: HttpRequest) -> HttpResponse:
     """Record a completion for one person or many at once."""
     school = request_school(request)
     require_perm(request.user, GovernancePerm.TRAINING_RECORD, school)
-    initial: dict[str, object] = {"completed_on": timezone.localdate()}
-    if request.GET.get("course", "").isdigit():
-        initial["course"] = int(request.GET["course"])
-    form = CompletionForm(
-        request.POST if request.method == "POST" else None,
-        school=school,
-        user=request.user,
-        initial=initial,
-    )
+    form = course_people_form(request, CompletionForm, school, completed_on=timezone.localdate())
     if request.method == "POST" and form.is_valid():
         try:
             made = services.completions_record(
