@@ -197,3 +197,67 @@ def test_the_headteacher_sets_and_prints_the_communications_matrix(
     expect(row).to_contain_text("Not allowed")
     check_page(page, "communications matrix saved")
     expect(page.get_by_role("button", name="Print the matrix")).to_be_visible()
+
+
+CONFIRMER = """
+import datetime as dt, json
+from django.utils import timezone
+from warden.core.models import School
+from warden.people.services import person_create
+
+school = School.objects.get(slug="northgate")
+person = person_create(actor=None, school=school, fields={
+    "person_type": "teaching_staff", "first_name": "Sam", "last_name": "Confirmer-Journey",
+    "email": "confirmer.journey@example.org",
+    "joining_date": timezone.localdate() - dt.timedelta(days=5)})
+print(json.dumps({"pk": person.pk, "today": timezone.localdate().isoformat()}))
+"""
+
+
+def test_a_new_member_of_staff_confirms_their_induction_on_a_phone(
+    new_page: NewPage, warden_server: LiveWarden
+) -> None:
+    person = warden_server.python(CONFIRMER)
+    page = new_page()
+    sign_in(page, warden_server, "office.northgate")
+    _nav(page, "Training")
+    page.get_by_role("link", name="Ask people to confirm").click()
+    check_page(page, "ask people to confirm training", phone=False)
+    page.get_by_label("Course").select_option(label="Induction: e-safety and ICT security")
+    choose_person(page, "Who to ask", "confirmer", "Sam Confirmer-Journey")
+    page.get_by_role("button", name="E-mail the links").click()
+    expect(page.locator(".message.success")).to_contain_text("1 link(s) e-mailed")
+
+    found = [
+        m
+        for m in warden_server.mails()
+        if "confirmer.journey@example.org" in m.to and "Confirm your training" in m.subject
+    ]
+    assert found, "no training link was e-mailed"
+    link = next(u for u in found[-1].links if "/governance/training/confirm/" in u)
+
+    phone = new_page(phone=True)
+    phone.goto(link)
+    check_page(phone, "confirm training (phone)")
+    expect(
+        phone.get_by_role("heading", name="Induction: e-safety and ICT security")
+    ).to_be_visible()
+    phone.get_by_label("The day you completed it").fill(person["today"])
+    phone.get_by_label("Type your full name to confirm").fill("Someone Else")
+    phone.get_by_role("button", name="Confirm").click()
+    check_page(phone, "confirm training, wrong name (phone)", expected_status=400)
+    expect(phone.get_by_text("own name").first).to_be_visible()
+    phone.get_by_label("Type your full name to confirm").fill("Sam Confirmer-Journey")
+    phone.get_by_role("button", name="Confirm").click()
+    check_page(phone, "training confirmed (phone)")
+    expect(phone.get_by_role("status")).to_contain_text("completed on")
+    done = warden_server.query(
+        "SELECT c.method FROM governance_completion c JOIN governance_course k "
+        "ON k.id = c.course_id WHERE c.person_id = ? AND k.induction = 1",
+        person["pk"],
+    )
+    assert [r["method"] for r in done] == ["confirmed"]
+
+    phone.goto(link)
+    check_page(phone, "used training link (phone)", expected_status=410)
+    expect(phone.get_by_role("alert")).to_contain_text("already been used")
