@@ -240,8 +240,9 @@ def test_the_office_sees_signatures_outstanding_and_loans_due_back(school, offic
     # Two days on, the first is overdue and the second due back within the week.
     with time_machine.travel(timezone.now() + dt.timedelta(days=2), tick=False):
         response = home(client_for, office)
-    assert titles(response)[:3] == [
+    assert titles(response)[:4] == [
         "Acceptable-use agreements: signatures outstanding",
+        "Consent for images: answers outstanding",
         "Loans due back",
         "People",
     ]
