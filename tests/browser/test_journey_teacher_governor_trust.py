@@ -158,7 +158,7 @@ def test_a_governor_reads_the_termly_report_and_sees_no_ones_name(
     check_page(page, "governor's dashboard")
     assert _named(page, names) == [], "the governor's dashboard names people"
 
-    _nav(page, "Reports for governors")
+    _nav(page, "E-safety figures by term")
     check_page(page, "termly report")
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "E-safety and ICT security report for governors"
@@ -185,7 +185,7 @@ def test_a_governor_reads_the_termly_report_and_sees_no_ones_name(
     # Every other page the governor's menu offers names no one either.
     links = page.get_by_role("navigation", name="Main").get_by_role("link")
     labels = [label.strip() for label in links.all_inner_texts()]
-    assert "Reports for governors" in labels
+    assert "E-safety figures by term" in labels
     for label in labels:
         _nav(page, label)
         check_page(page, f"governor's {label}")

@@ -129,7 +129,7 @@ def _trust(request: HttpRequest) -> tuple[School, list[School], TrustReport | No
     if not schools:
         raise PermissionDenied(
             "The trust's report is for a trust administrator: it shows every school of the "
-            "trust. A school's own report is under Reports for governors."
+            "trust. A school's own report is under Governors' report."
         )
     term, year = _period_params(request)
     try:

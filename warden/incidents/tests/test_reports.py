@@ -451,9 +451,9 @@ def test_the_reports_are_in_the_navigation_for_those_who_may_read_them(
     school, governor, dsl, teacher, client_for
 ):
     governor_page = client_for(governor).get(reverse("core:dashboard")).content.decode()
-    assert "Governance" in governor_page and "Reports for governors" in governor_page
+    assert "Governance" in governor_page and "E-safety figures by term" in governor_page
     assert "Weekly safeguarding digest" not in governor_page
     dsl_page = client_for(dsl).get(reverse("core:dashboard")).content.decode()
-    assert "Reports for governors" in dsl_page and "Weekly safeguarding digest" in dsl_page
+    assert "E-safety figures by term" in dsl_page and "Weekly safeguarding digest" in dsl_page
     teacher_page = client_for(teacher).get(reverse("core:dashboard")).content.decode()
-    assert "Reports for governors" not in teacher_page
+    assert "E-safety figures by term" not in teacher_page
