@@ -36,6 +36,7 @@ from warden.agreements.forms import (
 )
 from warden.agreements.models import Agreement, AgreementVersion, Audience, Method, VersionStatus
 from warden.agreements.rules import State, audience_for, school_settings
+from warden.agreements.sections import sections
 from warden.agreements.selectors import (
     SignerFilter,
     agreements_overview,
@@ -141,6 +142,7 @@ def agreement_detail(request: HttpRequest, agreement_pk: int) -> HttpResponse:
             "has_draft": agreement.versions.filter(status=VersionStatus.DRAFT).exists(),
             "can_manage": has_perm(request.user, Perm.AGREEMENTS_MANAGE, school),
             "can_record": has_perm(request.user, Perm.SIGNATURES_RECORD, school),
+            "sections": sections(services.latest_published(agreement), request),
         },
     )
 
@@ -674,5 +676,6 @@ def _public_sign(request: HttpRequest, token: str) -> HttpResponse:
             "form": form,
             "pupil": pupil,
             "school": link.school,
+            "sections": sections(link.version, None),
         },
     )
