@@ -30,6 +30,7 @@ from warden.core.audit_checkpoints import (
     checkpoint_sign,
     checkpoints_read,
 )
+from warden.core.audit_retention import chain_start
 from warden.core.bulk import bulk_insert
 from warden.core.errors import ServiceError
 from warden.core.models import AuditChainHead, AuditEntry, Membership, School, Trust, User
@@ -374,14 +375,22 @@ def audit_verify(*, checkpoint_file: Path | None = None) -> VerifyResult:
     try:
         checkpoints = checkpoints_read(checkpoint_file)
         anchors = _anchors(checkpoints)
+        # After retention pruned the oldest entries, the trail starts at its signed anchor.
+        start = chain_start()
     except CheckpointFileError as exc:
         return VerifyResult(0, str(exc))
     latest = checkpoints[-1] if checkpoints else None
-    entries = AuditEntry.objects.order_by("seq").iterator(chunk_size=2000)
-    result = _walk(entries, expected_seq=1, expected_prev=GENESIS, anchors=anchors)
+    start_seq, start_prev = (start.seq, start.hash) if start else (0, GENESIS)
+    entries = AuditEntry.objects.filter(seq__gt=start_seq).order_by("seq")
+    result = _walk(
+        entries.iterator(chunk_size=2000),
+        expected_seq=start_seq + 1,
+        expected_prev=start_prev,
+        anchors=anchors,
+    )
     if not result.ok:
         return result
-    checked = result.checked
+    checked = start_seq + result.checked
     furthest = max(anchors, default=0)
     if furthest > checked:
         return VerifyResult(
@@ -398,7 +407,7 @@ def audit_verify(*, checkpoint_file: Path | None = None) -> VerifyResult:
             "the latest entries were removed",
             bad_seq=checked + 1,
         )
-    return VerifyResult(checked, checkpoint=latest)
+    return VerifyResult(result.checked, checkpoint=latest)
 
 
 def audit_checkpoint_write(*, notify: bool | None = None, if_changed: bool = False) -> Checkpoint:
@@ -416,8 +425,16 @@ def audit_checkpoint_write(*, notify: bool | None = None, if_changed: bool = Fal
         raise ServiceError(f"{exc}. Run 'warden audit verify' and investigate.") from None
     previous = checkpoints[-1] if checkpoints else None
     start_seq, start_prev = (previous.seq, previous.hash) if previous else (0, GENESIS)
+    try:
+        pruned = chain_start()
+    except CheckpointFileError as exc:
+        raise ServiceError(f"{exc}. Run 'warden audit verify' and investigate.") from None
+    pruned_to = pruned.seq if pruned else 0
+    if pruned is not None and pruned.seq >= start_seq:
+        # Retention removed the entries up to its anchor: continue from there.
+        start_seq, start_prev = pruned.seq, pruned.hash
     entries = AuditEntry.objects.filter(seq__gt=start_seq).order_by("seq")
-    if previous is not None and previous.seq > 0:
+    if previous is not None and previous.seq > pruned_to:
         anchor = AuditEntry.objects.filter(seq=previous.seq).first()
         if anchor is None or not hmac.compare_digest(anchor.hash, previous.hash):
             raise ServiceError(

@@ -60,22 +60,26 @@ def checkpoint_path() -> Path:
     return Path(settings.WARDEN_AUDIT_CHECKPOINT_FILE)
 
 
-def _mac(seq: int, chain_hash: str, written_at: str) -> str:
+def _mac(seq: int, chain_hash: str, written_at: str, salt: str = _SALT) -> str:
     message = f"{seq}:{chain_hash}:{written_at}"
     key = settings.WARDEN_AUDIT_KEY or settings.SECRET_KEY
-    return salted_hmac(_SALT, message, secret=key, algorithm="sha256").hexdigest()
+    return salted_hmac(salt, message, secret=key, algorithm="sha256").hexdigest()
 
 
-def checkpoint_sign(*, seq: int, chain_hash: str, written_at: datetime) -> Checkpoint:
+def checkpoint_sign(
+    *, seq: int, chain_hash: str, written_at: datetime, salt: str = _SALT
+) -> Checkpoint:
+    """Sign a checkpoint; another ``salt`` signs another kind of line in the same format
+    (the retention anchors of ``core.audit_retention``), so neither passes for the other."""
     return Checkpoint(
         seq=seq,
         hash=chain_hash,
         written_at=written_at,
-        mac=_mac(seq, chain_hash, written_at.isoformat()),
+        mac=_mac(seq, chain_hash, written_at.isoformat(), salt),
     )
 
 
-def _parse(text: str, where: str) -> Checkpoint:
+def _parse(text: str, where: str, salt: str = _SALT) -> Checkpoint:
     try:
         data = json.loads(text)
         seq, chain_hash, at, mac = data["seq"], data["hash"], data["at"], data["mac"]
@@ -86,7 +90,7 @@ def _parse(text: str, where: str) -> Checkpoint:
         raise CheckpointFileError(
             f"{where} is not a checkpoint Warden wrote: the checkpoint file was altered"
         ) from None
-    if not hmac.compare_digest(mac, _mac(seq, chain_hash, at)):
+    if not hmac.compare_digest(mac, _mac(seq, chain_hash, at, salt)):
         raise CheckpointFileError(
             f"{where} is not signed with this site's audit key: either the checkpoint file "
             "was altered, or the key changed (set WARDEN_AUDIT_KEY, or SECRET_KEY, back to "
@@ -95,7 +99,9 @@ def _parse(text: str, where: str) -> Checkpoint:
     return Checkpoint(seq=seq, hash=chain_hash, written_at=written_at, mac=mac)
 
 
-def checkpoints_read(path: Path | None = None) -> list[Checkpoint]:
+def checkpoints_read(
+    path: Path | None = None, salt: str = _SALT, name: str = "the checkpoint file"
+) -> list[Checkpoint]:
     """Every checkpoint in the file, oldest first; none when the file does not exist yet."""
     path = path or checkpoint_path()
     try:
@@ -107,7 +113,7 @@ def checkpoints_read(path: Path | None = None) -> list[Checkpoint]:
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
-            found.append(_parse(line, f"Line {number} of the checkpoint file"))
+            found.append(_parse(line, f"Line {number} of {name}", salt))
     return found
 
 

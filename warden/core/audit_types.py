@@ -26,6 +26,12 @@ AUDIT_TYPES = [
     AuditType(
         "membership.revoked", "{actor} took the role {role} from {user}", fields=("user", "role")
     ),
+    AuditType(
+        "audit.pruned",
+        "{actor} removed {count} audit entries written before {cutoff} (retention: {years} years)",
+        fields=("years", "cutoff", "first", "last", "count"),
+        label="Audit trail entries removed under retention",
+    ),
     AuditType("user.signed_in", "{actor} signed in"),
     AuditType("user.signed_out", "{actor} signed out"),
     AuditType(

@@ -128,6 +128,12 @@ class AuditQuerySet(models.QuerySet["AuditEntry"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError("The audit trail is append-only.")
 
+    def remove_for_retention(self) -> tuple[int, dict[str, int]]:
+        """The one removal the trail allows: its oldest entries, past the retention rule,
+        as a prefix of the chain behind a signed anchor. Called only from
+        ``core.audit_retention.audit_prune``."""
+        return super().delete()
+
 
 class AuditEntry(models.Model):
     """One change (or confidential read) made through Warden, chained by hash to the previous.

@@ -1,4 +1,5 @@
-"""``warden audit verify`` and ``warden audit checkpoint``: prove and anchor the audit trail."""
+"""``warden audit verify``, ``warden audit checkpoint`` and ``warden audit prune``: prove,
+anchor and keep the audit trail for as long as its retention rule says."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from warden.core.audit import audit_checkpoint_write, audit_verify
+from warden.core.audit_retention import DEFAULT_YEARS, audit_prune
 from warden.core.errors import ServiceError
 
 
@@ -15,11 +17,12 @@ class Command(BaseCommand):
     help = (
         "Work with the audit trail. 'verify' checks every entry's hash chain and that it "
         "still passes through every signed checkpoint; 'checkpoint' signs where the chain "
-        "stands now and appends it to the checkpoint file."
+        "stands now and appends it to the checkpoint file; 'prune' removes the entries "
+        "older than the retention rule (7 years) behind a signed anchor."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["verify", "checkpoint"])
+        parser.add_argument("action", choices=["verify", "checkpoint", "prune"])
         parser.add_argument(
             "--checkpoint-file",
             type=Path,
@@ -31,8 +34,20 @@ class Command(BaseCommand):
             action="store_true",
             help="checkpoint: also e-mail the signed checkpoint to every SIRO",
         )
+        parser.add_argument(
+            "--older-than-years",
+            type=int,
+            default=DEFAULT_YEARS,
+            help=f"prune: remove entries older than this many years (default {DEFAULT_YEARS})",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="prune: say what would go, remove nothing"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "prune":
+            self._prune(options["older_than_years"], dry_run=options["dry_run"])
+            return
         if options["action"] == "checkpoint":
             try:
                 checkpoint = audit_checkpoint_write(notify=options["email"] or None)
@@ -59,3 +74,18 @@ class Command(BaseCommand):
                 "trail would not show: run 'warden audit checkpoint' (the worker writes one "
                 "on its schedule)."
             )
+
+    def _prune(self, years: int, *, dry_run: bool) -> None:
+        try:
+            pruned = audit_prune(older_than_years=years, dry_run=dry_run)
+        except ServiceError as exc:
+            raise CommandError(str(exc)) from None
+        when = f"{pruned.cutoff:%d/%m/%Y}"
+        if not pruned.count:
+            self.stdout.write(f"No audit entry was written before {when}: nothing to remove.")
+            return
+        what = f"{pruned.count} audit entries (#{pruned.first} to #{pruned.last}) written before"
+        if dry_run:
+            self.stdout.write(f"Would remove {what} {when}.")
+        else:
+            self.stdout.write(f"Removed {what} {when}; the trail now starts after #{pruned.last}.")
