@@ -142,7 +142,8 @@ def load_leaver_violations(*, school: School, today: dt.date, seed: int) -> dict
 
     from warden.core.audit import audit_log_many, diff, snapshot
     from warden.monitoring.models import Violation
-    from warden.people.models import Person, PersonType
+    from warden.people.models import PersonType
+    from warden.people.services import person_create
 
     prefix = f"demo-leaver-{school.slug}-"
     if Violation.objects.filter(school=school, engine_id__startswith=prefix).exists():
@@ -150,15 +151,21 @@ def load_leaver_violations(*, school: School, today: dt.date, seed: int) -> dict
     faker = Faker("en_GB")
     faker.seed_instance(seed + school.pk)
     left = today - dt.timedelta(days=400)
-    pupil = Person.objects.create(
+    pupil = person_create(
+        actor=None,
         school=school,
-        person_type=PersonType.PUPIL,
-        first_name=faker.first_name(),
-        last_name=faker.last_name(),
-        joining_date=left - dt.timedelta(days=5 * 365),
-        leaving_date=left,
-        leaving_reason="Moved school",
-        mis_id=f"DEMO-LEFT-{school.pk}",
+        fields={
+            "person_type": PersonType.PUPIL,
+            "first_name": faker.first_name(),
+            "last_name": faker.last_name(),
+            "joining_date": left - dt.timedelta(days=5 * 365),
+            "leaving_date": left,
+            "leaving_reason": "Moved school",
+            "mis_id": f"DEMO-LEFT-{school.pk}",
+            # The year they were in when they left: the last of the school.
+            "year_group": 11 if school.phase == "secondary" else 6,
+            "form": "Left",
+        },
     )
     rng = random.Random(seed)
     now = timezone.now()
