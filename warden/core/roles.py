@@ -489,9 +489,7 @@ PERM_LABELS.update(
         GovernancePerm.COMMS_MANAGE: "Set the communications matrix",
     }
 )
-_GOVERNANCE_PERMS = frozenset(
-    value for key, value in vars(GovernancePerm).items() if key.isupper()
-)
+_GOVERNANCE_PERMS = frozenset(value for key, value in vars(GovernancePerm).items() if key.isupper())
 ALL_PERMS = ALL_PERMS | _GOVERNANCE_PERMS
 _G = GovernancePerm
 for _role, _perms in {
