@@ -654,6 +654,38 @@ def consent_requests_send(
     return result
 
 
+@dataclass(frozen=True)
+class Slip:
+    """A printed slip: one parent's (or pupil's) one-time link for one pupil, as a QR code
+    to take home in a book bag when there is no e-mail address (or no reply)."""
+
+    pupil: Person
+    person: Person
+    token: str
+    purposes: list[str]
+
+
+@transaction.atomic
+def sheet_links_create(*, actor: User | None, pupils: Iterable[Person]) -> list[Slip]:
+    """A one-time link, delivered on paper, for everyone who has not answered every purpose
+    for each of ``pupils``; by form, then pupil, then contact order."""
+    pupils = [p for p in pupils if p.person_type == PersonType.PUPIL and p.status != Status.LEFT]
+    if not pupils:
+        return []
+    waiting = outstanding(pupils[0].school, pupils)
+    people = Person.objects.in_bulk({person_id for _, person_id in waiting})
+    by_pk = {p.pk: p for p in pupils}
+    slips = []
+    for (pupil_id, person_id), purposes in waiting.items():
+        _, token = consent_link_create(
+            actor=actor, pupil=by_pk[pupil_id], person=people[person_id], delivery="sheet"
+        )
+        slips.append(Slip(by_pk[pupil_id], people[person_id], token, purposes))
+    return sorted(
+        slips, key=lambda s: (s.pupil.form, s.pupil.last_name, s.pupil.first_name, s.person.pk)
+    )
+
+
 @transaction.atomic
 def reminders_send(
     *, school: School, at: dt.datetime | None = None, root: str | None = None

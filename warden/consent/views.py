@@ -3,6 +3,7 @@ coverage, and the page a parent's link opens."""
 
 from __future__ import annotations
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -296,6 +297,8 @@ def send_requests(request: HttpRequest) -> HttpResponse:
             pupils = pupils.filter(year_group=form.cleaned_data["year_group"])
         if form.cleaned_data["form_name"]:
             pupils = pupils.filter(form__iexact=form.cleaned_data["form_name"].strip())
+        if "sheet" in request.POST:
+            return _qr_slips(request, list(pupils))
         result = services.consent_requests_send(
             actor=request_user(request), pupils=list(pupils), root=_root(request)
         )
@@ -306,6 +309,24 @@ def send_requests(request: HttpRequest) -> HttpResponse:
         )
         return redirect("consent:coverage")
     return render(request, "consent/send.html", {"form": form, "school": school})
+
+
+def _qr_slips(request: HttpRequest, pupils: list[Person]) -> HttpResponse:
+    """Printable slips, one per parent or carer who has not answered, each with its own QR
+    code: for families without e-mail, sent home in book bags."""
+    slips = services.sheet_links_create(actor=request_user(request), pupils=pupils)
+    root = _root(request)
+    cards = []
+    for slip in slips:
+        url = services.link_url(slip.token, root=root)
+        title = f"Consent link for {slip.person.full_name} about {slip.pupil.full_name}"
+        qr = segno.make(url, error="m").svg_inline(scale=3, title=title)
+        cards.append({"slip": slip, "url": url, "qr": qr})
+    return render(
+        request,
+        "consent/qr_slips.html",
+        {"cards": cards, "days": services.school_settings(request_school(request)).link_days},
+    )
 
 
 # --- the check before publishing, and class lists ----------------------------------------

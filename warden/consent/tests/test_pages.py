@@ -9,6 +9,7 @@ import re
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from warden.cli import main as warden
@@ -268,3 +269,21 @@ def test_the_office_home_reuses_its_consent_figures_until_an_answer_changes_them
     answer(class_7b["half"], second, "website", "yes")
     assert _website_totals(client) == (2, 0, 1)
     assert worked_out
+
+
+def test_qr_slips_go_to_each_parent_still_to_answer_and_open_their_page(
+    school, office, client_for, class_7b
+):
+    client = client_for(office)
+    page = client.post(reverse("consent:send"), {"form_name": "7B", "sheet": "1"})
+    html = page.content.decode()
+    # Ash's parents have answered only the website: every parent of the class has slips.
+    parents = [g.parent for p in class_7b.values() for g in p.guardianships.all()]
+    for parent in parents:
+        assert f"For {parent.full_name}" in html
+    assert html.count('class="qr-card"') == len(parents)
+    assert "<svg" in html and not mail.outbox
+    token = _token(html)
+    answer_page = Client().get(reverse("consent:public_answer", args=[token]))
+    assert answer_page.status_code == 200
+    assert "School website" in answer_page.content.decode()
