@@ -6,9 +6,27 @@ Each returns the object, or raises 404 (another school's record does not exist f
 
 from __future__ import annotations
 
-from warden.core.access import AnyUser, object_for_user
+from warden.core.access import AnyUser, has_perm, object_for_user
+from warden.core.models import School
 from warden.core.roles import Perm
-from warden.publication.models import MediaSet, Post, PostImage, RecordingPermission, Removal
+from warden.publication.models import (
+    MediaSet,
+    Post,
+    PostImage,
+    PublicationSettings,
+    RecordingPermission,
+    Removal,
+)
+
+
+def may_approve_posts(user: AnyUser, school: School) -> bool:
+    """The social-media team: whoever holds the right to approve posts (the headteacher, the
+    ICT manager), and the members the school names, who may submit posts themselves."""
+    if has_perm(user, Perm.POSTS_APPROVE, school):
+        return True
+    return has_perm(user, Perm.POSTS_SUBMIT, school) and (
+        PublicationSettings.objects.filter(school=school, social_media_team=user.pk).exists()
+    )
 
 
 def media_set_for_user(user: AnyUser, pk: int) -> MediaSet:

@@ -11,6 +11,7 @@ _posts = declarer(Perm.POSTS_SUBMIT)
 
 AUDIT_TYPES = [
     _manage("publication.settings_changed", "{actor} changed the image retention settings"),
+    _manage("publication.team_changed", "{actor} changed who is on the social-media team"),
     _media("media_set.recorded", "{actor} recorded the media set {record}"),
     _media(
         "media_set.pupils_added",

@@ -12,7 +12,8 @@ from warden.consent.lines import resolve_pupils
 from warden.consent.models import Purpose
 from warden.core.access import AnyUser
 from warden.core.forms import DateInput
-from warden.core.models import School
+from warden.core.models import School, User
+from warden.core.selectors import operators_at
 from warden.people.choosers import PeopleField, PeopleForm, PersonField
 from warden.people.models import Person
 from warden.publication.models import RETENTION_YEARS_DEFAULT, Channel, SocialAccount
@@ -83,6 +84,29 @@ class RetentionForm(forms.Form):
         initial=RETENTION_YEARS_DEFAULT,
         help_text="Sets older than this are listed for removal (policy: generally three years).",
     )
+
+
+class _UserChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.get_username())
+
+
+class TeamForm(forms.Form):
+    social_media_team_form = forms.CharField(widget=forms.HiddenInput, initial="1")
+    social_media_team = _UserChoices(
+        label="Social-media team",
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Besides the headteacher and the ICT manager, who check posts and approve "
+        "them for the website and the school's social-media accounts.",
+    )
+
+    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["social_media_team"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = operators_at(school).order_by("last_name", "first_name")
 
 
 class RecordingForm(PeopleForm):

@@ -32,6 +32,11 @@ class PublicationSettings(models.Model):
         default=RETENTION_YEARS_DEFAULT,
         help_text="Sets older than this are listed for removal (policy: generally three years).",
     )
+    # "Only the ICT administrator, the headteacher or another member of the social-media team
+    # approve material": those who hold the right to approve posts, and these users besides.
+    social_media_team = models.ManyToManyField(
+        User, blank=True, related_name="+", verbose_name="Social-media team"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SchoolScoped()

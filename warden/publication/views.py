@@ -21,6 +21,7 @@ from warden.core.uploads import apply_upload_refusals, read_scan
 from warden.people.models import Person
 from warden.publication import selectors
 from warden.publication.access import (
+    may_approve_posts,
     media_set_for_user,
     post_for_user,
     post_image_for_user,
@@ -36,6 +37,7 @@ from warden.publication.forms import (
     RecordingForm,
     RetentionForm,
     SearchForm,
+    TeamForm,
 )
 from warden.publication.models import Post, PostState, RecordingPermission, SocialAccount
 from warden.publication.rules import is_web_address, post_checks
@@ -172,16 +174,31 @@ def settings(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     require_perm(user, Perm.SCHOOL_CONFIGURE, school)
     current = media.publication_settings(school)
-    form = RetentionForm(request.POST or None, initial={"retention_years": current.retention_years})
-    if request.method == "POST" and form.is_valid():
+    posted = request.POST if request.method == "POST" else None
+    saving_team = posted is not None and "social_media_team_form" in posted
+    form = RetentionForm(
+        None if saving_team else posted, initial={"retention_years": current.retention_years}
+    )
+    team = TeamForm(
+        posted if saving_team else None,
+        school=school,
+        initial={"social_media_team": list(current.social_media_team.all()) if current.pk else []},
+    )
+    bound = team if saving_team else form
+    if posted is not None and bound.is_valid():
         try:
-            media.publication_settings_update(actor=user, school=school, **form.cleaned_data)
+            if saving_team:
+                media.social_media_team_set(
+                    actor=user, school=school, users=team.cleaned_data["social_media_team"]
+                )
+            else:
+                media.publication_settings_update(actor=user, school=school, **form.cleaned_data)
         except ServiceError as exc:
-            apply_service_errors(form, exc)
+            apply_service_errors(bound, exc)
         else:
-            messages.success(request, "Retention saved.")
+            messages.success(request, "Team saved." if saving_team else "Retention saved.")
             return redirect("publication:settings")
-    return render(request, "publication/settings.html", {"form": form})
+    return render(request, "publication/settings.html", {"form": form, "team": team})
 
 
 # --- recording on personal devices -----------------------------------------------------------
@@ -248,7 +265,7 @@ def recording_end(request: HttpRequest, recording_pk: int) -> HttpResponse:
 def post_list(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     user = request_user(request)
-    can_approve = has_perm(user, Perm.POSTS_APPROVE, school)
+    can_approve = may_approve_posts(user, school)
     if not can_approve:
         require_perm(user, Perm.POSTS_SUBMIT, school)
     items = Post.objects.filter(school=school).select_related("account", "submitted_by")
@@ -311,7 +328,7 @@ def post_create(request: HttpRequest) -> HttpResponse:
 
 def _readable_post(request: HttpRequest, post_pk: int) -> tuple[Post, bool]:
     post = post_for_user(request.user, post_pk)
-    can_approve = has_perm(request.user, Perm.POSTS_APPROVE, post.school)
+    can_approve = may_approve_posts(request.user, post.school)
     if not can_approve and post.submitted_by_id != request.user.pk:
         raise PermissionDenied("Only whoever submitted a post and the social-media team see it.")
     return post, can_approve

@@ -12,6 +12,7 @@ from warden.consent.models import Purpose
 from warden.core.audit import audit_log, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.models import School, User
+from warden.core.selectors import operators_at
 from warden.people.models import Person, PersonType
 from warden.publication.models import (
     RETENTION_YEARS_DEFAULT,
@@ -49,6 +50,35 @@ def publication_settings_update(
     changes = diff(before, snapshot(settings, ["retention_years"]))
     if changes:
         audit_log(actor=actor, action="publication.settings_changed", obj=settings, changes=changes)
+    return settings
+
+
+@transaction.atomic
+def social_media_team_set(
+    *, actor: User | None, school: School, users: Iterable[User]
+) -> PublicationSettings:
+    """Name the users besides the headteacher and ICT manager who check and approve posts;
+    each must work at the school."""
+    chosen = list(dict.fromkeys(users))
+    working_here = set(operators_at(school).values_list("pk", flat=True))
+    strangers = [u.get_username() for u in chosen if u.pk not in working_here]
+    if strangers:
+        raise ServiceError(
+            f"Only people who sign in to Warden at {school.name} can be on the team: "
+            f"{', '.join(strangers)} do not.",
+            field_errors={"social_media_team": ["Choose people who work at this school."]},
+        )
+    settings, _ = PublicationSettings.objects.select_for_update().get_or_create(school=school)
+    before = sorted(settings.social_media_team.values_list("pk", flat=True))
+    settings.social_media_team.set(chosen)
+    after = sorted(u.pk for u in chosen)
+    if before != after:
+        audit_log(
+            actor=actor,
+            action="publication.team_changed",
+            obj=settings,
+            changes={"social_media_team": [before, after]},
+        )
     return settings
 
 

@@ -126,3 +126,33 @@ def test_a_social_media_post_names_the_account(school, teacher, ict_manager, pup
     found = SocialAccount.objects.get()
     _submit(signed_in(teacher), [pupil_with_consent], channel="social", account=found.pk)
     assert Post.objects.get().account == found
+
+
+def test_a_teacher_the_head_names_to_the_team_approves_posts(
+    school, other_school_user, headteacher, teacher, office, pupil_with_consent
+):
+    _submit(signed_in(office), [pupil_with_consent])
+    post = Post.objects.get()
+    decide = reverse("publication:post_decide", kwargs={"post_pk": post.pk})
+    settings_url = reverse("publication:settings")
+    head = signed_in(headteacher)
+    # Someone who does not work at the school cannot be named; nothing changes.
+    refused = head.post(
+        settings_url,
+        {"social_media_team_form": "1", "social_media_team": [other_school_user.pk]},
+    )
+    assert "Select a valid choice" in refused.content.decode()
+    assert signed_in(teacher).post(decide, {"decision": "approved"}).status_code == 403
+
+    head.post(settings_url, {"social_media_team_form": "1", "social_media_team": [teacher.pk]})
+    member = signed_in(teacher)
+    queue = member.get(reverse("publication:post_list")).content.decode()
+    assert "Year 5 at the science fair!" in queue
+    member.post(decide, {"decision": "approved"})
+    post.refresh_from_db()
+    assert post.state == PostState.APPROVED
+    assert post.decisions.filter(state=PostState.APPROVED, by=teacher).exists()
+
+    # Taken off the team, they approve no more.
+    head.post(settings_url, {"social_media_team_form": "1"})
+    assert signed_in(teacher).post(decide, {"decision": "published"}).status_code == 403
