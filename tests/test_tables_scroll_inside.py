@@ -11,7 +11,8 @@ import re
 from pathlib import Path
 
 WARDEN = Path(__file__).resolve().parent.parent / "warden"
-PRINT_ONLY = {"concern_print.html"}
+# Laid out for paper only (a PDF), never read on a screen.
+PRINT_ONLY = {"concern_print.html", "bundle_print.html"}
 TABLE = re.compile(r"<table[\s>]")
 
 

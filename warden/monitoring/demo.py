@@ -136,6 +136,7 @@ def load_leaver_violations(*, school: School, today: dt.date, seed: int) -> dict
     """A pupil who left 13 months ago with a few violations, so the retention schedule's
     dry run (violations kept one year after the pupil leaves) lists them."""
     import random
+    import zlib
 
     from django.utils import timezone
     from faker import Faker
@@ -149,7 +150,8 @@ def load_leaver_violations(*, school: School, today: dt.date, seed: int) -> dict
     if Violation.objects.filter(school=school, engine_id__startswith=prefix).exists():
         return {"violations of a leaver": 0}
     faker = Faker("en_GB")
-    faker.seed_instance(seed + school.pk)
+    # Seeded by the school's slug, not its row number: the same seed builds the same people.
+    faker.seed_instance(seed + zlib.crc32(school.slug.encode()))
     left = today - dt.timedelta(days=400)
     pupil = person_create(
         actor=None,
@@ -161,7 +163,7 @@ def load_leaver_violations(*, school: School, today: dt.date, seed: int) -> dict
             "joining_date": left - dt.timedelta(days=5 * 365),
             "leaving_date": left,
             "leaving_reason": "Moved school",
-            "mis_id": f"DEMO-LEFT-{school.pk}",
+            "mis_id": f"DEMO-LEFT-{school.slug}",
             # The year they were in when they left: the last of the school.
             "year_group": 11 if school.phase == "secondary" else 6,
             "form": "Left",
