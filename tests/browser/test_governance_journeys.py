@@ -157,7 +157,8 @@ def test_the_dsl_fills_and_prints_the_annual_filtering_review(
     new_page: NewPage, warden_server: LiveWarden
 ) -> None:
     page = new_page()
-    sign_in(page, warden_server, "dsl.hollybank")
+    # Not dsl.hollybank: the DSL breach journey is that DSL's first sign-in.
+    sign_in(page, warden_server, "dsl.northgate")
     _nav(page, "Annual filtering review")
     check_page(page, "annual review list", phone=False)
     # The demo started this school year's review; a new one starts only for a year without.

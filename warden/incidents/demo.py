@@ -54,7 +54,13 @@ def load_incidents(*, school: School, today: dt.date, seed: int) -> dict[str, in
     if Incident.objects.filter(school=school).exists():
         return {}
     rng = random.Random(f"{seed}:{school.slug}:incidents")
-    pupils = list(Person.objects.filter(school=school, person_type=PersonType.PUPIL)[:200])
+    # Pupils on roll: an open incident about someone who left long ago would hold their
+    # records past every retention rule.
+    pupils = list(
+        Person.objects.filter(school=school, person_type=PersonType.PUPIL).exclude(
+            leaving_date__lt=today
+        )[:200]
+    )
     staff = list(Person.objects.filter(school=school, person_type=PersonType.TEACHING_STAFF)[:50])
     if len(pupils) < 4 or not staff:
         return {}
