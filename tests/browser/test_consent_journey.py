@@ -137,3 +137,28 @@ def test_a_parent_answers_by_phone_and_the_check_keeps_the_pupil_off_until_both_
     website = teacher.get_by_role("region", name="School website")
     expect(website).to_contain_text(pupil)
     expect(website).to_contain_text("Withdrawn by a parent")
+
+
+def test_the_office_prints_qr_slips_and_a_parent_answers_from_one(
+    new_page: NewPage, warden_server: LiveWarden, family: dict[str, dict[str, Any]]
+) -> None:
+    """For families without e-mail: the office prints a slip per parent still to answer;
+    a parent scans theirs on a phone and lands on the same answer page as the e-mail's."""
+    office = new_page()
+    sign_in(office, warden_server, "office.northgate")
+    office.get_by_role("link", name="Ask parents who have not answered").first.click()
+    check_page(office, "ask for consent")
+    office.get_by_label("Form (optional)").fill(FORM)
+    office.get_by_role("button", name="Print QR slips instead").click()
+    expect(office.get_by_role("heading", level=1)).to_have_text("Consent slips to print")
+    check_page(office, "consent QR slips")
+    slips = office.locator(".qr-card")
+    expect(slips.first).to_contain_text(family["pupil"]["name"])
+    expect(slips.first.locator("svg")).to_be_visible()
+    url = slips.first.locator(".url").inner_text().strip()
+    assert "/consent/answer/" in url
+
+    phone = new_page(phone=True)
+    phone.goto(url)
+    check_page(phone, "consent answers from a slip (phone)")
+    expect(phone.get_by_role("heading", level=1)).to_contain_text(family["pupil"]["name"])
