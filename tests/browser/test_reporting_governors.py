@@ -83,3 +83,27 @@ def test_the_trust_administrator_reads_the_trust_report(
         page.get_by_role("link", name="Download PDF").click()
     with open(download.value.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
+
+
+def test_the_office_saves_the_schools_term_dates(
+    new_page: NewPage, warden_server: LiveWarden
+) -> None:
+    """Terms the report counts by are the school's own: the office opens the term dates from
+    the menu, sees the local authority's pattern and saves it as the school's."""
+    page = new_page()
+    sign_in(page, warden_server, "office.hollybank")
+    menu = page.get_by_role("navigation", name="Main")
+    fold = menu.locator("details").filter(has_text="Term dates")
+    if fold.count() and not fold.first.get_attribute("open"):
+        fold.first.locator("summary").click()  # a long menu folds the sections not used daily
+    menu.get_by_role("link", name="Term dates").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Term dates")
+    check_page(page, "term dates", phone=False)
+    page.get_by_role("button", name="Save the term dates").click()
+    expect(page.locator(".message.success").first).to_be_visible()
+    check_page(page, "term dates saved", phone=False)
+    saved = warden_server.query_one(
+        "SELECT COUNT(*) AS n FROM reporting_schoolterm t JOIN core_school s "
+        "ON s.id = t.school_id WHERE s.slug = 'hollybank'"
+    )
+    assert saved["n"] >= 3
