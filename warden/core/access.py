@@ -6,6 +6,7 @@ and a school they belong to but where their role lacks the right gives 403 with 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
@@ -70,11 +71,15 @@ def visible_school_ids(user: AnyUser) -> set[int]:
     return set(roles_by_school(user))
 
 
+def roles_hold(roles: Iterable[str], perm: str) -> bool:
+    """Whether any of ``roles`` holds ``perm``: a permission comes from a role alone
+    (``core.roles.ROLE_PERMISSIONS``)."""
+    return any(perm in ROLE_PERMISSIONS.get(role, frozenset()) for role in roles)
+
+
 def school_ids_with(user: AnyUser, perm: str) -> set[int]:
     return {
-        school_id
-        for school_id, roles in roles_by_school(user).items()
-        if any(perm in ROLE_PERMISSIONS.get(role, frozenset()) for role in roles)
+        school_id for school_id, roles in roles_by_school(user).items() if roles_hold(roles, perm)
     }
 
 

@@ -18,10 +18,10 @@ from typing import Any
 
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 
-from warden.core.access import AnyUser, roles_by_school
+from warden.core.access import AnyUser, roles_by_school, roles_hold
 from warden.core.models import School
 from warden.core.registry import collect
-from warden.core.roles import ROLE_PERMISSIONS, Perm, Role
+from warden.core.roles import Perm, Role
 
 
 @dataclass(frozen=True)
@@ -144,10 +144,9 @@ def _items_for(roles: frozenset[str], prefix: str) -> tuple[tuple[str, int, int,
     of the key because the URLs depend on it."""
     rank = {role: n for n, role in enumerate(WORK_ORDER)}
     last = len(rank)
-    allowed = [ROLE_PERMISSIONS.get(role, frozenset()) for role in roles]
     found: list[tuple[str, int, int, str, str]] = []
     for position, item in enumerate(all_items()):
-        if not any(item.perm in perms for perms in allowed):
+        if not roles_hold(roles, item.perm):
             continue
         try:
             url = reverse(item.url_name)
