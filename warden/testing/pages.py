@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 EVENT_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
 INLINE_STYLE = re.compile(r"<style\b|<[^>]+\sstyle\s*=", re.IGNORECASE)
@@ -24,3 +28,13 @@ def inline_code(html: str) -> list[str]:
     ]:
         found += [f"{name}: {m.group(0)[:80]}" for m in pattern.finditer(html)]
     return found
+
+
+def page_queries(client: Client, url: str) -> int:
+    """How many database queries one GET of ``url`` costs once the client is warm (its first
+    request also loads its session), for asserting a list page makes none per row."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, f"{url} answered {response.status_code}"
+    return len(captured.captured_queries)

@@ -1,5 +1,5 @@
 """Fixtures of the data-protection tests: a SIRO beside the shared named users, a DPO for
-the trust, and a pupil."""
+the trust, a pupil, and an open breach."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import pytest
 from warden.core.models import School, User
 from warden.core.roles import Role
 from warden.people.models import Person
+from warden.privacy.models import Breach
+from warden.privacy.services.breaches import breach_open
 from warden.records.models import DpoContact
 from warden.testing.factories import PupilFactory, UserFactory, member
 
@@ -31,3 +33,13 @@ def dpo(school: School) -> DpoContact:
 @pytest.fixture
 def pupil(school: School) -> Person:
     return PupilFactory.create(school=school, first_name="Robin", last_name="Pupil")
+
+
+@pytest.fixture
+def breach(school: School, siro: User) -> Breach:
+    return breach_open(
+        actor=siro,
+        school=school,
+        title="Laptop bag stolen",
+        description="A bag with a printed class list was stolen from a car.",
+    )

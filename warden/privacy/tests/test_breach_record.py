@@ -18,16 +18,6 @@ from warden.privacy.services import breaches as services
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def breach(school, siro):
-    return services.breach_open(
-        actor=siro,
-        school=school,
-        title="Spreadsheet shared publicly",
-        description="A spreadsheet of 6B's contacts was shared by link with anyone.",
-    )
-
-
 def _assess(siro, breach):
     return services.breach_assess(
         actor=siro,

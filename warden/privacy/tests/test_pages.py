@@ -22,16 +22,6 @@ from warden.testing.factories import PersonFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def breach(school, siro):
-    return services.breach_open(
-        actor=siro,
-        school=school,
-        title="Laptop bag stolen",
-        description="A bag with a printed class list was stolen from a car.",
-    )
-
-
 def test_breaches_are_confidential_to_the_siro_headteacher_and_trust(
     school, breach, siro, headteacher, technician, dsl, teacher, governor, client_for
 ):

@@ -11,6 +11,7 @@ from warden.records.models import ReceivedVia, SarStatus, SubjectAccessRequest
 from warden.records.selectors import dpo_for
 from warden.records.tests.records_data import pupil_with_records
 from warden.testing.factories import PupilFactory
+from warden.testing.pages import page_queries
 
 
 def _logged(school, siro, person, received_on=None):
@@ -161,3 +162,13 @@ def test_the_termly_report_counts_requests_and_removals_without_names(
     assert "Subject access requests received" in page
     assert "Records removed under the retention schedule" in page
     assert "Figureonly" not in page
+
+
+def test_the_sar_list_costs_the_same_queries_for_one_request_or_many(school, siro, client_for):
+    client = client_for(siro)
+    url = reverse("records:sar_list")
+    _logged(school, siro, PupilFactory.create(school=school))
+    few = page_queries(client, url)
+    for person in PupilFactory.create_batch(8, school=school):
+        _logged(school, siro, person)
+    assert page_queries(client, url) == few
