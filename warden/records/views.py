@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from warden.core.access import request_school, request_user, require_perm
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
+from warden.core.models import User
 from warden.core.roles import RecordsPerm
 from warden.records import retention_runs, services
 from warden.records.access import run_for_user, sar_for_user
@@ -187,98 +188,64 @@ def _attempt(request: HttpRequest, act: Callable[[], object], done: str) -> None
         messages.success(request, done)
 
 
-def _act(request: HttpRequest, sar_pk: int, done: str, act: Any) -> HttpResponse:
-    """Run one step on a request and come back to its page with what happened."""
-    sar = sar_for_user(request.user, sar_pk)
-    _attempt(request, lambda: act(sar, request_user(request)), done)
-    return redirect("records:sar_detail", sar_pk=sar.pk)
-
-
 def _field(request: HttpRequest, name: str) -> str:
     return str(request.POST.get(name, ""))
 
 
-@login_required
-@require_POST
-def sar_identity(request: HttpRequest, sar_pk: int) -> HttpResponse:
-    return _act(
-        request,
-        sar_pk,
-        "Identity check recorded.",
-        lambda sar, user: services.sar_identity_check(
+Step = Callable[[SubjectAccessRequest, User, HttpRequest], object]
+
+# Each step of a request: the service it calls with what was posted, and what the user is
+# told when it is done (a refusal shows the service's own words instead).
+STEPS: dict[str, tuple[Step, str]] = {
+    "identity": (
+        lambda sar, user, request: services.sar_identity_check(
             actor=user, sar=sar, method=_field(request, "method")
         ),
-    )
-
-
-@login_required
-@require_POST
-def sar_extend(request: HttpRequest, sar_pk: int) -> HttpResponse:
-    return _act(
-        request,
-        sar_pk,
-        "Deadline extended by two months. Tell the person asking, and why.",
-        lambda sar, user: services.sar_extend(
+        "Identity check recorded.",
+    ),
+    "extend": (
+        lambda sar, user, request: services.sar_extend(
             actor=user, sar=sar, reason=_field(request, "reason")
         ),
-    )
-
-
-@login_required
-@require_POST
-def sar_generate(request: HttpRequest, sar_pk: int) -> HttpResponse:
-    return _act(
-        request,
-        sar_pk,
+        "Deadline extended by two months. Tell the person asking, and why.",
+    ),
+    "generate": (
+        lambda sar, user, request: services.sar_generate(actor=user, sar=sar),
         "Bundle generated: review every item below.",
-        lambda sar, user: services.sar_generate(actor=user, sar=sar),
-    )
-
-
-@login_required
-@require_POST
-def sar_exclude(request: HttpRequest, sar_pk: int) -> HttpResponse:
-    return _act(
-        request,
-        sar_pk,
-        "Item left out of the release.",
-        lambda sar, user: services.sar_exclude(
+    ),
+    "exclude": (
+        lambda sar, user, request: services.sar_exclude(
             actor=user, sar=sar, item=_field(request, "item"), reason=_field(request, "reason")
         ),
-    )
-
-
-@login_required
-@require_POST
-def sar_include(request: HttpRequest, sar_pk: int) -> HttpResponse:
-    return _act(
-        request,
-        sar_pk,
+        "Item left out of the release.",
+    ),
+    "include": (
+        lambda sar, user, request: services.sar_include(
+            actor=user, sar=sar, item=_field(request, "item")
+        ),
         "Item put back into the release.",
-        lambda sar, user: services.sar_include(actor=user, sar=sar, item=_field(request, "item")),
-    )
-
-
-@login_required
-@require_POST
-def sar_review(request: HttpRequest, sar_pk: int) -> HttpResponse:
-    return _act(
-        request,
-        sar_pk,
+    ),
+    "review": (
+        lambda sar, user, request: services.sar_review(actor=user, sar=sar),
         "Bundle marked reviewed: it can be downloaded and released.",
-        lambda sar, user: services.sar_review(actor=user, sar=sar),
-    )
+    ),
+    "release": (
+        lambda sar, user, request: services.sar_release(
+            actor=user, sar=sar, via=_field(request, "via")
+        ),
+        "Release recorded. The request is answered.",
+    ),
+}
 
 
 @login_required
 @require_POST
-def sar_release(request: HttpRequest, sar_pk: int) -> HttpResponse:
-    return _act(
-        request,
-        sar_pk,
-        "Release recorded. The request is answered.",
-        lambda sar, user: services.sar_release(actor=user, sar=sar, via=_field(request, "via")),
-    )
+def sar_step(request: HttpRequest, sar_pk: int, step: str) -> HttpResponse:
+    """Run one step of a request and come back to its page with what happened."""
+    act, done = STEPS[step]
+    sar = sar_for_user(request.user, sar_pk)
+    _attempt(request, lambda: act(sar, request_user(request), request), done)
+    return redirect("records:sar_detail", sar_pk=sar.pk)
 
 
 @login_required
