@@ -72,17 +72,29 @@ def clock(aware_at: dt.datetime, *, decided: bool, now: dt.datetime) -> Clock:
     return Clock(aware_at, ico_deadline(aware_at), decided, now)
 
 
-def aware_refusal(aware_at: dt.datetime, *, now: dt.datetime, reason: str) -> str | None:
-    """When the school became aware may be moved, never into the future, and only with a
-    reason: the ICO asks why a report came late, and the answer is this record."""
+def aware_at_refusal(aware_at: dt.datetime, *, now: dt.datetime) -> str | None:
+    """When the school became aware is never in the future (five minutes allow for a slow
+    clock): the ICO's 72 hours run from it."""
     if aware_at > now + dt.timedelta(minutes=5):
         return "The time the school became aware cannot be in the future."
-    if len(reason.strip()) < 5:
-        return (
+    return None
+
+
+def aware_change_refusals(
+    aware_at: dt.datetime, *, now: dt.datetime, reason: str
+) -> dict[str, list[str]]:
+    """When the school became aware may be moved, never into the future, and only with a
+    reason: the ICO asks why a report came late, and the answer is this record."""
+    errors: dict[str, list[str]] = {}
+    refusal = aware_at_refusal(aware_at, now=now)
+    if refusal:
+        errors["aware_at"] = [refusal]
+    elif len(reason.strip()) < 5:
+        errors["aware_reason"] = [
             "Say why the time the school became aware is different (for example, when the "
             "loss was first noticed)."
-        )
-    return None
+        ]
+    return errors
 
 
 def decision_refusal(decision: str, reasons: str, ico_reference: str) -> dict[str, list[str]]:

@@ -126,9 +126,8 @@ def breach_open(
         errors["title"] = ["Give the breach a short title."]
     if len(description.strip()) < 10:
         errors["description"] = ["Describe what happened: what data, how, when it was found."]
-    now = timezone.now()
-    if aware_at is not None and aware_at > now + dt.timedelta(minutes=5):
-        errors["aware_at"] = ["The time the school became aware cannot be in the future."]
+    if aware_at is not None and (refusal := rules.aware_at_refusal(aware_at, now=timezone.now())):
+        errors["aware_at"] = [refusal]
     if account is not None and account.school_id != school.pk:
         errors["account"] = ["That account belongs to another school."]
     if errors:
@@ -195,10 +194,9 @@ def breach_set_aware(*, actor: User, breach: Breach, aware_at: dt.datetime, reas
     breach = _locked(breach)
     _require(actor, breach.school)
     _expect_open(breach)
-    refusal = rules.aware_refusal(aware_at, now=timezone.now(), reason=reason)
-    if refusal:
-        field = "aware_reason" if "why" in refusal.lower() else "aware_at"
-        raise ServiceError(refusal, field_errors={field: [refusal]})
+    errors = rules.aware_change_refusals(aware_at, now=timezone.now(), reason=reason)
+    if errors:
+        raise ServiceError(next(iter(errors.values()))[0], field_errors=errors)
     before = snapshot(breach, ["aware_at", "aware_reason"])
     breach.aware_at = aware_at
     breach.aware_reason = reason.strip()[:300]

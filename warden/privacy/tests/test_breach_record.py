@@ -93,13 +93,14 @@ def test_awareness_moves_only_with_a_reason_and_never_into_the_future(siro, brea
     with pytest.raises(ServiceError) as refused:
         services.breach_set_aware(actor=siro, breach=breach, aware_at=earlier, reason="")
     assert "aware_reason" in refused.value.field_errors
-    with pytest.raises(ServiceError, match="future"):
+    with pytest.raises(ServiceError, match="future") as refused:
         services.breach_set_aware(
             actor=siro,
             breach=breach,
             aware_at=timezone.now() + dt.timedelta(hours=2),
             reason="Typed wrongly",
         )
+    assert "aware_at" in refused.value.field_errors
     breach = services.breach_set_aware(
         actor=siro, breach=breach, aware_at=earlier, reason="The loss was noticed the day before."
     )
@@ -131,3 +132,15 @@ def test_only_the_siro_headteacher_or_trust_admin_keep_the_log(school, technicia
             title="A breach",
             description="Someone's data went somewhere.",
         )
+
+
+def test_a_breach_is_not_opened_aware_in_the_future(school, siro):
+    with pytest.raises(ServiceError, match="future") as refused:
+        services.breach_open(
+            actor=siro,
+            school=school,
+            title="Stick lost",
+            description="A memory stick with a class list was lost.",
+            aware_at=timezone.now() + dt.timedelta(hours=2),
+        )
+    assert list(refused.value.field_errors) == ["aware_at"]
