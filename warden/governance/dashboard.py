@@ -47,7 +47,7 @@ def _figures(request: HttpRequest, school: School) -> list[Figure]:
         Figure(
             "Policies",
             selectors.due_soon_policies(school, today).count(),
-            "policy reviews due within 30 days",
+            f"policy reviews due within {selectors.REMINDER_DAYS} days",
             url,
             order=80,
         )

@@ -76,7 +76,10 @@ def policies_section(school: School, windows: Windows, now: dt.datetime) -> Repo
     overdue = list(selectors.overdue_policies(school, today).values_list("title", "next_review_on"))
     facts: list[tuple[str, int | str]] = [
         ("Policy reviews overdue now", len(overdue)),
-        ("Policy reviews due within 30 days", selectors.due_soon_policies(school, today).count()),
+        (
+            f"Policy reviews due within {selectors.REMINDER_DAYS} days",
+            selectors.due_soon_policies(school, today).count(),
+        ),
         (
             "Filtering and monitoring review this school year",
             "not started"

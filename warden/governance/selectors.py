@@ -27,6 +27,10 @@ RENEW_SOON_DAYS = 30
 
 # --- policies --------------------------------------------------------------------------------
 
+# A policy's review is "due soon", and its owner is reminded by e-mail, this many days before
+# it falls due (ICT security policy §1: policies reviewed every year).
+REMINDER_DAYS = 30
+
 
 def policies(school: School) -> QuerySet[Policy]:
     """The register, each policy with its latest approved version and open triggers."""
@@ -55,7 +59,9 @@ def overdue_policies(school: School, today: dt.date) -> QuerySet[Policy]:
     )
 
 
-def due_soon_policies(school: School, today: dt.date, days: int = 30) -> QuerySet[Policy]:
+def due_soon_policies(
+    school: School, today: dt.date, days: int = REMINDER_DAYS
+) -> QuerySet[Policy]:
     return Policy.objects.filter(
         school=school,
         next_review_on__gte=today,

@@ -36,6 +36,7 @@ from warden.governance.models import (
     ReviewTrigger,
     TriggerKind,
 )
+from warden.governance.selectors import REMINDER_DAYS
 from warden.governance.starters import STARTER_POLICIES
 from warden.incidents.models import Incident, IncidentKind, Severity
 from warden.incidents.rules import add_months
@@ -43,8 +44,6 @@ from warden.incidents.rules import add_months
 # A review falls due a year after approval unless the approval says otherwise (policy duty
 # "Policy approved and reviewed every year").
 REVIEW_MONTHS = 12
-# The owner is reminded this many days before the review falls due.
-REMINDER_DAYS = 30
 DOCUMENT_TYPES = {".pdf", ".docx", ".odt", ".doc", ".rtf", ".txt"}
 DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 # Which policies an incident brings forward: a severe incident the e-safety policy, a data
@@ -337,8 +336,8 @@ def incidents_bring_forward(*, school: School, since: dt.datetime) -> int:
 
 @transaction.atomic
 def review_reminders_send(*, school: School, today: dt.date | None = None) -> int:
-    """E-mail each policy's owner once, 30 days before its review falls due (or at once
-    when it is brought forward into those 30 days); returns how many were sent."""
+    """E-mail each policy's owner once, ``REMINDER_DAYS`` before its review falls due (or at
+    once when it is brought forward into those days); returns how many were sent."""
     today = today or timezone.localdate()
     due = Policy.objects.filter(
         school=school,
