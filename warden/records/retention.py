@@ -161,21 +161,14 @@ def months_before(moment: dt.datetime | dt.date, months: int) -> dt.date:
     """The calendar date ``months`` before ``moment`` (the month's last day when that month
     is shorter): a record dated on or before it has passed a rule of ``months``."""
     day = moment.date() if isinstance(moment, dt.datetime) else moment
-    total = day.year * 12 + (day.month - 1) - months
-    year, month = divmod(total, 12)
-    return _clamped(year, month + 1, day.day)
+    return months_after(day, -months)
 
 
 def months_after(day: dt.date, months: int) -> dt.date:
     """The calendar date ``months`` after ``day`` (the month's last day when shorter): a
     SAR received on 31 January is due on 28 or 29 February."""
-    total = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(total, 12)
-    return _clamped(year, month + 1, day.day)
-
-
-def _clamped(year: int, month: int, day: int) -> dt.date:
-    return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+    year, month = divmod(day.year * 12 + (day.month - 1) + months, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def removable(items: Iterable[Candidate], keys: Sequence[str]) -> list[Candidate]:
