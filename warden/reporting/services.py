@@ -1,4 +1,5 @@
-"""The reporting area's one write: a school's term dates for a school year."""
+"""The reporting area's writes: a school's term dates for a school year, and the audit
+entry of each report seen."""
 
 from __future__ import annotations
 
@@ -101,3 +102,14 @@ def term_calendar_set(
         },
     )
     return saved
+
+
+def report_viewed(*, actor: User, action: str, school: School, title: str, kind: str) -> None:
+    """Record that ``actor`` saw a report of ``school`` for the period ``title``, as a page
+    or a PDF (``kind``): who has seen the figures is part of the trail."""
+    audit_log(
+        actor=actor,
+        action=action,
+        school=school,
+        changes={"period": [None, title], "format": [None, kind]},
+    )

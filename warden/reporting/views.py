@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from warden.core.access import request_school, request_user, require_perm
-from warden.core.audit import audit_log
 from warden.core.dashboard import trust_schools
 from warden.core.errors import ServiceError
 from warden.core.models import School
@@ -55,11 +54,8 @@ def _period_params(request: HttpRequest) -> tuple[str, str]:
 
 
 def _viewed(request: HttpRequest, action: str, school: School, title: str, kind: str) -> None:
-    audit_log(
-        actor=request_user(request),
-        action=action,
-        school=school,
-        changes={"period": [None, title], "format": [None, kind]},
+    services.report_viewed(
+        actor=request_user(request), action=action, school=school, title=title, kind=kind
     )
 
 
