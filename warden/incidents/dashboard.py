@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 
 from warden.core.access import has_perm
 from warden.core.dashboard import (
@@ -26,7 +24,7 @@ from warden.core.dashboard import (
 from warden.core.models import School
 from warden.core.nav import EVERY_ROLE
 from warden.core.roles import Perm, Role
-from warden.incidents import reports, selectors
+from warden.incidents import selectors
 from warden.incidents.models import Incident
 
 SAFEGUARDING = frozenset({Role.DSL, Role.DEPUTY_DSL})
@@ -74,23 +72,6 @@ def _incidents_panel(request: HttpRequest, school: School) -> list[Panel]:
     ]
 
 
-def _governors_report_panel(request: HttpRequest, school: School) -> list[Panel]:
-    """The headline figures of the termly report for the current term: counts only, as the
-    report itself (policy duty "Governors see counts, not names")."""
-    now = timezone.now()
-    today = timezone.localtime(now, ZoneInfo(school.timezone)).date()
-    period = reports.term_containing(today, reports.school_calendar(school))
-    report = reports.termly_report(school, period, now=now)
-    return [
-        Panel(
-            f"Report for governors: {period.label}",
-            "incidents/_dashboard_governors.html",
-            {"report": report},
-            order=10,
-        )
-    ]
-
-
 def _own_reports_panel(request: HttpRequest, school: School) -> list[Panel]:
     """The incidents this user reported: reference, kind and whether still open, as on "My
     reports" (the people in them stay confidential)."""
@@ -109,7 +90,6 @@ def _own_reports_panel(request: HttpRequest, school: School) -> list[Panel]:
 HOME = [
     HomePanel(SAFEGUARDING, _triage_panel, Perm.VIOLATIONS_VIEW, order=10),
     HomePanel(SAFEGUARDING | {Role.SIRO}, _incidents_panel, Perm.INCIDENTS_VIEW, order=30),
-    HomePanel(frozenset({Role.GOVERNOR}), _governors_report_panel, Perm.REPORTS_VIEW, order=10),
     HomePanel(
         frozenset({Role.TEACHER, Role.OFFICE, Role.TECHNICIAN, Role.GOVERNOR}),
         _own_reports_panel,

@@ -1,4 +1,5 @@
-"""The governor's home page: links to the latest governors' report, as page and PDF."""
+"""The governor's home page: the headline figures of the term so far and links to the
+governors' report, this term's and the last, as page and PDF (figures only)."""
 
 from __future__ import annotations
 
@@ -13,21 +14,24 @@ from warden.reporting.report import current_term
 
 
 def _latest_report_panel(request: HttpRequest, school: School) -> list[Panel]:
-    """The term going on (or just ended) and the one before it, each a link; no figures here,
-    so the panel costs one read of the school's term dates."""
+    """The term going on (or just ended): the incident log's headline figures so far, and
+    links to the whole report for it and the term before."""
     now = timezone.now()
     current = current_term(school, now)
-    previous = reports.previous_period(current)
     return [
         Panel(
-            "Governors' report",
+            f"Report for governors: {current.label}",
             "reporting/_dashboard_latest.html",
-            {"current": current, "previous": previous},
-            order=15,
+            {
+                "report": reports.termly_report(school, current, now=now),
+                "current": current,
+                "previous": reports.previous_period(current),
+            },
+            order=10,
         )
     ]
 
 
 HOME = [
-    HomePanel(frozenset({Role.GOVERNOR}), _latest_report_panel, Perm.REPORTS_VIEW, order=15),
+    HomePanel(frozenset({Role.GOVERNOR}), _latest_report_panel, Perm.REPORTS_VIEW, order=10),
 ]

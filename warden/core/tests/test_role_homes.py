@@ -295,7 +295,7 @@ def test_a_governors_home_has_the_latest_report_in_figures_and_no_ones_name(
     report = panel(response, "Report for governors").context["report"]
     assert report.open_now == 2 and report.incidents.now == 2
     page = main_of(response)
-    assert reverse("incidents:termly_report") in page
+    assert reverse("reporting:governors") in page
     for name in ("Quenby", "Marchbank", "Oriel", "Tamsworth", dsl.last_name):
         assert name not in page
     assert "Monitoring triage" not in page
