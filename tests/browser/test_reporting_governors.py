@@ -28,7 +28,7 @@ def test_a_governor_reads_the_governors_report_on_a_phone(
     assert len(names) > 100  # the demo's people, so the check below can fail
     check_page(page, "governor's home")
 
-    page.get_by_role("link", name="Read the report for").click()
+    page.get_by_role("link", name="Read the whole report for").click()
     page.wait_for_load_state("load")
     check_page(page, "governors' report for the term")
     expect(page.get_by_role("heading", level=1)).to_have_text(
