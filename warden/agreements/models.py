@@ -280,7 +280,7 @@ class Signature(models.Model):
 
 class OneTimeLinkRecord(models.Model):
     """What every one-time link (``agreements.links``) keeps: its token's hash, when it
-    expires and was used, and who made it. For links of other areas to build on."""
+    expires and was used, and who made it; each area's link adds what it is for."""
 
     token_hash = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
@@ -295,7 +295,7 @@ class OneTimeLinkRecord(models.Model):
         ordering = ["-created_at", "-pk"]
 
 
-class SigningLink(models.Model):
+class SigningLink(OneTimeLinkRecord):
     """A one-time link to sign (or counter-sign) one version; only the token's hash is kept."""
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
@@ -304,23 +304,15 @@ class SigningLink(models.Model):
     counter_signs = models.ForeignKey(
         Signature, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    token_hash = models.CharField(max_length=64, unique=True)
     delivery = models.CharField(max_length=10, choices=[("email", "E-mail"), ("sheet", "QR sheet")])
     sent_to = models.EmailField(blank=True)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
     signature = models.ForeignKey(
         Signature, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SchoolScoped()
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(OneTimeLinkRecord.Meta):
         indexes = [models.Index(fields=["person", "version"], name="agreements_link_person")]
 
     def __str__(self) -> str:

@@ -34,6 +34,7 @@ from warden.agreements.forms import (
     SignForm,
     VersionForm,
 )
+from warden.agreements.link_pages import public_link_page, refused
 from warden.agreements.models import Agreement, AgreementVersion, Audience, Method, VersionStatus
 from warden.agreements.rules import State, audience_for, school_settings
 from warden.agreements.sections import sections
@@ -49,7 +50,6 @@ from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.middleware import client_ip
 from warden.core.roles import Perm
-from warden.core.tenancy import reached_by_secret
 from warden.core.uploads import apply_upload_refusals, read_scan
 from warden.people.models import YEAR_GROUP_CHOICES, Person
 
@@ -612,40 +612,13 @@ def signature_scan(request: HttpRequest, signature_pk: int) -> FileResponse:
 # --- the public signing page -------------------------------------------------------------
 
 
-def _link_school(request: HttpRequest, token: str) -> int | None:
-    try:
-        return services.link_for_token(token).school_id
-    except services.LinkRefused as exc:
-        return exc.school.pk if exc.school is not None else None
-
-
-@require_http_methods(["GET", "POST"])
-@reached_by_secret(_link_school)
+@public_link_page(services.link_for_token)
 def public_sign(request: HttpRequest, token: str) -> HttpResponse:
     """The page a signing link opens: the exact text, the typed name and a tick."""
-    response = _public_sign(request, token)
-    # The token is in the address: keep it out of caches and out of other sites' referrer
-    # logs. "same-origin", not "no-referrer": with no referrer at all the browser posts the
-    # form with "Origin: null", which Django's CSRF check rightly refuses.
-    response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "same-origin"
-    return response
-
-
-def _refused(request: HttpRequest, exc: services.LinkRefused) -> HttpResponse:
-    return render(
-        request,
-        "agreements/public_refused.html",
-        {"message": exc.message, "school": exc.school},
-        status=410 if exc.gone else 404,
-    )
-
-
-def _public_sign(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = services.link_for_token(token)
     except services.LinkRefused as exc:
-        return _refused(request, exc)
+        return refused(request, exc, "agreements/public_refused.html")
     form = SignForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -657,7 +630,7 @@ def _public_sign(request: HttpRequest, token: str) -> HttpResponse:
                 user_agent=_user_agent(request),
             )
         except services.LinkRefused as exc:
-            return _refused(request, exc)
+            return refused(request, exc, "agreements/public_refused.html")
         except ServiceError as exc:
             apply_service_errors(form, exc)
         else:

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 
-from warden.agreements.models import Method, PublishedText
+from warden.agreements.models import Method, OneTimeLinkRecord, PublishedText
 from warden.core.models import School, User
 from warden.core.tenancy import SchoolScoped
 from warden.people.models import Person
@@ -179,29 +179,21 @@ class ConsentDecision(models.Model):
         super().save(*args, **kwargs)
 
 
-class ConsentLink(models.Model):
+class ConsentLink(OneTimeLinkRecord):
     """A one-time link for a parent, carer or pupil to answer every purpose for one pupil;
     only the token's hash is kept (``agreements.links``)."""
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     pupil = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consent_links")
-    token_hash = models.CharField(max_length=64, unique=True)
     delivery = models.CharField(max_length=10, choices=[("email", "E-mail"), ("sheet", "QR sheet")])
     sent_to = models.EmailField(blank=True)
     # Why it was made: the admission pack, a reminder, staff, or to change one's mind later.
     reason = models.CharField(max_length=20, default="request")
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SchoolScoped()
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(OneTimeLinkRecord.Meta):
         indexes = [models.Index(fields=["pupil", "person"], name="consent_link_person")]
 
     def __str__(self) -> str:

@@ -7,10 +7,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
-from warden.consent.models import ConsentDecision, ConsentLink, Purpose, PurposeVersion
+from warden.consent.models import ConsentDecision, Purpose, PurposeVersion
 from warden.consent.rules import PupilConsent, State, consent_states
 from warden.core.models import School
 from warden.people.models import Guardianship, Person, PersonType, Status
@@ -79,14 +79,20 @@ def coverage(school: School) -> list[dict[str, object]]:
 
 def _coverage_version(school: School) -> str:
     """What the figures of ``coverage`` are worked out from, in a few indexed aggregates:
-    any decision, link, published text, person or parent link added or changed gives a new
-    value."""
+    a person added or changed, a parent gaining or losing responsibility, a decision added
+    or removed, a text published, or a purpose asking differently gives a new value. (A
+    link sent changes no figure: it only says who was asked.)"""
     people = Person.objects.filter(school=school).aggregate(n=Count("pk"), at=Max("updated_at"))
-    links = Guardianship.objects.filter(school=school).aggregate(n=Count("pk"), last=Max("pk"))
-    decided = ConsentDecision.objects.filter(school=school).aggregate(last=Max("pk"))
-    asked = ConsentLink.objects.filter(school=school).aggregate(last=Max("pk"))
+    responsible = Q(parental_responsibility=True)
+    links = Guardianship.objects.filter(school=school).aggregate(
+        n=Count("pk", filter=responsible), ids=Sum("pk", filter=responsible)
+    )
+    decided = ConsentDecision.objects.filter(school=school).aggregate(n=Count("pk"), last=Max("pk"))
     texts = PurposeVersion.objects.filter(school=school).aggregate(
         at=Max("published_at"), last=Max("pk")
+    )
+    asks = Purpose.objects.filter(school=school).values_list(
+        "pk", "asks", "pupil_from_age", "lasts_years"
     )
     return ":".join(
         str(value)
@@ -94,11 +100,12 @@ def _coverage_version(school: School) -> str:
             people["n"],
             people["at"],
             links["n"],
-            links["last"],
+            links["ids"],
+            decided["n"],
             decided["last"],
-            asked["last"],
             texts["at"],
             texts["last"],
+            list(asks),
             timezone.localdate(),
         )
     )

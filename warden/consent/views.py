@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from warden.agreements.draft_views import publish_posted, saved
+from warden.agreements.link_pages import public_link_page, refused
 from warden.agreements.links import LinkRefused
 from warden.agreements.models import Method, VersionStatus
 from warden.consent import services
@@ -42,7 +43,6 @@ from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.middleware import client_ip
 from warden.core.roles import ConsentPerm
-from warden.core.tenancy import reached_by_secret
 from warden.core.uploads import apply_upload_refusals, read_scan
 from warden.people.models import Guardianship, Person
 
@@ -430,36 +430,14 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
 # --- the page a parent's link opens ------------------------------------------------------
 
 
-def _link_school(request: HttpRequest, token: str) -> int | None:
-    try:
-        return services.link_for_token(token).school_id
-    except LinkRefused as exc:
-        return exc.school.pk if exc.school is not None else None
-
-
-@require_http_methods(["GET", "POST"])
-@reached_by_secret(_link_school)
+@public_link_page(services.link_for_token)
 def public_answer(request: HttpRequest, token: str) -> HttpResponse:
     """The page a consent link opens: each purpose's words, yes or no to each, a typed
     name and a tick. Phone first."""
-    response = _public_answer(request, token)
-    # The token is in the address: keep it out of caches and other sites' referrer logs
-    # (same-origin, so the form still posts with an Origin the CSRF check accepts).
-    response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "same-origin"
-    return response
-
-
-def _public_answer(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = services.link_for_token(token)
     except LinkRefused as exc:
-        return render(
-            request,
-            "consent/public_refused.html",
-            {"message": exc.message, "school": exc.school},
-            status=410 if exc.gone else 404,
-        )
+        return refused(request, exc, "consent/public_refused.html")
     purposes = services.answerable_purposes(link.school)
     if link.person_id == link.pupil_id:
         purposes = [(p, v) for p, v in purposes if p.asks_pupil]
@@ -487,12 +465,7 @@ def _public_answer(request: HttpRequest, token: str) -> HttpResponse:
                 root=_root(request),
             )
         except LinkRefused as exc:
-            return render(
-                request,
-                "consent/public_refused.html",
-                {"message": exc.message, "school": exc.school},
-                status=410 if exc.gone else 404,
-            )
+            return refused(request, exc, "consent/public_refused.html")
         except ServiceError as exc:
             apply_service_errors(form, exc)
         else:
