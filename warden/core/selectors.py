@@ -8,6 +8,7 @@ from warden.core.access import AnyUser
 from warden.core.audit_display import describe
 from warden.core.audit_registry import actions_hidden_from
 from warden.core.models import AuditEntry, Membership, School, User
+from warden.core.roles import Role
 
 
 def audit_for_school(school: School, *, reader: AnyUser) -> QuerySet[AuditEntry]:
@@ -48,16 +49,18 @@ def audit_history(
     return describe(entries.order_by("-seq")[:limit], hidden=hidden)
 
 
-def operators_at(school: School) -> QuerySet[User]:
-    """Users with a role at the school, directly or trust-wide."""
-    return (
-        User.objects.filter(
-            Q(memberships__school=school)
-            | Q(memberships__trust=school.trust, memberships__school__isnull=True)
-        )
-        .distinct()
-        .order_by("last_name", "first_name", "username")
+def operators_at(school: School, *, staff_only: bool = False) -> QuerySet[User]:
+    """Users with a role at the school, directly or trust-wide. With ``staff_only``, those
+    still active and holding a role there other than governor: the people who can be given
+    work (governors see figures only, so they own no action and approve no post)."""
+    here = Q(memberships__school=school) | Q(
+        memberships__trust=school.trust, memberships__school__isnull=True
     )
+    users = User.objects.all()
+    if staff_only:
+        here &= ~Q(memberships__role=Role.GOVERNOR)
+        users = users.filter(is_active=True)
+    return users.filter(here).distinct().order_by("last_name", "first_name", "username")
 
 
 def memberships_at(school: School) -> QuerySet[Membership]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 
 from warden.accounts.models import System
 from warden.core.forms import DateInput, DateTimeInput
 from warden.core.models import School, User
+from warden.core.selectors import operators_at
 from warden.equipment.models import Asset, AssetType, WipingMethod
 from warden.people.choosers import PeopleForm, PersonField
 from warden.privacy.models import (
@@ -128,16 +128,8 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["owner"]
         assert isinstance(field, forms.ModelChoiceField)
-        # The school's Warden users (a few staff), not the register.
-        field.queryset = (
-            User.objects.filter(is_active=True)
-            .filter(
-                Q(memberships__school=school)
-                | Q(memberships__trust_id=school.trust_id, memberships__school__isnull=True)
-            )
-            .distinct()
-            .order_by("first_name", "last_name")
-        )
+        # The school's Warden users (a few staff), not the register; governors own no work.
+        field.queryset = operators_at(school, staff_only=True)
 
 
 class NoteForm(forms.Form):

@@ -13,6 +13,7 @@ from warden.consent.models import Purpose
 from warden.core.access import AnyUser
 from warden.core.forms import DateInput
 from warden.core.models import School, User
+from warden.core.roles import ROLE_PERMISSIONS, Perm
 from warden.core.selectors import operators_at
 from warden.people.choosers import PeopleField, PeopleForm, PersonField
 from warden.people.models import Person
@@ -98,15 +99,22 @@ class TeamForm(forms.Form):
         queryset=User.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Besides the headteacher and the ICT manager, who check posts and approve "
-        "them for the website and the school's social-media accounts.",
+        help_text="Who checks posts and approves them for the website and the school's "
+        "social-media accounts, besides the headteacher and the ICT manager.",
     )
 
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["social_media_team"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = operators_at(school).order_by("last_name", "first_name")
+        # Those who approve posts already (the headteacher, the ICT manager) need no place
+        # on it, and governors see figures only.
+        approving = [
+            role for role, perms in ROLE_PERMISSIONS.items() if Perm.POSTS_APPROVE in perms
+        ]
+        field.queryset = operators_at(school, staff_only=True).exclude(
+            memberships__role__in=approving
+        )
 
 
 class RecordingForm(PeopleForm):

@@ -144,3 +144,14 @@ def test_a_breach_is_not_opened_aware_in_the_future(school, siro):
             aware_at=timezone.now() + dt.timedelta(hours=2),
         )
     assert list(refused.value.field_errors) == ["aware_at"]
+
+
+def test_an_action_is_owned_by_staff_never_a_governor(school, siro, governor, headteacher):
+    from django import forms
+
+    from warden.privacy.forms import ActionForm
+
+    owner = ActionForm(school=school).fields["owner"]
+    assert isinstance(owner, forms.ModelChoiceField)
+    owners = set(owner.queryset or [])
+    assert {siro, headteacher} <= owners and governor not in owners

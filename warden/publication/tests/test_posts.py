@@ -156,3 +156,12 @@ def test_a_teacher_the_head_names_to_the_team_approves_posts(
     # Taken off the team, they approve no more.
     head.post(settings_url, {"social_media_team_form": "1"})
     assert signed_in(teacher).post(decide, {"decision": "published"}).status_code == 403
+
+
+def test_the_team_is_chosen_from_staff_who_do_not_approve_already(
+    school, headteacher, ict_manager, teacher, governor
+):
+    page = signed_in(headteacher).get(reverse("publication:settings"))
+    offered = set(page.context["team"].fields["social_media_team"].queryset)
+    assert teacher in offered
+    assert not offered & {headteacher, ict_manager, governor}
