@@ -536,6 +536,12 @@ def consent_link_use(
     recorded = decisions_record(
         pupil=pupil, person=person, answers=answers, given=given, confirmed=confirmed
     )
+    if not recorded:
+        # Every answer repeats the person's latest: the link stays theirs to use.
+        raise ServiceError(
+            "Nothing has changed: your answers are the ones the school already holds. "
+            "Choose a different answer to change one, or close this page."
+        )
     link.used_at = timezone.now()
     link.save(update_fields=["used_at"])
     audit_log(

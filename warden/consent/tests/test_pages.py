@@ -16,9 +16,10 @@ from warden.cli import main as warden
 from warden.consent import rules as services_rules
 from warden.consent import selectors as consent_selectors
 from warden.consent import services
-from warden.consent.models import ConsentDecision
+from warden.consent.models import Asks, ConsentDecision, Purpose
 from warden.consent.rules import refusals
 from warden.consent.testing import answer, family, purposes_published
+from warden.people.models import Guardianship
 from warden.testing.clients import committed
 from warden.testing.factories import PupilFactory
 
@@ -271,6 +272,25 @@ def test_the_office_home_reuses_its_consent_figures_until_an_answer_changes_them
     assert worked_out
 
 
+def test_the_office_home_counts_again_when_responsibility_or_a_purpose_changes(
+    school, office, client_for, class_7b
+):
+    client = client_for(office)
+    assert _website_totals(client) == (1, 1, 1)
+    # The register (as an MIS import does, in bulk) says the waiting parent has no parental
+    # responsibility: only the parent who said yes is asked, so the pupil is granted.
+    waiting = class_7b["half"].guardianships.order_by("contact_priority").last()
+    Guardianship.objects.filter(pk=waiting.pk).update(parental_responsibility=False)
+    assert _website_totals(client) == (2, 0, 1)
+    # The website now asks the pupils of 7B too: each one's own answer is awaited.
+    services.purpose_update(
+        actor=None,
+        purpose=Purpose.objects.get(school=school, slug="website"),
+        fields={"asks": Asks.PARENTS_AND_PUPIL, "pupil_from_age": 11},
+    )
+    assert _website_totals(client) == (0, 2, 1)
+
+
 def test_qr_slips_go_to_each_parent_still_to_answer_and_open_their_page(
     school, office, client_for, class_7b
 ):
@@ -287,3 +307,46 @@ def test_qr_slips_go_to_each_parent_still_to_answer_and_open_their_page(
     answer_page = Client().get(reverse("consent:public_answer", args=[token]))
     assert answer_page.status_code == 200
     assert "School website" in answer_page.content.decode()
+
+
+def test_a_link_answered_with_nothing_chosen_says_so_and_still_works(school, class_7b):
+    pupil = class_7b["half"]
+    second = pupil.guardianships.order_by("contact_priority")[1].parent
+    with committed():
+        services.consent_requests_send(actor=None, pupils=[pupil], root="http://testserver")
+    token = _token(str(next(m for m in mail.outbox if m.to == [second.email]).body))
+    sent = len(mail.outbox)
+    address = reverse("consent:public_answer", args=[token])
+    parent = Client(enforce_csrf_checks=False)
+    page = parent.post(address, {"typed_name": second.full_name, "confirmed": "on"})
+    assert page.status_code == 200
+    assert "Choose yes or no for at least one purpose" in page.content.decode()
+    # Nothing is recorded, no thank-you e-mail goes, and the link still opens the form.
+    assert len(mail.outbox) == sent
+    assert not ConsentDecision.objects.filter(decided_by=second).exists()
+    assert services.link_for_token(token).used_at is None
+    again = parent.post(
+        address, {"typed_name": second.full_name, "confirmed": "on", "answer_website": "yes"}
+    )
+    assert again.status_code == 200 and "Thank you" in again.content.decode()
+    assert refusals(school, "website", [pupil.pk]) == {}
+
+
+def test_a_change_link_sent_back_unchanged_is_not_spent(school, class_7b):
+    pupil = class_7b["half"]
+    first = pupil.guardianships.order_by("contact_priority")[0].parent
+    _link, token = services.consent_link_create(
+        actor=None, pupil=pupil, person=first, sent_to=first.email, reason="change", days=30
+    )
+    mine = ConsentDecision.objects.filter(decided_by=first, pupil=pupil)
+    before = {d.purpose.slug: d.answer for d in mine}
+    assert before, "the fixture's first parent has answered already"
+    posted = {f"answer_{slug}": answer for slug, answer in before.items()}
+    page = Client().post(
+        reverse("consent:public_answer", args=[token]),
+        {"typed_name": first.full_name, "confirmed": "on", **posted},
+    )
+    assert page.status_code == 200
+    assert "Nothing has changed" in page.content.decode()
+    assert services.link_for_token(token).used_at is None
+    assert mine.count() == len(before)
