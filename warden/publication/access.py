@@ -29,13 +29,16 @@ def may_approve_posts(user: AnyUser, school: School) -> bool:
     )
 
 
-def media_set_for_user(user: AnyUser, pk: int) -> MediaSet:
-    return object_for_user(
-        MediaSet.objects.select_related("school", "purpose", "recorded_by", "removed_by"),
-        user,
-        Perm.MEDIA_RECORD,
-        pk=pk,
+def media_set_for_user(user: AnyUser, pk: int, *, change: bool = False) -> MediaSet:
+    """A set of images to read: whoever records images, or whoever purges them (the SIRO
+    reaches each set from the purge list). Only those who record may ``change`` a set."""
+    sets = MediaSet.objects.select_related("school", "purpose", "recorded_by", "removed_by")
+    school_id = MediaSet.objects.filter(pk=pk).values_list("school_id", flat=True).first()
+    reading_as_manager = (
+        not change and school_id is not None and has_perm(user, Perm.MEDIA_MANAGE, school_id)
     )
+    perm = Perm.MEDIA_MANAGE if reading_as_manager else Perm.MEDIA_RECORD
+    return object_for_user(sets, user, perm, pk=pk)
 
 
 def removal_for_user(user: AnyUser, pk: int) -> Removal:

@@ -112,7 +112,7 @@ def media_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def media_detail(request: HttpRequest, media_pk: int) -> HttpResponse:
-    media_set = media_set_for_user(request.user, media_pk)
+    media_set = media_set_for_user(request.user, media_pk, change=request.method == "POST")
     user = request_user(request)
     school = media_set.school
     form = AddPupilsForm(request.POST or None, school=school, user=user)
@@ -140,7 +140,7 @@ def media_detail(request: HttpRequest, media_pk: int) -> HttpResponse:
             "refused": selectors.set_refusals(media_set),
             "removals": list(media_set.removals.select_related("done_by")) if can_manage else [],
             "link": is_web_address(media_set.location),
-            "form": form,
+            "form": form if has_perm(user, Perm.MEDIA_RECORD, school) else None,
         },
     )
 

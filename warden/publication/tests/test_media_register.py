@@ -180,3 +180,26 @@ def test_governors_and_teachers_do_not_see_the_removals(school, teacher, governo
     assert signed_in(teacher).get(reverse("publication:purge")).status_code == 403
     assert signed_in(governor).get(reverse("publication:purge")).status_code == 403
     assert signed_in(governor).get(reverse("publication:media_list")).status_code == 403
+
+
+def test_the_siro_opens_a_set_from_the_purge_list_but_cannot_add_to_it(
+    school, teacher, purposes, pupil_with_consent, pupil_without_consent
+):
+    from warden.core.roles import Role
+    from warden.testing.factories import UserFactory, member
+
+    siro = UserFactory.create(username="siro-media")
+    member(siro, school, Role.SIRO)
+    media_set = _record(school, teacher, purposes["displays"], [pupil_with_consent])
+    answer(pupil_with_consent, _parents(pupil_with_consent)[0], "displays", "withdrawn")
+    client = signed_in(siro)
+    detail = reverse("publication:media_detail", kwargs={"media_pk": media_set.pk})
+    assert detail in client.get(reverse("publication:purge")).content.decode()
+
+    page = client.get(detail)
+    assert page.status_code == 200
+    assert "Ada Lovelace" in page.content.decode()
+    assert "Add pupils" not in page.content.decode()
+    refused = client.post(detail, {"pupils": [pupil_without_consent.pk]})
+    assert refused.status_code == 403
+    assert list(media_set.pupils.all()) == [pupil_with_consent]
