@@ -32,6 +32,12 @@ AUDIT_TYPES = [
         fields=("years", "cutoff", "first", "last", "count"),
         label="Audit trail entries removed under retention",
     ),
+    AuditType(
+        "list.exported",
+        "{actor} downloaded the {list} list as {format}: {rows} rows, filters {filters}",
+        fields=("list", "format", "filters", "rows"),
+        label="List downloaded",
+    ),
     AuditType("user.signed_in", "{actor} signed in"),
     AuditType("user.signed_out", "{actor} signed out"),
     AuditType(

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from warden.people import views
+from warden.people import exports, views
 
 app_name = "people"
 
 urlpatterns = [
     path("", views.person_list, name="list"),
+    path("export.csv", exports.person_export, {"fmt": "csv"}, name="export_csv"),
+    path("export.xlsx", exports.person_export, {"fmt": "xlsx"}, name="export_xlsx"),
     path("new/", views.person_create, name="create"),
     path("choose/", views.person_choose, name="choose"),
     path("<int:person_pk>/", views.person_detail, name="detail"),

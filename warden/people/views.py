@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,6 +18,7 @@ from warden.core.audit import audit_log
 from warden.core.dashboard import Panel
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
+from warden.core.models import School
 from warden.core.registry import collect
 from warden.core.roles import Perm
 from warden.core.selectors import audit_history
@@ -48,26 +50,8 @@ CHOOSER_ID = re.compile(r"[A-Za-z][\w-]{0,80}")
 def person_list(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     require_perm(request.user, Perm.PEOPLE_VIEW, school)
-    form = PeopleFilterForm(request.GET or None, forms_available=forms_at(school))
-    filters = PeopleFilter()
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = PeopleFilter(
-            q=data["q"] or "",
-            person_type=data["person_type"] or "",
-            year_group=data["year_group"],
-            status=data["status"] or "",
-            form=data["form"] or "",
-            sort=data["sort"] or "name",
-        )
+    form, filters, people = people_filtered(request, school)
     by_kind = {kind: details_for(request.user, school, kind) for kind in KINDS}
-    people = people_list(
-        school,
-        filters,
-        # Search only what the reader may see: no finding a parent by an e-mail address.
-        by_email=sees_contacts_of_everyone(request.user, school),
-        by_mis_id=all(Detail.MIS_ID in details for details in by_kind.values()),
-    )
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
@@ -80,6 +64,32 @@ def person_list(request: HttpRequest) -> HttpResponse:
     htmx = getattr(request, "htmx", False)
     template = "people/person_list.html#results" if htmx else "people/person_list.html"
     return render(request, template, context)
+
+
+def people_filtered(
+    request: HttpRequest, school: School
+) -> tuple[PeopleFilterForm, PeopleFilter, QuerySet[Person]]:
+    """The register as the list page filters it from the query string (its export too)."""
+    form = PeopleFilterForm(request.GET or None, forms_available=forms_at(school))
+    filters = PeopleFilter()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = PeopleFilter(
+            q=data["q"] or "",
+            person_type=data["person_type"] or "",
+            year_group=data["year_group"],
+            status=data["status"] or "",
+            form=data["form"] or "",
+            sort=data["sort"] or "name",
+        )
+    people = people_list(
+        school,
+        filters,
+        # Search only what the reader may see: no finding a parent by an e-mail address.
+        by_email=sees_contacts_of_everyone(request.user, school),
+        by_mis_id=all(Detail.MIS_ID in details_for(request.user, school, k) for k in KINDS),
+    )
+    return form, filters, people
 
 
 @login_required
