@@ -35,4 +35,6 @@ AUDIT_TYPES = [
         ),
         label="People imported from the MIS",
     ),
+    _see("people.feed_created", "{actor} set up the MIS feed", label="MIS feed set up"),
+    _see("people.feed_changed", "{actor} changed the MIS feed", label="MIS feed changed"),
 ]

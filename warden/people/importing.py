@@ -100,8 +100,8 @@ SOURCE_HEADERS: dict[str, dict[str, list[str]]] = {
     MisSource.ARBOR: {
         "mis_id": ["Student ID", "Staff ID", "Arbor ID"],
         "title": ["Title"],
-        "first_name": ["First Name", "Legal First Name"],
-        "last_name": ["Last Name", "Legal Last Name"],
+        "first_name": ["Legal First Name", "First Name"],
+        "last_name": ["Legal Last Name", "Last Name"],
         "preferred_name": ["Preferred First Name"],
         "date_of_birth": ["Date of Birth"],
         "email": ["Email", "Email Address"],
@@ -597,6 +597,38 @@ def default_mapping(source: str, header: list[str]) -> dict[str, str]:
     return mapping
 
 
+PRESETS = (MisSource.SIMS, MisSource.ARBOR, MisSource.BROMCOM, MisSource.INTEGRIS)
+
+
+def preset_refusal(source: str, header: list[str], missing: list[str]) -> str:
+    """Why a file does not fit its MIS's preset: the standard report's columns it lacks.
+
+    For a file no preset recognised ("other"), the closest preset is named, so the school
+    can export the standard report again, or map its own columns on the preview page.
+    """
+    present = {normalise(column) for column in header}
+    if source in SOURCE_HEADERS:
+        preset = source
+        intro = f"Compared with {MisSource(source).label}'s standard report, this file"
+    else:
+        scores = source_scores(header)
+        preset = max(PRESETS, key=lambda name: scores[str(name)])
+        intro = (
+            "Warden could not tell which MIS wrote this file. Compared with the closest, "
+            f"{MisSource(preset).label}'s standard report, it"
+        )
+    names = SOURCE_HEADERS[preset]
+    lacking = [
+        f"“{names[name][0]}” ({FIELD_LABELS[name]})"
+        for name in ("mis_id", "first_name", "last_name", "date_of_birth", "year_group", "form")
+        if name in missing or not any(normalise(n) in present for n in names.get(name, []))
+    ]
+    return (
+        f"{intro} is missing {', '.join(lacking)}. Export that report again, "
+        "choose the MIS the file came from, or map this file's own columns on the preview."
+    )
+
+
 def resolve_mapping(school: School, source: str, header: list[str]) -> dict[str, str]:
     """The school's remembered mapping for this MIS, filled in from the defaults.
 
@@ -731,20 +763,24 @@ def parse_file(
     contacts_export = bool(resolved.get("pupil_mis_id"))
     if contacts_export and default_type is None and not resolved.get("person_type"):
         default_type = PersonType.PARENT
-    for name in REQUIRED_FIELDS:
-        if not resolved.get(name):
-            file_errors.append(
-                RowError(
-                    table.header_line,
-                    "",
-                    f"No column is chosen for {FIELD_LABELS[name]}; every row needs one "
-                    + (
-                        "so that importing again updates people instead of adding them twice."
-                        if name == "mis_id"
-                        else "."
-                    ),
-                )
+    missing = [name for name in REQUIRED_FIELDS if not resolved.get(name)]
+    for name in missing:
+        file_errors.append(
+            RowError(
+                table.header_line,
+                "",
+                f"No column is chosen for {FIELD_LABELS[name]}; every row needs one "
+                + (
+                    "so that importing again updates people instead of adding them twice."
+                    if name == "mis_id"
+                    else "."
+                ),
             )
+        )
+    if missing and mapping is None:
+        file_errors.append(
+            RowError(table.header_line, "", preset_refusal(source, table.header, missing))
+        )
     if default_type is None and not resolved.get("person_type"):
         file_errors.append(
             RowError(

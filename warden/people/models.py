@@ -257,3 +257,84 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_outcome_display()})"
+
+
+class FeedSource(models.TextChoices):
+    FOLDER = "folder", "A folder on this server"
+    SFTP = "sftp", "An SFTP drop"
+
+
+class MisFeed(models.Model):
+    """Where a school's MIS leaves its exports, for Warden to pull them on a schedule.
+
+    Secrets are never stored here, as with the directory connector's bind password: a
+    password is read from an environment variable or a file, and a private key from a file
+    readable by Warden's user only.
+    """
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="mis_feed")
+    is_active = models.BooleanField("Pull on the schedule", default=True)
+    source_kind = models.CharField(
+        "Where the exports are", max_length=10, choices=FeedSource.choices
+    )
+    folder = models.CharField("Folder on this server", max_length=500, blank=True)
+    sftp_host = models.CharField("SFTP server", max_length=255, blank=True)
+    sftp_port = models.PositiveIntegerField("SFTP port", default=22)
+    sftp_user = models.CharField("SFTP user name", max_length=100, blank=True)
+    sftp_host_key = models.CharField("SFTP server's host key", max_length=1000, blank=True)
+    sftp_key_file = models.CharField("Private key file", max_length=500, blank=True)
+    sftp_password_env = models.CharField(
+        "Password environment variable", max_length=100, blank=True
+    )
+    sftp_password_file = models.CharField("Password file", max_length=500, blank=True)
+    sftp_path = models.CharField("Folder on the SFTP server", max_length=500, blank=True)
+    pattern = models.CharField("File names", max_length=100, default="*.csv")
+    # "" detects the MIS from the file's columns, as the upload page does.
+    source = models.CharField(
+        "Exported from", max_length=20, choices=MisSource.choices, blank=True, default=""
+    )
+    default_type = models.CharField(
+        "The files hold", max_length=20, choices=PersonType.choices, blank=True, default=""
+    )
+    apply_automatically = models.BooleanField("Import without review", default=False)
+    last_pulled_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.CharField(max_length=500, blank=True)
+    last_failed = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SchoolScoped()
+
+    def __str__(self) -> str:
+        return f"MIS feed of {self.school}"
+
+    @property
+    def where(self) -> str:
+        if self.source_kind == FeedSource.SFTP:
+            return f"sftp://{self.sftp_user}@{self.sftp_host}:{self.sftp_port}{self.sftp_path}"
+        return self.folder
+
+
+class FeedFile(models.Model):
+    """A file a feed pulled: by name and SHA-256, so the same export is imported once."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    feed = models.ForeignKey(MisFeed, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    modified_at = models.DateTimeField()
+    pulled_at = models.DateTimeField(auto_now_add=True)
+    run = models.OneToOneField(
+        ImportRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="feed_file"
+    )
+
+    objects = SchoolScoped()
+
+    class Meta:
+        ordering = ["-pulled_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["feed", "name", "sha256"], name="people_feed_file_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
