@@ -45,7 +45,7 @@ def test_the_accounts_export_neutralises_a_formula_in_a_first_name(
         reverse("accounts:system_export", kwargs={"system_pk": system.pk})
     )
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.content.decode(), newline="")))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"), newline="")))
     assert rows[1][0] == "r.export"
     assert rows[1][2] == "'" + attack
     assert rows[1][3] == "Export"

@@ -37,6 +37,7 @@ from warden.accounts.models import (
 from warden.agreements.models import StoredStanding, StoredStandingQuerySet
 from warden.core.models import School
 from warden.core.registry import collect
+from warden.lib.exports import Column
 from warden.people.models import Person, PersonType
 
 _Row = TypeVar("_Row", bound=Model)
@@ -498,44 +499,32 @@ def reviews_overview(school: School) -> list[tuple[System, AccessReview | None, 
 
 # --- CSV export -----------------------------------------------------------------------------
 
-CSV_HEADER = [
-    "username",
-    "state",
-    "first_name",
-    "last_name",
-    "person_type",
-    "year_group",
-    "form",
-    "email",
-    "mis_id",
-    "expires_at",
-    "removal_deadline",
+
+def _iso(value: dt.datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+# The columns of a system's accounts file, for systems set up by hand from a spreadsheet.
+SYSTEM_EXPORT_COLUMNS: list[Column[Account]] = [
+    Column("username", lambda a: a.username),
+    Column("state", lambda a: a.state),
+    Column("first_name", lambda a: a.person.first_name),
+    Column("last_name", lambda a: a.person.last_name),
+    Column("person_type", lambda a: a.person.person_type),
+    Column("year_group", lambda a: "" if a.person.year_group is None else str(a.person.year_group)),
+    Column("form", lambda a: a.person.form),
+    Column("email", lambda a: a.person.email),
+    Column("mis_id", lambda a: a.person.mis_id),
+    Column("expires_at", lambda a: _iso(a.expires_at)),
+    Column("removal_deadline", lambda a: _iso(a.removal_deadline)),
 ]
 
 
-def export_rows(system: System) -> list[list[str]]:
-    """One row per account (not deleted), for systems set up by hand from a spreadsheet."""
-    rows = []
-    for a in (
+def system_export_accounts(system: System) -> QuerySet[Account]:
+    """The system's accounts (not deleted), for ``SYSTEM_EXPORT_COLUMNS``."""
+    return (
         Account.objects.filter(system=system)
         .exclude(state=AccountState.DELETED)
         .select_related("person")
         .order_by("username")
-    ):
-        p = a.person
-        rows.append(
-            [
-                a.username,
-                a.state,
-                p.first_name,
-                p.last_name,
-                p.person_type,
-                "" if p.year_group is None else str(p.year_group),
-                p.form,
-                p.email,
-                p.mis_id,
-                a.expires_at.isoformat() if a.expires_at else "",
-                a.removal_deadline.isoformat() if a.removal_deadline else "",
-            ]
-        )
-    return rows
+    )

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from warden.accounts import views
+from warden.accounts import exports, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("", views.account_list, name="account_list"),
+    path("export.csv", exports.account_export, {"fmt": "csv"}, name="export_csv"),
+    path("export.xlsx", exports.account_export, {"fmt": "xlsx"}, name="export_xlsx"),
     path("request/", views.account_request, name="account_request"),
     path("bulk/", views.accounts_bulk, name="bulk"),
     path("chosen/", views.accounts_chosen, name="chosen"),
@@ -36,6 +38,8 @@ urlpatterns = [
     path("syncs/<int:sync_pk>/", views.sync_detail, name="sync_detail"),
     path("syncs/<int:sync_pk>/apply/", views.sync_apply, name="sync_apply"),
     path("leavers/", views.leavers, name="leavers"),
+    path("leavers/export.csv", exports.leaver_export, {"fmt": "csv"}, name="leavers_csv"),
+    path("leavers/export.xlsx", exports.leaver_export, {"fmt": "xlsx"}, name="leavers_xlsx"),
     path("leavers/<int:person_pk>/complete/", views.leaver_complete, name="leaver_complete"),
     path(
         "leavers/<int:person_pk>/disable-all/",

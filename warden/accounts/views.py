@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -60,10 +60,9 @@ from warden.accounts.models import (
 )
 from warden.accounts.passwords import candidate_problems
 from warden.accounts.selectors import (
-    CSV_HEADER,
+    SYSTEM_EXPORT_COLUMNS,
     AccountFilter,
     accounts_list,
-    export_rows,
     hand_suspensions_pending,
     leavers_for,
     leavers_queryset,
@@ -71,6 +70,7 @@ from warden.accounts.selectors import (
     past_grace_list,
     review_summary,
     reviews_overview,
+    system_export_accounts,
     systems_at,
 )
 from warden.core import services as core_services
@@ -82,13 +82,14 @@ from warden.core.access import (
     school_for_user,
 )
 from warden.core.errors import ServiceError
+from warden.core.exports import export_response
 from warden.core.forms import apply_service_errors
+from warden.core.models import School
 from warden.core.passwords import school_policy
 from warden.core.redirects import safe_next
 from warden.core.roles import TWO_FACTOR_ROLES, Perm, Role
 from warden.core.selectors import audit_history
 from warden.core.tenancy import school_scope
-from warden.lib import csvsafe
 from warden.people.models import Person, PersonType
 
 PAGE_SIZE = 50
@@ -211,15 +212,19 @@ def system_remote_people(request: HttpRequest, system_pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def system_export(request: HttpRequest, system_pk: int) -> HttpResponse:
+def system_export(request: HttpRequest, system_pk: int) -> HttpResponseBase:
     system = system_for_user(request.user, system_pk, perm=Perm.ACCOUNTS_PROVISION)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"{system.school.slug}-{system.pk}-accounts.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csvsafe.writer(response)
-    writer.writerow(CSV_HEADER)
-    writer.writerows(export_rows(system))
-    return response
+    # A file to set a system up by hand from: the header comes first, nothing above it.
+    return export_response(
+        request,
+        fmt="csv",
+        school=system.school,
+        name=f"{system.pk}-accounts",
+        title=f"Accounts on {system.name}",
+        rows=system_export_accounts(system),
+        columns=SYSTEM_EXPORT_COLUMNS,
+        described=False,
+    )
 
 
 @login_required
@@ -305,18 +310,7 @@ def sync_apply(request: HttpRequest, sync_pk: int) -> HttpResponse:
 def account_list(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     require_perm(request.user, Perm.ACCOUNTS_VIEW, school)
-    form = AccountFilterForm(request.GET or None, school=school)
-    filters = AccountFilter()
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = AccountFilter(
-            q=data["q"] or "",
-            state=data["state"] or "",
-            system=data["system"],
-            person_type=data["person_type"] or "",
-            year_group=data["year_group"],
-            sort=data["sort"] or "name",
-        )
+    form, filters = account_filters(request, school)
     page = Paginator(accounts_list(school, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
@@ -338,6 +332,25 @@ def account_list(request: HttpRequest) -> HttpResponse:
     htmx = getattr(request, "htmx", False)
     template = "accounts/account_list.html#results" if htmx else "accounts/account_list.html"
     return render(request, template, context)
+
+
+def account_filters(
+    request: HttpRequest, school: School
+) -> tuple[AccountFilterForm, AccountFilter]:
+    """The accounts list's filters from the query string (its export reads them too)."""
+    form = AccountFilterForm(request.GET or None, school=school)
+    filters = AccountFilter()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = AccountFilter(
+            q=data["q"] or "",
+            state=data["state"] or "",
+            system=data["system"],
+            person_type=data["person_type"] or "",
+            year_group=data["year_group"],
+            sort=data["sort"] or "name",
+        )
+    return form, filters
 
 
 @login_required

@@ -10,7 +10,7 @@ pupils leave Warden this way, so the trail says so each time.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,7 @@ from warden.core.tenancy import school_scope
 from warden.lib.exports import Column, csv_lines, xlsx_write
 
 M = TypeVar("M", bound=models.Model)
+R = TypeVar("R")
 Format = Literal["csv", "xlsx"]
 FORMATS: tuple[Format, ...] = ("csv", "xlsx")
 CHUNK = 500
@@ -75,14 +76,20 @@ def export_response(
     name: str,
     title: str,
     rows: models.QuerySet[M],
-    columns: Sequence[Column[M]],
+    columns: Sequence[Column[R]],
     filters: Sequence[tuple[str, str]] = (),
+    expand: Callable[[list[M]], Iterable[R]] | None = None,
+    described: bool = True,
 ) -> HttpResponseBase:
     """The filtered list ``rows`` as a download, audited.
 
     ``name`` is the list's short name (``people``, used in the file name and the trail);
     ``title`` heads the file; ``filters`` are the page's filters in words
-    (:func:`filters_described`). The caller has already checked access as its page does.
+    (:func:`filters_described`). ``expand`` turns each chunk of rows into what the columns
+    read (a board's rows gathered for a page of people, as the page itself does), so a
+    page's own per-page reads serve the file too. The caller has already checked access
+    as its page does. ``described=False`` leaves out the lines above the header, for a
+    file another system imports.
     """
     if fmt not in FORMATS:
         raise Http404("Exports are CSV or XLSX.")
@@ -94,13 +101,15 @@ def export_response(
         school=school,
         changes={"list": name, "format": fmt, "filters": filter_text, "rows": count},
     )
-    preamble = _preamble(title, school, filters)
+    preamble = _preamble(title, school, filters) if described else []
     tz = ZoneInfo(school.timezone)
     stamp = timezone.localdate().isoformat()
     filename = f"{slugify(school.slug)}-{name}-{stamp}.{fmt}"
     if fmt == "csv":
         response: HttpResponseBase = StreamingHttpResponse(
-            _scoped_lines(school, csv_lines(columns, _stream(rows), preamble=preamble, tz=tz)),
+            _scoped_lines(
+                school, csv_lines(columns, _stream(rows, expand), preamble=preamble, tz=tz)
+            ),
             content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -108,15 +117,27 @@ def export_response(
         # A zip cannot be streamed as it is written; constant_memory keeps rows on disk and
         # the finished file is sent from a temporary file, not held in memory.
         out = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
-        xlsx_write(out, columns, _stream(rows), title=title, preamble=preamble, tz=tz)
+        xlsx_write(out, columns, _stream(rows, expand), title=title, preamble=preamble, tz=tz)
         out.seek(0)
         response = FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
     response["Cache-Control"] = "no-store"
     return response
 
 
-def _stream(rows: models.QuerySet[M]) -> Iterator[M]:
-    return rows.iterator(chunk_size=CHUNK)
+def _stream(
+    rows: models.QuerySet[M], expand: Callable[[list[M]], Iterable[R]] | None
+) -> Iterator[Any]:
+    if expand is None:
+        yield from rows.iterator(chunk_size=CHUNK)
+        return
+    chunk: list[M] = []
+    for row in rows.iterator(chunk_size=CHUNK):
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield from expand(chunk)
+            chunk = []
+    if chunk:
+        yield from expand(chunk)
 
 
 def _scoped_lines(school: School, lines: Iterator[str]) -> Iterator[str]:

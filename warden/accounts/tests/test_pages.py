@@ -150,7 +150,7 @@ def test_the_csv_export_lists_a_systems_accounts(school, email, technician, clie
     response = client_for(technician).get(
         reverse("accounts:system_export", kwargs={"system_pk": email.pk})
     )
-    lines = response.content.decode().splitlines()
+    lines = response.getvalue().decode("utf-8-sig").splitlines()
     assert lines[0].startswith("username,state")
     assert lines[1].startswith("r.export,active,Ria,Export")
 
