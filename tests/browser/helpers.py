@@ -68,6 +68,17 @@ def sign_in(page: Page, server: LiveWarden, username: str, *, phone: bool = Fals
     assert "/sign-in/" not in page.url, f"{username} is still signing in at {page.url}"
 
 
+def open_from_menu(page: Page, name: str, *, section: str) -> None:
+    """Follow the main menu's link ``name``, unfolding its ``section`` when the menu has
+    folded it away (sections a role does not use daily are folded)."""
+    menu = page.get_by_role("navigation", name="Main")
+    link = menu.get_by_role("link", name=name, exact=True)
+    if not link.is_visible():
+        menu.locator("summary", has_text=section).click()
+    link.click()
+    page.wait_for_load_state("load")
+
+
 def tick_every_step(page: Page) -> None:
     """Tick every open step of a record's playbook, each with a note (steps that name who
     is told need one), as a person works down the list."""

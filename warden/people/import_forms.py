@@ -1,4 +1,5 @@
-"""Forms of the MIS import pages: the upload, and the mapping checked on the preview."""
+"""Forms of the MIS import pages: the upload, the mapping checked on the preview, and the
+scheduled feed's settings."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
+from warden.people.feeds import FEED_FIELDS
 from warden.people.importing import FIELD_LABELS, MAPPABLE_FIELDS
-from warden.people.models import MisSource, PersonType
+from warden.people.models import FeedSource, MisFeed, MisSource, PersonType
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 TYPE_CHOICES = [("", "Each row's type, from a type column"), *PersonType.choices]
@@ -112,3 +114,81 @@ class MappingForm(forms.Form):
             "default_type": default_type or "",
             **{f"map_{name}": column for name, column in mapping.items()},
         }
+
+
+class FeedForm(forms.Form):
+    """Where a school's MIS exports are pulled from, and how they are imported."""
+
+    source_kind = forms.ChoiceField(
+        label="Where the exports are", choices=FeedSource.choices, widget=forms.RadioSelect
+    )
+    folder = forms.CharField(
+        label="Folder on this server",
+        required=False,
+        help_text="The full path, e.g. /srv/mis-exports/oakfield. Warden's user must be able "
+        "to read it.",
+    )
+    sftp_host = forms.CharField(label="SFTP server", required=False)
+    sftp_port = forms.IntegerField(
+        label="SFTP port", required=False, initial=22, min_value=1, max_value=65535
+    )
+    sftp_user = forms.CharField(label="SFTP user name", required=False)
+    sftp_host_key = forms.CharField(
+        label="SFTP server's host key",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="As “ssh-keyscan -t ed25519 HOST” prints it on a trusted network. Warden "
+        "refuses a server offering any other key, before sending it a password or key.",
+    )
+    sftp_key_file = forms.CharField(
+        label="Private key file",
+        required=False,
+        help_text="A file readable by Warden's user only, e.g. /etc/warden/mis-feed.key. "
+        "The key is never stored in Warden.",
+    )
+    sftp_password_env = forms.CharField(
+        label="Password: environment variable",
+        required=False,
+        help_text="The variable holding the password (or the key's passphrase).",
+    )
+    sftp_password_file = forms.CharField(
+        label="Password: file", required=False, help_text="Or a file holding it."
+    )
+    sftp_path = forms.CharField(
+        label="Folder on the SFTP server", required=False, help_text="e.g. /exports"
+    )
+    pattern = forms.CharField(
+        label="File names",
+        initial="*.csv",
+        help_text="Which files are exports, e.g. StudentList*.csv. The newest one is pulled.",
+    )
+    source = forms.ChoiceField(
+        label="Exported from",
+        required=False,
+        choices=[("", "Recognise it from the columns"), *MisSource.choices],
+        help_text="Each preset reads the headings of that MIS's standard report.",
+    )
+    default_type = forms.ChoiceField(
+        label="The files hold", required=False, choices=TYPE_CHOICES, initial=PersonType.PUPIL
+    )
+    apply_automatically = forms.BooleanField(
+        label="Import without review",
+        required=False,
+        help_text="Otherwise each new file waits here until someone checks its preview and "
+        "imports it. A file with any error is never imported without review.",
+    )
+    is_active = forms.BooleanField(
+        label="Pull every hour", required=False, initial=True, help_text="Or only with “Pull now”."
+    )
+
+    @staticmethod
+    def initial_for(feed: MisFeed | None) -> dict[str, Any]:
+        if feed is None:
+            return {}
+        return {name: getattr(feed, name) for name in FEED_FIELDS}
+
+    def values(self) -> dict[str, Any]:
+        values = dict(self.cleaned_data)
+        if values.get("sftp_port") is None:
+            values["sftp_port"] = 22
+        return values

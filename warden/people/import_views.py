@@ -27,17 +27,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from warden.core.access import request_school, request_user, require_perm
 from warden.core.errors import ServiceError
+from warden.core.forms import apply_service_errors
 from warden.core.roles import Perm
 from warden.core.uploads import apply_upload_refusals
 from warden.people.access import import_run_for_user
-from warden.people.import_forms import MappingForm, UploadForm
+from warden.people.feeds import (
+    feed_for_school,
+    feed_pull,
+    feed_review_done,
+    feed_save,
+    review_data,
+)
+from warden.people.import_forms import FeedForm, MappingForm, UploadForm
 from warden.people.importing import (
     ImportReport,
     people_import,
     people_import_preview,
     read_table,
 )
-from warden.people.models import ImportRun
+from warden.people.models import FeedFile, ImportRun
 
 SESSION_KEY = "people_import_uploads"
 KEEP_SECONDS = 2 * 60 * 60
@@ -231,6 +239,9 @@ def run_import(request: HttpRequest, run_pk: int) -> HttpResponse:
         again = people_import_preview(school=run.school, data=data, **options)
         return _render_preview(request, run, form, again, status=422)
     _forget_upload(request, run)
+    pulled = FeedFile.objects.filter(run=run).first()
+    if pulled is not None:
+        feed_review_done(pulled=pulled)
     messages.success(
         request,
         f"Imported {run.filename}: {report.created} new, {report.updated} changed, "
@@ -258,3 +269,84 @@ def history(request: HttpRequest) -> HttpResponse:
     runs = ImportRun.objects.filter(school=school).select_related("started_by")
     page = Paginator(runs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "people/import/history.html", {"page": page, "school": school})
+
+
+# --- the scheduled feed ----------------------------------------------------------------------
+
+FEED_FILES_SHOWN = 10
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def feed(request: HttpRequest) -> HttpResponse:
+    school = request_school(request)
+    require_perm(request.user, Perm.PEOPLE_IMPORT, school)
+    current = feed_for_school(school)
+    form = FeedForm(request.POST or None, initial=FeedForm.initial_for(current))
+    if request.method == "POST" and form.is_valid():
+        try:
+            feed_save(actor=request_user(request), school=school, values=form.values())
+        except ServiceError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "The MIS feed is saved.")
+            return redirect("people_import:feed")
+    files = list(FeedFile.objects.filter(school=school).select_related("run")[:FEED_FILES_SHOWN])
+    waiting = next(
+        (
+            pulled
+            for pulled in files
+            if pulled.run is not None
+            and pulled.run.outcome == ImportRun.Outcome.DRY_RUN
+            and review_data(pulled) is not None
+        ),
+        None,
+    )
+    return render(
+        request,
+        "people/import/feed.html",
+        {"form": form, "school": school, "feed": current, "files": files, "waiting": waiting},
+    )
+
+
+@login_required
+@require_POST
+def feed_pull_now(request: HttpRequest) -> HttpResponse:
+    school = request_school(request)
+    require_perm(request.user, Perm.PEOPLE_IMPORT, school)
+    current = feed_for_school(school)
+    if current is None:
+        messages.error(request, "Set up the feed first: say where the exports are.")
+        return redirect("people_import:feed")
+    # Pulled while the page waits: one export of a school is a few hundred kilobytes, and
+    # the connection gives up after CONNECT_TIMEOUT rather than hold the page.
+    try:
+        result = feed_pull(feed=current, actor=request_user(request))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        if result.outcome == "rejected":
+            messages.error(request, result.message)
+        else:
+            messages.success(request, result.message)
+    return redirect("people_import:feed")
+
+
+@login_required
+@require_POST
+def feed_review(request: HttpRequest, run_pk: int) -> HttpResponse:
+    """Open a pulled file on the import's preview, as if the reviewer had uploaded it."""
+    run = import_run_for_user(request.user, run_pk)
+    pulled = FeedFile.objects.filter(run=run).select_related("feed").first()
+    data = review_data(pulled) if pulled is not None else None
+    if pulled is None or data is None or run.outcome != ImportRun.Outcome.DRY_RUN:
+        messages.error(
+            request,
+            "That file is no longer waiting for review: a newer export replaced it, or it "
+            "has been imported. Pull the feed again.",
+        )
+        return redirect("people_import:feed")
+    _keep_upload(
+        request, run, data, source=run.source, default_type=pulled.feed.default_type or None
+    )
+    return redirect("people_import:preview", run_pk=run.pk)

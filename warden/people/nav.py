@@ -11,4 +11,5 @@ NAV_ITEMS = [
         daily=frozenset({Role.OFFICE, Role.ICT_MANAGER, Role.TRUST_ADMIN}),
     ),
     NavItem("People and access", "Import from MIS", "people_import:upload", Perm.PEOPLE_IMPORT, 20),
+    NavItem("People and access", "MIS feed", "people_import:feed", Perm.PEOPLE_IMPORT, 21),
 ]
