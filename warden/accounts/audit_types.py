@@ -96,7 +96,7 @@ AUDIT_TYPES = [
     AuditType(
         "api_token.created",
         "{actor} created the access token {name}",
-        fields=("name", "prefix"),
+        fields=("name", "prefix", "scopes", "expires_at"),
         label="Access token created",
     ),
     AuditType(

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from warden.core.models import School, User
+from warden.core.roles import Perm
 from warden.core.tenancy import SchoolScoped
 from warden.people.models import Person, PersonType
 
@@ -31,6 +32,13 @@ class SystemKind(models.TextChoices):
 class Connector(models.TextChoices):
     NONE = "none", "None (CSV export)"
     LDAP = "ldap", "LDAP directory"
+
+
+class DirectoryKind(models.TextChoices):
+    """The schema an LDAP connector writes (``warden.accounts.directory``)."""
+
+    OPENLDAP = "openldap", "OpenLDAP schema (inetOrgPerson, groupOfNames)"
+    ACTIVE_DIRECTORY = "ad", "Active Directory (user, group, OUs by role and year)"
 
 
 class System(models.Model):
@@ -63,6 +71,15 @@ class System(models.Model):
     ldap_password_file = models.CharField("Bind password file", max_length=300, blank=True)
     ldap_people_dn = models.CharField("People base DN", max_length=300, blank=True)
     ldap_groups_dn = models.CharField("Groups base DN", max_length=300, blank=True)
+    directory_kind = models.CharField(
+        "Directory kind",
+        max_length=10,
+        choices=DirectoryKind.choices,
+        default=DirectoryKind.OPENLDAP,
+    )
+    # Active Directory: accounts sign in as ``username@suffix``; empty takes the DNS domain
+    # from the DC= parts of the people base DN.
+    ldap_upn_suffix = models.CharField("User principal name suffix", max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -76,6 +93,16 @@ class System(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_active_directory(self) -> bool:
+        return self.directory_kind == DirectoryKind.ACTIVE_DIRECTORY
+
+    @property
+    def uses_ldaps(self) -> bool:
+        """Whether the connection is LDAP over TLS, the only way Active Directory takes a
+        password."""
+        return self.ldap_url.lower().startswith("ldaps:")
 
     @property
     def allowed_labels(self) -> list[str]:
@@ -405,8 +432,30 @@ class DirectorySync(models.Model):
         return f"Directory sync of {self.system} ({self.get_state_display()})"
 
 
+# What a token may be allowed to do: each scope is the permission the matching pages ask
+# for (``core.roles.Perm``), named here as the API's docs and the token page show it. The
+# password check asks for what its page asks for: the dashboard.
+API_SCOPES: dict[str, str] = {
+    Perm.PEOPLE_VIEW: "Read people",
+    Perm.PEOPLE_IMPORT: "Add and update people (MIS feed)",
+    Perm.ACCOUNTS_VIEW: "Read accounts and their state",
+    Perm.AGREEMENTS_VIEW: "Read who has signed acceptable-use agreements",
+    Perm.EQUIPMENT_VIEW: "Read assets and loans",
+    Perm.VIOLATIONS_VIEW: "Read monitoring violations",
+    Perm.LOGS_INGEST: "Send proxy and DNS logs for monitoring",
+    Perm.INCIDENTS_REPORT: "Report an e-safety incident",
+    Perm.INCIDENTS_VIEW: "Read the e-safety incident log (DSL's safeguarding system)",
+    Perm.FILTERING_VIEW: "Check whether a site is blocked",
+    Perm.DASHBOARD_VIEW: "Check a password against the school's policy",
+}
+
+
 class ApiToken(models.Model):
-    """A token another system uses to call the password check; only its SHA-256 is kept."""
+    """A token another system uses to call the API (``/api/v1/``); only its SHA-256 is kept.
+
+    It acts for its school only, with the permissions named in ``scopes`` (keys of
+    ``API_SCOPES``), until ``expires_at`` or until it is revoked.
+    """
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=120, help_text="Which system uses it, e.g. the MIS")
@@ -418,6 +467,8 @@ class ApiToken(models.Model):
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(default=list, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     objects = SchoolScoped()
 
@@ -426,6 +477,10 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def scope_labels(self) -> list[str]:
+        return [API_SCOPES.get(scope, scope) for scope in self.scopes or []]
 
 
 class PasswordHistory(models.Model):

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from warden.accounts import rules
 from warden.accounts.models import (
+    API_SCOPES,
     LIVE_STATES,
     REMOVAL_WINDOW_HOURS,
     SUSPENDABLE_STATES,
@@ -33,6 +34,7 @@ from warden.accounts.models import (
     AccountState,
     ApiToken,
     Connector,
+    DirectoryKind,
     DirectorySync,
     HandStep,
     HandSuspension,
@@ -71,6 +73,8 @@ SYSTEM_FIELDS = (
     "ldap_password_file",
     "ldap_people_dn",
     "ldap_groups_dn",
+    "directory_kind",
+    "ldap_upn_suffix",
     "is_active",
 )
 
@@ -169,6 +173,12 @@ def _apply_system(system: System, fields: Mapping[str, Any]) -> None:
         raise ServiceError(
             "An LDAP connector needs at least the server URL and the people base DN.",
             field_errors={"ldap_url": ["Required for an LDAP connector."]},
+        )
+    if system.directory_kind not in DirectoryKind.values:
+        raise ServiceError(
+            f"Unknown directory kind {system.directory_kind!r}: choose OpenLDAP or Active "
+            "Directory.",
+            field_errors={"directory_kind": ["Choose one from the list."]},
         )
 
 
@@ -1407,12 +1417,58 @@ def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-@transaction.atomic
-def api_token_create(*, actor: User | None, school: School, name: str) -> tuple[ApiToken, str]:
-    """Make a token for another system; the value is shown once and only its hash is kept."""
+# The longest a token may live: a system that still needs it gets a new one each year.
+API_TOKEN_MAX_DAYS = 366
+
+
+def _api_token_refusals(
+    actor: User | None, school: School, name: str, scopes: list[str], expires_at: dt.datetime | None
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
     if not name.strip():
+        errors["name"] = ["Name the system that will use it."]
+    unknown = [s for s in scopes if s not in API_SCOPES]
+    if not scopes:
+        errors["scopes"] = ["Tick at least one thing the token may do."]
+    elif unknown:
+        errors["scopes"] = [f"Unknown scope {unknown[0]!r}: choose from the list."]
+    elif actor is not None:
+        lacking = [API_SCOPES[s] for s in scopes if not has_perm(actor, s, school)]
+        if lacking:
+            # A token never holds more than the person who made it.
+            errors["scopes"] = [
+                f"Your role at {school.name} does not allow “{lacking[0]}”, so a token you "
+                "make may not either. Untick it, or ask the headteacher to make this token."
+            ]
+    if expires_at is not None:
+        now = timezone.now()
+        if expires_at <= now:
+            errors["expires_at"] = ["Choose an expiry date in the future."]
+        elif expires_at > now + dt.timedelta(days=API_TOKEN_MAX_DAYS):
+            errors["expires_at"] = ["A token may last a year at most; choose an earlier date."]
+    return errors
+
+
+@transaction.atomic
+def api_token_create(
+    *,
+    actor: User | None,
+    school: School,
+    name: str,
+    scopes: Iterable[str] = (Perm.DASHBOARD_VIEW,),
+    expires_at: dt.datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Make a token another system uses to call the API for ``school``.
+
+    ``scopes`` are permissions from ``API_SCOPES``, each of which the actor must hold at the
+    school; ``expires_at`` is at most a year ahead. The value is returned once and only its
+    SHA-256 is kept.
+    """
+    scopes = sorted(set(scopes))
+    errors = _api_token_refusals(actor, school, name, scopes, expires_at)
+    if errors:
         raise ServiceError(
-            "Name the system that will use it.", field_errors={"name": ["Required."]}
+            "The token was not made: " + next(iter(errors.values()))[0], field_errors=errors
         )
     raw = "wdn_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
@@ -1421,12 +1477,19 @@ def api_token_create(*, actor: User | None, school: School, name: str) -> tuple[
         token_hash=token_digest(raw),
         prefix=raw[:10],
         created_by=actor,
+        scopes=scopes,
+        expires_at=expires_at,
     )
     audit_log(
         actor=actor,
         action="api_token.created",
         obj=token,
-        changes={"name": [None, token.name], "prefix": [None, token.prefix]},
+        changes={
+            "name": [None, token.name],
+            "prefix": [None, token.prefix],
+            "scopes": [None, scopes],
+            "expires_at": [None, expires_at.isoformat() if expires_at else None],
+        },
     )
     return token, raw
 
@@ -1443,20 +1506,41 @@ def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
     return token
 
 
-def api_token_school(raw: str) -> School | None:
-    """The school a presented token belongs to, or None when it is unknown or revoked.
+def api_token_authenticate(raw: str) -> ApiToken:
+    """The token presented as ``raw``, marked as used; :class:`ServiceError` saying why not
+    when it is unknown, revoked or past its expiry.
 
     The token is the caller's only credential, so it is looked up across all schools."""
     with all_schools():
         token = (
             ApiToken.objects.select_related("school", "school__trust")
-            .filter(token_hash=token_digest(raw), revoked_at__isnull=True)
+            .filter(token_hash=token_digest(raw))
             .first()
         )
         if token is None:
-            return None
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-    return token.school
+            raise ServiceError(
+                "Unknown token: send a school's API token as 'Authorization: Bearer <token>'."
+            )
+        if token.revoked_at is not None:
+            raise ServiceError(
+                f"The token {token} was revoked; ask the school's ICT manager for a new one."
+            )
+        now = timezone.now()
+        if token.expires_at is not None and token.expires_at <= now:
+            raise ServiceError(
+                f"The token {token} expired on {token.expires_at:%d %B %Y}; ask the school's "
+                "ICT manager for a new one."
+            )
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+def api_token_school(raw: str) -> School | None:
+    """The school a presented token belongs to, or None when it may not be used."""
+    try:
+        return api_token_authenticate(raw).school
+    except ServiceError:
+        return None
 
 
 # --- Directory sync -------------------------------------------------------------------------

@@ -78,6 +78,9 @@ def roles_hold(roles: Iterable[str], perm: str) -> bool:
 
 
 def school_ids_with(user: AnyUser, perm: str) -> set[int]:
+    granted: dict[int, frozenset[str]] | None = getattr(user, "granted_perms", None)
+    if granted is not None:  # an API token holds its scopes at its school (warden/api/auth.py)
+        return {school_id for school_id, perms in granted.items() if perm in perms}
     return {
         school_id for school_id, roles in roles_by_school(user).items() if roles_hold(roles, perm)
     }
