@@ -1,6 +1,6 @@
 from django.urls import path
 
-from warden.agreements import views
+from warden.agreements import exports, views
 
 app_name = "agreements"
 
@@ -12,6 +12,18 @@ urlpatterns = [
     path("<int:agreement_pk>/", views.agreement_detail, name="agreement_detail"),
     path("<int:agreement_pk>/versions/new/", views.version_create, name="version_create"),
     path("<int:agreement_pk>/signers/", views.signers, name="signers"),
+    path(
+        "<int:agreement_pk>/signers/export.csv",
+        exports.signer_export,
+        {"fmt": "csv"},
+        name="signers_csv",
+    ),
+    path(
+        "<int:agreement_pk>/signers/export.xlsx",
+        exports.signer_export,
+        {"fmt": "xlsx"},
+        name="signers_xlsx",
+    ),
     path("<int:agreement_pk>/send/", views.send_links, name="send_links"),
     path("<int:agreement_pk>/countersign/", views.countersign_links, name="countersign_links"),
     path("<int:agreement_pk>/sheet/", views.qr_sheet, name="qr_sheet"),

@@ -266,17 +266,7 @@ def agreement_settings(request: HttpRequest) -> HttpResponse:
 @require_GET
 def signers(request: HttpRequest, agreement_pk: int) -> HttpResponse:
     agreement = agreement_for_user(request.user, agreement_pk)
-    form = SignerFilterForm(request.GET or None)
-    filters = SignerFilter()
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = SignerFilter(
-            status=data["status"] or "",
-            year_group=data["year_group"],
-            form=data["form"] or "",
-            q=data["q"] or "",
-            sort=data["sort"] or "name",
-        )
+    form, filters = signer_filters(request)
     rows = audience_standings(agreement, filters)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -289,6 +279,22 @@ def signers(request: HttpRequest, agreement_pk: int) -> HttpResponse:
     htmx = getattr(request, "htmx", False)
     template = "agreements/signers.html#results" if htmx else "agreements/signers.html"
     return render(request, template, context)
+
+
+def signer_filters(request: HttpRequest) -> tuple[SignerFilterForm, SignerFilter]:
+    """The signer list's filters from the query string (its export reads them too)."""
+    form = SignerFilterForm(request.GET or None)
+    filters = SignerFilter()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = SignerFilter(
+            status=data["status"] or "",
+            year_group=data["year_group"],
+            form=data["form"] or "",
+            q=data["q"] or "",
+            sort=data["sort"] or "name",
+        )
+    return form, filters
 
 
 def _group_words(agreement: Agreement, year_group: int | None, form: str) -> str:
