@@ -10,6 +10,7 @@ from warden.accounts.models import (
     REMOVAL_WINDOW_HOURS,
     AccountState,
     Connector,
+    DirectoryKind,
     ReviewOutcome,
     System,
     SystemKind,
@@ -77,6 +78,21 @@ class SystemForm(forms.Form):
     )
     ldap_people_dn = forms.CharField(label="People base DN", required=False)
     ldap_groups_dn = forms.CharField(label="Groups base DN", required=False)
+    directory_kind = forms.ChoiceField(
+        label="Directory kind",
+        choices=DirectoryKind.choices,
+        initial=DirectoryKind.OPENLDAP,
+        required=False,
+        help_text="Active Directory: accounts go into OUs by role and year under the people "
+        "base DN. Over plain ldap:// new accounts are created disabled until their password "
+        "is set in AD; over ldaps:// they get a random password to reset at handover.",
+    )
+    ldap_upn_suffix = forms.CharField(
+        label="User principal name suffix",
+        required=False,
+        help_text="Active Directory only: accounts sign in as username@this, e.g. "
+        "oakfield.sch.uk. Empty: the domain of the people base DN.",
+    )
     is_active = forms.BooleanField(label="In use", required=False, initial=True)
 
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
@@ -84,6 +100,10 @@ class SystemForm(forms.Form):
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ModelChoiceField)
         owner.queryset = operators_at(school)
+
+    def clean_directory_kind(self) -> str:
+        # Systems without a directory have no choice to make: the OpenLDAP schema stands.
+        return str(self.cleaned_data.get("directory_kind") or DirectoryKind.OPENLDAP)
 
 
 class RemotePeopleForm(PeopleForm):

@@ -1,4 +1,5 @@
-"""Fixtures of the accounts tests: a small catalogue, and a real OpenLDAP server."""
+"""Fixtures of the accounts tests: a small catalogue, a real OpenLDAP server, and a real
+Active Directory domain controller (Samba)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 from ldap3 import Connection, Server
 
 from warden.accounts import services
-from warden.accounts.models import System, SystemKind
+from warden.accounts.models import DirectoryKind, System, SystemKind
+from warden.accounts.tests.samba_ad import SambaAD, SambaUnavailable, samba_ad_server
 from warden.core.models import School
 from warden.people.models import PersonType
 
@@ -184,4 +186,57 @@ def ldap_system(school: School, slapd: Slapd, monkeypatch: pytest.MonkeyPatch) -
             "ldap_people_dn": slapd.people_dn,
             "ldap_groups_dn": slapd.groups_dn,
         },
+    )
+
+
+@pytest.fixture(scope="session")
+def samba_ad() -> Iterator[SambaAD]:
+    """Samba's Active Directory domain controller on 127.0.0.1, provisioned once a session."""
+    server = samba_ad_server()
+    try:
+        yield next(server)
+    except SambaUnavailable as exc:
+        pytest.fail(f"Samba's AD domain controller cannot run: {exc}")
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def ad_system(
+    school: School,
+    samba_ad: SambaAD,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> System:
+    """An Active Directory system in its own OU of the test domain (one OU per test, as the
+    domain lives for the whole session), its groups in an OU inside it."""
+    monkeypatch.setenv("WARDEN_TEST_AD_PASSWORD", samba_ad.password)
+    people_dn = f"OU={request.node.name[-40:].replace('_', '-')},{samba_ad.base_dn}"
+    conn = ad_connection(samba_ad)
+    for dn in (people_dn, f"OU=Groups,{people_dn}"):
+        if not conn.add(dn, ["organizationalUnit"]):
+            pytest.fail(f"Cannot make {dn} in the test domain: {conn.result}")
+    conn.unbind()
+    return services.system_create(
+        actor=None,
+        school=school,
+        fields={
+            "name": "Active Directory",
+            "kind": SystemKind.DIRECTORY,
+            "connector": "ldap",
+            "directory_kind": DirectoryKind.ACTIVE_DIRECTORY,
+            "ldap_url": samba_ad.url,
+            "ldap_bind_dn": samba_ad.admin_dn,
+            "ldap_password_env": "WARDEN_TEST_AD_PASSWORD",
+            "ldap_people_dn": people_dn,
+            "ldap_groups_dn": f"OU=Groups,{people_dn}",
+            "ldap_upn_suffix": "oakfield.sch.uk",
+        },
+    )
+
+
+def ad_connection(samba_ad: SambaAD) -> Connection:
+    """A connection to the test domain as its administrator, to look at what Warden wrote."""
+    return Connection(
+        Server(samba_ad.url), user=samba_ad.admin_dn, password=samba_ad.password, auto_bind=True
     )
