@@ -83,6 +83,7 @@ def _training(school: School, today: dt.date, seed: int) -> int:
     )
     newest = staff[0] if staff else None
     recorded = 0
+    groups: list[tuple[Course, dt.date, list[Person]]] = []
     for course in Course.objects.filter(school=school):
         due = TrainingDue.objects.filter(course=course).select_related("person")
         by_day: dict[dt.date, list[Person]] = {}
@@ -99,12 +100,9 @@ def _training(school: School, today: dt.date, seed: int) -> int:
             span = max((today - earliest).days, 1)
             day = earliest + dt.timedelta(days=rng.randint(0, span - 1))
             by_day.setdefault(day, []).append(row.person)
-        for day, people in sorted(by_day.items()):
-            recorded += len(
-                training.completions_record(
-                    actor=None, course=course, people=people, completed_on=day, note="Demo"
-                )
-            )
+        groups += [(course, day, people) for day, people in sorted(by_day.items())]
+    if groups:
+        recorded = len(training.completions_record_groups(actor=None, groups=groups, note="Demo"))
     if newest is not None:
         # The newest member of staff is past the days their induction was due within.
         TrainingDue.objects.filter(person=newest, course__induction=True).update(

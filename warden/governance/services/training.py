@@ -13,12 +13,13 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from warden.core.audit import audit_log, diff, snapshot
+from warden.core.audit import audit_log, audit_log_many, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.models import Membership, School, User
 from warden.core.roles import Role
@@ -206,33 +207,62 @@ def completions_record(
     method: str = Method.HAND,
 ) -> list[Completion]:
     """Record that each of ``people`` completed ``course`` on a date (one or many at once)."""
-    if not people:
+    return completions_record_groups(
+        actor=actor, groups=[(course, completed_on, people)], note=note, method=method
+    )
+
+
+@transaction.atomic
+def completions_record_groups(
+    *,
+    actor: User | None,
+    groups: Sequence[tuple[Course, dt.date, Sequence[Person]]],
+    note: str = "",
+    method: str = Method.HAND,
+) -> list[Completion]:
+    """Record many sessions at once (an import, a term's training): each group is a course,
+    the day it was completed and who completed it; one audit entry a group, written
+    together."""
+    if not groups or any(not people for _, _, people in groups):
         raise ServiceError(
             "Choose who completed the course.",
             field_errors={"people": ["Choose at least one person."]},
         )
-    if completed_on > timezone.localdate():
-        raise ServiceError(
-            "A completion date cannot be in the future.",
-            field_errors={"completed_on": ["Give the day the course was completed."]},
-        )
-    for person in people:
-        if person.school_id != course.school_id:
-            raise ServiceError(f"{person} is not at {course.school.name}.")
-    already = list(
-        Completion.objects.filter(
-            course=course, completed_on=completed_on, person__in=list(people)
+    today = timezone.localdate()
+    schools = {course.school_id for course, _, _ in groups}
+    if len(schools) != 1:
+        raise ServiceError("Record the training of one school at a time.")
+    for course, completed_on, people in groups:
+        if completed_on > today:
+            raise ServiceError(
+                "A completion date cannot be in the future.",
+                field_errors={"completed_on": ["Give the day the course was completed."]},
+            )
+        for person in people:
+            if person.school_id != course.school_id:
+                raise ServiceError(f"{person} is not at {course.school.name}.")
+    wanted = {(c.pk, p.pk, day) for c, day, people in groups for p in people}
+    already = [
+        c
+        for c in Completion.objects.filter(
+            course__in={c.pk for c, _, _ in groups},
+            completed_on__in={day for _, day, _ in groups},
+            person__in={p.pk for _, _, people in groups for p in people},
         ).select_related("person")
-    )
+        if (c.course_id, c.person_id, c.completed_on) in wanted
+    ]
     if already:
-        names = ", ".join(sorted(str(c.person) for c in already))
+        names = ", ".join(sorted({str(c.person) for c in already}))
+        days = ", ".join(sorted({f"{c.completed_on:%d/%m/%Y}" for c in already}))
         raise ServiceError(
-            f"Already recorded for {completed_on:%d/%m/%Y}: {names}. Leave them out.",
+            f"Already recorded for {days}: {names}. Leave them out.",
             field_errors={"people": [f"Already recorded: {names}."]},
         )
-    expires_on = expiry(course, completed_on)
-    made = Completion.objects.bulk_create(
-        [
+    made: list[Completion] = []
+    entries: list[tuple[Course, dict[str, Any]]] = []
+    for course, completed_on, people in groups:
+        expires_on = expiry(course, completed_on)
+        made += [
             Completion(
                 school=course.school,
                 person=person,
@@ -245,18 +275,21 @@ def completions_record(
             )
             for person in people
         ]
-    )
-    audit_log(
-        actor=actor,
-        action="training.recorded",
-        obj=course,
-        changes={
-            "course": [None, course.title],
-            "completed_on": [None, completed_on.isoformat()],
-            "expires_on": [None, expires_on.isoformat() if expires_on else None],
-            "method": [None, method],
-            "people": [None, [p.pk for p in people]],
-        },
+        entries.append(
+            (
+                course,
+                {
+                    "course": [None, course.title],
+                    "completed_on": [None, completed_on.isoformat()],
+                    "expires_on": [None, expires_on.isoformat() if expires_on else None],
+                    "method": [None, method],
+                    "people": [None, [p.pk for p in people]],
+                },
+            )
+        )
+    Completion.objects.bulk_create(made, batch_size=1000)
+    audit_log_many(
+        actor=actor, action="training.recorded", items=entries, school=groups[0][0].school
     )
     return made
 
@@ -359,11 +392,9 @@ def training_import(*, actor: User | None, school: School, content: bytes) -> Im
             continue
         existing.add((course.pk, person.pk, day))
         by_key.setdefault((course, day), []).append(person)
-    recorded = 0
-    for (course, day), chosen in by_key.items():
-        recorded += len(
-            completions_record(
-                actor=actor, course=course, people=chosen, completed_on=day, method=Method.IMPORT
-            )
-        )
-    return ImportResult(recorded=recorded, skipped=skipped)
+    recorded = completions_record_groups(
+        actor=actor,
+        groups=[(course, day, chosen) for (course, day), chosen in by_key.items()],
+        method=Method.IMPORT,
+    )
+    return ImportResult(recorded=len(recorded), skipped=skipped)
