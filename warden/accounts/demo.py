@@ -143,6 +143,7 @@ def _accounts(school: School, systems: dict[str, System], today: dt.date, seed: 
     taken: dict[int, set[str]] = {s.pk: set() for s in systems.values()}
     remote = systems["Remote access"]
     named = [p for p in people if p.user_id and p.person_type in (T, S)]
+    named_ids = {p.pk for p in named}
     rows: list[Account] = []
 
     def username(person: Person, system: System) -> str:
@@ -166,7 +167,7 @@ def _accounts(school: School, systems: dict[str, System], today: dt.date, seed: 
     overdue = recent[0] if recent else None
     for person in people:
         names = list(DEFAULT_SYSTEMS.get(person.person_type, []))
-        if person in named:
+        if person.pk in named_ids:
             names.append("Remote access")
         status = person.status
         for name in names:
@@ -200,15 +201,14 @@ def _accounts(school: School, systems: dict[str, System], today: dt.date, seed: 
             rows.append(account)
     if remote.pk and named:
         remote.remote_people.set(named)
-    bulk_insert(Account, rows)
-    saved = list(Account.objects.filter(school=school).select_related("system").order_by("pk"))
+    bulk_insert(Account, rows)  # each row now has its key and its stamps
     audit_log_many(
         actor=None,
         action="account.created",
-        items=[(a, diff({}, snapshot(a))) for a in saved],
+        items=[(a, diff({}, snapshot(a))) for a in rows],
         school=school,
     )
-    return len(saved)
+    return len(rows)
 
 
 def _supply_changes(school: School, systems: dict[str, System], today: dt.date) -> int:

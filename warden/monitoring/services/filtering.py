@@ -827,11 +827,16 @@ def group_set_categories(
     if not changes:
         return {}
     GroupCategoryAction.objects.filter(group=group).exclude(category__in=wanted).delete()
-    for slug, action in wanted.items():
-        if current.get(slug) != action:
-            GroupCategoryAction.objects.update_or_create(
-                group=group, category=slug, defaults={"action": action}
-            )
+    GroupCategoryAction.objects.bulk_create(
+        [
+            GroupCategoryAction(group=group, category=slug, action=action)
+            for slug, action in wanted.items()
+            if current.get(slug) != action
+        ],
+        update_conflicts=True,
+        unique_fields=["group", "category"],
+        update_fields=["action"],
+    )
     if reason.strip():
         changes["reason"] = [None, reason.strip()]
     audit_log(actor=actor, action="filtering.group_categories_changed", obj=group, changes=changes)
