@@ -1535,14 +1535,6 @@ def api_token_authenticate(raw: str) -> ApiToken:
     return token
 
 
-def api_token_school(raw: str) -> School | None:
-    """The school a presented token belongs to, or None when it may not be used."""
-    try:
-        return api_token_authenticate(raw).school
-    except ServiceError:
-        return None
-
-
 # --- Directory sync -------------------------------------------------------------------------
 
 

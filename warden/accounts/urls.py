@@ -65,5 +65,4 @@ urlpatterns = [
     path("settings/tokens/", views.token_create, name="token_create"),
     path("settings/tokens/<int:token_pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("password-check/", views.password_check_page, name="password_check"),
-    path("api/password-check/", views.password_check_api, name="password_check_api"),
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -10,14 +9,12 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
-from django.middleware.csrf import CsrfViewMiddleware
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -44,7 +41,6 @@ from warden.accounts.forms import (
     SettingsForm,
     SupplyPasswordForm,
     SystemForm,
-    TokenForm,
     expiry_from,
 )
 from warden.accounts.list_forms import NameSearchForm
@@ -73,13 +69,13 @@ from warden.accounts.selectors import (
     system_export_accounts,
     systems_at,
 )
+from warden.accounts.token_forms import ApiTokenForm
 from warden.core import services as core_services
 from warden.core.access import (
     has_perm,
     request_school,
     request_user,
     require_perm,
-    school_for_user,
 )
 from warden.core.errors import ServiceError
 from warden.core.exports import export_response
@@ -89,7 +85,6 @@ from warden.core.passwords import school_policy
 from warden.core.redirects import safe_next
 from warden.core.roles import TWO_FACTOR_ROLES, Perm, Role
 from warden.core.selectors import audit_history
-from warden.core.tenancy import school_scope
 from warden.people.models import Person, PersonType
 
 PAGE_SIZE = 50
@@ -875,7 +870,7 @@ def accounts_settings(request: HttpRequest) -> HttpResponse:
         {
             "school": school,
             "form": form,
-            "token_form": TokenForm(),
+            "token_form": ApiTokenForm(),
             "tokens": ApiToken.objects.filter(school=school).select_related("created_by"),
             "second_factor_form": SecondFactorForm(
                 initial={"exempt_roles": school.second_factor_exempt_roles}
@@ -907,13 +902,22 @@ def second_factor_exemptions(request: HttpRequest) -> HttpResponse:
 def token_create(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     require_perm(request.user, Perm.SCHOOL_CONFIGURE, school)
-    form = TokenForm(request.POST)
+    form = ApiTokenForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Name the system that will use the token.")
+        first = next(iter(form.errors.values()))[0]
+        messages.error(request, f"The token was not made: {first}")
         return redirect("accounts:settings")
-    token, raw = services.api_token_create(
-        actor=request_user(request), school=school, name=form.cleaned_data["name"]
-    )
+    try:
+        token, raw = services.api_token_create(
+            actor=request_user(request),
+            school=school,
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            expires_at=form.expires_at(),
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:settings")
     # Shown once, on this response only; Warden keeps only its hash.
     return render(request, "accounts/token_created.html", {"token": token, "raw": raw})
 
@@ -950,62 +954,3 @@ def password_check_page(request: HttpRequest) -> HttpResponse:
     htmx = getattr(request, "htmx", False)
     template = "accounts/password_check.html#verdict" if htmx else "accounts/password_check.html"
     return render(request, template, context)
-
-
-@sensitive_variables("body", "value")
-def _candidate(request: HttpRequest) -> str | None:
-    if request.content_type == "application/json":
-        try:
-            body = json.loads(request.body or b"{}")
-        except ValueError:
-            return None
-        value = body.get("password") if isinstance(body, dict) else None
-        return value if isinstance(value, str) else None
-    return request.POST.get("password")
-
-
-@csrf_exempt
-@sensitive_post_parameters("password")
-@sensitive_variables("candidate")
-@require_POST
-def password_check_api(request: HttpRequest) -> HttpResponse:
-    """POST a candidate (``password``, form or JSON); answers which rules it breaks.
-
-    Other systems authenticate with ``Authorization: Bearer <token>`` (a token of the school
-    whose policy applies); a signed-in user may call it too, with the usual CSRF check.
-    """
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        school = services.api_token_school(header.removeprefix("Bearer ").strip())
-        if school is None:
-            return JsonResponse({"error": "Unknown or revoked token."}, status=401)
-    elif request.user.is_authenticated:
-        refusal = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(
-            request, lambda r: HttpResponse(), (), {}
-        )
-        if refusal is not None:
-            return refusal
-        slug = request.POST.get("school") or request.GET.get("school")
-        if slug:
-            school = school_for_user(request.user, slug, Perm.DASHBOARD_VIEW)
-        else:
-            school = request_school(request)
-            require_perm(request.user, Perm.DASHBOARD_VIEW, school)
-    else:
-        return JsonResponse(
-            {"error": "Authenticate with a school's API token (Authorization: Bearer …)."},
-            status=401,
-        )
-    candidate = _candidate(request)
-    if not candidate:
-        return JsonResponse({"error": "Send the candidate as 'password'."}, status=400)
-    with school_scope(school.pk):
-        problems = candidate_problems(school, candidate)
-    return JsonResponse(
-        {
-            "acceptable": not problems,
-            "problems": problems,
-            "policy": school_policy(school).describe(),
-            "school": school.slug,
-        }
-    )

@@ -80,7 +80,7 @@ def test_the_endpoint_answers_another_system_with_a_token(school, ict_manager, c
     token, raw = services.api_token_create(actor=ict_manager, school=school, name="MIS")
     stored = ApiToken.objects.get()
     assert stored.token_hash != raw and raw not in stored.prefix
-    url = reverse("accounts:password_check_api")
+    url = reverse("api:password_check")
     response = client.post(url, {"password": "short"}, HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert response.status_code == 200
     body = response.json()
@@ -100,7 +100,7 @@ def test_the_endpoint_answers_another_system_with_a_token(school, ict_manager, c
 
 
 def test_the_endpoint_refuses_without_a_valid_token(school, ict_manager, client):
-    url = reverse("accounts:password_check_api")
+    url = reverse("api:password_check")
     assert client.post(url, {"password": GOOD}).status_code == 401
     assert client.post(url, {"password": GOOD}, HTTP_AUTHORIZATION="Bearer nope").status_code == 401
     token, raw = services.api_token_create(actor=ict_manager, school=school, name="MIS")
@@ -113,7 +113,7 @@ def test_the_endpoint_refuses_without_a_valid_token(school, ict_manager, client)
 
 def test_a_signed_in_user_may_call_the_endpoint_and_the_page(school, teacher, client_for):
     client = client_for(teacher)
-    response = client.post(reverse("accounts:password_check_api"), {"password": "alllower"})
+    response = client.post(reverse("api:password_check"), {"password": "alllower"})
     assert response.status_code == 200 and response.json()["acceptable"] is False
     page = client.post(reverse("accounts:password_check"), {"password": "alllower"})
     assert b"Mix upper and lower case letters" in page.content
@@ -121,10 +121,29 @@ def test_a_signed_in_user_may_call_the_endpoint_and_the_page(school, teacher, cl
 
 def test_tokens_are_made_and_revoked_on_the_settings_page(school, ict_manager, teacher, client_for):
     client = client_for(ict_manager)
-    response = client.post(reverse("accounts:token_create"), {"name": "Library system"})
+    response = client.post(
+        reverse("accounts:token_create"),
+        {"name": "Library system", "scopes": ["dashboard.view", "people.view"], "lifetime": "90"},
+    )
     token = ApiToken.objects.get()
     assert response.context["raw"].startswith(token.prefix)
+    assert token.scopes == ["dashboard.view", "people.view"]
+    assert token.expires_at is not None and 89 <= (token.expires_at - token.created_at).days <= 90
+    assert b"Read people" in response.content
+    settings_page = client.get(reverse("accounts:settings"))
+    assert response.context["raw"].encode() not in settings_page.content  # shown once only
     client.post(reverse("accounts:token_revoke", kwargs={"token_pk": token.pk}))
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert client_for(teacher).get(reverse("accounts:settings")).status_code == 403
+
+
+def test_the_token_page_refuses_a_scope_the_maker_lacks(school, ict_manager, client_for):
+    client = client_for(ict_manager)
+    response = client.post(
+        reverse("accounts:token_create"),
+        {"name": "Safeguarding", "scopes": ["incidents.view"], "lifetime": "30"},
+        follow=True,
+    )
+    assert not ApiToken.objects.exists()
+    assert "does not allow" in response.content.decode()

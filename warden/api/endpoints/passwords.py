@@ -73,6 +73,7 @@ def _school(request: HttpRequest) -> School:
     "/check",
     response={200: PasswordOut, **REFUSALS},
     operation_id="password_check",
+    url_name="password_check",
     auth=[TokenAuth(), django_auth],
     openapi_extra={"requestBody": _BODY},
 )

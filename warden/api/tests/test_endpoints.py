@@ -220,3 +220,19 @@ def test_every_call_is_audited_naming_token_endpoint_and_status(school, api):
     ]
     assert all(e.via == "api" and e.school == school for e in entries)
     assert entries[0].actor_label.startswith("API token School MIS (wdn_")
+
+
+def test_the_docs_page_lists_every_endpoint_from_the_schema(
+    school, headteacher, teacher, client_for
+):
+    page = client_for(headteacher).get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for call in (
+        "GET /api/v1/people",
+        "POST /api/v1/violations/ingest",
+        "GET /api/v1/filtering/check",
+    ):
+        assert call in html
+    assert "/api/v1/openapi.json" in html and "<script" not in html.split("<main", 1)[-1]
+    assert client_for(teacher).get("/api/v1/docs").status_code == 403
