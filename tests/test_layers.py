@@ -20,7 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("lib",),
     ("engine",),
     ("core",),
-    ("people",),
+    ("people", "sso"),
     ("records",),
     ("agreements",),
     ("accounts", "consent"),

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "warden.core",
     "warden.people",
+    "warden.sso",
     "warden.accounts",
     "warden.agreements",
     "warden.monitoring",
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "warden.privacy",
     "warden.governance",
     "warden.reporting",
+    "warden.api",
     # Above every area: the demo trust's loader and `warden demo`.
     "warden.demo",
 ]

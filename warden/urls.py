@@ -2,6 +2,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("warden.core.urls")),
+    path("sso/", include("warden.sso.urls")),
     path("people/import/", include("warden.people.import_urls")),
     path("people/", include("warden.people.urls")),
     path("accounts/", include("warden.accounts.urls")),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("records/", include("warden.records.urls")),
     path("governance/", include("warden.governance.urls")),
     path("reports/", include("warden.reporting.urls")),
+    path("api/v1/", include("warden.api.urls")),
 ]
 
 handler403 = "warden.core.views.permission_denied"

@@ -1,0 +1,17 @@
+"""``{% sso_buttons %}`` on the sign-in page: a button per enabled provider."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from warden.sso.models import Provider
+
+register = template.Library()
+
+
+@register.inclusion_tag("sso/buttons.html", takes_context=True)
+def sso_buttons(context: Any) -> dict[str, Any]:
+    providers = Provider.objects.filter(enabled=True).select_related("trust", "school")
+    return {"sso_providers": list(providers), "next": context.get("next", "")}
