@@ -61,7 +61,7 @@ class Detail:
 DETAIL_FIELDS: dict[str, tuple[str, ...]] = {
     Detail.NAME: ("person_type", "title", "first_name", "last_name", "preferred_name"),
     Detail.SCHOOL_PLACE: ("year_group", "form", "job_title", "organisation"),
-    Detail.MIS_ID: ("mis_id",),
+    Detail.MIS_ID: ("mis_id", "upn"),
     Detail.EMAIL: ("email",),
     Detail.PHONE: ("phone",),
     Detail.DATE_OF_BIRTH: ("date_of_birth",),

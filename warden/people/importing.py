@@ -53,6 +53,7 @@ MAPPABLE_FIELDS = PERSON_FIELDS + LINK_FIELDS
 
 FIELD_LABELS: dict[str, str] = {
     "mis_id": "MIS id",
+    "upn": "UPN",
     "person_type": "Type",
     "title": "Title",
     "first_name": "First name",
@@ -82,6 +83,7 @@ DATE_FIELDS = frozenset({"date_of_birth", "joining_date", "leaving_date"})
 SOURCE_HEADERS: dict[str, dict[str, list[str]]] = {
     MisSource.SIMS: {
         "mis_id": ["Adno", "Admission Number", "Staff Code"],
+        "upn": ["UPN"],
         "title": ["Title"],
         "first_name": ["Legal Forename", "Forename"],
         "last_name": ["Legal Surname", "Surname"],
@@ -99,6 +101,7 @@ SOURCE_HEADERS: dict[str, dict[str, list[str]]] = {
     },
     MisSource.ARBOR: {
         "mis_id": ["Student ID", "Staff ID", "Arbor ID"],
+        "upn": ["UPN"],
         "title": ["Title"],
         "first_name": ["Legal First Name", "First Name"],
         "last_name": ["Legal Last Name", "Last Name"],
@@ -116,6 +119,7 @@ SOURCE_HEADERS: dict[str, dict[str, list[str]]] = {
     },
     MisSource.BROMCOM: {
         "mis_id": ["Student Id", "Admission No", "Staff Id"],
+        "upn": ["UPN"],
         "title": ["Title"],
         "first_name": ["Legal Forename", "Forename"],
         "last_name": ["Legal Surname", "Surname"],
@@ -133,6 +137,7 @@ SOURCE_HEADERS: dict[str, dict[str, list[str]]] = {
     },
     MisSource.INTEGRIS: {
         "mis_id": ["Admission No", "Pupil ID", "Staff ID"],
+        "upn": ["UPN"],
         "title": ["Title"],
         "first_name": ["Forename", "Legal Forename"],
         "last_name": ["Surname", "Legal Surname"],
@@ -152,6 +157,7 @@ SOURCE_HEADERS: dict[str, dict[str, list[str]]] = {
 # Names any export might use, tried after the system's own (and alone for "other" files).
 COMMON_HEADERS: dict[str, list[str]] = {
     "mis_id": ["MIS ID", "Contact ID", "Person ID", "ID"],
+    "upn": ["UPN", "Unique Pupil Number"],
     "person_type": ["Type", "Person Type", "Category"],
     "title": ["Title"],
     "first_name": ["First Name", "Forename", "Given Name", "Legal Forename", "Legal First Name"],
@@ -354,6 +360,11 @@ def parse_year_group(raw: str) -> int | None:
     raise ValueError(
         f"“{raw.strip()}” is not a year group; use Nursery, Reception or Year 1 to Year 13."
     )
+
+
+def parse_upn(raw: str) -> str:
+    """A UPN as the MIS holds it, in capitals; the register checks its shape."""
+    return "".join(raw.split()).upper()
 
 
 def parse_person_type(raw: str) -> str | None:
@@ -815,6 +826,7 @@ def parse_file(
 
 
 _PARSERS = {
+    "upn": parse_upn,
     "date_of_birth": parse_date,
     "joining_date": parse_date,
     "leaving_date": parse_date,

@@ -84,6 +84,12 @@ class Person(models.Model):
     mis_id = models.CharField(
         "MIS id", max_length=64, blank=True, help_text="The id in the school's MIS."
     )
+    upn = models.CharField(
+        "UPN",
+        max_length=13,
+        blank=True,
+        help_text="The pupil's unique pupil number, from the MIS (13 characters).",
+    )
     title = models.CharField(max_length=20, blank=True)
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)

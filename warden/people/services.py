@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +26,7 @@ from warden.people.signals import people_changed, person_leaving
 EDITABLE_FIELDS = (
     "person_type",
     "mis_id",
+    "upn",
     "title",
     "first_name",
     "last_name",
@@ -41,6 +43,11 @@ EDITABLE_FIELDS = (
     "leaving_reason",
     "notes",
 )
+
+
+# The DfE's unique pupil number: a check letter, 11 digits, then a digit (a letter for a
+# temporary UPN).
+_UPN = re.compile(r"[A-Z][0-9]{11}[0-9A-Z]")
 
 
 def person_problems(person: Person, *, check_unique: bool = True) -> dict[str, list[str]]:
@@ -72,6 +79,11 @@ def person_problems(person: Person, *, check_unique: bool = True) -> dict[str, l
                 )
     elif person.year_group is not None:
         errors.setdefault("year_group", []).append("Only pupils have a year group; leave it empty.")
+    if person.upn and not _UPN.fullmatch(person.upn):
+        errors["upn"] = [
+            f"“{person.upn}” is not a UPN: it is a letter, 11 digits and a last digit or "
+            "letter (e.g. A123456789012); copy it from the MIS."
+        ]
     if person.joining_date and person.leaving_date and person.leaving_date < person.joining_date:
         errors.setdefault("leaving_date", []).append(
             "The leaving date is before the joining date; correct one of them."

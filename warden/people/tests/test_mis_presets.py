@@ -50,6 +50,7 @@ def test_each_preset_is_detected_and_fills_warden_fields(
     assert pupil.date_of_birth == dt.date.fromisoformat(born)
     assert (pupil.year_group, pupil.form) == (year, form)
     assert pupil.email.endswith("@pupils.example.org")
+    assert pupil.upn.startswith("A9000000") and len(pupil.upn) == 13
 
 
 def test_sims_preset_takes_preferred_names_and_contacts_with_parental_responsibility(school):
@@ -116,3 +117,17 @@ def test_a_chosen_preset_says_which_of_its_columns_the_file_lacks(school, tmp_pa
         "Compared with SIMS's standard report, this file is missing “Adno” (MIS id)."
         in report.errors[-1].message
     )
+
+
+def test_a_upn_that_is_not_one_is_refused_with_its_line(school, tmp_path):
+    path = tmp_path / "StudentList.csv"
+    text = (FIXTURES / "sims_students.csv").read_text()
+    path.write_text(text.replace("A900000000102", "A9000-00102"))
+
+    report = load(school, str(path))
+
+    assert report.rejected
+    assert [str(error) for error in report.errors] == [
+        "line 3: UPN: “A9000-00102” is not a UPN: it is a letter, 11 digits and a last digit "
+        "or letter (e.g. A123456789012); copy it from the MIS."
+    ]
