@@ -1,6 +1,6 @@
 from django.urls import path
 
-from warden.equipment import import_views
+from warden.equipment import exports, import_views
 from warden.equipment.views import (
     assets,
     class_sets,
@@ -17,6 +17,8 @@ app_name = "equipment"
 urlpatterns = [
     # the register, labels and scanning
     path("", assets.asset_list, name="asset_list"),
+    path("export.csv", exports.asset_export, {"fmt": "csv"}, name="assets_csv"),
+    path("export.xlsx", exports.asset_export, {"fmt": "xlsx"}, name="assets_xlsx"),
     path("assets/new/", assets.asset_create, name="asset_create"),
     path("assets/<int:asset_pk>/", assets.asset_detail, name="asset_detail"),
     path("assets/<int:asset_pk>/edit/", assets.asset_edit, name="asset_edit"),
@@ -35,6 +37,8 @@ urlpatterns = [
     path("scan/", assets.scan, name="scan"),
     # loans
     path("loans/", loans.loan_list, name="loan_list"),
+    path("loans/export.csv", exports.loan_export, {"fmt": "csv"}, name="loans_csv"),
+    path("loans/export.xlsx", exports.loan_export, {"fmt": "xlsx"}, name="loans_xlsx"),
     path("loans/<int:loan_pk>/", loans.loan_detail, name="loan_detail"),
     path("loans/<int:loan_pk>/accept/", loans.loan_accept, name="loan_accept"),
     path("loans/<int:loan_pk>/link/", loans.loan_link, name="loan_link"),

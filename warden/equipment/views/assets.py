@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from warden.core.access import has_perm, request_school, request_user, require_perm
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
+from warden.core.models import School
 from warden.core.roles import Perm
 from warden.core.selectors import audit_history
 from warden.equipment.access import asset_for_user
@@ -46,6 +47,22 @@ def _asset_url(request: HttpRequest, asset: Asset) -> str:
 def asset_list(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     require_perm(request.user, Perm.EQUIPMENT_VIEW, school)
+    form, filters = asset_filters(request, school)
+    page = Paginator(select_assets(school, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "school": school,
+        "sort": filters.sort,
+        "can_manage": has_perm(request.user, Perm.EQUIPMENT_MANAGE, school),
+    }
+    htmx = getattr(request, "htmx", False)
+    template = "equipment/asset_list.html#results" if htmx else "equipment/asset_list.html"
+    return render(request, template, context)
+
+
+def asset_filters(request: HttpRequest, school: School) -> tuple[AssetFilterForm, AssetFilter]:
+    """The register's filters from the query string (its export reads them too)."""
     locations = Location.objects.filter(school=school)
     form = AssetFilterForm(request.GET or None, locations=locations)
     filters = AssetFilter()
@@ -59,17 +76,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
             risk=bool(data["risk"]),
             sort=data["sort"] or "tag",
         )
-    page = Paginator(select_assets(school, filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "form": form,
-        "page": page,
-        "school": school,
-        "sort": filters.sort,
-        "can_manage": has_perm(request.user, Perm.EQUIPMENT_MANAGE, school),
-    }
-    htmx = getattr(request, "htmx", False)
-    template = "equipment/asset_list.html#results" if htmx else "equipment/asset_list.html"
-    return render(request, template, context)
+    return form, filters
 
 
 @login_required
