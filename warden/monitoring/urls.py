@@ -120,10 +120,15 @@ urlpatterns += [
 # --- end of filtering ---------------------------------------------------------------------------
 
 # --- monitoring (keyword libraries, IP leases, violations) ------------------------------------
+from warden.monitoring import exports  # noqa: E402
 from warden.monitoring.views import monitoring as monitoring_views  # noqa: E402
 
 urlpatterns += [
     path("violations/", monitoring_views.violation_list, name="violation_list"),
+    path("violations/export.csv", exports.violation_export, {"fmt": "csv"}, name="violations_csv"),
+    path(
+        "violations/export.xlsx", exports.violation_export, {"fmt": "xlsx"}, name="violations_xlsx"
+    ),
     path(
         "violations/<int:violation_pk>/",
         monitoring_views.violation_detail,

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from warden.core.access import has_perm, request_school, request_user, require_perm
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
+from warden.core.models import School
 from warden.core.roles import Perm
 from warden.core.uploads import apply_upload_refusals
 from warden.monitoring.access.monitoring import (
@@ -53,6 +54,20 @@ def _template(request: HttpRequest, name: str) -> str:
 def violation_list(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     require_perm(request.user, Perm.VIOLATIONS_VIEW, school)
+    form, filters = violation_filters(request, school)
+    rows = selectors.violations_list(school, filters)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        _template(request, "violation_list.html"),
+        {"form": form, "page": page, "school": school},
+    )
+
+
+def violation_filters(
+    request: HttpRequest, school: School
+) -> tuple[ViolationFilterForm, selectors.ViolationFilter]:
+    """The violations list's filters from the query string (its export reads them too)."""
     form = ViolationFilterForm(
         request.GET or None,
         categories=selectors.violation_categories(school),
@@ -71,13 +86,7 @@ def violation_list(request: HttpRequest) -> HttpResponse:
             q=data["q"] or "",
             sort=data["sort"] or "-ts",
         )
-    rows = selectors.violations_list(school, filters)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        _template(request, "violation_list.html"),
-        {"form": form, "page": page, "school": school},
-    )
+    return form, filters
 
 
 @login_required
