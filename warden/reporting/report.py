@@ -410,12 +410,10 @@ def _school_figures(report: GovernorsReport) -> list[tuple[str, int]]:
             continue
         row = block.total or (block.rows[0] if block.rows else None)
         if row is not None:
-            found.append(
-                (
-                    f"{block.title}: {row.label}",
-                    row.values[-1] if block.columns[-1] == YEAR else row.values[0],
-                )
-            )
+            # A block's total is the block's own figure: its title says it ("Training",
+            # not "Training: All courses"); a first row is named with its block.
+            label = block.title if row is block.total else f"{block.title}: {row.label}"
+            found.append((label, row.values[-1] if block.columns[-1] == YEAR else row.values[0]))
     return found
 
 
