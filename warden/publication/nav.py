@@ -19,5 +19,11 @@ NAV_ITEMS = [
         Perm.MEDIA_RECORD,
         33,
     ),
-    NavItem("Administration", "Image retention", "publication:settings", Perm.SCHOOL_CONFIGURE, 45),
+    NavItem(
+        "Administration",
+        "Images and social-media team",
+        "publication:settings",
+        Perm.SCHOOL_CONFIGURE,
+        45,
+    ),
 ]
