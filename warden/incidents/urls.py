@@ -1,11 +1,14 @@
 from django.urls import path
 
+from warden.incidents import exports
 from warden.incidents.views import authorisations, incident, log, reports, technical, triage
 
 app_name = "incidents"
 
 urlpatterns = [
     path("", log.incident_list, name="list"),
+    path("export.csv", exports.incident_export, {"fmt": "csv"}, name="export_csv"),
+    path("export.xlsx", exports.incident_export, {"fmt": "xlsx"}, name="export_xlsx"),
     path("report/", log.incident_report, name="report"),
     path("mine/", log.my_reports, name="my_reports"),
     path("mine/<int:incident_pk>/", log.my_report_detail, name="my_report"),

@@ -35,19 +35,7 @@ from warden.incidents.views.helpers import PAGE_SIZE
 def incident_list(request: HttpRequest) -> HttpResponse:
     school = request_school(request)
     incidents = incidents_for_user(request.user, school)
-    params = request.GET.copy()
-    # Open work first: closed incidents show when someone asks for them.
-    params.setdefault("status", "not_closed")
-    form = IncidentFilterForm(params)
-    data = form.cleaned_data if form.is_valid() else {}
-    filters = selectors.IncidentFilter(
-        kind=data.get("kind") or "",
-        status=data.get("status") or "",
-        severity=data.get("severity") or "",
-        person=data.get("person") or "",
-        q=data.get("q") or "",
-        sort=request.GET.get("sort", "reported"),
-    )
+    form, filters = incident_filters(request)
     page = Paginator(selectors.incident_list(incidents, filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -66,6 +54,24 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     htmx = getattr(request, "htmx", False)
     template = "incidents/incident_list.html#results" if htmx else "incidents/incident_list.html"
     return render(request, template, context)
+
+
+def incident_filters(request: HttpRequest) -> tuple[IncidentFilterForm, selectors.IncidentFilter]:
+    """The incident log's filters from the query string (its export reads them too)."""
+    params = request.GET.copy()
+    # Open work first: closed incidents show when someone asks for them.
+    params.setdefault("status", "not_closed")
+    form = IncidentFilterForm(params)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = selectors.IncidentFilter(
+        kind=data.get("kind") or "",
+        status=data.get("status") or "",
+        severity=data.get("severity") or "",
+        person=data.get("person") or "",
+        q=data.get("q") or "",
+        sort=request.GET.get("sort", "reported"),
+    )
+    return form, filters
 
 
 @login_required
