@@ -15,6 +15,11 @@ import http from 'node:http';
 
 import Provider from 'oidc-provider';
 
+const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const plain = (title, body) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Test provider: ${title}</title></head>
+<body><main>${body}</main></body></html>`;
+
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const issuer = `http://127.0.0.1:${config.port}`;
 const accounts = config.accounts;
@@ -37,7 +42,21 @@ const provider = new Provider(issuer, {
   },
   features: {
     devInteractions: { enabled: false },
-    rpInitiatedLogout: { enabled: true },
+    // Plain pages of its own: the package's defaults load web fonts from the internet.
+    rpInitiatedLogout: {
+      enabled: true,
+      async logoutSource(ctx, form) {
+        ctx.body = plain('Sign out', `<h1>Sign out of the test provider?</h1>${form}
+<button type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button>`);
+      },
+      async postLogoutSuccessSource(ctx) {
+        ctx.body = plain('Signed out', '<h1>Signed out of the test provider</h1>');
+      },
+    },
+  },
+  async renderError(ctx, out) {
+    ctx.type = 'html';
+    ctx.body = plain('Error', `<h1>Error</h1><pre>${escape(JSON.stringify(out))}</pre>`);
   },
   interactions: {
     url(ctx, interaction) {
@@ -74,7 +93,6 @@ const provider = new Provider(issuer, {
   },
 });
 
-const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(uid, error) {
   return `<!doctype html>

@@ -110,20 +110,28 @@ def callback(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
-    """End Warden's session, then the provider's too where it offers a sign-out address."""
+    """End Warden's session, then offer to end the provider's too.
+
+    A page with a link, not a redirect: the form that posts here may only send to Warden
+    (the Content-Security-Policy's ``form-action 'self'`` also covers where it redirects).
+    """
     came = request.session.get(SESSION_KEY) or {}
     logout(request)
     provider = Provider.objects.filter(pk=int(came.get("provider") or 0)).first()
     end_session = oidc.end_session_url(provider) if provider is not None else ""
-    if not end_session:
+    if provider is None or not end_session:
         return redirect("core:login")
     query = {
-        "client_id": provider.client_id if provider else "",
+        "client_id": provider.client_id,
         "post_logout_redirect_uri": absolute_url(reverse("core:login")),
     }
     if came.get("id_token"):
         query["id_token_hint"] = came["id_token"]
-    return redirect(f"{end_session}?{urlencode(query)}")
+    return render(
+        request,
+        "sso/signed_out.html",
+        {"provider": provider, "end_session": f"{end_session}?{urlencode(query)}"},
+    )
 
 
 # --- settings ---------------------------------------------------------------------------
