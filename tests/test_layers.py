@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("equipment", "monitoring", "publication"),
     ("incidents", "backups"),
     ("safeguarding", "privacy", "governance"),
-    ("reporting",),
+    ("reporting", "api"),
     ("demo",),
     # The project's own modules: settings, URLs, the command line, and the test helpers.
     ("settings", "urls", "wsgi", "cli", "testing", "__init__"),
