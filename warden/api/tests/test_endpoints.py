@@ -14,6 +14,8 @@ from warden.core.models import AuditEntry
 from warden.equipment.models import Asset, AssetType, Loan
 from warden.incidents.models import Incident
 from warden.monitoring.models import Violation
+from warden.monitoring.services import filtering as filtering_services
+from warden.monitoring.tests.filtering_helpers import GAMBLING_DOMAIN, make_groups
 from warden.monitoring.tests.monitoring_helpers import START, pupil_with_account, squid_line
 from warden.people.models import ImportRun, Person, PersonType
 from warden.testing.factories import PersonFactory, PupilFactory
@@ -236,3 +238,22 @@ def test_the_docs_page_lists_every_endpoint_from_the_schema(
         assert call in html
     assert "/api/v1/openapi.json" in html and "<script" not in html.split("<main", 1)[-1]
     assert client_for(teacher).get("/api/v1/docs").status_code == 403
+
+
+def test_the_filter_check_says_a_site_is_blocked_for_a_group_and_why(
+    school, api, filtering_dir, ut1_dir, published
+):
+    with published():
+        make_groups(school)
+        filtering_services.list_import(
+            actor=None, school=school, fmt="ut1", path=ut1_dir, name="UT1 test"
+        )
+    body = api.get("/filtering/check", {"url": f"https://www.{GAMBLING_DOMAIN}/x"}).json()
+    assert body["site"] == GAMBLING_DOMAIN and body["blocked_anywhere"] is True
+    verdicts = {v["group"]: v for v in body["verdicts"]}
+    assert verdicts["ks3"]["blocked"] and verdicts["ks3"]["category"] == "Gambling"
+    assert verdicts["ks3"]["lists"] == ["UT1 test"]
+    assert "UT1 test" in verdicts["ks3"]["explanation"]
+    assert not verdicts["staff"]["blocked"]
+    one = api.get("/filtering/check", {"url": GAMBLING_DOMAIN, "group": "staff"}).json()
+    assert [v["group"] for v in one["verdicts"]] == ["staff"]
