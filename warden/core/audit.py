@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -234,7 +234,7 @@ def audit_log_many(
     *,
     actor: User | None,
     action: str,
-    items: list[tuple[models.Model, Mapping[str, Any]]],
+    items: Sequence[tuple[models.Model, Mapping[str, Any]]],
     school: School,
 ) -> int:
     """Append one entry per ``(object, changes)`` pair in a single locked write.
