@@ -5,15 +5,17 @@ administrator adds it from the menu, with its client secret in a file, and links
 of staff to their subjects there. The technician's provider asserts MFA, so Warden asks no
 second factor of its own; the teacher's signs in with a password only, so Warden's own second
 factor is still asked. Someone the provider knows but Warden does not is refused with a page
-that gives the reference to link. Signing out ends Warden's session, then the provider's.
+that gives the reference to link. Signing out ends Warden's session, then the provider's. An
+answer from the provider altered on its way back through the browser signs no one in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.checks import check_page
 from tests.browser.conftest import NewPage
@@ -117,3 +119,40 @@ def test_someone_warden_does_not_know_is_refused(
     check_page(page, "sign-in refused", expected_status=403)
     page.get_by_role("link", name="Back to the sign-in page").click()
     expect(page.get_by_role("heading", name="Sign in to Warden")).to_be_visible()
+
+
+def test_a_tampered_answer_from_the_provider_is_refused(
+    new_page: NewPage, warden_server: LiveWarden, oidc_server: OidcProvider
+) -> None:
+    """The browser carries the provider's answer back to Warden: one altered on the way (a
+    forged code, as an attacker replaying or guessing one would send) signs no one in."""
+    page = new_page(phone=True)
+    forged: list[str] = []
+
+    def forge(route: Route) -> None:
+        # The browser follows the provider's redirects without routing each hop, so take
+        # them here (with the browser's cookies) until one sends it back to Warden, and
+        # alter that one.
+        response = route.fetch(max_redirects=0)
+        location = response.headers.get("location", "")
+        while location.startswith(oidc_server.issuer):
+            response = page.context.request.get(location, max_redirects=0)
+            location = response.headers.get("location", "")
+        if "/sso/callback/" not in location:
+            route.fulfill(response=response)
+            return
+        parts = urlsplit(location)
+        query = dict(parse_qsl(parts.query))
+        query["code"] = "forged-" + query.get("code", "")[::-1]
+        forged.append(urlunsplit(parts._replace(query=urlencode(query))))
+        route.fulfill(status=303, headers={"location": forged[-1]})
+
+    page.route(f"{oidc_server.issuer}/**", forge)
+    _provider_sign_in(page, "mfa-user", oidc_server)
+    assert forged, "the provider's answer never came back through the browser"
+    expect(page.get_by_role("heading", name="Warden did not sign you in")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("could not check the answer")
+    check_page(page, "tampered answer refused", expected_status=403)
+    page.unroute(f"{oidc_server.issuer}/**")
+    page.goto("/")
+    assert "/sign-in/" in page.url, "a forged answer left a session behind"
