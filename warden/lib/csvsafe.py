@@ -46,3 +46,10 @@ class SafeWriter:
 def writer(out: _Writable, **options: Any) -> SafeWriter:
     """A CSV writer on ``out`` (a file, or an ``HttpResponse``) that neutralises formulas."""
     return SafeWriter(out, **options)
+
+
+def internal_dict_writer(out: _Writable, fieldnames: list[str]) -> csv.DictWriter[str]:
+    """A CSV writer whose cells are kept exactly, for text Warden writes only to read back
+    itself at once (the API hands people to the MIS import as the file it reads), never
+    offered for download: neutralising there would change the names imported."""
+    return csv.DictWriter(out, fieldnames=fieldnames)

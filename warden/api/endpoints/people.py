@@ -2,7 +2,6 @@
 
 # No ``from __future__ import annotations``: django-ninja reads the annotations at runtime.
 
-import csv
 import io
 from typing import Any
 
@@ -15,6 +14,7 @@ from warden.api.endpoints._common import REFUSALS, Paged, Shaped, caller
 from warden.api.schemas import PeopleUpsertIn, PeopleUpsertOut, PersonIn, PersonOut
 from warden.core.errors import ServiceError
 from warden.core.roles import Perm, Role
+from warden.lib import csvsafe
 from warden.people.access import PERSON_DETAILS, kind_of, person_for_user, visible_fields
 from warden.people.importing import people_import
 from warden.people.models import Person
@@ -68,7 +68,7 @@ def get_person(request: HttpRequest, person_pk: int) -> dict[str, Any]:
 def _as_csv(people: list[PersonIn]) -> bytes:
     out = io.StringIO()
     fields = list(PersonIn.model_fields)
-    writer = csv.DictWriter(out, fieldnames=fields)
+    writer = csvsafe.internal_dict_writer(out, fields)
     writer.writeheader()
     for person in people:
         row = person.dict()
