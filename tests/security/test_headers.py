@@ -93,7 +93,7 @@ def test_errors_and_redirects_carry_the_policy_too(anonymous):
     _assert_strict(sent_to_sign_in)
 
 
-def test_plain_http_is_served_without_hsts_by_default(anonymous):
+def test_plain_http_is_served_without_hsts_by_default(db, anonymous):
     response = anonymous.get(reverse("core:login"))
     assert response.status_code == 200
     assert "Strict-Transport-Security" not in response.headers
@@ -113,7 +113,7 @@ def test_secure_mode_redirects_to_https_and_sends_hsts(db, settings):
     assert client.get(reverse("core:healthz")).status_code == 200
 
 
-def test_behind_a_proxy_its_https_header_counts_as_secure(settings):
+def test_behind_a_proxy_its_https_header_counts_as_secure(db, settings):
     settings.SECURE_SSL_REDIRECT = True
     settings.SECURE_HSTS_SECONDS = 60
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -20,7 +20,10 @@ from warden.people.models import Person
 from warden.testing.factories import PersonFactory, UserFactory, member
 
 # Identity and the audit trail: read through the access helpers, never by school scope.
-NOT_SCHOOL_OWNED = {"core.Membership", "core.AuditEntry"}
+# A sign-in provider (a trust's or a school's) and its links to users are read before
+# anyone is signed in, when no school is known; their pages filter by the user's schools
+# (warden/sso/access.py, walked by test_cross_school_access).
+NOT_SCHOOL_OWNED = {"core.Membership", "core.AuditEntry", "sso.Provider", "sso.ProviderLink"}
 
 
 def _run_without_scope(query):

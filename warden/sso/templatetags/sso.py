@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from warden.core.redirects import safe_next
 from warden.sso.models import Provider
 
 register = template.Library()
@@ -14,4 +15,5 @@ register = template.Library()
 @register.inclusion_tag("sso/buttons.html", takes_context=True)
 def sso_buttons(context: Any) -> dict[str, Any]:
     providers = Provider.objects.filter(enabled=True).select_related("trust", "school")
-    return {"sso_providers": list(providers), "next": context.get("next", "")}
+    # The page to return to after signing in: only ever one of Warden's own.
+    return {"sso_providers": list(providers), "next": safe_next(context.get("next"), "")}
