@@ -29,7 +29,8 @@ class Sheet:
         return [row[index] for row in self.rows]
 
 
-def _body(response: HttpResponseBase) -> bytes:
+def body(response: HttpResponseBase) -> bytes:
+    """A response's bytes, streamed or not."""
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content)  # type: ignore[attr-defined]
     return bytes(response.content)  # type: ignore[attr-defined]
@@ -38,7 +39,7 @@ def _body(response: HttpResponseBase) -> bytes:
 def read_csv(response: HttpResponseBase) -> Sheet:
     assert response.status_code == 200, response.status_code
     assert response["Content-Type"].startswith("text/csv")
-    text = _body(response).decode("utf-8")
+    text = body(response).decode("utf-8")
     assert text.startswith("\ufeff"), "a CSV export starts with the UTF-8 byte order mark"
     lines = list(csv.reader(io.StringIO(text[1:], newline="")))
     return Sheet(lines[0][0], lines[1][0], lines[HEADER_ROW], lines[HEADER_ROW + 1 :])
@@ -47,7 +48,7 @@ def read_csv(response: HttpResponseBase) -> Sheet:
 def read_xlsx(response: HttpResponseBase) -> Sheet:
     assert response.status_code == 200, response.status_code
     assert "spreadsheetml" in response["Content-Type"]
-    book = load_workbook(io.BytesIO(_body(response)))
+    book = load_workbook(io.BytesIO(body(response)))
     sheet = book.worksheets[0]
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     header = [str(cell) for cell in values[HEADER_ROW]]
@@ -70,7 +71,7 @@ def both(
 def queries_for(client: Client, url: str, params: dict[str, Any] | None = None) -> int:
     """How many queries downloading ``url`` takes, the file read to its end (after one
     download first, so the session's first-visit work is not counted)."""
-    _body(client.get(url, params or {}))
+    body(client.get(url, params or {}))
     with CaptureQueriesContext(connection) as captured:
-        _body(client.get(url, params or {}))
+        body(client.get(url, params or {}))
     return len(captured)
