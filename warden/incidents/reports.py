@@ -451,11 +451,15 @@ def _median_waits(rows: QuerySet[Triage], w: Windows, seen: list[int]) -> dict[i
     return {period: sum(found, dt.timedelta()) / len(found) for period, found in middle.items()}
 
 
-def termly_report(school: School, period: Period, *, now: dt.datetime) -> TermlyReport:
+def termly_report(
+    school: School, period: Period, *, now: dt.datetime, sections: bool = True
+) -> TermlyReport:
     """The report for ``period``, compared with the period before and a year before.
 
     Incidents count by the day they were reported; year groups are as the register records
     them now; sanctions by the day they start; filtering changes by the day they were made.
+    ``sections=False`` leaves out the other areas' sections (each a few queries of its
+    own), for a page that shows only the incident log's headline figures.
     """
     previous, year_before = previous_period(period), a_year_before(period)
     w = Windows(school, [period, previous, year_before])
@@ -504,5 +508,5 @@ def termly_report(school: School, period: Period, *, now: dt.datetime) -> Termly
         triage=triage,
         triage_previous=triage_previous,
         overdue_now=overdue_now,
-        sections=_sections(school, w, now),
+        sections=_sections(school, w, now) if sections else [],
     )

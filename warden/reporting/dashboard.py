@@ -23,7 +23,7 @@ def _latest_report_panel(request: HttpRequest, school: School) -> list[Panel]:
             f"Report for governors: {current.label}",
             "reporting/_dashboard_latest.html",
             {
-                "report": reports.termly_report(school, current, now=now),
+                "report": reports.termly_report(school, current, now=now, sections=False),
                 "current": current,
                 "previous": reports.previous_period(current),
             },
