@@ -189,9 +189,11 @@ def ldap_system(school: School, slapd: Slapd, monkeypatch: pytest.MonkeyPatch) -
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def samba_ad() -> Iterator[SambaAD]:
-    """Samba's Active Directory domain controller on 127.0.0.1, provisioned once a session."""
+    """Samba's Active Directory domain controller on 127.0.0.1, provisioned once a module and
+    stopped after it: its ports cannot move, so the browser journey's own Samba needs them
+    free later in the same run."""
     server = samba_ad_server()
     try:
         yield next(server)
