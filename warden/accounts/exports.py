@@ -13,7 +13,7 @@ from warden.accounts.models import Account
 from warden.accounts.selectors import Leaver, accounts_list, leavers_for, leavers_queryset
 from warden.accounts.views import account_filters
 from warden.core.access import request_school, require_perm
-from warden.core.exports import export_response, filters_described
+from warden.core.exports import export_response, filtered_list_export, filters_described
 from warden.core.roles import Perm
 from warden.lib.exports import Column
 from warden.people.models import Person
@@ -47,22 +47,14 @@ LEAVER_COLUMNS: list[Column[Leaver]] = [
 ]
 
 
-@login_required
-@require_GET
-def account_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    school = request_school(request)
-    require_perm(request.user, Perm.ACCOUNTS_VIEW, school)
-    form, filters = account_filters(request, school)
-    return export_response(
-        request,
-        fmt=fmt,
-        school=school,
-        name="accounts",
-        title=f"Accounts at {school.name}",
-        rows=accounts_list(school, filters),
-        columns=ACCOUNT_COLUMNS,
-        filters=filters_described(form),
-    )
+account_export = filtered_list_export(
+    perm=Perm.ACCOUNTS_VIEW,
+    name="accounts",
+    title="Accounts at {school}",
+    filtered=account_filters,
+    listed=accounts_list,
+    columns=ACCOUNT_COLUMNS,
+)
 
 
 @login_required

@@ -145,3 +145,41 @@ def _scoped_lines(school: School, lines: Iterator[str]) -> Iterator[str]:
     # the rows (and anything prefetched with them) are read inside the school's own.
     with school_scope(school.pk):
         yield from lines
+
+
+def filtered_list_export(
+    *,
+    perm: str,
+    name: str,
+    title: str,
+    filtered: Callable[[HttpRequest, School], tuple[forms.Form, Any]],
+    listed: Callable[[School, Any], models.QuerySet[Any]],
+    columns: Sequence[Column],
+) -> Callable[..., HttpResponseBase]:
+    """The download view of a list page whose filters come from one function shared with
+    the page (``filtered``: the form and the filters) and whose rows from one selector
+    (``listed``): the same right as the page, the same rows, as CSV or XLSX. ``title``
+    may name ``{school}``."""
+    from django.contrib.auth.decorators import login_required
+    from django.views.decorators.http import require_GET
+
+    from warden.core.access import request_school, require_perm
+
+    @login_required
+    @require_GET
+    def view(request: HttpRequest, fmt: str) -> HttpResponseBase:
+        school = request_school(request)
+        require_perm(request.user, perm, school)
+        form, filters = filtered(request, school)
+        return export_response(
+            request,
+            fmt=fmt,
+            school=school,
+            name=name,
+            title=title.format(school=school.name),
+            rows=listed(school, filters),
+            columns=columns,
+            filters=filters_described(form),
+        )
+
+    return view

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.views.decorators.http import require_GET
 
 from warden.core.access import request_school, require_perm
-from warden.core.exports import export_response, filters_described
+from warden.core.exports import export_response, filtered_list_export
 from warden.core.roles import Perm
 from warden.equipment.models import Asset, Loan, LoanState
 from warden.equipment.selectors import asset_list, loans_list
@@ -43,22 +43,14 @@ LOAN_COLUMNS: list[Column[Loan]] = [
 LOAN_VIEWS = {"open": "Out now", "overdue": "Overdue", **dict(LoanState.choices)}
 
 
-@login_required
-@require_GET
-def asset_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    school = request_school(request)
-    require_perm(request.user, Perm.EQUIPMENT_VIEW, school)
-    form, filters = asset_filters(request, school)
-    return export_response(
-        request,
-        fmt=fmt,
-        school=school,
-        name="assets",
-        title=f"Assets at {school.name}",
-        rows=asset_list(school, filters),
-        columns=ASSET_COLUMNS,
-        filters=filters_described(form),
-    )
+asset_export = filtered_list_export(
+    perm=Perm.EQUIPMENT_VIEW,
+    name="assets",
+    title="Assets at {school}",
+    filtered=asset_filters,
+    listed=asset_list,
+    columns=ASSET_COLUMNS,
+)
 
 
 @login_required

@@ -6,12 +6,7 @@ so only the roles that may open the page may download it, and each download is a
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponseBase
-from django.views.decorators.http import require_GET
-
-from warden.core.access import request_school, require_perm
-from warden.core.exports import export_response, filters_described
+from warden.core.exports import filtered_list_export
 from warden.core.roles import Perm
 from warden.lib.exports import Column
 from warden.monitoring.filtering_rules import category_label
@@ -29,19 +24,11 @@ VIOLATION_COLUMNS: list[Column[Violation]] = [
 ]
 
 
-@login_required
-@require_GET
-def violation_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    school = request_school(request)
-    require_perm(request.user, Perm.VIOLATIONS_VIEW, school)
-    form, filters = violation_filters(request, school)
-    return export_response(
-        request,
-        fmt=fmt,
-        school=school,
-        name="violations",
-        title=f"Violations at {school.name}",
-        rows=violations_list(school, filters),
-        columns=VIOLATION_COLUMNS,
-        filters=filters_described(form),
-    )
+violation_export = filtered_list_export(
+    perm=Perm.VIOLATIONS_VIEW,
+    name="violations",
+    title="Violations at {school}",
+    filtered=violation_filters,
+    listed=violations_list,
+    columns=VIOLATION_COLUMNS,
+)
