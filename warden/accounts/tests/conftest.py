@@ -20,6 +20,7 @@ from warden.accounts.models import DirectoryKind, System, SystemKind
 from warden.accounts.tests.samba_ad import SambaAD, SambaUnavailable, samba_ad_server
 from warden.core.models import School
 from warden.people.models import PersonType
+from warden.testing.ports import free_port
 
 T, S, P = PersonType.TEACHING_STAFF, PersonType.SUPPORT_STAFF, PersonType.PUPIL
 
@@ -69,12 +70,6 @@ class Slapd:
     groups_dn: str
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _ldapadd(url: str, ldif: str) -> None:
     subprocess.run(  # noqa: S603
         ["/usr/bin/ldapadd", "-x", "-H", url, "-D", ADMIN_DN, "-w", ADMIN_PASSWORD],
@@ -117,7 +112,7 @@ def slapd() -> Iterator[Slapd]:
         ),
         encoding="utf-8",
     )
-    port = _free_port()
+    port = free_port()
     url = f"ldap://127.0.0.1:{port}"
     process = subprocess.Popen(  # noqa: S603
         [binary, "-f", str(conf), "-h", f"{url}/", "-d", "0"],

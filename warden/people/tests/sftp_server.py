@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from warden.testing.ports import free_port
+
 SSHD = "/usr/sbin/sshd"
 SSH_KEYGEN = "/usr/bin/ssh-keygen"
 
@@ -36,12 +38,6 @@ class SftpServer:
     key_file: Path
     # A folder on the server to drop exports into (an absolute path).
     drop: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _keygen(path: Path) -> str:
@@ -68,7 +64,7 @@ def sftp_server() -> Iterator[SftpServer]:
     authorized.chmod(0o600)
     drop = workdir / "drop"
     drop.mkdir()
-    port = _free_port()
+    port = free_port()
     config = workdir / "sshd_config"
     config.write_text(
         "\n".join(
