@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django_otp.models import Device, DeviceManager
+from django_otp.models import Device
 
 from warden.core.models import School, Trust, User
 from warden.sso import presets
@@ -114,7 +114,7 @@ class ProviderLink(models.Model):
         return f"{self.user} at {self.provider}"
 
 
-class _NotAnAuthenticator(DeviceManager):
+class _NotAnAuthenticator(models.Manager["ProviderFactor"]):
     def devices_for_user(self, user: Any, confirmed: bool | None = None) -> Any:
         # It takes no codes: Warden's own second factor never lists it, and a linked user
         # is not asked for a second factor on a password sign-in because of it.
@@ -126,6 +126,11 @@ class ProviderFactor(Device):
     it asked for one (``presets.asserted_mfa``): the session is verified through it.
     Without that assertion Warden's own second factor still applies."""
 
+    # No reverse accessor on the user: nothing reads one, and without it the type checker
+    # need not resolve this manager from the untyped django-otp base.
+    user: models.ForeignKey[User, User] = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="+"
+    )
     link: models.OneToOneField[ProviderLink, ProviderLink] = models.OneToOneField(
         ProviderLink, on_delete=models.CASCADE, related_name="+"
     )
