@@ -544,7 +544,7 @@ class Ingestor:
             cut = _cut(buffered, self.chunk_bytes, final=at_end)
             if cut == 0:
                 return result
-            checkpoint, done = self._process(checkpoint, buffered[:cut], position)
+            checkpoint, done = self.process_chunk(checkpoint, buffered[:cut], position)
             result.add(done)
             buffered = buffered[cut:]
             position += cut
@@ -580,14 +580,18 @@ class Ingestor:
             cut = _cut(data, self.chunk_bytes, final=final and at_end)
             if cut == 0:
                 return result
-            checkpoint, done = self._process(checkpoint, data[:cut], checkpoint.offset)
+            checkpoint, done = self.process_chunk(checkpoint, data[:cut], checkpoint.offset)
             result.add(done)
 
     # -- one chunk -------------------------------------------------------------------
 
-    def _process(
+    def process_chunk(
         self, checkpoint: Checkpoint, data: bytes, offset: int
     ) -> tuple[Checkpoint, IngestResult]:
+        """Ingest ``data``, whole lines starting at byte ``offset`` of the source
+        ``checkpoint`` describes (its ``line_no`` and ``chunk_index`` are the lines and
+        chunks before them): archive, deliver the violations, then save and return the
+        checkpoint after the chunk."""
         started = time.perf_counter()
         length = len(data)
         parsed = parse_chunk(
