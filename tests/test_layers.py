@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("agreements",),
     ("accounts", "consent"),
     ("equipment", "monitoring", "publication"),
-    ("incidents", "backups"),
+    ("incidents", "backups", "remoteaccess"),
     ("safeguarding", "privacy", "governance"),
     ("reporting", "api"),
     ("demo",),

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "warden.governance",
     "warden.reporting",
     "warden.api",
+    "warden.remoteaccess",
     # Above every area: the demo trust's loader and `warden demo`.
     "warden.demo",
 ]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("records/", include("warden.records.urls")),
     path("governance/", include("warden.governance.urls")),
     path("reports/", include("warden.reporting.urls")),
+    path("remote-access/", include("warden.remoteaccess.urls")),
     path("api/v1/", include("warden.api.urls")),
 ]
 
