@@ -11,8 +11,9 @@ temporary file and renamed over its final name, so archiving is atomic and idemp
 reader never sees half a file, and a chunk archived twice is stored once.
 
 Retention drops whole days (:func:`drop_before`), or one person's rows, or every row but
-those of people under a legal hold (:func:`remove_rows`); investigations read with
-:func:`query`.
+those of people under a legal hold (:func:`remove_rows`). Investigations read the archive
+with DuckDB (:mod:`warden.engine.investigate`); :func:`query` stays as a plain pyarrow
+reader for tools and tests that want a whole table.
 """
 
 from __future__ import annotations
@@ -210,46 +211,13 @@ def remove_rows(
     keep_person_ids: Collection[str] = (),
 ) -> int:
     """Remove rows from one day partition: those of ``person_ids`` (every row, when None),
-    except those of ``keep_person_ids``. Each changed file is rewritten to a temporary file
-    and renamed over itself, a file left empty is deleted, and a day left empty is removed;
-    returns how many rows went."""
-    directory = Path(directory)
-    if person_ids is None and not keep_person_ids:
-        removed = day_rows(directory)
-        doomed = directory.with_name(f".deleting-{directory.name}-{uuid.uuid4().hex}")
-        os.replace(directory, doomed)
-        shutil.rmtree(doomed)
-        return removed
-    keep = pa.array(sorted(keep_person_ids), pa.string())
-    doomed_ids = None if person_ids is None else pa.array(sorted(person_ids), pa.string())
-    removed = 0
-    for path in _day_files(directory):
-        table = pq.ParquetFile(path).read()
-        people = table.column("person_id")
-        going = pc.invert(pc.fill_null(pc.is_in(people, value_set=keep), False))
-        if doomed_ids is not None:
-            going = pc.and_(going, pc.fill_null(pc.is_in(people, value_set=doomed_ids), False))
-        count = pc.sum(going).as_py() or 0
-        if not count:
-            continue
-        removed += count
-        if count == table.num_rows:
-            path.unlink()
-            continue
-        temporary = directory / f".{path.name}.{uuid.uuid4().hex}.tmp"
-        try:
-            with pa.OSFile(str(temporary), "wb") as sink:
-                pq.write_table(table.filter(pc.invert(going)), sink, **PARQUET_OPTIONS)
-            with open(temporary, "rb+") as handle:
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-        finally:
-            temporary.unlink(missing_ok=True)
-    if not _day_files(directory):
-        shutil.rmtree(directory)
-    else:
-        _fsync_dir(directory)
-    return removed
+    except those of ``keep_person_ids``; returns how many rows went. Delegates to
+    :func:`warden.engine.investigate.remove_rows`, which finds the rows with DuckDB."""
+    from warden.engine import investigate
+
+    return investigate.remove_rows(
+        directory, person_ids=person_ids, keep_person_ids=keep_person_ids
+    )
 
 
 def query(

@@ -26,7 +26,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from warden.core.models import School
-from warden.engine.archive import day_rows, partitions, remove_rows
+from warden.engine.archive import partitions
+from warden.engine.investigate import day_counts, person_day_counts, remove_rows
 from warden.monitoring.ingestion import archive_root
 from warden.monitoring.models import Violation
 from warden.people.models import Person
@@ -115,15 +116,24 @@ def _days(school: School, now: dt.datetime, rule: Rule) -> list[tuple[dt.date, P
     return [(day, path) for _, day, path in partitions(archive_root(), school.slug) if day < cutoff]
 
 
-def archive_due(school: School, now: dt.datetime, rule: Rule, holds: Holds) -> Found:
+def _day_totals(
+    school: School, now: dt.datetime, rule: Rule, holds: Holds
+) -> tuple[dict[dt.date, int], dict[tuple[dt.date, str], int]]:
+    """Rows per day past the cutoff, and rows per (day, held person) among them: two
+    DuckDB reads over the school's days (:mod:`warden.engine.investigate`)."""
+    last = months_before(now, rule.months) - dt.timedelta(days=1)
+    root = archive_root()
+    totals = day_counts(root, school.slug, end=last)
     held_ids = sorted(str(pk) for pk in holds.person_ids)
+    kept = person_day_counts(root, school.slug, held_ids, end=last) if held_ids else {}
+    return totals, kept
+
+
+def archive_due(school: School, now: dt.datetime, rule: Rule, holds: Holds) -> Found:
+    totals, kept = _day_totals(school, now, rule, holds)
     due, held = [], []
-    kept: dict[str, int] = {}
-    for day, path in _days(school, now, rule):
-        total = day_rows(path)
-        keeping = day_rows(path, person_ids=held_ids) if held_ids else 0
-        for person_id in held_ids if keeping else ():
-            kept[person_id] = kept.get(person_id, 0) + day_rows(path, person_ids=[person_id])
+    for day, total in sorted(totals.items()):
+        keeping = sum(rows for (held_day, _), rows in kept.items() if held_day == day)
         if total - keeping:
             due.append(
                 Candidate(
@@ -132,24 +142,30 @@ def archive_due(school: School, now: dt.datetime, rule: Rule, holds: Holds) -> F
                     total - keeping,
                 )
             )
-    people = Person.objects.in_bulk([int(pk) for pk, count in kept.items() if count])
-    for person_id, count in sorted(kept.items()):
-        if count:
-            held.append(
-                HeldBack(
-                    f"{count} web log line(s) of {people[int(person_id)].full_name}",
-                    holds.why(int(person_id)),
-                    count,
-                )
+    by_person: dict[str, int] = {}
+    for (_, person_id), rows in kept.items():
+        by_person[person_id] = by_person.get(person_id, 0) + rows
+    people = Person.objects.in_bulk([int(pk) for pk in by_person])
+    for person_id, count in sorted(by_person.items()):
+        held.append(
+            HeldBack(
+                f"{count} web log line(s) of {people[int(person_id)].full_name}",
+                holds.why(int(person_id)),
+                count,
             )
+        )
     return Found(due, held)
 
 
 def archive_remove(school: School, keys: Sequence[str], rule: Rule, holds: Holds) -> int:
     wanted = set(keys)
     keep = sorted(str(pk) for pk in holds.person_ids)
-    days = [path for day, path in _days(school, timezone.now(), rule) if day.isoformat() in wanted]
-    count = sum(day_rows(path) - (day_rows(path, person_ids=keep) if keep else 0) for path in days)
+    totals, kept = _day_totals(school, timezone.now(), rule, holds)
+    chosen = {day for day in totals if day.isoformat() in wanted}
+    days = [path for day, path in _days(school, timezone.now(), rule) if day in chosen]
+    count = sum(totals[day] for day in chosen) - sum(
+        rows for (day, _), rows in kept.items() if day in chosen
+    )
 
     def drop() -> None:
         for path in days:

@@ -4,9 +4,7 @@ keeps."""
 
 from __future__ import annotations
 
-from collections import Counter
-
-from warden.engine.archive import query
+from warden.engine.investigate import day_counts
 from warden.monitoring.ingestion import archive_root
 from warden.monitoring.models import Violation
 from warden.people.models import Person
@@ -55,15 +53,12 @@ def violations(person: Person) -> SubjectSection:
 
 
 def browsing_days(person: Person) -> SubjectSection:
-    table = query(
-        archive_root(), school=person.school.slug, person_id=str(person.pk), columns=["date"]
-    )
-    counts = Counter(day.isoformat() for day in table.column("date").to_pylist())
+    counts = day_counts(archive_root(), person.school.slug, person_ids=[str(person.pk)])
     return SubjectSection(
         key="browsing_log",
         title="Monitoring: web requests kept in the log archive, by day",
         columns=["Day", "Requests logged"],
-        rows=[[day, count] for day, count in sorted(counts.items())],
+        rows=[[day.isoformat(), count] for day, count in sorted(counts.items())],
         notes=[
             "The proxy log lines of each day (time, address, filter decision) are kept for the "
             "period in the school's retention schedule and can be supplied in full on request."

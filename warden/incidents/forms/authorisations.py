@@ -98,4 +98,9 @@ class HistorySearchForm(forms.Form):
     end = forms.DateField(label="Until", widget=DATE, required=False)
     host = forms.CharField(label="Site (host contains)", max_length=200, required=False)
     url = forms.CharField(label="Address contains", max_length=500, required=False)
+    order = forms.ChoiceField(
+        label="Show first",
+        choices=[("oldest", "Oldest"), ("newest", "Newest")],
+        required=False,
+    )
     page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)

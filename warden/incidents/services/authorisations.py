@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pyarrow as pa
-import pyarrow.compute as pc
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,7 +23,7 @@ from warden.core.access import visible_school_ids
 from warden.core.audit import audit_log, diff, snapshot
 from warden.core.errors import ServiceError
 from warden.core.models import School, User
-from warden.engine.archive import query
+from warden.engine import investigate
 from warden.incidents import rules
 from warden.incidents.access_authorisations import (
     APPROVE_REFUSAL,
@@ -44,19 +42,7 @@ from warden.monitoring.ingestion import archive_root
 from warden.people.models import STAFF_TYPES, Person
 
 SEARCH_PAGE_SIZE = 50
-SEARCH_COLUMNS = [
-    "ts",
-    "client_ip",
-    "username",
-    "method",
-    "url",
-    "host",
-    "status",
-    "decision",
-    "categories",
-    "source_id",
-    "offset",
-]
+SEARCH_COLUMNS = investigate.HISTORY_COLUMNS
 _FIELDS = [
     "subject",
     "investigator",
@@ -349,6 +335,8 @@ class HistorySearch:
     host: str = ""
     url: str = ""
     page: int = 1
+    order: str = "oldest"
+    """``"oldest"`` or ``"newest"`` first."""
 
     def as_audit(self) -> dict[str, Any]:
         return {
@@ -357,6 +345,7 @@ class HistorySearch:
             "host": self.host or None,
             "url": self.url or None,
             "page": self.page,
+            "order": self.order,
         }
 
 
@@ -398,44 +387,43 @@ def _clamped(authorisation: MonitoringAuthorisation, search: HistorySearch) -> H
         start = authorisation.history_from
     if authorisation.history_to and (end is None or end > authorisation.history_to):
         end = authorisation.history_to
-    return HistorySearch(start=start, end=end, host=search.host, url=search.url, page=search.page)
+    return replace(search, start=start, end=end)
 
 
-def _history(authorisation: MonitoringAuthorisation, search: HistorySearch) -> pa.Table:
-    """The subject's archived requests: attributed to them by ingestion (``person_id``), or
-    made under one of their usernames; oldest first, each line once."""
-    root = archive_root()
-    common: dict[str, Any] = {
-        "school": authorisation.school.slug,
-        "start": search.start,
-        "end": search.end,
-        "host_contains": search.host or None,
-        "columns": SEARCH_COLUMNS,
-    }
-    tables = [query(root, person_id=str(authorisation.subject_id), **common)]
-    usernames = {
-        name
-        for username in Account.objects.filter(person_id=authorisation.subject_id)
-        .exclude(username="")
-        .values_list("username", flat=True)
-        for name in (username, username.lower())
-    }
-    for username in sorted(usernames):
-        tables.append(query(root, username=username, **common))
-    table = pa.concat_tables([t for t in tables if t.num_rows] or tables[:1])
-    if search.url and table.num_rows:
-        found = pc.fill_null(pc.match_substring(table["url"], search.url, ignore_case=True), False)
-        table = table.filter(found)
-    if table.num_rows and len(tables) > 1:
-        # A line attributed to the person under one of their usernames is found twice.
-        rows = table.append_column("_row", pa.array(range(table.num_rows), pa.int64()))
-        firsts = rows.group_by(["source_id", "offset"], use_threads=False).aggregate(
-            [("_row", "min")]
-        )
-        first_rows = firsts["_row_min"]
-        table = table.take(pc.take(first_rows, pc.sort_indices(first_rows)))
-        table = table.sort_by([("ts", "ascending"), ("offset", "ascending")])
-    return table
+def _usernames(authorisation: MonitoringAuthorisation) -> list[str]:
+    """The names the subject's accounts log in under (and their lower-case forms, as
+    proxies may log them)."""
+    return sorted(
+        {
+            name
+            for username in Account.objects.filter(person_id=authorisation.subject_id)
+            .exclude(username="")
+            .values_list("username", flat=True)
+            for name in (username, username.lower())
+        }
+    )
+
+
+def _history(
+    authorisation: MonitoringAuthorisation, search: HistorySearch, page: int
+) -> investigate.ResultPage:
+    """One page of the subject's archived requests, attributed to them by ingestion
+    (``person_id``) or made under one of their usernames, each line once, with the total:
+    read from the archive with DuckDB (:func:`warden.engine.investigate.history`)."""
+    return investigate.history(
+        archive_root(),
+        authorisation.school.slug,
+        person_ids=[str(authorisation.subject_id)],
+        usernames=_usernames(authorisation),
+        start=search.start,
+        end=search.end,
+        host_contains=search.host,
+        url_contains=search.url,
+        limit=SEARCH_PAGE_SIZE,
+        offset=(page - 1) * SEARCH_PAGE_SIZE,
+        order=search.order,
+        columns=SEARCH_COLUMNS,
+    )
 
 
 def authorisation_search(
@@ -461,11 +449,17 @@ def authorisation_search(
     search = _clamped(authorisation, search)
     if search.start and search.end and search.start > search.end:
         raise ServiceError("The search ends before it starts; check the dates.")
-    table = _history(authorisation, search)
-    total = table.num_rows
+    if search.order not in ("oldest", "newest"):
+        raise ServiceError("Show the oldest or the newest requests first.")
+    page = max(1, search.page)
+    found = _history(authorisation, search, page)
+    total = found.total
     pages = max(1, -(-total // SEARCH_PAGE_SIZE))
-    page = min(max(1, search.page), pages)
-    rows = table.slice((page - 1) * SEARCH_PAGE_SIZE, SEARCH_PAGE_SIZE).to_pylist()
+    if page > pages:
+        # Past the last page (the archive shrank, or a hand-made link): show the last.
+        page = pages
+        found = _history(authorisation, search, page)
+    rows = found.rows
     audit_log(
         actor=actor,
         action="staff_monitoring.searched",

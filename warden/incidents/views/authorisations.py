@@ -241,6 +241,7 @@ def authorisation_search(request: HttpRequest, authorisation_pk: int) -> HttpRes
         host=(data.get("host") or "").strip(),
         url=(data.get("url") or "").strip(),
         page=data.get("page") or 1,
+        order=data.get("order") or "oldest",
     )
     try:
         result = services.authorisation_search(
