@@ -25,6 +25,11 @@ the source identity, the line's offset and what matched: if a run is killed at a
 the next run redoes at most the uncommitted chunk, rewrites the same files and reports the
 same ids, which a sink must treat as upserts. The end state equals one clean run.
 
+A chunk's work is two stages: :meth:`Ingestor.prepare_chunk` (steps 1 to 4 and the
+archive, touching neither sink nor checkpoints) and :meth:`Ingestor.commit_chunk`
+(deliver, then save the checkpoint). :mod:`warden.engine.pipeline` runs the first in
+worker processes, several chunks at once, and the second here, in chunk order.
+
 The Django side implements :class:`CheckpointStore` and :class:`ViolationSink` with the
 database and supplies the attribution table; :class:`FileCheckpointStore`,
 :class:`MemoryCheckpointStore`, :class:`JsonlViolationSink` and :class:`MemoryViolationSink`
@@ -34,13 +39,14 @@ serve stand-alone use and tests. ``python -m warden.engine.ingest --help`` runs 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import BinaryIO, Protocol, cast
@@ -68,6 +74,7 @@ __all__ = [
     "Lease",
     "MemoryCheckpointStore",
     "MemoryViolationSink",
+    "PreparedChunk",
     "UrlClassifier",
     "Violation",
     "ViolationSink",
@@ -425,6 +432,20 @@ class IngestResult:
         self.seconds += other.seconds
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedChunk:
+    """A chunk parsed, analysed and archived, not yet committed (:meth:`Ingestor.prepare_chunk`)."""
+
+    chunk_index: int
+    offset: int
+    violations: list[Violation]
+    result: IngestResult
+
+
+ChunkRunner = Callable[[Checkpoint, Iterable[tuple[int, bytes]]], IngestResult]
+"""Ingests a source's (offset, whole lines) chunks from a checkpoint: commits them in order."""
+
+
 @dataclass
 class Ingestor:
     """Everything a run needs; call :meth:`ingest_path` or :meth:`ingest_stream`."""
@@ -476,11 +497,15 @@ class Ingestor:
         follow: bool = False,
         poll_seconds: float = 1.0,
         should_stop: Callable[[], bool] | None = None,
+        runner: ChunkRunner | None = None,
     ) -> IngestResult:
         """Ingest a file from its checkpoint to its last complete line. With ``follow``,
         keep reading as it grows and across rotation (a new file at the same path) until
-        ``should_stop`` returns true, like ``tail -F``."""
+        ``should_stop`` returns true, like ``tail -F``. ``runner`` ingests the chunks read
+        (:meth:`run_chunks`, one after another, when omitted; see
+        :mod:`warden.engine.pipeline`)."""
         path = Path(path)
+        run = runner or self.run_chunks
         total = IngestResult()
         stop = should_stop or (lambda: False)
         while True:
@@ -497,18 +522,21 @@ class Ingestor:
                 while True:
                     checkpoint = self._checkpoint_for(key, handle, str(path))
                     if checkpoint is not None:
-                        total.add(self._drain(handle, checkpoint, final=False))
+                        total.add(run(checkpoint, self._file_chunks(handle, checkpoint.offset)))
                     if not follow or stop():
                         return total
                     if _rotated(path, stat):
                         # The old file is complete: finish it, last line included.
                         checkpoint = self._checkpoint_for(key, handle, str(path))
                         if checkpoint is not None:
-                            total.add(self._drain(handle, checkpoint, final=True))
+                            chunks = self._file_chunks(handle, checkpoint.offset, final=True)
+                            total.add(run(checkpoint, chunks))
                         break
                     time.sleep(poll_seconds)
 
-    def ingest_stream(self, stream: BinaryIO, name: str = "stdin") -> IngestResult:
+    def ingest_stream(
+        self, stream: BinaryIO, name: str = "stdin", *, runner: ChunkRunner | None = None
+    ) -> IngestResult:
         """Ingest a stream to its end. A stream replayed from the start (``cat log |``)
         resumes where the last run stopped, as its first bytes identify it."""
         key = f"stream:{name}"
@@ -521,33 +549,18 @@ class Ingestor:
             checkpoint = saved
         else:
             checkpoint = Checkpoint(key, source_id, len(head), path=name)
-        result = IngestResult()
         # Skip what an earlier run committed.
         buffered = head[checkpoint.offset :]
         skip = checkpoint.offset - len(head)
         while skip > 0:
             piece = stream.read(min(skip, 1 << 20))
             if not piece:
-                return result
+                return IngestResult()
             skip -= len(piece)
             if skip < 0:
                 buffered = piece[len(piece) + skip :]
-        position = checkpoint.offset
-        at_end = False
-        while True:
-            while not at_end and len(buffered) < self.chunk_bytes:
-                more = stream.read(self.chunk_bytes)
-                if not more:
-                    at_end = True
-                    break
-                buffered += more
-            cut = _cut(buffered, self.chunk_bytes, final=at_end)
-            if cut == 0:
-                return result
-            checkpoint, done = self.process_chunk(checkpoint, buffered[:cut], position)
-            result.add(done)
-            buffered = buffered[cut:]
-            position += cut
+        chunks = self._stream_chunks(stream, buffered, checkpoint.offset)
+        return (runner or self.run_chunks)(checkpoint, chunks)
 
     def _checkpoint_for(self, key: str, handle: BinaryIO, path: str) -> Checkpoint | None:
         saved = self.checkpoints.load(key)
@@ -563,10 +576,13 @@ class Ingestor:
         # The inode is new, or was reused for another file: start from the beginning.
         return Checkpoint(key, source_identity(head), len(head), path=path)
 
-    def _drain(self, handle: BinaryIO, checkpoint: Checkpoint, *, final: bool) -> IngestResult:
-        result = IngestResult()
+    def _file_chunks(
+        self, handle: BinaryIO, offset: int, *, final: bool = False
+    ) -> Iterator[tuple[int, bytes]]:
+        """(offset, whole lines) from ``offset`` to the file's last complete line (its last
+        line too when ``final``). Boundaries depend only on the contents and ``offset``."""
         while True:
-            handle.seek(checkpoint.offset)
+            handle.seek(offset)
             data = handle.read(self.chunk_bytes)
             if len(data) == self.chunk_bytes and b"\n" not in data:
                 # A line longer than a chunk: read on to its end.
@@ -579,11 +595,41 @@ class Ingestor:
             at_end = len(data) < self.chunk_bytes
             cut = _cut(data, self.chunk_bytes, final=final and at_end)
             if cut == 0:
-                return result
-            checkpoint, done = self.process_chunk(checkpoint, data[:cut], checkpoint.offset)
-            result.add(done)
+                return
+            yield offset, data[:cut]
+            offset += cut
+
+    def _stream_chunks(
+        self, stream: BinaryIO, buffered: bytes, position: int
+    ) -> Iterator[tuple[int, bytes]]:
+        """(offset, whole lines) from a stream to its end, ``buffered`` read already."""
+        at_end = False
+        while True:
+            while not at_end and len(buffered) < self.chunk_bytes:
+                more = stream.read(self.chunk_bytes)
+                if not more:
+                    at_end = True
+                    break
+                buffered += more
+            cut = _cut(buffered, self.chunk_bytes, final=at_end)
+            if cut == 0:
+                return
+            yield position, buffered[:cut]
+            buffered = buffered[cut:]
+            position += cut
 
     # -- one chunk -------------------------------------------------------------------
+
+    def run_chunks(
+        self, checkpoint: Checkpoint, chunks: Iterable[tuple[int, bytes]]
+    ) -> IngestResult:
+        """Ingest (offset, whole lines) chunks of the source ``checkpoint`` describes, one
+        after another, each committed before the next is read."""
+        result = IngestResult()
+        for offset, data in chunks:
+            checkpoint, done = self.process_chunk(checkpoint, data, offset)
+            result.add(done)
+        return result
 
     def process_chunk(
         self, checkpoint: Checkpoint, data: bytes, offset: int
@@ -592,6 +638,13 @@ class Ingestor:
         ``checkpoint`` describes (its ``line_no`` and ``chunk_index`` are the lines and
         chunks before them): archive, deliver the violations, then save and return the
         checkpoint after the chunk."""
+        return self.commit_chunk(checkpoint, self.prepare_chunk(checkpoint, data, offset))
+
+    def prepare_chunk(self, checkpoint: Checkpoint, data: bytes, offset: int) -> PreparedChunk:
+        """Everything for one chunk but the commit: parse, analyse and archive (the archive
+        file is durable when this returns). Touches neither the sink nor the checkpoint
+        store, so it may run in another process; only ``source_id``, ``line_no`` and
+        ``chunk_index`` of ``checkpoint`` are read."""
         started = time.perf_counter()
         length = len(data)
         parsed = parse_chunk(
@@ -613,16 +666,6 @@ class Ingestor:
                 checkpoint.source_id,
                 checkpoint.chunk_index,
             )
-        if violations:
-            self.sink.deliver(violations)
-        committed = replace(
-            checkpoint,
-            offset=offset + length,
-            line_no=checkpoint.line_no + parsed.lines,
-            chunk_index=checkpoint.chunk_index + 1,
-            malformed=checkpoint.malformed + len(parsed.malformed),
-        )
-        self.checkpoints.save(committed)
         result = IngestResult(
             lines=parsed.lines,
             records=table.num_rows,
@@ -636,6 +679,31 @@ class Ingestor:
             files=files,
             seconds=time.perf_counter() - started,
         )
+        return PreparedChunk(checkpoint.chunk_index, offset, violations, result)
+
+    def commit_chunk(
+        self, checkpoint: Checkpoint, prepared: PreparedChunk
+    ) -> tuple[Checkpoint, IngestResult]:
+        """Deliver a prepared chunk's violations, then save the checkpoint after it (on
+        ``checkpoint``, the one before it)."""
+        if prepared.chunk_index != checkpoint.chunk_index:
+            raise ValueError(
+                f"chunk {prepared.chunk_index} does not follow the checkpoint "
+                f"(next chunk {checkpoint.chunk_index})"
+            )
+        started = time.perf_counter()
+        result = prepared.result
+        if prepared.violations:
+            self.sink.deliver(prepared.violations)
+        committed = replace(
+            checkpoint,
+            offset=prepared.offset + result.bytes,
+            line_no=checkpoint.line_no + result.lines,
+            chunk_index=checkpoint.chunk_index + 1,
+            malformed=checkpoint.malformed + result.malformed_count,
+        )
+        self.checkpoints.save(committed)
+        result.seconds += time.perf_counter() - started
         return committed, result
 
     def analyse(self, table: pa.Table, source_id: str) -> tuple[list[Violation], pa.Table]:
@@ -1003,6 +1071,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--chunk-bytes", type=int, default=DEFAULT_CHUNK_BYTES)
     parser.add_argument("--tz", default="UTC", help="zone of local times in DNS logs")
     parser.add_argument("--follow", action="store_true", help="keep reading, like tail -F")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="worker processes that analyse and archive chunks side by side (0: none, "
+        "everything in this process)",
+    )
     args = parser.parse_args(argv)
 
     classifier: UrlClassifier | None = None
@@ -1032,11 +1107,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         tz=args.tz,
     )
     total = IngestResult()
-    for name in args.paths:
-        if name == "-":
-            total.add(ingestor.ingest_stream(sys.stdin.buffer))
-        else:
-            total.add(ingestor.ingest_path(Path(name), follow=args.follow))
+    with contextlib.ExitStack() as stack:
+        runner = None
+        if args.workers > 0:
+            from warden.engine.pipeline import Pipeline
+
+            runner = stack.enter_context(Pipeline(ingestor, args.workers)).run_chunks
+        for name in args.paths:
+            if name == "-":
+                total.add(ingestor.ingest_stream(sys.stdin.buffer, runner=runner))
+            else:
+                path = Path(name)
+                total.add(ingestor.ingest_path(path, follow=args.follow, runner=runner))
     for bad in total.malformed[:20]:
         print(
             f"line {bad.line_no} (offset {bad.offset}): {bad.reason}: {bad.text}", file=sys.stderr

@@ -278,7 +278,7 @@ def generated_log(lines: int, seed: int = 11) -> list[str]:
     return out
 
 
-def run_cli(tmp: Path, log: Path, name: str) -> subprocess.Popen[bytes]:
+def run_cli(tmp: Path, log: Path, name: str, *options: str) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
         "-m",
@@ -290,6 +290,7 @@ def run_cli(tmp: Path, log: Path, name: str) -> subprocess.Popen[bytes]:
         f"--checkpoints={tmp / name / 'checkpoints.json'}",
         f"--violations={tmp / name / 'violations.jsonl'}",
         "--chunk-bytes=16384",
+        *options,
     ]
     (tmp / name).mkdir(exist_ok=True)
     # The command is this interpreter running Warden's own module on test files.
@@ -302,6 +303,17 @@ def committed_offset(path: Path) -> int:
     except (FileNotFoundError, json.JSONDecodeError):
         return 0
     return max((c["offset"] for c in data["checkpoints"].values()), default=0)
+
+
+def kill_once_committed(run: subprocess.Popen[bytes], checkpoints: Path, offset: int) -> None:
+    """SIGKILL a run of the command once it has committed ``offset`` bytes."""
+    deadline = time.monotonic() + 60
+    while committed_offset(checkpoints) < offset and run.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+    assert run.returncode == -signal.SIGKILL, "the run finished before it could be killed"
 
 
 def archived(root: Path) -> list[dict[str, object]]:
@@ -318,13 +330,7 @@ def test_killed_run_resumes_to_the_same_result_as_one_clean_run(tmp_path):
 
     killed = run_cli(tmp_path, log, "killed")
     checkpoint = tmp_path / "killed" / "checkpoints.json"
-    deadline = time.monotonic() + 60
-    while committed_offset(checkpoint) < size // 5 and killed.poll() is None:
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
-    os.kill(killed.pid, signal.SIGKILL)
-    killed.wait()
-    assert killed.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    kill_once_committed(killed, checkpoint, size // 5)
     stopped_at = committed_offset(checkpoint)
     assert 0 < stopped_at < size
 
