@@ -57,10 +57,16 @@ PARTITIONING = ds.partitioning(
     pa.schema([pa.field("school", pa.string()), pa.field("date", pa.date32())]), flavor="hive"
 )
 
-# Columns with few distinct values a chunk. Client addresses, person ids and peers are
-# nearly as varied as the rows on a busy network, where dictionary-encoding them costs
-# more time than it saves space.
+# Columns with few distinct values a chunk. A school's client addresses and person ids
+# number in the thousands whatever the chunk's size, so they are dictionary-encoded too:
+# investigations filter on them, and DuckDB compares a dictionary once instead of every
+# row (a person's month of history is found several times faster), while the files come
+# out smaller and no slower to write. Should a chunk hold more distinct values than a
+# dictionary page takes, pyarrow falls back to plain encoding by itself. Peers (upstream
+# servers) are nearly as varied as the rows and stay plain.
 _DICTIONARY_COLUMNS = [
+    "client_ip",
+    "person_id",
     "username",
     "method",
     "host",
