@@ -68,7 +68,10 @@ def engine(tmp_path: Path, matcher: KeywordMatcher, **options: object):
 
 
 def test_a_pipelined_run_gives_what_a_serial_run_gives(tmp_path, matcher):
-    log = write_log(tmp_path / "access.log", generated_log(20_000))
+    lines = generated_log(20_000)
+    # A line longer than a chunk makes a chunk of its own, too big for a worker's slot.
+    lines.insert(9_000, line(START, "10.0.1.9", "https://long.example/" + "a" * CHUNK))
+    log = write_log(tmp_path / "access.log", lines)
     serial = engine(tmp_path / "serial", matcher)
     expected = serial.ingest_path(log)
     assert expected.chunks > 20
