@@ -24,17 +24,26 @@ Measured in one process with Arrow limited to one thread (``pa.set_cpu_count(1)`
   timed) and written again with :func:`warden.engine.archive.write_chunk`, chunk by chunk,
   into a fresh folder: what archiving costs with nothing else around it;
 * **again**: the same file ingested a second time into the same folder (it must add
-  nothing).
+  nothing);
+* **pipelined** (:class:`warden.engine.pipeline.Pipeline`, ``--workers`` processes, one a
+  CPU by default; an untimed run first checks it gives the same violations and archive
+  files as the serial one): the end-to-end run with chunks prepared side by side in forked workers
+  and committed in order by the parent, as lines per wall second on this machine against
+  :data:`PIPELINE_GOAL`, with the CPU of parent and workers beside it; and the same without
+  the archive, as lines per CPU second of parent and workers together (per core) against
+  :data:`GOAL`: everything but archive compression, per core, counting what pipelining
+  adds (forks, chunks and violations passed between processes).
 
-Each figure is the median of ``--repeat`` runs, as lines per CPU second of this process
-(per core) and per wall second; the runs go in rounds of every measurement in turn, so a
-slow spell of the machine falls on all of them alike. ``--stages`` adds end-to-end runs
-with one part left out at a time, to show what each part costs; ``--archive-variants``
-writes the archived rows again with other Parquet settings (no statistics, more
-dictionaries, faster compression, none), to show what the archive's settings cost.
+Each figure is the median of ``--repeat`` runs, as lines per CPU second of this process and
+of the workers it waited for (per core) and per wall second; the runs go in rounds of every
+measurement in turn, so a slow spell of the machine falls on all of them alike.
+``--stages`` adds end-to-end runs with one part left out at a time, to show what each part
+costs; ``--archive-variants`` writes the archived rows again with other Parquet settings
+(no statistics, more dictionaries, faster compression, none), to show what the archive's
+settings cost.
 
 Run: .venv/bin/python bench/ingest.py [--lines 1000000] [--repeat 3] [--stages]
-     [--archive-variants]
+     [--archive-variants] [--workers 2]
 """
 
 from __future__ import annotations
@@ -89,8 +98,12 @@ from warden.engine.keywords import (  # noqa: E402
 )
 from warden.engine.lists import ListBuilder  # noqa: E402
 from warden.engine.logs import parse_chunk  # noqa: E402
+from warden.engine.pipeline import Pipeline, default_workers  # noqa: E402
 
 GOAL = 1_000_000
+"""Lines per CPU second (per core) for everything but archive compression."""
+PIPELINE_GOAL = 750_000
+"""Lines per wall second end to end, pipelined on the whole machine (2 CPUs)."""
 DAY = dt.datetime(2025, 1, 6, 8, 0, tzinfo=dt.UTC)
 SCHOOL_DAY_SECONDS = 8 * 3600
 # Visits to these are reported (severity), as a school that allows but alerts them would.
@@ -177,11 +190,19 @@ def keyword_matcher() -> KeywordMatcher:
     return matcher
 
 
+def children_cpu() -> float:
+    """CPU seconds of the child processes waited for so far (pipeline workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(run: Callable[[], Any]) -> tuple[float, float, Any]:
-    """(CPU seconds of this process, wall seconds, result)."""
-    cpu, wall = time.process_time(), time.perf_counter()
+    """(CPU seconds of this process and of the workers it waited for, wall seconds,
+    result)."""
+    cpu, children, wall = time.process_time(), children_cpu(), time.perf_counter()
     result = run()
-    return time.process_time() - cpu, time.perf_counter() - wall, result
+    used = time.process_time() - cpu + children_cpu() - children
+    return used, time.perf_counter() - wall, result
 
 
 def parse_file(log: Path, chunk: int) -> int:
@@ -249,6 +270,10 @@ def make_ingestor(
     )
 
 
+PIPELINED = "pipelined end to end"
+PIPELINED_BARE = "pipelined, without the archive"
+
+
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -270,6 +295,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="where to put lists, log and archive")
     parser.add_argument("--ut1", type=Path, default=None, help="UT1 folder (shared data)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="worker processes of the pipelined runs (default: one a CPU)",
+    )
     args = parser.parse_args(argv)
     pa.set_cpu_count(1)
     pa.set_io_thread_count(1)
@@ -327,6 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         use_matcher: bool = True,
         use_attributor: bool = True,
         use_archive: bool = True,
+        workers: int = 0,
     ) -> int:
         shutil.rmtree(out, ignore_errors=True)
         ingestor = make_ingestor(
@@ -337,7 +369,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             attributor if use_attributor else None,
             archive=use_archive,
         )
-        return ingestor.ingest_path(log).records
+        if not workers:
+            return ingestor.ingest_path(log).records
+        # Workers are forked and waited for within the run: both count in its figures.
+        with Pipeline(ingestor, workers) as pipeline:
+            return pipeline.ingest_path(log).records
 
     # One untimed run leaves the archive the archive measurements write again, and the
     # output checked below (every timed run produces the same).
@@ -356,6 +392,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{archived / 1e6:.1f} MB zstd Parquet ({size / max(archived, 1):.1f}x smaller "
         f"than the log)"
     )
+    # Pipelined, the same violations and archive files (untimed).
+    piped = workdir / "piped"
+    shutil.rmtree(piped, ignore_errors=True)
+    with Pipeline(make_ingestor(piped, chunk, columns, matcher, attributor), args.workers) as run:
+        run.ingest_path(log)
+    if sorted((piped / "violations.jsonl").read_text().splitlines()) != sorted(violations) or [
+        p.relative_to(piped) for p in sorted(piped.rglob("*.parquet"))
+    ] != [p.relative_to(out) for p in sorted(out.rglob("*.parquet"))]:
+        raise SystemExit("the pipelined run gave other violations or archive files")
+    shutil.rmtree(piped)
+    say(f"pipelined ({args.workers} workers): the same violations and archive files")
     # The same file again, into the same folder: everything is already committed.
     again = make_ingestor(out, chunk, columns, matcher, attributor)
     _cpu, wall, repeat_result = timed(lambda: again.ingest_path(log))
@@ -380,6 +427,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("bare parsing floor", functools.partial(parse_file, log, chunk)),
         ("end to end", ingest),
         ("archive writing alone", write_copy),
+        (PIPELINED, functools.partial(ingest, workers=args.workers)),
+        (PIPELINED_BARE, functools.partial(ingest, workers=args.workers, use_archive=False)),
     ]
     if args.archive_variants:
         for label, changes in ARCHIVE_VARIANTS:
@@ -409,11 +458,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             "lines_per_cpu_s": round(rows / cpu),
             "lines_per_wall_s": round(rows / wall),
         }
+        if label == PIPELINED:
+            # The machine's figure: wall-clock lines against the pipelined goal.
+            versus = f"{rows / wall / PIPELINE_GOAL:.2f}x goal of {PIPELINE_GOAL:,} (wall)"
+        else:
+            versus = f"{rows / cpu / GOAL:.2f}x goal"
         say(
             f"{label:<30} {rows / cpu:>10,.0f} lines/s per core (CPU {cpu:.2f} s)  "
-            f"{rows / wall:>10,.0f} lines/s wall ({wall:.2f} s)  "
-            f"{rows / cpu / GOAL:.2f}x goal"
+            f"{rows / wall:>10,.0f} lines/s wall ({wall:.2f} s)  {versus}"
         )
+        if label in (PIPELINED, PIPELINED_BARE):
+            say(
+                f"    {args.workers} workers; CPU of parent and workers "
+                f"{cpu / wall:.2f}x the wall time"
+            )
         name = label.strip()
         if name in sizes:
             share = sizes[name] / max(archived, 1)
@@ -430,6 +488,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"end to end / goal of {GOAL:,} lines/s per core: {rate / GOAL:.2f}x; "
         f"end to end / parsing floor: {rate / floor:.2f}; parsing and archiving alone "
         f"would allow {both:,.0f} lines/s per core ({both / GOAL:.2f}x goal)"
+    )
+    piped = figures[PIPELINED]["lines_per_wall_s"]
+    bare = figures[PIPELINED_BARE]["lines_per_cpu_s"]
+    say(
+        f"pipelined end to end / goal of {PIPELINE_GOAL:,} lines/s (wall, {args.workers} "
+        f"workers): {piped / PIPELINE_GOAL:.2f}x; everything but the archive, pipelined / "
+        f"goal of {GOAL:,} lines/s per core: {bare / GOAL:.2f}x"
     )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1) + "\n")
