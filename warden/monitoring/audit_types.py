@@ -125,6 +125,18 @@ AUDIT_TYPES = [
         label="Monitoring violation viewed",
     ),
     _monitoring(
+        "violation.context_viewed",
+        "{actor} read what the device did around the violation {record}",
+        ("rows",),
+        label="Requests around a monitoring violation viewed",
+    ),
+    _monitoring(
+        "violation.context_refused",
+        "{actor} was refused what the device did around the violation {record}",
+        ("refusal",),
+        label="Requests around a monitoring violation refused",
+    ),
+    _monitoring(
         "person.violations_viewed",
         "{actor} read {record}'s monitoring violations",
         ("violations",),

@@ -134,6 +134,11 @@ urlpatterns += [
         monitoring_views.violation_detail,
         name="violation_detail",
     ),
+    path(
+        "violations/<int:violation_pk>/context/",
+        monitoring_views.violation_context,
+        name="violation_context",
+    ),
     path("keywords/", monitoring_views.keyword_list, name="keyword_list"),
     path("keywords/new/", monitoring_views.keyword_create, name="keyword_create"),
     path("keywords/import/", monitoring_views.keyword_import, name="keyword_import"),

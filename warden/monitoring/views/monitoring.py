@@ -37,6 +37,8 @@ from warden.monitoring.forms.monitoring import (
 )
 from warden.monitoring.selectors import monitoring as selectors
 from warden.monitoring.services import monitoring as services
+from warden.monitoring.violation_context import MINUTES as context_minutes
+from warden.monitoring.violation_context import violation_context as violation_context_of
 
 PAGE_SIZE = 50
 T = "monitoring/monitoring/"
@@ -107,7 +109,24 @@ def violation_detail(request: HttpRequest, violation_pk: int) -> HttpResponse:
             "violation": violation,
             "others": others,
             "can_see_person": has_perm(request.user, Perm.PEOPLE_VIEW, violation.school),
+            "context_minutes": context_minutes,
         },
+    )
+
+
+@login_required
+@require_GET
+def violation_context(request: HttpRequest, violation_pk: int) -> HttpResponse:
+    """What else the device did in the minutes around a violation: for those who may see
+    the violation; a member of staff's only for the investigator of an authorisation in
+    force (the page says why otherwise)."""
+    violation = violation_for_user(request.user, violation_pk)
+    context = violation_context_of(actor=request_user(request), violation=violation)
+    return render(
+        request,
+        f"{T}violation_context.html",
+        {"violation": violation, "context": context, "minutes": context_minutes},
+        status=403 if context.refusal else 200,
     )
 
 
