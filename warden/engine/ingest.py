@@ -353,12 +353,9 @@ class IntervalAttributor:
     def person_ids(self, usernames: pa.Array, client_ips: pa.Array, ts: pa.Array) -> pa.Array:
         # Names: once per distinct name.
         names = cast(pa.DictionaryArray, pc.dictionary_encode(usernames))
-        by_name = pa.array(
-            [self.person_for_name(n) for n in names.dictionary.to_pylist()], pa.string()
-        )
-        from_names = pc.take(by_name, names.indices)
+        by_name = [self.person_for_name(n) for n in names.dictionary.to_pylist()]
         if len(self._ip_rows) == 0 or len(client_ips) == 0:
-            return from_names
+            return pc.take(pa.array(by_name, pa.string()), names.indices)
         # Addresses: a hash lookup and a search of the address's leases, a row at a time.
         position = lookup(self._ip_rows, client_ips)
         first, count, starts, ends, holders = self._spans
@@ -374,8 +371,17 @@ class IntervalAttributor:
                 values_buffer(holders),
             ),
         )
-        from_ips = pc.take(self._people, holder)
-        return pc.coalesce(from_names, from_ips)
+        # A name's person, else the address's, as numbers first: the lease holders, then
+        # the people names gave. One take of strings, not two and a coalesce.
+        named: list[str] = []
+        numbers: list[int | None] = []
+        for person in by_name:
+            numbers.append(None if person is None else len(self._people) + len(named))
+            if person is not None:
+                named.append(person)
+        chosen = pc.coalesce(pc.take(pa.array(numbers, pa.int32()), names.indices), holder)
+        everyone = pa.concat_arrays([self._people, pa.array(named, pa.string())])
+        return pc.take(everyone, chosen)
 
 
 _TWO = pa.scalar(2, pa.int64())
