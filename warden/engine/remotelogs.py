@@ -193,7 +193,10 @@ _POOL = re.compile(r"MULTI_sva: pool returned IPv4=([0-9.]+)")
 _PRIMARY = re.compile(r"MULTI: primary virtual IP for \S+: ([0-9.]+)")
 _EXIT = re.compile(r"(SIG\w+)\[(\w+),([\w-]+)\] received, client-instance (exiting|restarting)")
 _AUTH_FAILED_SENT = re.compile(r"SENT CONTROL \[.*?\]: 'AUTH_FAILED")
-# A failure line within this many seconds of another from the same peer is the same attempt.
+# A follow-up line (the handshake failing, AUTH_FAILED sent) within this many seconds of a
+# failure from the same peer belongs to that attempt. The refusal itself (a wrong password, a
+# refused certificate) is always a new attempt, so a client retrying from the same port is
+# counted each time.
 SAME_ATTEMPT = dt.timedelta(seconds=60)
 
 
@@ -203,11 +206,13 @@ def _failure(
     users: dict[str, str],
     peer: str,
     event: Event,
+    *,
+    follow_up: bool,
 ) -> None:
-    """Record a failed attempt, unless it is another line of one already recorded."""
+    """Record a failed attempt, unless it is a follow-up line of one already recorded."""
     last = failed_at.get(peer)
     failed_at[peer] = event.ts
-    if last is not None and event.ts - last <= SAME_ATTEMPT:
+    if follow_up and last is not None and event.ts - last <= SAME_ATTEMPT:
         return
     event.username = event.username or users.get(peer, "")
     parsed.events.append(event)
@@ -239,20 +244,21 @@ def parse_openvpn(
             rest = rest[m.end() :]
         where = host or gateway
 
-        failed: tuple[str, str] | None = None  # (reason, user name) of a failure line
+        # (reason, user name, whether it follows a refusal) of a failure line
+        failed: tuple[str, str, bool] | None = None
         if m := _OK.search(rest):
             users[peer] = m.group(1)
             failed_at.pop(peer, None)
         elif m := _USER_FAILED.search(rest):
             users[peer] = m.group(1) or m.group(2) or ""
         elif _AUTH_ERROR in rest:
-            failed = ("Wrong user name or password", "")
+            failed = ("Wrong user name or password", "", False)
         elif m := _VERIFY.search(rest):
-            failed = (f"Certificate refused: {m.group(1)}", m.group(2) or "")
+            failed = (f"Certificate refused: {m.group(1)}", m.group(2) or "", False)
         elif _HANDSHAKE in rest:
-            failed = ("TLS handshake failed", "")
+            failed = ("TLS handshake failed", "", True)
         elif _AUTH_FAILED_SENT.search(rest):
-            failed = ("Authentication failed", cn)
+            failed = ("Authentication failed", cn, True)
         elif m := _INITIATED.search(rest):
             if m["cn"] is None or peer in failed_at:
                 continue  # the handshake of a refused attempt completes too
@@ -281,9 +287,9 @@ def parse_openvpn(
                 )
             )
         if failed is not None:
-            reason, username = failed
+            reason, username, follow_up = failed
             event = Event(ts, Kind.FAILED, offset, username, ip, "", where, reason=reason)
-            _failure(parsed, failed_at, users, peer, event)
+            _failure(parsed, failed_at, users, peer, event, follow_up=follow_up)
     return parsed
 
 

@@ -177,3 +177,27 @@ def test_a_date_that_does_not_exist_is_a_malformed_line():
     line = b"2026-02-30 08:00:00 203.0.113.9:1 TLS Error: TLS handshake failed\n"
     parsed = parse("openvpn", line, zone=LONDON, year=2026)
     assert not parsed.events and parsed.malformed[0].problem == "no time at the start of the line"
+
+
+def test_a_client_retrying_from_the_same_port_is_counted_each_time():
+    lines = b"".join(
+        b"2026-12-07 08:20:%02d 198.51.100.7:40001 TLS Auth Error: Auth Username/Password verification failed for peer\n"
+        b"2026-12-07 08:20:%02d 198.51.100.7:40001 SENT CONTROL [UNDEF]: 'AUTH_FAILED' (status=1)\n"
+        % (n, n)
+        for n in range(0, 30, 5)
+    )
+    parsed = parse("openvpn", lines, zone=LONDON, year=2026)
+    assert [e.kind for e in parsed.events] == [Kind.FAILED] * 6
+
+
+def test_rfc3339_syslog_lines_and_ipv6_wireguard_endpoints_are_read():
+    syslog = b"2026-12-07T08:15:02.123+00:00 vpn1 openvpn[4521]: 203.0.113.9:51812 TLS Error: TLS handshake failed\n"
+    (event,) = parse("openvpn", syslog, zone=LONDON, year=2026).events
+    assert event.ts == dt.datetime(2026, 12, 7, 8, 15, 2, 123000, tzinfo=dt.UTC)
+    assert event.gateway == "vpn1"
+    record = (
+        b'Mon Dec  7 15:42:51 2026\n\tUser-Name = "jsmith"\n\tAcct-Status-Type = Start\n'
+        b'\tCalling-Station-Id = "[2001:db8::9]:51820"\n\n'
+    )
+    (start,) = parse("radius-detail", record, zone=LONDON, year=2026).events
+    assert start.remote_address == "2001:db8::9"
