@@ -44,6 +44,8 @@ from warden.remoteaccess.models import (
 # Read a file in pieces of this size, so a large log never sits in memory whole; each piece
 # commits with its checkpoint.
 CHUNK_BYTES = 4 * 1024 * 1024
+# Lines before the checkpoint read again for their context only (see _context_start).
+CONTEXT_BYTES = 64 * 1024
 
 
 @dataclass
@@ -104,13 +106,15 @@ def _ingest_file(
                 source = _source(school, fmt, key, handle, str(path))
                 if source is None:
                     return report
-                handle.seek(source.offset)
-                data = handle.read(CHUNK_BYTES)
+                begin = _context_start(handle, source.offset)
+                handle.seek(begin)
+                data = handle.read(source.offset - begin + CHUNK_BYTES)
                 parsed = remotelogs.parse(
-                    fmt, data, start=source.offset, zone=zone, year=year, gateway=path.name
+                    fmt, data, start=begin, zone=zone, year=year, gateway=path.name
                 )
-                if parsed.end == source.offset:
-                    if len(data) == CHUNK_BYTES:
+                _complete_earlier(school, source.source_id, parsed, source.offset)
+                if parsed.end <= source.offset:
+                    if len(data) - (source.offset - begin) == CHUNK_BYTES:
                         raise ServiceError(
                             f"{path.name}: no end of line or record in {CHUNK_BYTES} bytes "
                             f"from offset {source.offset}; is it a {fmt} log?"
@@ -141,6 +145,38 @@ def _ingest_file(
                         "offset": [None, parsed.end],
                     },
                 )
+
+
+def _context_start(handle: BinaryIO, offset: int) -> int:
+    """Where to start reading so the lines before ``offset`` give the parser their context
+    (the user name an OpenVPN refusal follows, the connection a VPN address belongs to):
+    the start of a line up to ``CONTEXT_BYTES`` earlier."""
+    if offset == 0:
+        return 0
+    begin = max(0, offset - CONTEXT_BYTES)
+    handle.seek(begin)
+    before = handle.read(offset - begin)
+    if begin == 0:
+        return 0
+    newline = before.find(b"\n")
+    return offset if newline < 0 else begin + newline + 1
+
+
+def _complete_earlier(
+    school: School, source_id: str, parsed: remotelogs.Parsed, offset: int
+) -> None:
+    """Keep only what lies from ``offset`` on; a connection stored earlier without its VPN
+    address (its address line came after the piece it was in) gets it now."""
+    earlier = [e for e in parsed.events if e.offset < offset]
+    parsed.events = [e for e in parsed.events if e.offset >= offset]
+    parsed.malformed = [m for m in parsed.malformed if m.offset >= offset]
+    for event in earlier:
+        if event.vpn_address:
+            RemoteAccessEvent.objects.filter(
+                school=school,
+                event_id=remotelogs.event_id(source_id, event.offset),
+                vpn_address="",
+            ).update(vpn_address=event.vpn_address)
 
 
 def _source(school: School, fmt: str, key: str, handle: BinaryIO, path: str) -> LogSource | None:

@@ -151,3 +151,22 @@ def test_the_command_reads_files_and_says_what_is_wrong(school, tmp_path, capsys
         )
     with pytest.raises(CommandError, match="No school has the slug"):
         call_command("remote_access_ingest", "--school", "nope", "--format", "openvpn", str(log))
+
+
+@pytest.mark.parametrize("piece", [200, 300, 450])
+def test_reading_in_small_pieces_ends_as_one_read_did(school, tmp_path, monkeypatch, piece):
+    text = openvpn_failures(MORNING, 12) + openvpn_session(MORNING + dt.timedelta(minutes=9))
+    whole = _write(tmp_path / "whole.log", text)
+    pieces = _write(tmp_path / "pieces.log", text)
+    remote_logs_ingest(actor=None, school=school, fmt="openvpn", paths=[whole])
+    first = sorted(RemoteAccessEvent.objects.values_list("kind", "username", "ts", "vpn_address"))
+    RemoteAccessEvent.objects.all().delete()
+    RemoteAccessAlert.objects.all().delete()
+    monkeypatch.setattr("warden.remoteaccess.services.CHUNK_BYTES", piece)
+    report = remote_logs_ingest(actor=None, school=school, fmt="openvpn", paths=[pieces])
+    assert (
+        sorted(RemoteAccessEvent.objects.values_list("kind", "username", "ts", "vpn_address"))
+        == first
+    )
+    assert report.alerts_opened == 2 and RemoteAccessAlert.objects.count() == 2
+    assert AuditEntry.objects.filter(action="remote_access.ingested").count() > 3
