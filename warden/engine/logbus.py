@@ -26,6 +26,10 @@ worker dies rewrites the same rows and files, so a chunk is ingested exactly onc
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import BinaryIO
+
 STREAM = "WARDEN_LOGS"
 SUBJECT_PREFIX = "warden.logs"
 CONSUMER = "warden-ingest"
@@ -43,3 +47,108 @@ H_LINE = "Warden-Line"
 def subject(school: str) -> str:
     """The subject a school's chunks are published under."""
     return f"{SUBJECT_PREFIX}.{school}"
+
+
+HEADROOM = 64 * 1024
+"""Room a chunk leaves under the server's ``max_payload`` for its headers."""
+
+
+def chunk_limit(max_payload: int) -> int:
+    """The most bytes a chunk may have on a server that accepts ``max_payload`` bytes."""
+    return max(1, min(MAX_CHUNK_BYTES, max_payload - HEADROOM))
+
+
+def message_id(source: str, chunk: int) -> str:
+    """The ``Nats-Msg-Id`` of a chunk: JetStream drops a second copy of it."""
+    return f"{source}:{chunk}"
+
+
+def school_of(subject_name: str) -> str:
+    """The school slug of a chunk's subject; ValueError if it is not a log subject."""
+    prefix, _, school = subject_name.rpartition(".")
+    if prefix != SUBJECT_PREFIX or not school:
+        raise ValueError(f"not a log subject: {subject_name!r}")
+    return school
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Whole lines of a source, starting at byte ``offset`` and line ``line`` (from 1)."""
+
+    fmt: str
+    source: str
+    index: int
+    offset: int
+    line: int
+    data: bytes = b""
+
+    def headers(self) -> dict[str, str]:
+        return {
+            H_FORMAT: self.fmt,
+            H_SOURCE: self.source,
+            H_CHUNK: str(self.index),
+            H_OFFSET: str(self.offset),
+            H_LINE: str(self.line),
+            "Nats-Msg-Id": message_id(self.source, self.index),
+        }
+
+    @classmethod
+    def from_message(cls, headers: Mapping[str, str] | None, data: bytes) -> Chunk:
+        """A chunk from a message's headers and data; ValueError if a header is missing or
+        malformed."""
+        headers = headers or {}
+        try:
+            chunk = cls(
+                fmt=headers[H_FORMAT],
+                source=headers[H_SOURCE],
+                index=int(headers[H_CHUNK]),
+                offset=int(headers[H_OFFSET]),
+                line=int(headers[H_LINE]),
+                data=data,
+            )
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"not a log chunk: bad or missing header {exc}") from None
+        if chunk.index < 0 or chunk.offset < 0 or chunk.line < 1 or not chunk.source:
+            raise ValueError("not a log chunk: negative position or no source")
+        return chunk
+
+
+def cut_chunks(
+    stream: BinaryIO,
+    *,
+    fmt: str,
+    source: str,
+    limit: int,
+    index: int = 0,
+    offset: int = 0,
+    line: int = 1,
+) -> Iterator[Chunk]:
+    """The chunks of a file read from ``stream``: whole lines, at most ``limit`` bytes each,
+    the first of them chunk ``index`` at byte ``offset`` and line ``line`` (a resumed run
+    starts after what it published before).
+
+    An unfinished last line (no newline yet) is left for a later run, as ``warden ingest``
+    leaves it. A line longer than ``limit`` cannot be published: ValueError names it.
+    """
+    stream.seek(offset)
+    pending = b""
+    while True:
+        more = stream.read(limit)
+        pending += more
+        end = pending.rfind(b"\n", 0, limit) + 1
+        if end == 0:
+            if len(pending) >= limit:
+                raise ValueError(
+                    f"line {line} (byte {offset}) is longer than a chunk may be ({limit} bytes)"
+                )
+            if not more:
+                return
+            continue
+        if len(pending) < limit and more:
+            continue
+        data = pending[:end]
+        yield Chunk(fmt, source, index, offset, line, data)
+        pending = pending[end:]
+        index += 1
+        offset += len(data)
+        line += data.count(b"\n")

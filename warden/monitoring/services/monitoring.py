@@ -843,6 +843,57 @@ class IngestSummary:
         return self.result.malformed
 
 
+@dataclass(frozen=True)
+class IngestSetup:
+    """What a school's ingestor was built with, for a run's summary."""
+
+    keywords: int
+    classified: bool
+    alert_categories: list[str]
+
+
+def school_ingestor(
+    *,
+    actor: User | None,
+    school: School,
+    fmt: str,
+    chunk_bytes: int | None = None,
+) -> tuple[Ingestor, IngestSetup]:
+    """The school's :class:`Ingestor` as it stands now: its leases, accounts, keyword
+    library, filtering snapshot and alert categories; its violations and checkpoints go to
+    the database in one transaction a chunk. A school that has never had a keyword library
+    gets the starter library first, so monitoring is never silently empty."""
+    if not Keyword.objects.filter(school=school).exists():
+        keywords_load_starter(actor=actor, school=school)
+    leases = ingestion.school_leases(school)
+    sink = ingestion.DatabaseViolationSink(school, ingestion.DeviceLookup(leases))
+    store = ingestion.DatabaseCheckpointStore(school, fmt, sink)
+    policy = ingestion.school_snapshot(school)
+    matcher = ingestion.school_matcher(school)
+    alerts = ingestion.school_alert_categories(policy)
+    ingestor = Ingestor(
+        school=school.slug,
+        fmt=fmt,  # type: ignore[arg-type]
+        checkpoints=store,
+        sink=sink,
+        archive_root=ingestion.archive_root(),
+        classifier=ingestion.school_classifier(policy),
+        matcher=matcher,
+        alert_categories=alerts,
+        group_alerts=ingestion.group_alert_categories(policy),
+        group_for=ingestion.group_lookup(policy),
+        attributor=ingestion.school_attributor(school, leases),
+        tz=school.timezone or "UTC",
+        **({"chunk_bytes": chunk_bytes} if chunk_bytes else {}),
+    )
+    setup = IngestSetup(
+        keywords=len(matcher) if matcher is not None else 0,
+        classified=policy is not None,
+        alert_categories=sorted(alerts),
+    )
+    return ingestor, setup
+
+
 def logs_ingest(
     *,
     actor: User | None,
@@ -873,38 +924,16 @@ def logs_ingest(
     for name in paths:
         if name != "-" and not follow and not Path(name).is_file():
             raise ServiceError(f"{name} is not a readable file.")
-    if not Keyword.objects.filter(school=school).exists():
-        keywords_load_starter(actor=actor, school=school)
-    leases = ingestion.school_leases(school)
-    sink = ingestion.DatabaseViolationSink(school, ingestion.DeviceLookup(leases))
-    store = ingestion.DatabaseCheckpointStore(school, fmt, sink)
-    policy = ingestion.school_snapshot(school)
-    matcher = ingestion.school_matcher(school)
-    alerts = ingestion.school_alert_categories(policy)
-    ingestor = Ingestor(
-        school=school.slug,
-        fmt=fmt,  # type: ignore[arg-type]
-        checkpoints=store,
-        sink=sink,
-        archive_root=ingestion.archive_root(),
-        classifier=ingestion.school_classifier(policy),
-        matcher=matcher,
-        alert_categories=alerts,
-        group_alerts=ingestion.group_alert_categories(policy),
-        group_for=ingestion.group_lookup(policy),
-        attributor=ingestion.school_attributor(school, leases),
-        tz=school.timezone or "UTC",
-        **({"chunk_bytes": chunk_bytes} if chunk_bytes else {}),
-    )
+    ingestor, setup = school_ingestor(actor=actor, school=school, fmt=fmt, chunk_bytes=chunk_bytes)
     if prepare is not None:
         prepare(ingestor)
     summary = IngestSummary(
         school=school.slug,
         fmt=fmt,
         sources=list(paths),
-        keywords=len(matcher) if matcher is not None else 0,
-        classified=policy is not None,
-        alert_categories=sorted(alerts),
+        keywords=setup.keywords,
+        classified=setup.classified,
+        alert_categories=setup.alert_categories,
     )
     before = Violation.objects.filter(school=school).count()
     polls = 0
