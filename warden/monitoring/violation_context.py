@@ -24,6 +24,7 @@ from typing import Any
 
 from warden.core.audit import audit_log
 from warden.core.models import User
+from warden.core.registry import collect
 from warden.engine import investigate
 from warden.monitoring.ingestion import archive_root
 from warden.monitoring.models import Violation
@@ -67,21 +68,11 @@ def staff_refusal(actor: User, violation: Violation) -> str | None:
     subject = _staff_subject(violation)
     if subject is None:
         return None
-    # The incidents area owns authorisations; it imports this area, so the import waits.
-    from warden.incidents.models import MonitoringAuthorisation
-    from warden.incidents.services.authorisations import search_refusal_for, today_at
-
-    moment = violation.ts.astimezone(dt.UTC).date()
-    for authorisation in MonitoringAuthorisation.objects.filter(
-        school_id=violation.school_id, subject=subject, investigator=actor
-    ).select_related("school", "subject", "investigator"):
-        if search_refusal_for(actor, authorisation, today_at(authorisation.school)):
-            continue
-        if authorisation.history_from and moment < authorisation.history_from:
-            continue
-        if authorisation.history_to and moment > authorisation.history_to:
-            continue
-        return None
+    # The incidents area owns monitoring authorisations and offers the check through
+    # ``<app>/monitoring_gates.py`` (``STAFF_CONTEXT``): without one, nobody is authorised.
+    for authorised in collect("monitoring_gates", "STAFF_CONTEXT"):
+        if authorised(actor, violation, subject):
+            return None
     return STAFF_REFUSAL
 
 
