@@ -4,11 +4,14 @@
 NATS JetStream as the chunks :mod:`warden.engine.logbus` describes, for ``warden
 ingest-worker`` to ingest. Two ways in:
 
-* **UDP**, for Squid itself: ``access_log udp://HOST:PORT squid`` sends each line as a
-  datagram (several lines a datagram with ``buffered_logs on``); a syslog relay forwarding
-  ``access_log syslog:...`` sends ``<PRI>`` and a syslog header (RFC 3164 or RFC 5424) in
-  front of the line. Datagrams are taken only from the networks ``allow`` names (loopback
-  by default): UDP has no sign-in, so anything else could write into a school's logs.
+* **UDP**, for Squid itself: ``access_log udp://HOST:PORT squid`` sends its lines as
+  datagrams (Squid 5 packs them into datagrams of about 1,400 bytes and sends one when it
+  is full, so a quiet proxy's last few lines wait in Squid until more come; set
+  ``strip_query_terms off`` too, or Squid logs URLs without their query and searches are
+  never seen); a syslog relay forwarding ``access_log syslog:...`` sends ``<PRI>`` and a
+  syslog header (RFC 3164 or RFC 5424) in front of each line. Datagrams are taken only
+  from the networks ``allow`` names (loopback by default): UDP has no sign-in, so
+  anything else could write into a school's logs.
 * **HTTP**, for log shippers: ``POST /lines`` with a body of lines and
   ``Authorization: Bearer TOKEN``. There is no way in without the token; the answer says
   how many lines were taken, or 503 with ``Retry-After`` when the buffer is full, so a
@@ -148,25 +151,6 @@ def run_source(school: str, started: dt.datetime | None = None) -> str:
     return hashlib.sha256(key).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class Chunk:
-    index: int
-    offset: int
-    line: int
-    lines: int
-    data: bytes
-
-    def headers(self, *, source: str, fmt: str) -> dict[str, str]:
-        return {
-            logbus.H_FORMAT: fmt,
-            logbus.H_SOURCE: source,
-            logbus.H_CHUNK: str(self.index),
-            logbus.H_OFFSET: str(self.offset),
-            logbus.H_LINE: str(self.line),
-            "Nats-Msg-Id": f"{source}:{self.index}",
-        }
-
-
 @dataclass(slots=True)
 class ReceiverStats:
     received: int = 0
@@ -281,7 +265,7 @@ class Receiver:
         self._next_chunk = 0
         self._next_offset = 0
         self._next_line = 1
-        self._pending: deque[Chunk] = deque()
+        self._pending: deque[logbus.Chunk] = deque()
         self._pending_bytes = 0
         self._wake: asyncio.Event | None = None
         self._stopping: asyncio.Event | None = None
@@ -343,7 +327,9 @@ class Receiver:
         if not self._batch:
             return
         data = b"\n".join(self._batch) + b"\n"
-        chunk = Chunk(self._next_chunk, self._next_offset, self._next_line, len(self._batch), data)
+        chunk = logbus.Chunk(
+            self.config.fmt, self.source, self._next_chunk, self._next_offset, self._next_line, data
+        )
         self._next_chunk += 1
         self._next_offset += len(data)
         self._next_line += len(self._batch)
@@ -405,7 +391,7 @@ class Receiver:
             self._wake.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(publisher, self.config.drain_seconds)
-            left = sum(chunk.lines for chunk in self._pending)
+            left = sum(chunk.data.count(b"\n") for chunk in self._pending)
             if left:
                 self.stats.dropped += left
                 logger.warning(
@@ -453,7 +439,7 @@ class Receiver:
                     self.subject,
                     chunk.data,
                     timeout=PUBLISH_TIMEOUT,
-                    headers=chunk.headers(source=self.source, fmt=self.config.fmt),
+                    headers=chunk.headers(),
                 )
             except (nats.errors.Error, OSError, TimeoutError) as exc:
                 self._warn(
@@ -466,7 +452,7 @@ class Receiver:
             self._pending.popleft()
             self._pending_bytes -= len(chunk.data)
             self.stats.published_chunks += 1
-            self.stats.published_lines += chunk.lines
+            self.stats.published_lines += chunk.data.count(b"\n")
 
     async def _pause(self) -> None:
         assert self._stopping is not None

@@ -5,6 +5,7 @@ Squid's datagrams and shippers' HTTP posts arrive on the stream as chunks headed
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import http.client
 import io
 import json
@@ -20,6 +21,8 @@ from typing import Any
 import nats as nats_client
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
+from nats.js.api import RetentionPolicy
 
 from warden.engine import logbus
 from warden.monitoring.jetstream import NatsProcess
@@ -44,11 +47,11 @@ def nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsProcess]:
         server.stop()
 
 
-async def _create_stream(url: str) -> None:
+async def _create_stream(url: str, retention: RetentionPolicy = RetentionPolicy.LIMITS) -> None:
     client = await nats_client.connect(url)
     try:
         await client.jetstream().add_stream(
-            name=logbus.STREAM, subjects=[f"{logbus.SUBJECT_PREFIX}.>"]
+            name=logbus.STREAM, subjects=[f"{logbus.SUBJECT_PREFIX}.>"], retention=retention
         )
     finally:
         await client.close()
@@ -103,6 +106,7 @@ def running(config: ReceiverConfig) -> Iterator[Receiver]:
     finally:
         loop.call_soon_threadsafe(live.stop)
         thread.join(timeout=config.drain_seconds + 10)
+        assert not thread.is_alive(), "the receiver did not stop"
         loop.close()
     if "error" in result:
         raise result["error"]
@@ -342,3 +346,105 @@ def test_the_command_serves_until_stopped_and_reports_its_counts(
     assert f"{school.slug}: 2 lines received, 2 published in 1 chunks" in out.getvalue()
     (chunk,) = messages(nats.url, school.slug, count=1)
     assert chunk.data.decode().splitlines() == squid_lines(2)
+
+
+# --- end to end through a real Squid -------------------------------------------------------
+
+
+@pytest.fixture
+def work_queue_nats(tmp_path: Path) -> Iterator[NatsProcess]:
+    """A server of its own whose stream has the workers' work-queue retention (the other
+    tests read the stream back, which a work queue does not allow)."""
+    server = start_nats(tmp_path / "wq-nats")
+    try:
+        asyncio.run(_create_stream(server.url, RetentionPolicy.WORK_QUEUE))
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_search_through_squid_becomes_a_violation_through_the_receiver_and_a_worker(
+    work_queue_nats: NatsProcess, transactional_db, school, tmp_path: Path
+) -> None:
+    """Squid (``access_log udp://``) -> the receiver -> JetStream -> ``warden ingest-worker``
+    -> a violation in the database. Squid missing is a failure, not a skip."""
+    nats = work_queue_nats
+    from warden.engine.tests import test_squid_end_to_end as squid
+    from warden.monitoring.models import IpLease, Violation
+    from warden.monitoring.services.monitoring import keywords_load_starter
+    from warden.testing.factories import PupilFactory
+
+    keywords_load_starter(actor=None, school=school)
+    # Squid knows no user name here: the pupil is found by the address's lease.
+    pupil = PupilFactory.create(school=school)
+    IpLease.objects.create(
+        school=school,
+        ip="127.0.0.1",
+        device="LAPTOP-17",
+        identifier=pupil.mis_id,
+        person=pupil,
+        start=timezone.now() - dt.timedelta(hours=1),
+    )
+    origin, _ = squid.start_origin()
+    workdir = tmp_path / "squid"
+    workdir.mkdir()
+    run_as = squid.choose_run_as(workdir)
+    (workdir / "hosts").write_text("127.0.0.1 www.google.com\n")
+    with running(udp_config(nats.url, school.slug)) as live:
+        assert live.udp_address is not None
+        udp_port = live.udp_address[1]
+
+        def conf(port: int) -> str:
+            lines = [
+                f"http_port 127.0.0.1:{port}",
+                "visible_hostname warden-receiver",
+                f"pid_filename {workdir / 'squid.pid'}",
+                f"access_log udp://127.0.0.1:{udp_port} squid",
+                # Squid leaves the query out of logged URLs unless told: searches need it.
+                "strip_query_terms off",
+                f"cache_log {workdir / 'cache.log'}",
+                f"coredump_dir {workdir}",
+                "cache deny all",
+                "netdb_filename none",
+                "pinger_enable off",
+                "icp_port 0",
+                "htcp_port 0",
+                "shutdown_lifetime 0 seconds",
+                f"hosts_file {workdir / 'hosts'}",
+                "dns_nameservers 127.0.0.1",
+                "acl test_clients src 127.0.0.0/8",
+                "http_access allow test_clients",
+                "http_access deny all",
+            ]
+            if run_as.effective_user:
+                lines.append(f"cache_effective_user {run_as.effective_user}")
+            return "\n".join(lines) + "\n"
+
+        process, port, service = squid.start_squid(workdir, 0, run_as, make_conf=conf)
+        try:
+            url = f"http://www.google.com:{origin.server_address[1]}/search?q=how+to+cut+myself"
+            # Squid packs its UDP log lines into datagrams of about 1,400 bytes and sends one
+            # when it is full: ask again until a datagram has come.
+            for _ in range(50):
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                connection.request("GET", url)
+                assert connection.getresponse().status == 200
+                connection.close()
+                if live.stats.received:
+                    break
+                time.sleep(0.05)
+            wait_for(lambda: live.stats.published_lines >= 1, what=live.stats)
+        finally:
+            squid.stop(process, service)
+            origin.shutdown()
+    out = io.StringIO()
+    call_command(
+        "ingest_worker", "--nats", nats.url, "--school", school.slug, "--until-idle", stdout=out
+    )
+    violation = Violation.objects.filter(school=school, url=url).first()
+    assert violation is not None, (
+        out.getvalue(),
+        list(Violation.objects.values_list("url", "severity")),
+    )
+    assert (violation.severity, violation.person) == (5, pupil)
+    assert violation.client_ip == "127.0.0.1"
