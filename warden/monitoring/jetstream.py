@@ -35,6 +35,7 @@ import nats
 from django.conf import settings
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
 from nats.errors import NoServersError as NatsNoServersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
@@ -291,6 +292,7 @@ async def publish_file(
     path: Path,
     limit: int,
     progress: CheckpointStore | None = None,
+    resume: bool = True,
     wait_seconds: float = 600.0,
 ) -> Published:
     """Publish a log file's complete lines as chunks to the school's subject, each after
@@ -301,6 +303,7 @@ async def publish_file(
     (found by device and inode, and checked by its first bytes, as ``warden ingest``
     does); without, it is cut again from the start the same way, and the server drops the
     chunks it already has (``Nats-Msg-Id``), as workers skip chunks already ingested.
+    ``resume=False`` starts from the beginning all the same (and records the new position).
     """
     done = Published(str(path))
     with open(path, "rb") as handle:
@@ -309,7 +312,7 @@ async def publish_file(
         if not head:
             return done
         key = f"{school}:file:{stat.st_dev}:{stat.st_ino}"
-        saved = progress.load(key) if progress is not None else None
+        saved = progress.load(key) if progress is not None and resume else None
         if saved is not None and source_identity(head[: saved.fingerprint_len]) == saved.source_id:
             checkpoint = saved
         else:
@@ -536,6 +539,11 @@ class IngestWorker:
             return await subscription.fetch(self.batch, timeout=self.fetch_seconds)
         except NatsTimeoutError:
             return []
+        except NatsError as exc:
+            # The server went away: the client reconnects by itself; ask again shortly.
+            logger.warning("fetching chunks failed (%s); trying again", exc)
+            await asyncio.sleep(1)
+            return []
 
     def idle(self) -> bool:
         """Nothing waiting for these consumers and nothing delivered but unacknowledged."""
@@ -565,7 +573,7 @@ class IngestWorker:
         if IngestCheckpoint.objects.filter(school=school, source_key=key).exists():
             self.report(f"{slug}: chunk {key} already ingested; acknowledged")
             self.stats.skipped += 1
-            self._loop.run(message.ack_sync(timeout=10))
+            self._acknowledge(message)
             return
         self.report(f"{slug}: chunk {key} started ({len(chunk.data)} bytes)")
         heartbeat = self._loop.start(self._heartbeat(message))
@@ -581,12 +589,20 @@ class IngestWorker:
                 self._loop.run(message.nak(delay=self.retry_delay))
             return
         heartbeat.cancel()
-        self._loop.run(message.ack_sync(timeout=10))
+        self._acknowledge(message)
         self.stats.ingested += 1
         self.stats.violations += result.violations
         self.report(
             f"{slug}: chunk {key} ingested: {result.lines} lines, {result.violations} violations"
         )
+
+    def _acknowledge(self, message: Msg) -> None:
+        try:
+            self._loop.run(message.ack_sync(timeout=10))
+        except (NatsError, TimeoutError) as exc:
+            # Committed all the same: the chunk comes back once ack_wait has passed and is
+            # then skipped as already ingested.
+            logger.warning("acknowledging %s failed (%s)", message.subject, exc)
 
     async def _heartbeat(self, message: Msg) -> None:
         while True:

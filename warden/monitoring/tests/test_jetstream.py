@@ -269,6 +269,17 @@ def test_the_publish_command_reports_what_it_sent(nats, school, tmp_path):
     )  # fmt: skip
     lines = log.read_bytes().count(b"\n")
     assert f"{school.slug}: {log}: 4 chunks published ({lines} lines" in out.getvalue()
+    again = io.StringIO()
+    for extra in ([], ["--from-start"]):
+        call_command(
+            "ingest_publish", "--school", school.slug, "--nats", nats.url,
+            "--chunk-bytes", str(CHUNK), *extra, str(log), stdout=again,
+        )  # fmt: skip
+    assert again.getvalue().splitlines() == [
+        f"{school.slug}: {log}: 0 chunks published (0 lines, 0 bytes; 0 the server already had).",
+        f"{school.slug}: {log}: 4 chunks published ({lines} lines, {log.stat().st_size} bytes; "
+        "4 the server already had).",
+    ]
 
 
 def test_the_worker_says_when_the_server_cannot_be_reached(school):
@@ -439,3 +450,27 @@ def test_sigterm_lets_a_worker_finish_and_acknowledge_its_chunk(nats, migrated, 
     assert stored(var)[2] == [key]
     # Acknowledged (so gone from the stream); the chunks nobody started are still there.
     assert stream_messages(nats.url) == published_chunks(out) - 1
+
+
+def test_nats_dev_runs_jetstream_on_loopback_until_stopped(tmp_path):
+    var = tmp_path / "var"
+    port, monitor = free_port(), free_port()
+    server = subprocess.Popen(  # noqa: S603 - this interpreter, running the warden command
+        [sys.executable, "-m", "warden.cli", "nats-dev", "--port", str(port),
+         "--monitor-port", str(monitor)],
+        env=warden_env(var),
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        probe = jetstream.NatsProcess(var / "nats", port=port, monitor_port=monitor)
+        probe.wait_ready(timeout=60)
+        config = (var / "nats" / "nats-server.conf").read_text()
+        assert f'listen: "127.0.0.1:{port}"' in config
+        assert "max_payload: 8388608" in config
+        assert (var / "nats" / "store" / "jetstream").is_dir()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=30)
+    assert server.returncode == 0
+    assert f"nats-server on nats://127.0.0.1:{port}" in output

@@ -37,6 +37,12 @@ class Command(BaseCommand):
             help="largest chunk (at most the server's payload limit less 64 KiB)",
         )
         parser.add_argument(
+            "--from-start",
+            action="store_true",
+            help="cut each file again from its first line (the server and the workers drop "
+            "the chunks they already have)",
+        )
+        parser.add_argument(
             "--wait-seconds",
             type=float,
             default=600.0,
@@ -89,6 +95,7 @@ class Command(BaseCommand):
                             path=path,
                             limit=limit,
                             progress=progress,
+                            resume=not options["from_start"],
                             wait_seconds=options["wait_seconds"],
                         )
                     )

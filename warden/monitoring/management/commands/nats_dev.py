@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from django.conf import settings
@@ -39,11 +41,18 @@ class Command(BaseCommand):
             "Ctrl-C stops it."
         )
         self.stdout.flush()
-        try:
-            done = subprocess.run(command, check=False)  # noqa: S603 - our own config
-        except KeyboardInterrupt:
-            return
-        if done.returncode not in (0, -2):
-            raise CommandError(
-                f"nats-server stopped with status {done.returncode}: see {server.log_file}"
-            )
+        process = subprocess.Popen(command)  # noqa: S603 - our own config
+
+        stopping = []
+
+        def stop(signum: int, _frame: FrameType | None) -> None:
+            stopping.append(signum)
+            process.terminate()
+
+        # Ctrl-C reaches the server too; SIGTERM (a service manager) is passed on to it.
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        status = process.wait()
+        # nats-server shuts down cleanly on SIGTERM, and says so with status 1.
+        if status != 0 and not stopping:
+            raise CommandError(f"nats-server stopped with status {status}: see {server.log_file}")
