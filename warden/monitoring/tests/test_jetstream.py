@@ -474,3 +474,22 @@ def test_nats_dev_runs_jetstream_on_loopback_until_stopped(tmp_path):
         output, _ = server.communicate(timeout=30)
     assert server.returncode == 0
     assert f"nats-server on nats://127.0.0.1:{port}" in output
+
+
+@pytest.mark.parametrize("limit", [20, 33, 64, 1000])
+def test_chunks_are_whole_lines_that_resume_where_they_stopped(limit):
+    data = b"".join(b"line %d %s\n" % (n, b"x" * (n % 7)) for n in range(100)) + b"unfinished"
+    chunks = list(logbus.cut_chunks(io.BytesIO(data), fmt="squid", source="s", limit=limit))
+    assert b"".join(chunk.data for chunk in chunks) == data[: data.rfind(b"\n") + 1]
+    assert all(len(chunk.data) <= limit and chunk.data.endswith(b"\n") for chunk in chunks)
+    assert [chunk.line for chunk in chunks] == [
+        1 + data[: chunk.offset].count(b"\n") for chunk in chunks
+    ]
+    assert [chunk.index for chunk in chunks] == list(range(len(chunks)))
+    middle = chunks[len(chunks) // 2]
+    resumed = logbus.cut_chunks(
+        io.BytesIO(data), fmt="squid", source="s", limit=limit,
+        index=middle.index, offset=middle.offset, line=middle.line,
+    )  # fmt: skip
+    assert list(resumed) == chunks[len(chunks) // 2 :]
+    assert logbus.Chunk.from_message(middle.headers(), middle.data) == middle
