@@ -502,8 +502,18 @@ class IngestWorker:
             self._client = None
         self._loop.close()
 
+    def warm(self, fmt: str = "squid") -> None:
+        """Build the named schools' ingestors now (the keyword library's compilation above
+        all), so the first chunk is not held up by it. A worker for every school builds
+        each one when its first chunk comes."""
+        for slug in self.schools:
+            school = School.objects.filter(slug=slug).first()
+            if school is not None:
+                self.ingestor(school, fmt)
+
     def __enter__(self) -> IngestWorker:
         self.connect()
+        self.warm()
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -81,6 +81,7 @@ class Command(BaseCommand):
         except ConnectionError as exc:
             worker.close()
             raise CommandError(f"{exc}. Is it running? (`warden nats-dev` starts one.)") from None
+        worker.warm()
         self._say(f"ingest worker on {options['nats']}: waiting for chunks")
         try:
             stats = worker.run(until_idle=options["until_idle"])
