@@ -15,6 +15,7 @@ import ipaddress
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -37,6 +38,7 @@ from warden.engine.keywords import (
     normalise_phrase,
 )
 from warden.engine.logs import FORMATS, Malformed
+from warden.engine.pipeline import Pipeline
 from warden.lib.textcheck import control_character_refusal, find_control_character
 from warden.monitoring import ingestion
 from warden.monitoring.models.monitoring import (
@@ -906,9 +908,14 @@ def logs_ingest(
     chunk_bytes: int | None = None,
     stdin: BinaryIO | None = None,
     prepare: Callable[[Ingestor], None] | None = None,
+    workers: int = 1,
 ) -> IngestSummary:
     """Ingest proxy or DNS logs for a school: attribute, classify, match keywords, store
     violations, archive every line under ``VAR_DIR/archive``.
+
+    With ``workers`` above 1, chunks are analysed and archived in that many forked
+    processes and committed here in order (:class:`warden.engine.pipeline.Pipeline`): the
+    same violations, archive and checkpoints as one process, on more cores.
 
     Not one transaction: each chunk commits on its own (its violations with its checkpoint),
     so a run stopped at any point resumes where it stopped and the same file again adds
@@ -919,6 +926,8 @@ def logs_ingest(
     """
     if fmt not in FORMATS:
         raise ServiceError(f"Unknown log format “{fmt}”: use squid, e2guardian or dns.")
+    if workers < 1:
+        raise ServiceError("Use at least one worker.")
     if not paths:
         raise ServiceError("Name at least one log file, or - for standard input.")
     for name in paths:
@@ -944,19 +953,24 @@ def logs_ingest(
         return max_polls is not None and polls > max_polls
 
     try:
-        for name in paths:
-            if name == "-":
-                stream = stdin or sys.stdin.buffer
-                summary.result.add(ingestor.ingest_stream(stream))
-            else:
-                summary.result.add(
-                    ingestor.ingest_path(
-                        Path(name),
-                        follow=follow,
-                        poll_seconds=poll_seconds,
-                        should_stop=should_stop,
+        with ExitStack() as stack:
+            runner = (
+                stack.enter_context(Pipeline(ingestor, workers)).run_chunks if workers > 1 else None
+            )
+            for name in paths:
+                if name == "-":
+                    stream = stdin or sys.stdin.buffer
+                    summary.result.add(ingestor.ingest_stream(stream, runner=runner))
+                else:
+                    summary.result.add(
+                        ingestor.ingest_path(
+                            Path(name),
+                            follow=follow,
+                            poll_seconds=poll_seconds,
+                            should_stop=should_stop,
+                            runner=runner,
+                        )
                     )
-                )
     except KeyboardInterrupt:
         # Committed chunks stay committed; the next run carries on from them.
         summary.interrupted = True

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from warden.cli import main as warden
+from warden.core.errors import ServiceError
 from warden.core.models import AuditEntry
 from warden.engine import archive
 from warden.monitoring import ingestion
@@ -403,3 +404,73 @@ def test_the_sink_upserts_a_violation_delivered_again(school):
     sink.deliver([dataclasses.replace(found, severity=5)])
     stored = Violation.objects.get(school=school)
     assert (stored.engine_id, stored.severity, stored.person) == ("f" * 32, 5, pupil)
+
+
+def test_ingesting_with_two_workers_equals_one_process(school, other_school, tmp_path):
+    """Chunks analysed in forked workers (classification, filter groups and attribution
+    included) give the same violations and archive as one process."""
+    from warden.engine.lists import ListBuilder
+
+    builder = ListBuilder()
+    builder.add_domains(["casino.example"], "gambling")
+    header = {
+        "timezone": "Europe/London",
+        "block_page": "http://127.0.0.1:8000/blocked",
+        "default_group": "ks3",
+        "groups": [
+            {
+                "slug": "ks3",
+                "label": "Key stage 3",
+                "default": "allow",
+                "safe_search": True,
+                "block": [],
+                "alert": ["gambling"],
+                "allow": [],
+                "schedules": [],
+            }
+        ],
+        "users": {},
+        "networks": [],
+        "exceptions": [],
+    }
+    for s in (school, other_school):
+        pupil_with_account(s, "pupil.one")
+        publish(s, header, builder.build())
+    lines = [
+        squid_line(START, "10.0.0.5", f"https://www.casino.example/slots/{n}", "pupil.one")
+        for n in range(40)
+    ]
+    log = busy_log(
+        tmp_path / "access.log",
+        [
+            ("10.0.0.5", "pupil.one", "how+to+kill+myself"),
+            ("10.0.0.5", "pupil.one", "i+want+to+die"),
+        ],
+        filler=400,
+    )
+    with open(log, "a") as handle:
+        handle.write("\n".join(lines) + "\n")
+    one = logs_ingest(
+        actor=None, school=other_school, fmt="squid", paths=[str(log)], chunk_bytes=4096
+    )
+    two = logs_ingest(
+        actor=None, school=school, fmt="squid", paths=[str(log)], chunk_bytes=4096, workers=2
+    )
+    assert two.result.chunks == one.result.chunks > 4
+    assert _rows(school) == _rows(other_school)
+    assert Violation.objects.filter(school=school, category="gambling").count() == 40
+    columns = ["offset", "person_id", "categories", "url"]
+    archived = {}
+    for s in (school, other_school):
+        rows = archive.query(ingestion.archive_root(), school=s.slug, columns=columns)
+        pupil = str(Violation.objects.filter(school=s).exclude(person=None)[0].person_id)
+        # Each school has its own pupil.one; which rows are theirs must be the same.
+        archived[s.slug] = [
+            {**row, "person_id": row["person_id"] == pupil}
+            for row in rows.sort_by("offset").to_pylist()
+        ]
+    assert archived[school.slug] == archived[other_school.slug]
+    assert any(row["person_id"] for row in archived[school.slug])
+    assert len(archived[school.slug]) == one.result.records
+    with pytest.raises(ServiceError, match="at least one worker"):
+        logs_ingest(actor=None, school=school, fmt="squid", paths=[str(log)], workers=0)

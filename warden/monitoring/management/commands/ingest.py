@@ -37,6 +37,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--chunk-bytes", type=int, default=None, help="bytes a chunk (commit unit)"
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="processes that analyse and archive chunks side by side (one a core)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         school = school_from_option(options["school"])
@@ -51,6 +57,7 @@ class Command(BaseCommand):
                     poll_seconds=options["poll_seconds"],
                     max_polls=options["max_polls"],
                     chunk_bytes=options["chunk_bytes"],
+                    workers=options["workers"],
                 )
         except ServiceError as exc:
             raise CommandError(str(exc)) from None
