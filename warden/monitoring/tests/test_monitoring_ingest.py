@@ -226,6 +226,30 @@ def test_ingest_refuses_a_missing_file_and_an_unknown_school(school, tmp_path):
         call_command("ingest", "--format", "squid", "--school", "nowhere", str(tmp_path))
 
 
+def ks3_header(*, block: list[str], alert: list[str]) -> dict:
+    """A snapshot header with one group, Key stage 3, for everyone."""
+    return {
+        "timezone": "Europe/London",
+        "block_page": "http://127.0.0.1:8000/blocked",
+        "default_group": "ks3",
+        "groups": [
+            {
+                "slug": "ks3",
+                "label": "Key stage 3",
+                "default": "allow",
+                "safe_search": True,
+                "block": block,
+                "alert": alert,
+                "allow": [],
+                "schedules": [],
+            }
+        ],
+        "users": {},
+        "networks": [],
+        "exceptions": [],
+    }
+
+
 def publish(school, header: dict, index) -> None:
     """Put a filtering snapshot where the school's helper and ingestion read it."""
     from warden.engine.snapshot import write_snapshot
@@ -246,26 +270,7 @@ def test_sites_are_classified_with_the_schools_snapshot_and_alert_categories_rep
     builder.add_domains(["casino.example"], "gambling")
     builder.add_domains(["forum.example"], "self-harm")
     builder.add_domains(["games.example"], "games")
-    header = {
-        "timezone": "Europe/London",
-        "block_page": "http://127.0.0.1:8000/blocked",
-        "default_group": "ks3",
-        "groups": [
-            {
-                "slug": "ks3",
-                "label": "Key stage 3",
-                "default": "allow",
-                "safe_search": True,
-                "block": ["self-harm", "games"],
-                "alert": ["gambling"],
-                "allow": [],
-                "schedules": [],
-            }
-        ],
-        "users": {},
-        "networks": [],
-        "exceptions": [],
-    }
+    header = ks3_header(block=["self-harm", "games"], alert=["gambling"])
     publish(school, header, builder.build())
     log = write_log(
         tmp_path / "access.log",
@@ -413,26 +418,7 @@ def test_ingesting_with_two_workers_equals_one_process(school, other_school, tmp
 
     builder = ListBuilder()
     builder.add_domains(["casino.example"], "gambling")
-    header = {
-        "timezone": "Europe/London",
-        "block_page": "http://127.0.0.1:8000/blocked",
-        "default_group": "ks3",
-        "groups": [
-            {
-                "slug": "ks3",
-                "label": "Key stage 3",
-                "default": "allow",
-                "safe_search": True,
-                "block": [],
-                "alert": ["gambling"],
-                "allow": [],
-                "schedules": [],
-            }
-        ],
-        "users": {},
-        "networks": [],
-        "exceptions": [],
-    }
+    header = ks3_header(block=[], alert=["gambling"])
     for s in (school, other_school):
         pupil_with_account(s, "pupil.one")
         publish(s, header, builder.build())
