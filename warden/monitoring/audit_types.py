@@ -117,6 +117,12 @@ AUDIT_TYPES = [
         ("format", "sources", "lines", "malformed", "violations_new", "interrupted"),
         label="Proxy and DNS logs read",
     ),
+    _monitoring(
+        "logs.chunk_failed",
+        "A chunk of proxy and DNS logs was given up: {reason}",
+        ("subject", "chunk", "reason", "deliveries"),
+        label="Log chunk given up",
+    ),
     _monitoring("violation.recorded", "{actor} recorded the violation {record}"),
     _monitoring(
         "violation.viewed",

@@ -29,10 +29,11 @@ import urllib.request
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import nats
 from django.conf import settings
+from django.db import DatabaseError
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
@@ -567,17 +568,19 @@ class IngestWorker:
     # -- one chunk -------------------------------------------------------------------
 
     def handle(self, message: Msg) -> None:
+        found: School | None = None
         try:
-            chunk = logbus.Chunk.from_message(message.headers, message.data)
             slug = logbus.school_of(message.subject)
+            found = School.objects.filter(slug=slug).first()
+            chunk = logbus.Chunk.from_message(message.headers, message.data)
             if chunk.fmt not in FORMATS:
                 raise ValueError(f"unknown log format {chunk.fmt!r}")
-            school = School.objects.filter(slug=slug).first()
-            if school is None:
+            if found is None:
                 raise ValueError(f"no school {slug!r}")
+            school = found
         except ValueError as exc:
             # Nothing a retry could change.
-            self._give_up(message, str(exc))
+            self._give_up(message, str(exc), found)
             return
         key = chunk_key(chunk)
         if IngestCheckpoint.objects.filter(school=school, source_key=key).exists():
@@ -593,7 +596,7 @@ class IngestWorker:
             heartbeat.cancel()
             logger.exception("chunk %s of %s failed", key, slug)
             if message.metadata.num_delivered >= MAX_DELIVER:
-                self._give_up(message, f"{type(exc).__name__}: {exc}")
+                self._give_up(message, f"{type(exc).__name__}: {exc}", school)
             else:
                 self.stats.retried += 1
                 self._loop.run(message.nak(delay=self.retry_delay))
@@ -633,20 +636,16 @@ class IngestWorker:
         before = Violation.objects.filter(school=school).count()
         _committed, result = ingestor.process_chunk(checkpoint, chunk.data, chunk.offset)
         new = Violation.objects.filter(school=school).count() - before
-        with audit_context(via="cli", acting_school=school):
-            audit_log(
-                actor=None,
-                action="logs.ingested",
-                school=school,
-                changes={
-                    "format": [None, chunk.fmt],
-                    "sources": [None, f"{logbus.STREAM} {chunk_key(chunk)}"[:500]],
-                    "lines": [None, result.lines],
-                    "malformed": [None, result.malformed_count],
-                    "violations_new": [None, new],
-                    "interrupted": [None, False],
-                },
-            )
+        _audit(
+            "logs.ingested",
+            school,
+            format=chunk.fmt,
+            sources=f"{logbus.STREAM} {chunk_key(chunk)}"[:500],
+            lines=result.lines,
+            malformed=result.malformed_count,
+            violations_new=new,
+            interrupted=False,
+        )
         return result
 
     def ingestor(self, school: School, fmt: str) -> Ingestor:
@@ -662,8 +661,10 @@ class IngestWorker:
         self._ingestors[key] = (time.monotonic(), ingestor)
         return ingestor
 
-    def _give_up(self, message: Msg, reason: str) -> None:
-        """Keep the chunk and why under :func:`failed_dir`, then stop its redelivery."""
+    def _give_up(self, message: Msg, reason: str, school: School | None) -> None:
+        """Keep the chunk and why under :func:`failed_dir`, audit it as
+        ``logs.chunk_failed`` (under its school when there is one), then stop its
+        redelivery."""
         headers = dict(message.headers or {})
         name = logbus.message_id(
             headers.get(logbus.H_SOURCE, "unknown"), int(message.metadata.sequence.stream)
@@ -684,6 +685,37 @@ class IngestWorker:
             encoding="utf-8",
         )
         logger.error("chunk on %s given up (%s); kept in %s", message.subject, reason, folder)
+        try:
+            _audit(
+                "logs.chunk_failed",
+                school,
+                subject=message.subject[:500],
+                chunk=_key_of(headers, name)[:500],
+                reason=reason[:500],
+                deliveries=message.metadata.num_delivered,
+            )
+        except DatabaseError:
+            # The database may be why the chunk failed: the kept files and the log say it.
+            logger.exception("auditing the chunk given up on %s failed", message.subject)
         self.report(f"chunk on {message.subject} given up: {reason}")
         self.stats.failed += 1
         self._loop.run(message.term())
+
+
+def _key_of(headers: dict[str, str], fallback: str) -> str:
+    """A given-up chunk's :func:`chunk_key` when its headers name its source and index."""
+    source, index = headers.get(logbus.H_SOURCE), headers.get(logbus.H_CHUNK)
+    return f"nats:{source}:{index}" if source and index else f"nats:{fallback}"
+
+
+def _audit(
+    action: Literal["logs.ingested", "logs.chunk_failed"], school: School | None, **values: object
+) -> None:
+    """An entry of a worker's, under ``school`` when there is one."""
+    with audit_context(via="cli", acting_school=school):
+        audit_log(
+            actor=None,
+            action=action,
+            school=school,
+            changes={name: [None, value] for name, value in values.items()},
+        )

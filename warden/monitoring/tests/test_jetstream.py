@@ -20,7 +20,7 @@ import nats as nats_client
 import pytest
 from django.core.management import CommandError, call_command
 
-from warden.core.models import School
+from warden.core.models import AuditEntry, School
 from warden.engine import archive, logbus
 from warden.monitoring import ingestion, jetstream
 from warden.monitoring.models import IngestCheckpoint, Violation
@@ -223,6 +223,38 @@ def test_a_chunk_that_keeps_failing_is_kept_and_terminated(nats, school, tmp_pat
     assert all(
         "no school 'no-such-school'" in path.read_text() for path in kept if path.suffix == ".json"
     )
+    assert stream_messages(nats.url) == 0
+    # Each give-up is audited, with no school to file it under, its key and why.
+    given_up = AuditEntry.objects.filter(action="logs.chunk_failed").order_by("seq")
+    assert [(e.school, e.changes["chunk"][1]) for e in given_up] == [
+        (None, f"nats:{sent.source}:{n}") for n in range(sent.chunks)
+    ]
+    assert {e.changes["reason"][1] for e in given_up} == {"no school 'no-such-school'"}
+
+
+def test_a_chunk_a_known_school_cannot_use_is_audited_under_that_school(nats, school):
+    async def send() -> None:
+        client = await jetstream.connect(nats.url, "test")
+        try:
+            js = client.jetstream()
+            await jetstream.ensure_stream(js)
+            chunk = logbus.Chunk(
+                fmt="teletext", source="abc", index=3, offset=0, line=1, data=b"x\n"
+            )
+            await js.publish(logbus.subject(school.slug), chunk.data, headers=chunk.headers())
+            await js.publish(logbus.subject(school.slug), b"y\n", headers={"Warden-Chunk": "1"})
+        finally:
+            await client.close()
+
+    asyncio.run(send())
+    with jetstream.IngestWorker(nats.url, ack_wait=5, fetch_seconds=0.5) as worker:
+        stats = worker.run(until_idle=True)
+    assert stats.failed == 2
+    given_up = AuditEntry.objects.filter(action="logs.chunk_failed").order_by("seq")
+    assert [(e.school, e.changes["chunk"][1], e.changes["reason"][1]) for e in given_up] == [
+        (school, "nats:abc:3", "unknown log format 'teletext'"),
+        (school, "nats:unknown:2", "not a log chunk: bad or missing header 'Warden-Format'"),
+    ]
     assert stream_messages(nats.url) == 0
 
 
