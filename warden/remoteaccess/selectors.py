@@ -66,6 +66,13 @@ def alerts(school: School, state: str = "") -> QuerySet[RemoteAccessAlert]:
     return rows.filter(state=state) if state in AlertState.values else rows
 
 
+def alert_page_number(school: School, alert_pk: int, per_page: int) -> int:
+    """The page of :func:`alerts` (``per_page`` a page) that lists the alert ``alert_pk``;
+    the first page when the school has no such alert."""
+    pks = list(alerts(school).values_list("pk", flat=True))
+    return pks.index(alert_pk) // per_page + 1 if alert_pk in pks else 1
+
+
 @dataclass(frozen=True)
 class EventFilter:
     who: str = ""

@@ -17,7 +17,7 @@ from warden.remoteaccess.forms import AcknowledgeForm, EventFilterForm, Settings
 from warden.remoteaccess.models import AlertState
 
 PAGE_SIZE = 50
-ALERTS_SHOWN = 20
+ALERTS_PAGE_SIZE = 20
 
 
 def _overview(
@@ -30,7 +30,12 @@ def _overview(
     school = request_school(request)
     rule = selectors.settings_for(school)
     may_configure = has_perm(request.user, access.CONFIGURE, school)
-    alerts = list(selectors.alerts(school)[:ALERTS_SHOWN])
+    number = request.GET.get("page")
+    if failed_form is not None:
+        # The page that lists the alert whose acknowledgement failed, so its error shows.
+        number = str(selectors.alert_page_number(school, failed_form[0], ALERTS_PAGE_SIZE))
+    page = Paginator(selectors.alerts(school), ALERTS_PAGE_SIZE).get_page(number)
+    alerts = list(page)
     forms = {a.pk: AcknowledgeForm(prefix=f"alert{a.pk}") for a in alerts}
     if failed_form is not None:
         forms[failed_form[0]] = failed_form[1]
@@ -40,6 +45,7 @@ def _overview(
         {
             "figures": selectors.figures(school),
             "alerts": [(a, forms[a.pk]) for a in alerts],
+            "page": page,
             "open_state": AlertState.OPEN,
             "rule": rule,
             "may_configure": may_configure,

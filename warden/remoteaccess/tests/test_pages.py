@@ -124,3 +124,53 @@ def test_the_rule_is_changed_by_those_who_configure_the_school(
     page = client_for(headteacher).get(reverse("remoteaccess:overview"))
     assert b"when 4 attempts fail within 2 minutes" in page.content
     assert AuditEntry.objects.filter(action="remote_access.settings_changed").exists()
+
+
+def _alerts(school, count: int) -> list[RemoteAccessAlert]:
+    """``count`` open alerts, the first the newest (listed first)."""
+    now = timezone.now()
+    return [
+        RemoteAccessAlert.objects.create(
+            school=school,
+            username=f"user{n:02d}",
+            window_start=now - dt.timedelta(hours=n, minutes=3),
+            window_end=now - dt.timedelta(hours=n),
+            failed_count=10,
+            opened_at=now - dt.timedelta(hours=n),
+        )
+        for n in range(count)
+    ]
+
+
+def test_the_alerts_are_paged(school, ict_manager, client_for):
+    made = _alerts(school, 23)
+    client = client_for(ict_manager)
+    first = client.get(reverse("remoteaccess:overview"))
+    assert [a.pk for a, _ in first.context["alerts"]] == [a.pk for a in made[:20]]
+    assert b"23 alerts" in first.content and b"Page 1 of 2" in first.content
+    second = client.get(reverse("remoteaccess:overview"), {"page": 2})
+    assert [a.pk for a, _ in second.context["alerts"]] == [a.pk for a in made[20:]]
+    assert b"user22" in second.content and b"user00" not in second.content
+
+
+def test_an_acknowledge_error_shows_on_the_page_of_its_alert(school, ict_manager, client_for):
+    last = _alerts(school, 23)[-1]
+    client = client_for(ict_manager)
+    url = reverse("remoteaccess:alert_acknowledge", args=[last.pk])
+    refused = client.post(url, {f"alert{last.pk}-note": ""})
+    assert refused.status_code == 400
+    assert refused.context["page"].number == 2
+    assert b"This field is required" in refused.content
+    # The pages' links lead to the overview, not to the address posted to.
+    assert f'href="{reverse("remoteaccess:overview")}?page=1"'.encode() in refused.content
+
+
+def test_acknowledging_an_acknowledged_alert_says_why_it_failed(
+    school, alert, ict_manager, client_for
+):
+    url = reverse("remoteaccess:alert_acknowledge", args=[alert.pk])
+    client = client_for(ict_manager)
+    assert client.post(url, {f"alert{alert.pk}-note": "First look."}).status_code == 302
+    again = client.post(url, {f"alert{alert.pk}-note": "Second look."})
+    assert again.status_code == 400
+    assert b"already been acknowledged" in again.content
