@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import datetime as dt
 import json
 import logging
 import os
@@ -34,6 +35,7 @@ from typing import Any, Literal, TypeVar
 import nats
 from django.conf import settings
 from django.db import DatabaseError
+from django.utils import timezone
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
@@ -54,6 +56,7 @@ from nats.js.errors import APIError, NotFoundError
 
 from warden.core.audit import audit_context, audit_log
 from warden.core.models import School
+from warden.core.tenancy import all_schools
 from warden.engine import logbus
 from warden.engine.ingest import (
     FINGERPRINT_BYTES,
@@ -66,6 +69,7 @@ from warden.engine.ingest import (
 )
 from warden.engine.logs import FORMATS
 from warden.monitoring.models.monitoring import IngestCheckpoint, Violation
+from warden.monitoring.selectors.monitoring import STREAM_KEY_PREFIX
 from warden.monitoring.services.monitoring import school_ingestor
 
 logger = logging.getLogger(__name__)
@@ -376,7 +380,24 @@ class PublishError(Exception):
 
 def chunk_key(chunk: logbus.Chunk) -> str:
     """The ``IngestCheckpoint`` key that says a chunk is committed."""
-    return f"nats:{chunk.source}:{chunk.index}"
+    return f"{STREAM_KEY_PREFIX}{chunk.source}:{chunk.index}"
+
+
+MARKERS_KEPT = dt.timedelta(seconds=STREAM_MAX_AGE + DUPLICATE_WINDOW)
+"""How long a chunk's marker is kept: by then the stream has dropped every copy of the
+chunk (``STREAM_MAX_AGE`` after it was published, which was before it was committed) and
+the server no longer drops a copy published again (``DUPLICATE_WINDOW``)."""
+
+
+def prune_chunk_markers(now: dt.datetime | None = None) -> int:
+    """Delete, for every school, the chunk markers older than :data:`MARKERS_KEPT`; how
+    many went. The checkpoints of files and receivers stay."""
+    cutoff = (now or timezone.now()) - MARKERS_KEPT
+    with all_schools():
+        deleted, _ = IngestCheckpoint.objects.filter(
+            source_key__startswith=STREAM_KEY_PREFIX, updated_at__lt=cutoff
+        ).delete()
+    return deleted
 
 
 def failed_dir() -> Path:

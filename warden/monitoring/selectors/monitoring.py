@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from warden.core.models import School
@@ -143,8 +144,34 @@ def _looks_like_ip(text: str) -> bool:
     return all(part.isdigit() for part in text.split(".")) and text.count(".") == 3
 
 
+STREAM_KEY_PREFIX = "nats:"
+"""How the keys of chunks ingested from the log stream begin (``jetstream.chunk_key``)."""
+
+
 def ingest_sources(school: School) -> QuerySet[IngestCheckpoint]:
-    return IngestCheckpoint.objects.filter(school=school).order_by("-updated_at")
+    """Files and receivers ingested, latest first; the stream's one-per-chunk markers are
+    summed up by :func:`streamed_sources` instead."""
+    return (
+        IngestCheckpoint.objects.filter(school=school)
+        .exclude(source_key__startswith=STREAM_KEY_PREFIX)
+        .order_by("-updated_at")
+    )
+
+
+def streamed_sources(school: School) -> QuerySet[Any, dict[str, Any]]:
+    """One row per source published to the log stream: its format, ``chunks`` ingested,
+    the ``last_line`` reached, ``malformed`` lines and when the ``latest`` chunk came."""
+    return (
+        IngestCheckpoint.objects.filter(school=school, source_key__startswith=STREAM_KEY_PREFIX)
+        .values("source_id", "log_format")
+        .annotate(
+            chunks=Count("pk"),
+            last_line=Max("line_no"),
+            malformed_lines=Sum("malformed"),
+            latest=Max("updated_at"),
+        )
+        .order_by("-latest")
+    )
 
 
 def proposed_routes(violations: list[Violation]) -> dict[int, str]:

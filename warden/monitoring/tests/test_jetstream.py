@@ -5,6 +5,7 @@ chunk."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import os
 import shutil
@@ -19,12 +20,16 @@ from pathlib import Path
 import nats as nats_client
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
 
 from warden.core.models import AuditEntry, School
+from warden.core.schedule import all_jobs
 from warden.engine import archive, logbus
 from warden.monitoring import ingestion, jetstream
 from warden.monitoring.models import IngestCheckpoint, Violation
 from warden.monitoring.services.monitoring import logs_ingest
+from warden.monitoring.tasks.streaming import prune_stream_markers
 from warden.monitoring.tests.monitoring_helpers import busy_log, pupil_with_account
 from warden.testing.nats import start_nats
 from warden.testing.ports import free_port
@@ -525,3 +530,54 @@ def test_chunks_are_whole_lines_that_resume_where_they_stopped(limit):
     )  # fmt: skip
     assert list(resumed) == chunks[len(chunks) // 2 :]
     assert logbus.Chunk.from_message(middle.headers(), middle.data) == middle
+
+
+# -- chunk markers -------------------------------------------------------------------------
+
+
+def test_chunk_markers_are_summed_per_source_on_the_sources_list(
+    nats, school, ict_manager, client_for, tmp_path
+):
+    people(school)
+    log = busy_log(tmp_path / "access.log", SEARCHES, filler=400)
+    kept = busy_log(tmp_path / "kept.log", SEARCHES, filler=10)
+    logs_ingest(actor=None, school=school, fmt="squid", paths=[str(kept)], chunk_bytes=CHUNK)
+    sent = publish(nats.url, school.slug, log)
+    with jetstream.IngestWorker(nats.url, ack_wait=5, fetch_seconds=0.5) as worker:
+        worker.run(until_idle=True)
+    assert sent.chunks > 3
+
+    page = client_for(ict_manager).get(reverse("monitoring:lease_list")).content.decode()
+    listed = page.split('id="sources"')[1].split("</ul>")[0]
+    assert listed.count("<li>") == 2
+    assert str(kept) in listed
+    assert f"· squid · {sent.chunks} chunks up to line {sent.lines} ·" in listed
+    assert "nats:" not in listed
+
+
+def test_the_daily_job_prunes_chunk_markers_the_stream_can_no_longer_resend(
+    nats, school, other_school, tmp_path
+):
+    people(school, other_school)
+    log = busy_log(tmp_path / "access.log", SEARCHES, filler=400)
+    kept = busy_log(tmp_path / "kept.log", SEARCHES, filler=10)
+    logs_ingest(actor=None, school=school, fmt="squid", paths=[str(kept)], chunk_bytes=CHUNK)
+    sent = publish(nats.url, school.slug, log)
+    # Another file: the server would drop the same chunks sent again (Nats-Msg-Id).
+    other = publish(nats.url, other_school.slug, busy_log(tmp_path / "b.log", SEARCHES[::-1]))
+    with jetstream.IngestWorker(nats.url, ack_wait=5, fetch_seconds=0.5) as worker:
+        worker.run(until_idle=True)
+    markers = IngestCheckpoint.objects.filter(source_key__startswith="nats:")
+    assert markers.count() == sent.chunks + other.chunks
+    # Every checkpoint of the first school is older than the stream's age and duplicate
+    # window, but the file's is not a chunk's; the other school's markers are within it.
+    old = timezone.now() - dt.timedelta(days=8, minutes=1)
+    IngestCheckpoint.objects.filter(school=school).update(updated_at=old)
+    within = timezone.now() - dt.timedelta(days=7, hours=23)
+    IngestCheckpoint.objects.filter(school=other_school).update(updated_at=within)
+    assert "monitoring.stream_markers" in {job.name for job in all_jobs()}
+
+    assert prune_stream_markers.enqueue().return_value == sent.chunks
+    assert not markers.filter(school=school).exists()
+    assert markers.filter(school=other_school).count() == other.chunks > 0
+    assert IngestCheckpoint.objects.filter(school=school).count() == 1

@@ -338,6 +338,7 @@ def lease_list(request: HttpRequest) -> HttpResponse:
             "q": q,
             "school": school,
             "sources": selectors.ingest_sources(school)[:20],
+            "streamed": selectors.streamed_sources(school)[:20],
         },
     )
 
