@@ -581,3 +581,32 @@ def test_the_daily_job_prunes_chunk_markers_the_stream_can_no_longer_resend(
     assert not markers.filter(school=school).exists()
     assert markers.filter(school=other_school).count() == other.chunks > 0
     assert IngestCheckpoint.objects.filter(school=school).count() == 1
+
+
+# -- workers of named schools ----------------------------------------------------------------
+
+
+def test_a_worker_for_one_school_leaves_other_schools_chunks_in_the_stream(
+    nats, school, other_school, tmp_path
+):
+    people(school, other_school)
+    mine = publish(nats.url, school.slug, busy_log(tmp_path / "a.log", SEARCHES, filler=300))
+    theirs = publish(
+        nats.url, other_school.slug, busy_log(tmp_path / "b.log", SEARCHES[::-1], filler=300)
+    )
+    with jetstream.IngestWorker(
+        nats.url, schools=[school.slug], ack_wait=5, fetch_seconds=0.3
+    ) as worker:
+        stats = worker.run(until_idle=True)
+    assert (stats.ingested, stats.failed, stats.skipped) == (mine.chunks, 0, 0)
+    assert Violation.objects.filter(school=school).exists()
+    assert not Violation.objects.filter(school=other_school).exists()
+    assert not IngestCheckpoint.objects.filter(school=other_school).exists()
+    # The other school's chunks wait in the stream for a worker naming that school.
+    assert stream_messages(nats.url) == theirs.chunks
+    with jetstream.IngestWorker(
+        nats.url, schools=[other_school.slug], ack_wait=5, fetch_seconds=0.3
+    ) as worker:
+        assert worker.run(until_idle=True).ingested == theirs.chunks
+    assert stream_messages(nats.url) == 0
+    assert Violation.objects.filter(school=other_school).exists()
