@@ -375,6 +375,16 @@ class PublishError(Exception):
     pass
 
 
+class ConsumerConflict(Exception):
+    """A worker's consumer would take chunks another consumer of the stream takes: workers
+    for every school and workers for named schools cannot run side by side."""
+
+
+OVERLAPPING_CONSUMER = {10099, 10100}
+"""The server's codes for a second consumer taking a work-queue stream's chunks (no filter;
+a filter that overlaps another)."""
+
+
 # -- workers -------------------------------------------------------------------------------
 
 
@@ -512,11 +522,24 @@ class IngestWorker:
             try:
                 await self._js.add_consumer(logbus.STREAM, config)
             except APIError as exc:
+                if exc.err_code in OVERLAPPING_CONSUMER:
+                    raise ConsumerConflict(await self._conflict(name)) from None
                 # Made before with other settings (another ack wait): every worker shares
                 # the consumer as it is.
                 logger.warning("consumer %s kept as it is: %s", name, exc)
             subscription = await self._js.pull_subscribe_bind(name, stream=logbus.STREAM)
             self._subscriptions.append((name, subscription))
+
+    async def _conflict(self, name: str) -> str:
+        assert self._js is not None
+        others = sorted(
+            info.name for info in await self._js.consumers_info(logbus.STREAM) if info.name != name
+        )
+        return (
+            f"the consumer {name} cannot be made: the stream hands each chunk to one consumer "
+            f"only, and {', '.join(others)} already takes these chunks. Run every worker with "
+            "--school, or every worker without it"
+        )
 
     def close(self) -> None:
         if self._client is not None:

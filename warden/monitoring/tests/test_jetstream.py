@@ -610,3 +610,35 @@ def test_a_worker_for_one_school_leaves_other_schools_chunks_in_the_stream(
         assert worker.run(until_idle=True).ingested == theirs.chunks
     assert stream_messages(nats.url) == 0
     assert Violation.objects.filter(school=other_school).exists()
+
+
+def test_workers_for_every_school_and_for_named_schools_cannot_run_side_by_side(
+    nats, school, other_school
+):
+    """The stream hands each chunk to one consumer only: a worker whose consumer would
+    share chunks with another's is refused, naming it, instead of waiting for nothing."""
+    with jetstream.IngestWorker(nats.url, ack_wait=5, fetch_seconds=0.3):
+        pass
+    with pytest.raises(
+        CommandError, match=f"warden-ingest-{school.slug} cannot be made.*warden-ingest already"
+    ):
+        call_command("ingest_worker", "--school", school.slug, "--nats", nats.url, "--until-idle")
+
+    async def drop() -> None:
+        client = await nats_client.connect(nats.url)
+        try:
+            await client.jetstream().delete_consumer(logbus.STREAM, logbus.CONSUMER)
+        finally:
+            await client.close()
+
+    asyncio.run(drop())
+    with jetstream.IngestWorker(nats.url, schools=[other_school.slug], fetch_seconds=0.3):
+        pass
+    worker = jetstream.IngestWorker(nats.url, ack_wait=5, fetch_seconds=0.3)
+    try:
+        with pytest.raises(
+            jetstream.ConsumerConflict, match=f"warden-ingest-{other_school.slug} already"
+        ):
+            worker.connect()
+    finally:
+        worker.close()

@@ -81,6 +81,9 @@ class Command(BaseCommand):
         except ConnectionError as exc:
             worker.close()
             raise CommandError(f"{exc}. Is it running? (`warden nats-dev` starts one.)") from None
+        except jetstream.ConsumerConflict as exc:
+            worker.close()
+            raise CommandError(f"{exc}.") from None
         worker.warm()
         self._say(f"ingest worker on {options['nats']}: waiting for chunks")
         try:
