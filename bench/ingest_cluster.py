@@ -153,7 +153,10 @@ async def publish_and_wait(
             sent = 0
             for chunk in logbus.cut_chunks(handle, fmt="squid", source=source, limit=limit):
                 await js.publish(
-                    logbus.subject(slug), chunk.data, timeout=30, headers=chunk.headers()
+                    logbus.subject(slug),
+                    chunk.data,
+                    timeout=30,
+                    headers=chunk.headers(logbus.subject(slug)),
                 )
                 sent += 1
         published = time.perf_counter() - started

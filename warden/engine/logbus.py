@@ -16,8 +16,9 @@ headers say what it is:
 * :data:`H_CHUNK`: the chunk's index within its source, from 0;
 * :data:`H_OFFSET`: the byte offset of the chunk's first line within its source;
 * :data:`H_LINE`: the line number of the chunk's first line, from 1;
-* ``Nats-Msg-Id``: ``<source>:<chunk>``, so JetStream drops a chunk published twice within
-  its duplicate window.
+* ``Nats-Msg-Id``: ``<subject>:<source>:<chunk>``, so JetStream drops a chunk published
+  twice to the same school within its duplicate window (the same file published for two
+  schools is two sets of chunks).
 
 The same (source, chunk) always carries the same bytes, and everything a worker derives
 from it (violation ids, archive file names) is a function of them: redelivery after a
@@ -58,9 +59,10 @@ def chunk_limit(max_payload: int) -> int:
     return max(1, min(MAX_CHUNK_BYTES, max_payload - HEADROOM))
 
 
-def message_id(source: str, chunk: int) -> str:
-    """The ``Nats-Msg-Id`` of a chunk: JetStream drops a second copy of it."""
-    return f"{source}:{chunk}"
+def message_id(subject_name: str, source: str, chunk: int) -> str:
+    """The ``Nats-Msg-Id`` of a chunk published to ``subject_name``: JetStream drops a second
+    copy of it."""
+    return f"{subject_name}:{source}:{chunk}"
 
 
 def school_of(subject_name: str) -> str:
@@ -82,14 +84,15 @@ class Chunk:
     line: int
     data: bytes = b""
 
-    def headers(self) -> dict[str, str]:
+    def headers(self, subject_name: str) -> dict[str, str]:
+        """The message headers of this chunk published to ``subject_name``."""
         return {
             H_FORMAT: self.fmt,
             H_SOURCE: self.source,
             H_CHUNK: str(self.index),
             H_OFFSET: str(self.offset),
             H_LINE: str(self.line),
-            "Nats-Msg-Id": message_id(self.source, self.index),
+            "Nats-Msg-Id": message_id(subject_name, self.source, self.index),
         }
 
     @classmethod

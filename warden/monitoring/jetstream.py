@@ -359,7 +359,11 @@ async def _publish(
     while True:
         try:
             return await js.publish(
-                subject, chunk.data, timeout=30, stream=logbus.STREAM, headers=chunk.headers()
+                subject,
+                chunk.data,
+                timeout=30,
+                stream=logbus.STREAM,
+                headers=chunk.headers(subject),
             )
         except (APIError, NatsTimeoutError) as exc:
             # A full stream ("maximum bytes exceeded") or a busy server: wait and try again;
@@ -710,9 +714,7 @@ class IngestWorker:
         ``logs.chunk_failed`` (under its school when there is one), then stop its
         redelivery."""
         headers = dict(message.headers or {})
-        name = logbus.message_id(
-            headers.get(logbus.H_SOURCE, "unknown"), int(message.metadata.sequence.stream)
-        )
+        name = f"{headers.get(logbus.H_SOURCE, 'unknown')}:{message.metadata.sequence.stream}"
         folder = failed_dir()
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{name.replace(':', '-')}.log").write_bytes(message.data)

@@ -439,7 +439,7 @@ class Receiver:
                     self.subject,
                     chunk.data,
                     timeout=PUBLISH_TIMEOUT,
-                    headers=chunk.headers(),
+                    headers=chunk.headers(self.subject),
                 )
             except (nats.errors.Error, OSError, TimeoutError) as exc:
                 self._warn(

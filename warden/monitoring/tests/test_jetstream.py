@@ -212,6 +212,22 @@ def test_two_workers_share_the_chunks_without_doing_one_twice(nats, school, othe
     assert archived(other_school) == archived(school)
 
 
+def test_the_same_file_published_for_two_schools_is_ingested_for_both(
+    nats, school, other_school, tmp_path
+):
+    """The server drops a chunk sent twice to one school, never the other school's copy."""
+    people(school, other_school)
+    log = busy_log(tmp_path / "access.log", SEARCHES, filler=600)
+    first = publish(nats.url, school.slug, log)
+    second = publish(nats.url, other_school.slug, log)
+    assert first.chunks == second.chunks > 1
+    with jetstream.IngestWorker(nats.url, ack_wait=5, fetch_seconds=0.3) as worker:
+        stats = worker.run(until_idle=True)
+    assert stats.ingested == first.chunks + second.chunks
+    assert violations(school) and violations(other_school) == violations(school)
+    assert archived(other_school) == archived(school)
+
+
 def test_a_chunk_that_keeps_failing_is_kept_and_terminated(nats, school, tmp_path):
     """A chunk for a school that does not exist is never retried: it is written to the
     failed folder with why, and taken off the stream."""
@@ -246,7 +262,8 @@ def test_a_chunk_a_known_school_cannot_use_is_audited_under_that_school(nats, sc
             chunk = logbus.Chunk(
                 fmt="teletext", source="abc", index=3, offset=0, line=1, data=b"x\n"
             )
-            await js.publish(logbus.subject(school.slug), chunk.data, headers=chunk.headers())
+            subject = logbus.subject(school.slug)
+            await js.publish(subject, chunk.data, headers=chunk.headers(subject))
             await js.publish(logbus.subject(school.slug), b"y\n", headers={"Warden-Chunk": "1"})
         finally:
             await client.close()
@@ -529,7 +546,7 @@ def test_chunks_are_whole_lines_that_resume_where_they_stopped(limit):
         index=middle.index, offset=middle.offset, line=middle.line,
     )  # fmt: skip
     assert list(resumed) == chunks[len(chunks) // 2 :]
-    assert logbus.Chunk.from_message(middle.headers(), middle.data) == middle
+    assert logbus.Chunk.from_message(middle.headers("warden.logs.oak"), middle.data) == middle
 
 
 # -- chunk markers -------------------------------------------------------------------------

@@ -189,7 +189,7 @@ def test_squid_datagrams_arrive_as_chunks_headed_by_the_contract(nats: NatsProce
         assert message.headers[logbus.H_CHUNK] == str(index)
         assert message.headers[logbus.H_OFFSET] == str(offset)
         assert message.headers[logbus.H_LINE] == str(line_no)
-        assert message.headers["Nats-Msg-Id"] == f"{source}:{index}"
+        assert message.headers["Nats-Msg-Id"] == f"warden.logs.udp-school:{source}:{index}"
         assert len(message.data) <= 64 * 1024 and message.data.endswith(b"\n")
         offset += len(message.data)
         line_no += message.data.count(b"\n")
