@@ -1,5 +1,5 @@
 """Remote-access logs as events: OpenVPN's server log and FreeRADIUS's accounting and
-authentication logs (seed 004, "Remote Access": "All connection attempts are logged").
+authentication logs (policy duty "Remote connection attempts logged", docs/policy-map.md).
 
 Django-free, like the rest of the engine. Each parser reads bytes from an offset to the last
 complete line (or record) and returns the events found, the lines it could not read (with

@@ -1,10 +1,11 @@
 """May this user see or act on remote-access records? Views go through these only.
 
-Remote-access logs say who connected to the school's network, when and from where. The seed
-policy keeps logs "available only to authorised systems personnel" (seed 004, "Monitoring
-and Logging"), so they are for those who may ingest logs (``Perm.LOGS_INGEST``: the ICT
-manager, and the headteacher and trust administrator who hold every right). Technicians,
-teachers, the office and governors get 403; another school's alert does not exist (404).
+Remote-access logs say who connected to the school's network, when and from where. The
+policy keeps logs "available only to authorised systems personnel" (policy duty "Logs only
+for systems personnel", docs/policy-map.md), so they are for those who may ingest logs
+(``Perm.LOGS_INGEST``: the ICT manager, and the headteacher and trust administrator who hold
+every right). Technicians, teachers, the office and governors get 403; another school's
+alert does not exist (404).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Remote-access logs name who connected from where; like proxy and DNS logs they are for
 those who may ingest logs (``Perm.LOGS_INGEST``: the ICT manager, the headteacher and the
-trust administrator), as the seed policy keeps logs "available only to authorised systems
-personnel" (seed 004, "Monitoring and Logging").
+trust administrator), as the policy keeps logs "available only to authorised systems
+personnel" (policy duty "Logs only for systems personnel", docs/policy-map.md).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from warden.core.forms import DateInput
 from warden.remoteaccess.models import EventKind
 
 
@@ -22,12 +23,8 @@ class EventFilterForm(forms.Form):
         label="What happened", required=False, choices=[("", "Any"), *EventKind.choices]
     )
     address = forms.CharField(label="Address starts with", required=False, max_length=64)
-    since = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label="From", required=False, widget=DateInput())
+    until = forms.DateField(label="To", required=False, widget=DateInput())
 
 
 class SettingsForm(forms.Form):

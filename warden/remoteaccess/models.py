@@ -1,5 +1,5 @@
 """Remote-access connection attempts, how far each log has been read, and the alerts raised
-on bursts of failures (seed 004, "Remote Access": "All connection attempts are logged")."""
+on bursts of failures (policy duty "Remote connection attempts logged", docs/policy-map.md)."""
 
 from __future__ import annotations
 

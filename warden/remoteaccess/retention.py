@@ -1,5 +1,6 @@
-"""How long remote-access logs are kept (``records.retention``; seed 004: connection attempts
-are logged, and logs are kept no longer than necessary).
+"""How long remote-access logs are kept (``records.retention``; policy duties "Remote
+connection attempts logged" and "Personal data kept no longer than necessary",
+docs/policy-map.md).
 
 - Events: twelve months after the attempt by default (a school changes the period on the
   retention page), listed and removed by day. Events of a person under a legal hold stay;

@@ -1,8 +1,9 @@
 """Every write of the remote-access area: reading logs into events, raising and extending
 alerts on bursts of failed attempts, acknowledging them, and the burst rule.
 
-Seed 004, "Remote Access": "Remote access to the school's network is possible where this
-has been granted ... All connection attempts are logged." Warden keeps the attempts the
+Policy duty "Remote connection attempts logged" (docs/policy-map.md): "Remote access to the
+school's network is possible where this has been granted ... All connection attempts are
+logged." Warden keeps the attempts the
 gateways log, names the person behind each user name, and tells the ICT manager when many
 fail in a short time for one account or from one address.
 """

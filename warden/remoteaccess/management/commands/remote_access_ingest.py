@@ -1,5 +1,5 @@
 """``warden remote-access-ingest --school SLUG --format openvpn FILE...``: read remote-access
-logs into events (seed 004, "Remote Access": "All connection attempts are logged")."""
+logs into events (policy duty "Remote connection attempts logged", docs/policy-map.md)."""
 
 from __future__ import annotations
 
