@@ -74,4 +74,7 @@ def test_the_ict_manager_acknowledges_a_burst_of_failed_logins(
     page.get_by_label("What happened").select_option(label="Failed attempt")
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("#results caption")).to_have_text("12 events, newest first")
+    # The select's change and the button's submit each send a request; the form is dimmed
+    # while one is in flight, so check the page once both have settled.
+    expect(page.locator(".htmx-request")).to_have_count(0)
     check_page(page, "failed attempts filtered", phone=False)
