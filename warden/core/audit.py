@@ -31,7 +31,7 @@ from warden.core.audit_checkpoints import (
     checkpoints_read,
 )
 from warden.core.audit_retention import chain_start
-from warden.core.bulk import bulk_insert
+from warden.core.bulk import copy_rows
 from warden.core.errors import ServiceError
 from warden.core.models import AuditChainHead, AuditEntry, Membership, School, Trust, User
 from warden.core.roles import Role
@@ -101,9 +101,13 @@ def _is_secret(field: str) -> bool:
     return any(marker in lowered for marker in _SECRET_MARKERS)
 
 
+# Values kept as they are in an entry: checked by exact type first, the common case in bulk.
+_KEPT_TYPES = frozenset((type(None), bool, int, str))
+
+
 def _plain(value: Any) -> Any:
     """A JSON-safe, stable rendering of a field value."""
-    if value is None or isinstance(value, bool | int | str):
+    if type(value) in _KEPT_TYPES or isinstance(value, bool | int | str):
         return value
     if isinstance(value, models.Model):
         return str(value.pk)
@@ -112,21 +116,31 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+@functools.cache
+def _audited_fields(model: type[models.Model]) -> tuple[tuple[str, str], ...]:
+    return tuple((field.name, field.attname) for field in model._meta.concrete_fields)
+
+
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
     """The audited values of a model instance (foreign keys by primary key)."""
     values: dict[str, Any] = {}
-    for field in obj._meta.concrete_fields:
-        if fields is not None and field.name not in fields:
+    for name, attname in _audited_fields(type(obj)):
+        if fields is not None and name not in fields:
             continue
-        values[field.name] = _plain(getattr(obj, field.attname))
+        value = getattr(obj, attname)
+        values[name] = value if type(value) in _KEPT_TYPES else _plain(value)
     return values
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
     """``{field: [old, new]}`` for fields that changed; secrets are masked both sides."""
     changes: dict[str, list[Any]] = {}
-    for key in sorted(set(before) | set(after)):
-        old, new = _plain(before.get(key)), _plain(after.get(key))
+    for key in sorted(set(before) | set(after)) if before else sorted(after):
+        old, new = before.get(key), after.get(key)
+        if type(old) not in _KEPT_TYPES:
+            old = _plain(old)
+        if type(new) not in _KEPT_TYPES:
+            new = _plain(new)
         if old == new:
             continue
         if _is_secret(key):
@@ -162,10 +176,23 @@ def _json_ready(value: Any) -> bool:
     if kind is float:
         return math.isfinite(value)
     if kind is list:
-        return all(_json_ready(item) for item in value)
+        # The usual scalars checked inline: bulk work checks hundreds of thousands of them.
+        return all(type(item) in _SCALARS or item is None or _json_ready(item) for item in value)
     if kind is dict:
-        return all(type(k) is str and _json_ready(v) for k, v in value.items())
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            if not (type(item) in _SCALARS or item is None or _json_ready(item)):
+                return False
+        return True
     return False
+
+
+_SCALARS = frozenset((str, int, bool))
+
+# json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False), without
+# building an encoder for every call.
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
 def _entry_hash(entry: AuditEntry) -> str:
@@ -186,8 +213,7 @@ def _entry_hash(entry: AuditEntry) -> str:
         "object_repr": entry.object_repr,
         "changes": entry.changes,
     }
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_canonical(payload).encode("utf-8")).hexdigest()
 
 
 def audit_log(
@@ -242,31 +268,111 @@ def audit_log_many(
     Bulk work (an MIS import of thousands of rows) stays fully audited without taking the
     chain lock once per row.
     """
+    if not items:
+        return 0
     ctx = _context.get() or AuditContext()
-    now = timezone.now()
-    label = actor_label(actor) if actor is not None else ctx.system_actor
-    entries = [
-        AuditEntry(
-            at=now,
-            actor=actor,
-            actor_label=label,
-            trust_id=school.trust_id,
-            school=school,
-            ip=ctx.ip,
-            via=ctx.via,
-            action=action,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            object_repr=str(obj)[:200],
-            changes=_masked(changes),
+    if (actor is not None and actor.pk is None) or school.pk is None:
+        raise ValueError(
+            "audit_log_many() prohibited to prevent data loss: the actor or school is unsaved."
         )
-        for obj, changes in items
-    ]
-    _append(entries, bulk=True)
-    return len(entries)
+    batch = _Batch(
+        at=timezone.now(),
+        actor_id=actor.pk if actor is not None else None,
+        actor_label=actor_label(actor) if actor is not None else ctx.system_actor,
+        trust_id=school.trust_id,
+        school_id=school.pk,
+        ip=ctx.ip,
+        via=ctx.via,
+        action=action,
+    )
+    labels: dict[type[models.Model], str] = {}
+    described = []
+    for obj, changes in items:
+        kind = type(obj)
+        object_type = labels.get(kind)
+        if object_type is None:
+            object_type = labels[kind] = obj._meta.label_lower
+        described.append((object_type, str(obj.pk), str(obj)[:200], _masked(changes)))
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        rows = batch.chain(head.last_seq, head.last_hash, described)
+        if not copy_rows(AuditEntry, _BATCH_FIELDS, rows):
+            AuditEntry.objects.bulk_create(
+                AuditEntry(**(dict(zip(_BATCH_FIELDS, row, strict=True)) | {"changes": changes}))
+                for row, (*_, changes) in zip(rows, described, strict=True)
+            )
+        head.last_seq, head.last_hash = rows[-1][0], rows[-1][-1]
+        head.save(update_fields=["last_seq", "last_hash"])
+    return len(rows)
 
 
-def _append(entries: list[AuditEntry], *, bulk: bool = False) -> None:
+# The columns ``_Batch.chain`` gives, in its order; "changes" is JSON text.
+_BATCH_FIELDS = (
+    "seq", "at", "actor_id", "actor_label", "trust_id", "school_id", "ip", "via", "action",
+    "object_type", "object_id", "object_repr", "changes", "prev_hash", "hash",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What every entry of one ``audit_log_many`` call shares."""
+
+    at: datetime
+    actor_id: int | None
+    actor_label: str
+    trust_id: int | None
+    school_id: int | None
+    ip: str | None
+    via: str
+    action: str
+
+    def chain(
+        self, seq: int, prev: str, described: list[tuple[str, str, str, dict[str, Any]]]
+    ) -> list[tuple[Any, ...]]:
+        """Number and hash one entry per ``(object type, id, repr, masked changes)`` after
+        ``seq`` and ``prev``: the rows of ``_BATCH_FIELDS``.
+
+        Each hash is ``_entry_hash``'s, its canonical JSON put together from the parts
+        that differ between entries (the keys in the sorted order ``_entry_hash`` gives),
+        and each entry's changes are encoded once, for the hash and for the row.
+        """
+        at = self.at.astimezone(UTC).isoformat(timespec="microseconds")
+        head = (
+            f'{{"action":{_canonical(self.action)},"actor":{_canonical(self.actor_id)},'
+            f'"actor_label":{_canonical(self.actor_label)},"at":{_canonical(at)},"changes":'
+        )
+        ip = f',"ip":{_canonical(self.ip)},"object_id":'
+        school = f',"school":{_canonical(self.school_id)},"seq":'
+        tail = f',"trust":{_canonical(self.trust_id)},"via":{_canonical(self.via)}}}'
+        common = (
+            self.at,
+            self.actor_id,
+            self.actor_label,
+            self.trust_id,
+            self.school_id,
+            self.ip,
+            self.via,
+            self.action,
+        )
+        sha256 = hashlib.sha256
+        rows: list[tuple[Any, ...]] = []
+        for object_type, object_id, object_repr, changes in described:
+            seq += 1
+            encoded = _canonical(changes)
+            canonical = (
+                f"{head}{encoded}{ip}{_canonical(object_id)},"
+                f'"object_repr":{_canonical(object_repr)},"object_type":{_canonical(object_type)},'
+                f'"prev":{_canonical(prev)}{school}{seq}{tail}'
+            )
+            entry_hash = sha256(canonical.encode("utf-8")).hexdigest()
+            rows.append(
+                (seq, *common, object_type, object_id, object_repr, encoded, prev, entry_hash)
+            )
+            prev = entry_hash
+        return rows
+
+
+def _append(entries: list[AuditEntry]) -> None:
     if not entries:
         return
     with transaction.atomic():
@@ -276,10 +382,7 @@ def _append(entries: list[AuditEntry], *, bulk: bool = False) -> None:
             seq += 1
             entry.seq, entry.prev_hash = seq, prev
             entry.hash = prev = _entry_hash(entry)
-        if bulk:  # many at once: COPY on PostgreSQL
-            bulk_insert(AuditEntry, entries)
-        else:
-            AuditEntry.objects.bulk_create(entries)
+        AuditEntry.objects.bulk_create(entries)
         head.last_seq, head.last_hash = seq, prev
         head.save(update_fields=["last_seq", "last_hash"])
 
