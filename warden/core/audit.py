@@ -12,15 +12,17 @@ import hashlib
 import hmac
 import json
 import math
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from warden.core.audit_checkpoints import (
@@ -135,18 +137,29 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, An
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
     """``{field: [old, new]}`` for fields that changed; secrets are masked both sides."""
     changes: dict[str, list[Any]] = {}
-    for key in sorted(set(before) | set(after)) if before else sorted(after):
-        old, new = before.get(key), after.get(key)
-        if type(old) not in _KEPT_TYPES:
-            old = _plain(old)
-        if type(new) not in _KEPT_TYPES:
-            new = _plain(new)
+    if not before:  # a new record, the common case in bulk: every value that is set
+        for key, secret in _in_order(tuple(after)):
+            new = after[key]
+            if type(new) not in _KEPT_TYPES:
+                new = _plain(new)
+            if new is None:
+                continue
+            changes[key] = [None, _mask_value(new) if secret else new]
+        return changes
+    for key in sorted(set(before) | set(after)):
+        old, new = _plain(before.get(key)), _plain(after.get(key))
         if old == new:
             continue
         if _is_secret(key):
             old, new = _mask_value(old), _mask_value(new)
         changes[key] = [old, new]
     return changes
+
+
+@functools.lru_cache(maxsize=1024)
+def _in_order(keys: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
+    """The keys in the order entries list them, each with whether it is a secret."""
+    return tuple((key, _is_secret(key)) for key in sorted(keys))
 
 
 def _mask_value(value: Any) -> Any:
@@ -176,16 +189,27 @@ def _json_ready(value: Any) -> bool:
     if kind is float:
         return math.isfinite(value)
     if kind is list:
-        # The usual scalars checked inline: bulk work checks hundreds of thousands of them.
-        return all(type(item) in _SCALARS or item is None or _json_ready(item) for item in value)
+        return _items_ready(value)
     if kind is dict:
+        # The usual values checked inline: bulk work checks hundreds of thousands of them.
         for key, item in value.items():
             if type(key) is not str:
                 return False
-            if not (type(item) in _SCALARS or item is None or _json_ready(item)):
+            if type(item) in _SCALARS or item is None:
+                continue
+            if not (_items_ready(item) if type(item) is list else _json_ready(item)):
                 return False
         return True
     return False
+
+
+def _items_ready(items: list[Any]) -> bool:
+    for item in items:
+        if type(item) in _SCALARS or item is None:
+            continue
+        if not _json_ready(item):
+            return False
+    return True
 
 
 _SCALARS = frozenset((str, int, bool))
@@ -292,30 +316,34 @@ def audit_log_many(
         object_type = labels.get(kind)
         if object_type is None:
             object_type = labels[kind] = obj._meta.label_lower
-        described.append((object_type, str(obj.pk), str(obj)[:200], _masked(changes)))
+        # Described before writing: naming an object may read related rows.
+        described.append((object_type, str(obj.pk), str(obj)[:200], changes))
     with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        rows = batch.chain(head.last_seq, head.last_hash, described)
-        if not copy_rows(AuditEntry, _BATCH_FIELDS, rows):
+        head = _ChainHead()
+        batch.seq, batch.prev = head.seq, head.hash
+        # Streamed: the database stores each row while the next ones are hashed.
+        if not copy_rows(AuditEntry, _BATCH_FIELDS, batch.rows(described)):
+            batch.seq, batch.prev, batch.kept = head.seq, head.hash, []
+            rows = list(batch.rows(described))
             AuditEntry.objects.bulk_create(
                 AuditEntry(**(dict(zip(_BATCH_FIELDS, row, strict=True)) | {"changes": changes}))
-                for row, (*_, changes) in zip(rows, described, strict=True)
+                for row, changes in zip(rows, batch.kept, strict=True)
             )
-        head.last_seq, head.last_hash = rows[-1][0], rows[-1][-1]
-        head.save(update_fields=["last_seq", "last_hash"])
-    return len(rows)
+        head.move(batch.seq, batch.prev)
+    return len(described)
 
 
-# The columns ``_Batch.chain`` gives, in its order; "changes" is JSON text.
+# The columns of ``_Batch.rows``, in order; "changes" is JSON text.
 _BATCH_FIELDS = (
     "seq", "at", "actor_id", "actor_label", "trust_id", "school_id", "ip", "via", "action",
     "object_type", "object_id", "object_repr", "changes", "prev_hash", "hash",
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Batch:
-    """What every entry of one ``audit_log_many`` call shares."""
+    """What every entry of one ``audit_log_many`` call shares, and where the chain stands:
+    the last entry numbered so far, ``seq`` with hash ``prev``."""
 
     at: datetime
     actor_id: int | None
@@ -325,12 +353,16 @@ class _Batch:
     ip: str | None
     via: str
     action: str
+    seq: int = 0
+    prev: str = GENESIS
+    kept: list[dict[str, Any]] = field(default_factory=list)
+    """Each entry's changes as kept (masked, plain JSON), in order."""
 
-    def chain(
-        self, seq: int, prev: str, described: list[tuple[str, str, str, dict[str, Any]]]
-    ) -> list[tuple[Any, ...]]:
-        """Number and hash one entry per ``(object type, id, repr, masked changes)`` after
-        ``seq`` and ``prev``: the rows of ``_BATCH_FIELDS``.
+    def rows(
+        self, described: list[tuple[str, str, str, Mapping[str, Any]]]
+    ) -> Iterator[tuple[Any, ...]]:
+        """Number and hash one entry per ``(object type, id, repr, changes)`` after the
+        chain's last: the rows of ``_BATCH_FIELDS``.
 
         Each hash is ``_entry_hash``'s, its canonical JSON put together from the parts
         that differ between entries (the keys in the sorted order ``_entry_hash`` gives),
@@ -355,36 +387,91 @@ class _Batch:
             self.action,
         )
         sha256 = hashlib.sha256
-        rows: list[tuple[Any, ...]] = []
         for object_type, object_id, object_repr, changes in described:
-            seq += 1
-            encoded = _canonical(changes)
+            masked = _masked(changes)
+            self.kept.append(masked)
+            seq, prev = self.seq + 1, self.prev
+            encoded = _canonical(masked)
             canonical = (
                 f"{head}{encoded}{ip}{_canonical(object_id)},"
                 f'"object_repr":{_canonical(object_repr)},"object_type":{_canonical(object_type)},'
                 f'"prev":{_canonical(prev)}{school}{seq}{tail}'
             )
-            entry_hash = sha256(canonical.encode("utf-8")).hexdigest()
-            rows.append(
-                (seq, *common, object_type, object_id, object_repr, encoded, prev, entry_hash)
-            )
-            prev = entry_hash
-        return rows
+            self.seq, self.prev = seq, sha256(canonical.encode("utf-8")).hexdigest()
+            yield (seq, *common, object_type, object_id, object_repr, encoded, prev, self.prev)
 
 
 def _append(entries: list[AuditEntry]) -> None:
     if not entries:
         return
     with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        seq, prev = head.last_seq, head.last_hash
+        head = _ChainHead()
+        seq, prev = head.seq, head.hash
         for entry in entries:
             seq += 1
             entry.seq, entry.prev_hash = seq, prev
             entry.hash = prev = _entry_hash(entry)
         AuditEntry.objects.bulk_create(entries)
-        head.last_seq, head.last_hash = seq, prev
+        head.move(seq, prev)
+
+
+# Per connection, where (ctid) the head row's version it last wrote is, on PostgreSQL.
+_head_versions: weakref.WeakKeyDictionary[BaseDatabaseWrapper, str] = weakref.WeakKeyDictionary()
+
+
+class _ChainHead:
+    """The chain's head row, locked until the transaction ends: the last entry's ``seq``
+    and ``hash``, moved on with ``move``.
+
+    On PostgreSQL the row is found where this connection last wrote it. Each update leaves
+    the row's previous version in place until the transaction ends, and finding the row by
+    its key walks past every one of them: thousands of appends in one transaction (the
+    demo, an import) would slow down in proportion. A version that is no longer the row's
+    current one (updated since, here or elsewhere, or written in a savepoint rolled back)
+    is not found, and the row is then found by its key.
+    """
+
+    def __init__(self) -> None:
+        self.connection = connections[router.db_for_write(AuditChainHead)]
+        self.fast = self.connection.vendor == "postgresql"
+        if self.fast:  # the model's own table; every value is a bound parameter
+            self.table = self.connection.ops.quote_name(AuditChainHead._meta.db_table)
+            version = _head_versions.get(self.connection)
+            if version is not None:
+                found = self._query(
+                    f"SELECT last_seq, last_hash, ctid::text FROM {self.table} "  # noqa: S608
+                    "WHERE ctid = %s::tid AND id = 1 FOR UPDATE",
+                    [version],
+                )
+                if found is not None:
+                    self.seq, self.hash, self.version = found
+                    return
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        self.head, self.seq, self.hash = head, head.last_seq, head.last_hash
+        if self.fast:
+            found = self._query(f"SELECT ctid::text FROM {self.table} WHERE id = 1", [])  # noqa: S608
+            self.version = found[0] if found is not None else None
+
+    def _query(self, sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+
+    def move(self, seq: int, entry_hash: str) -> None:
+        """Make the entry numbered ``seq`` with ``entry_hash`` the chain's last."""
+        if self.fast and self.version is not None:
+            moved = self._query(
+                f"UPDATE {self.table} SET last_seq = %s, last_hash = %s "  # noqa: S608
+                "WHERE ctid = %s::tid AND id = 1 RETURNING ctid::text",
+                [seq, entry_hash, self.version],
+            )
+            if moved is not None:
+                _head_versions[self.connection] = moved[0]
+                return
+        head = getattr(self, "head", None) or AuditChainHead.objects.get(pk=1)
+        head.last_seq, head.last_hash = seq, entry_hash
         head.save(update_fields=["last_seq", "last_hash"])
+        _head_versions.pop(self.connection, None)
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.postgresql.psycopg_any import is_psycopg3
 from django.db.models.fields import AutoFieldMixin
-
-# Rows per COPY: enough to make each statement's cost vanish, few enough to stream.
-_BATCH = 5000
 
 # Field classes whose value, when already of the plain type here, is what
 # ``get_db_prep_save`` gives on PostgreSQL: COPY can take it as it is. Subclasses are not
@@ -64,9 +61,18 @@ def _converters(
         def convert(obj: models.Model, field: models.Field[Any, Any] = field) -> Any:
             return field.get_db_prep_save(field.pre_save(obj, True), connection)
 
+        def stamp(obj: models.Model, field: models.Field[Any, Any] = field) -> Any:
+            # An aware datetime is what get_db_prep_save gives for it on PostgreSQL.
+            value = field.pre_save(obj, True)
+            if type(value) is dt.datetime and value.tzinfo is not None:
+                return value
+            return field.get_db_prep_save(value, connection)
+
         kind = type(field)
         types = _PLAIN.get(kind)
         stamped = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        if kind is models.DateTimeField and stamped:
+            convert = stamp
         keyed_by_number = kind is not models.ForeignKey or isinstance(
             field.target_field,  # type: ignore[attr-defined]
             AutoFieldMixin,
@@ -110,14 +116,16 @@ def _can_copy(connection: BaseDatabaseWrapper) -> bool:
 
 
 def copy_rows(
-    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> bool:
     """Write ``rows`` into ``model``'s table through COPY, or nothing and return False where
     COPY is not available (not PostgreSQL, or psycopg 2): the caller then saves otherwise.
 
     Each row holds the values of ``fields`` (attribute names: ``school_id``) as the
     database takes them, what ``get_db_prep_save`` gives (a JSON value may come as its
-    text); a primary key left out comes from the table's sequence, in row order.
+    text); a primary key left out comes from the table's sequence, in row order. ``rows``
+    may be made as they are written (a generator), so the database stores each while the
+    next is made, provided making one does not use the database.
     """
     connection = connections[router.db_for_write(model)]
     if not _can_copy(connection):
@@ -126,12 +134,10 @@ def copy_rows(
     column = {f.attname: f.column for f in opts.concrete_fields}
     columns = ", ".join(connection.ops.quote_name(column[f]) for f in fields)
     statement = f"COPY {connection.ops.quote_name(opts.db_table)} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), _BATCH):
-            with cursor.cursor.copy(statement) as copy:
-                write_row = copy.write_row
-                for row in rows[start : start + _BATCH]:
-                    write_row(row)
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        write_row = copy.write_row
+        for row in rows:
+            write_row(row)
     return True
 
 
@@ -192,7 +198,10 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> int:
                 obj.pk = pk
     fields = list(opts.concrete_fields)
     row = _converters(fields, connection)
-    copy_rows(model, [f.attname for f in fields], [row(obj) for obj in objs])
+    rows: Iterable[list[Any]] = (row(obj) for obj in objs)
+    if not all(type(f).__module__.startswith("django.db.models.") for f in fields):
+        rows = list(rows)  # a field of another kind might use the database to convert
+    copy_rows(model, [f.attname for f in fields], rows)
     for obj in objs:
         obj._state.adding, obj._state.db = False, connection.alias
     return len(objs)
