@@ -165,6 +165,8 @@ def _accounts(school: School, systems: dict[str, System], today: dt.date, seed: 
         and p.person_type in DEFAULT_SYSTEMS
     ]
     overdue = recent[0] if recent else None
+    # One school, one window: the deadline depends only on the leaving date.
+    deadlines: dict[dt.date, dt.datetime] = {}
     for person in people:
         names = list(DEFAULT_SYSTEMS.get(person.person_type, []))
         if person.pk in named_ids:
@@ -172,9 +174,11 @@ def _accounts(school: School, systems: dict[str, System], today: dt.date, seed: 
         status = person.status
         for name in names:
             system = systems[name]
+            # Keys rather than objects, quicker to set, except the system that each
+            # account's description names.
             account = Account(
-                school=school,
-                person=person,
+                school_id=school.pk,
+                person_id=person.pk,
                 system=system,
                 username=username(person, system),
                 reason="Demo data",
@@ -192,7 +196,11 @@ def _accounts(school: School, systems: dict[str, System], today: dt.date, seed: 
                 account.state = AccountState.ACTIVE
                 account.approved_at = account.activated_at = now
             if person.leaving_date and (status != Status.LEFT or person is overdue):
-                account.removal_deadline = removal_deadline_for(person, person.leaving_date)
+                deadline = deadlines.get(person.leaving_date)
+                if deadline is None:
+                    deadline = removal_deadline_for(person, person.leaving_date)
+                    deadlines[person.leaving_date] = deadline
+                account.removal_deadline = deadline
             if name == "Guest Wi-Fi":
                 end = person.leaving_date or today + dt.timedelta(days=1)
                 if end < today:

@@ -8,6 +8,7 @@ services and the asset import, so the demo's records are audited like real ones.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 
 from django.db import transaction
@@ -80,14 +81,14 @@ def load(*, school: School, today: dt.date, seed: int) -> dict[str, int]:
         assets = list(Asset.objects.filter(school=school).order_by("asset_tag"))
         laptops = [a for a in assets if a.asset_type == "laptop"]
         tablets = [a for a in assets if a.asset_type == "tablet"]
-        # Staff borrow only with a current acceptable-use agreement (``rules``).
-        staff = [
-            person
-            for person in Person.objects.filter(school=school, person_type__in=list(STAFF_TYPES))
+        # Staff borrow only with a current acceptable-use agreement (``rules``); the first
+        # eight who have one, asked one by one until eight are found.
+        candidates = (
+            Person.objects.filter(school=school, person_type__in=list(STAFF_TYPES))
             .exclude(leaving_date__lt=today)
             .order_by("pk")[:40]
-            if access_refusal(person) is None
-        ][:8]
+        )
+        staff = list(itertools.islice((p for p in candidates if access_refusal(p) is None), 8))
         deciders = _permission_givers(school)
         created = {"assets": report.created, "loans": 0, "class sets": 0, "software products": 0}
         for index, (person, laptop) in enumerate(zip(staff, laptops[:6], strict=False)):
