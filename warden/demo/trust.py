@@ -942,32 +942,27 @@ class _Loader:
         return {p.mis_id: p for p in saved}
 
     def _links(self, school: School, links: list[LinkPlan], people: dict[str, Person]) -> None:
-        bulk_insert(
-            Guardianship,
-            [
-                Guardianship(
-                    school=school,
-                    pupil=people[link.pupil],
-                    parent=people[link.parent],
-                    relationship=link.relationship,
-                    parental_responsibility=link.parental_responsibility,
-                    contact_priority=link.contact_priority,
-                )
-                for link in links
-            ],
-        )
-        saved = list(
-            Guardianship.objects.filter(school=school)
-            .select_related("pupil", "parent")  # each entry's description names both
-            .order_by("pk")
-        )
+        made = [
+            Guardianship(
+                school_id=school.pk,
+                pupil=people[link.pupil],  # each entry's description names both
+                parent=people[link.parent],
+                relationship=link.relationship,
+                parental_responsibility=link.parental_responsibility,
+                contact_priority=link.contact_priority,
+            )
+            for link in links
+        ]
+        bulk_insert(Guardianship, made)
+        # Described as written, without reading them back: keys, a choice, a flag, a number
+        # and the creation time bulk_insert stamped are stored exactly as they are here.
         audit_log_many(
             actor=None,
             action="guardianship.created",
-            items=[(g, diff({}, snapshot(g))) for g in saved],
+            items=[(g, diff({}, snapshot(g))) for g in made],
             school=school,
         )
-        self.created["guardianships"] += len(saved)
+        self.created["guardianships"] += len(made)
 
     def _link_people(
         self, school: School, leaders: list[PersonPlan], new_users: dict[str, User]

@@ -52,12 +52,17 @@ def _user(school: School, role: str) -> User | None:
     return found.user if found else None
 
 
-def _with_parents(school: School) -> list[tuple[Person, list[Person]]]:
-    found: dict[int, tuple[Person, list[Person]]] = {}
+def _with_parents(school: School, count: int) -> list[tuple[Person, list[Person]]]:
+    """The first ``count`` pupils by surname, each with the parents who hold parental
+    responsibility (in contact order)."""
     links = Guardianship.objects.filter(
         school=school, parental_responsibility=True, pupil__person_type=PersonType.PUPIL
-    ).select_related("pupil", "parent")
-    for link in links.order_by("pupil__last_name", "pupil_id", "contact_priority"):
+    )
+    order = ("pupil__last_name", "pupil_id")
+    first = links.order_by(*order).values_list("pupil_id", flat=True).distinct()[:count]
+    found: dict[int, tuple[Person, list[Person]]] = {}
+    chosen = links.filter(pupil_id__in=list(first)).select_related("pupil", "parent")
+    for link in chosen.order_by(*order, "contact_priority"):
         found.setdefault(link.pupil_id, (link.pupil, []))[1].append(link.parent)
     return list(found.values())
 
@@ -79,7 +84,7 @@ def load(*, school: School, today: dt.date, seed: int) -> dict[str, int]:
     teacher = _user(school, Role.TEACHER)
     head = _user(school, Role.HEADTEACHER)
     office = _user(school, Role.OFFICE)
-    families = _with_parents(school)
+    families = _with_parents(school, 3)
     if teacher is None or head is None or len(families) < 3:
         return {}
     consent.starter_purposes_install(actor=None, school=school, publish=True)
