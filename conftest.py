@@ -44,6 +44,15 @@ def _every_school_outside_requests():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Nothing one test kept in the cache reaches the next: figures are kept until the audit
+    trail moves, and each test's trail starts again from where its rollback left it."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _filtering_files_in_tmp(settings, tmp_path):
     """Compiled lists and snapshots a test writes go to its own folder, never ``var/``."""
     settings.WARDEN_FILTER_DIR = tmp_path / "filtering"

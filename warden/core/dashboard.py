@@ -15,6 +15,9 @@ the page for the roles the user holds at the acting school (core imports no area
 A user holding several roles at a school sees each role's part in the order of the work
 (``core.nav.WORK_ORDER``): a safeguarding lead who also teaches sees the triage queue before
 their own requests.
+
+The overview's figures and the roll-up's cells are kept for each user until something may
+have changed (:func:`reused`).
 """
 
 from __future__ import annotations
@@ -22,14 +25,16 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import reduce
-from typing import Any
+from functools import partial, reduce
+from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 
 from warden.core.access import has_perm, memberships, roles_by_school, visible_schools
+from warden.core.middleware import last_change
 from warden.core.models import School
 from warden.core.nav import roles_in_work_order
 from warden.core.registry import collect
@@ -45,6 +50,32 @@ class Panel:
 
 
 PanelProvider = Callable[[HttpRequest, School], list[Panel]]
+T = TypeVar("T")
+
+# A home page is opened many times a day and its figures ask each area several questions:
+# what they gave a user is kept until a request that may change something (any but a GET,
+# ``core.middleware.last_change``), or for this many seconds, for what changes without one
+# (violations arriving, a filter helper's check-in, a nightly job, the clock passing a
+# deadline).
+REUSE_SECONDS = 60
+_MISSING = object()
+
+
+def reused(request: HttpRequest, what: str, compute: Callable[[], T]) -> T:
+    """``compute()``, or what it gave this same user for ``what`` (a provider and its
+    schools) since the last change, within ``REUSE_SECONDS``. Kept per user, so a figure
+    that depends on who asks (the triage queue leaves out the viewer's own violations) is
+    never shown to another."""
+    key = f"home:{what}:{request.user.pk}:{last_change(request)}"
+    found = cache.get(key, _MISSING)
+    if found is _MISSING:
+        found = compute()
+        cache.set(key, found, REUSE_SECONDS)
+    return found
+
+
+def _name(provider: Callable[..., Any]) -> str:
+    return f"{provider.__module__}.{provider.__qualname__}"
 
 
 def list_panel(
@@ -132,7 +163,8 @@ def figures_for(request: HttpRequest, school: School) -> list[Figure]:
     found: list[Figure] = []
     for perm, provider in collect("dashboard", "FIGURES"):
         if has_perm(request.user, perm, school):
-            found.extend(provider(request, school))
+            what = f"{_name(provider)}:{school.pk}"
+            found.extend(reused(request, what, partial(provider, request, school)))
     return sorted(found, key=lambda f: (f.order, f.area))
 
 
@@ -213,7 +245,14 @@ def _rollup_panel(request: HttpRequest, school: School) -> list[Panel]:
         (c for c in collect("dashboard", "ROLLUP") if has_perm(request.user, c.perm, school)),
         key=lambda c: (c.order, c.label),
     )
-    cells = [(column, column.provider(schools)) for column in columns]
+    at = ",".join(str(s.pk) for s in schools)
+    cells = [
+        (
+            column,
+            reused(request, f"{_name(column.provider)}:{at}", partial(column.provider, schools)),
+        )
+        for column in columns
+    ]
     rows = [
         {
             "school": s,

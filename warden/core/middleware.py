@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from warden.core.access import needs_two_factor, visible_school_ids, visible_schools
 from warden.core.audit import audit_context
-from warden.core.models import School
+from warden.core.models import ChangeMark, School
 from warden.core.redirects import is_safe_next
 from warden.core.tenancy import school_scope
 
@@ -44,6 +44,25 @@ def acting_school(request: HttpRequest) -> School | None:
     return schools[0]
 
 
+_READING = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def mark_change() -> None:
+    """Note that something may have changed just now (``ChangeMark``)."""
+    at = time.time_ns()
+    if not ChangeMark.objects.filter(pk=1).update(at=at):
+        ChangeMark.objects.update_or_create(pk=1, defaults={"at": at})
+
+
+def last_change(request: HttpRequest) -> int:
+    """When something last changed through a request, as this request first read it."""
+    seen: int | None = getattr(request, "_warden_last_change", None)
+    if seen is None:
+        seen = ChangeMark.objects.filter(pk=1).values_list("at", flat=True).first() or 0
+        request._warden_last_change = seen  # type: ignore[attr-defined]
+    return seen
+
+
 class RequestContextMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -58,7 +77,10 @@ class RequestContextMiddleware:
             school_scope(visible_school_ids(request.user)),
             audit_context(ip=client_ip(request), via="web", acting_school=school),
         ):
-            return self.get_response(request)
+            response = self.get_response(request)
+        if request.method not in _READING:
+            mark_change()
+        return response
 
 
 class IdleTimeoutMiddleware:

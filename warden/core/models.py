@@ -210,6 +210,17 @@ class ScheduledRun(models.Model):
         return f"{self.name} at {self.last_queued_at:%Y-%m-%d %H:%M}"
 
 
+class ChangeMark(models.Model):
+    """When a request that may change something (any method but GET, HEAD or OPTIONS) last
+    ended: the figures home pages keep are worked out again after it
+    (``core.dashboard.reused``). One row, in nanoseconds since the epoch."""
+
+    at = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"changed at {self.at}"
+
+
 class PasswordResetCount(models.Model):
     """How many password-reset e-mails one address, or one client address, asked for in
     one hour (``services.password_reset_request``). Kept in the database so every
