@@ -80,8 +80,8 @@ def _leavers_panel(request: HttpRequest, school: School) -> list[Panel]:
 
 
 HOME = [
-    HomePanel(ICT, _requests_panel, Perm.ACCOUNTS_VIEW, order=10),
-    HomePanel(ICT, _leavers_panel, Perm.LEAVERS_VIEW, order=20),
+    HomePanel(ICT, _requests_panel, Perm.ACCOUNTS_VIEW, order=10, reuse=True),
+    HomePanel(ICT, _leavers_panel, Perm.LEAVERS_VIEW, order=20, reuse=True),
 ]
 
 

@@ -51,7 +51,11 @@ def _agreements_panel(request: HttpRequest, school: School) -> list[Panel]:
 
 HOME = [
     HomePanel(
-        frozenset({Role.OFFICE, Role.SIRO}), _agreements_panel, Perm.AGREEMENTS_VIEW, order=10
+        frozenset({Role.OFFICE, Role.SIRO}),
+        _agreements_panel,
+        Perm.AGREEMENTS_VIEW,
+        order=10,
+        reuse=True,
     )
 ]
 

@@ -95,13 +95,17 @@ class HomePanel:
     """An area's offer of a panel on the home page of ``roles``, to holders of ``perm``.
 
     ``order`` places it within a role's part of the page (lower first). The same provider
-    offered to two roles the user holds shows once, in the first role's part.
+    offered to two roles the user holds shows once, in the first role's part. ``reuse``
+    keeps what the provider gave until something may have changed (:func:`reused`), for a
+    panel of figures and lists that may be a minute behind what arrives without a page;
+    never for what safeguarding must see as it comes.
     """
 
     roles: frozenset[str]
     provider: PanelProvider
     perm: str = Perm.DASHBOARD_VIEW
     order: int = 50
+    reuse: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,13 @@ def home_for(request: HttpRequest, school: School) -> list[HomeSection]:
             if offer.provider in shown:
                 continue
             shown.add(offer.provider)
-            panels.extend(sorted(offer.provider(request, school), key=lambda p: p.order))
+            made = partial(offer.provider, request, school)
+            found = (
+                reused(request, f"{_name(offer.provider)}:{school.pk}", made)
+                if offer.reuse
+                else made()
+            )
+            panels.extend(sorted(found, key=lambda p: p.order))
         if panels:
             sections.append(HomeSection(role, Role(role).label, panels))
     return sections

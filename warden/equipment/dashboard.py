@@ -83,10 +83,14 @@ def _own_requests_panel(request: HttpRequest, school: School) -> list[Panel]:
 
 
 HOME = [
-    HomePanel(frozenset({Role.SIRO}), _equipment_panel, Perm.EQUIPMENT_VIEW, order=20),
+    HomePanel(frozenset({Role.SIRO}), _equipment_panel, Perm.EQUIPMENT_VIEW, order=20, reuse=True),
     HomePanel(frozenset({Role.TEACHER}), _own_requests_panel, Perm.DEVICES_REQUEST, order=30),
     HomePanel(
-        frozenset({Role.OFFICE, Role.TECHNICIAN}), _loans_panel, Perm.EQUIPMENT_VIEW, order=20
+        frozenset({Role.OFFICE, Role.TECHNICIAN}),
+        _loans_panel,
+        Perm.EQUIPMENT_VIEW,
+        order=20,
+        reuse=True,
     ),
 ]
 

@@ -69,7 +69,11 @@ def _own_requests_panel(request: HttpRequest, school: School) -> list[Panel]:
 HOME = [
     HomePanel(frozenset({Role.DSL, Role.DEPUTY_DSL}), _violations_panel, Perm.VIOLATIONS_VIEW, 40),
     HomePanel(
-        frozenset({Role.ICT_MANAGER, Role.TECHNICIAN}), _filtering_panel, Perm.FILTERING_VIEW, 30
+        frozenset({Role.ICT_MANAGER, Role.TECHNICIAN}),
+        _filtering_panel,
+        Perm.FILTERING_VIEW,
+        30,
+        reuse=True,
     ),
     HomePanel(frozenset({Role.TEACHER}), _own_requests_panel, Perm.FILTERING_REQUEST, 10),
 ]

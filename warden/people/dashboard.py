@@ -22,4 +22,4 @@ def _people_panel(request: HttpRequest, school: School) -> list[Panel]:
     ]
 
 
-HOME = [HomePanel(frozenset({Role.OFFICE}), _people_panel, Perm.PEOPLE_EDIT, order=30)]
+HOME = [HomePanel(frozenset({Role.OFFICE}), _people_panel, Perm.PEOPLE_EDIT, order=30, reuse=True)]
