@@ -3,6 +3,12 @@
 from django.db import migrations, models
 
 
+def first_mark(apps, schema_editor):
+    # The one row every change updates: present from the start, so noting a change is one
+    # UPDATE whoever sends it (a reset for an unknown address costs what a known one does).
+    apps.get_model("core", "ChangeMark").objects.get_or_create(pk=1)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -17,4 +23,5 @@ class Migration(migrations.Migration):
                 ('at', models.BigIntegerField(default=0)),
             ],
         ),
+        migrations.RunPython(first_mark, migrations.RunPython.noop),
     ]
