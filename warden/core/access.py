@@ -34,7 +34,9 @@ def memberships(user: AnyUser) -> list[Membership]:
         return []
     cached: list[Membership] | None = getattr(user, "_warden_memberships", None)
     if cached is None:
-        cached = list(Membership.objects.filter(user=user).select_related("school", "trust"))
+        cached = list(
+            Membership.objects.filter(user=user).select_related("school__trust", "trust")
+        )
         setattr(user, "_warden_memberships", cached)  # noqa: B010 (a per-request cache)
     return cached
 
@@ -103,7 +105,13 @@ def visible_schools(user: AnyUser) -> list[School]:
         return []
     cached: list[School] | None = getattr(user, "_warden_schools", None)
     if cached is None:
-        cached = list(schools_for(user))
+        held = memberships(user)
+        if all(m.school is not None for m in held):
+            # Only roles at schools: the schools came with the memberships, no query more.
+            by_pk = {m.school.pk: m.school for m in held if m.school is not None}
+            cached = sorted(by_pk.values(), key=lambda s: s.name)
+        else:
+            cached = list(schools_for(user))
         setattr(user, "_warden_schools", cached)  # noqa: B010 (a per-request cache)
     return cached
 
