@@ -17,7 +17,7 @@ A user holding several roles at a school sees each role's part in the order of t
 their own requests.
 
 The overview's figures and the roll-up's cells are kept for each user until something may
-have changed (:func:`reused`).
+have changed (``core.reuse.reused``).
 """
 
 from __future__ import annotations
@@ -26,18 +26,17 @@ import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial, reduce
-from typing import Any, TypeVar
+from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 
 from warden.core.access import has_perm, memberships, roles_by_school, visible_schools
-from warden.core.middleware import last_change
 from warden.core.models import School
 from warden.core.nav import roles_in_work_order
 from warden.core.registry import collect
+from warden.core.reuse import reused
 from warden.core.roles import Perm, Role
 
 
@@ -50,28 +49,6 @@ class Panel:
 
 
 PanelProvider = Callable[[HttpRequest, School], list[Panel]]
-T = TypeVar("T")
-
-# A home page is opened many times a day and its figures ask each area several questions:
-# what they gave a user is kept until a request that may change something (any but a GET,
-# ``core.middleware.last_change``), or for this many seconds, for what changes without one
-# (violations arriving, a filter helper's check-in, a nightly job, the clock passing a
-# deadline).
-REUSE_SECONDS = 60
-_MISSING = object()
-
-
-def reused(request: HttpRequest, what: str, compute: Callable[[], T]) -> T:
-    """``compute()``, or what it gave this same user for ``what`` (a provider and its
-    schools) since the last change, within ``REUSE_SECONDS``. Kept per user, so a figure
-    that depends on who asks (the triage queue leaves out the viewer's own violations) is
-    never shown to another."""
-    key = f"home:{what}:{request.user.pk}:{last_change(request)}"
-    found = cache.get(key, _MISSING)
-    if found is _MISSING:
-        found = compute()
-        cache.set(key, found, REUSE_SECONDS)
-    return found
 
 
 def _name(provider: Callable[..., Any]) -> str:
@@ -96,7 +73,7 @@ class HomePanel:
 
     ``order`` places it within a role's part of the page (lower first). The same provider
     offered to two roles the user holds shows once, in the first role's part. ``reuse``
-    keeps what the provider gave until something may have changed (:func:`reused`), for a
+    keeps what the provider gave until something may have changed (``core.reuse``), for a
     panel of figures and lists that may be a minute behind what arrives without a page;
     never for what safeguarding must see as it comes.
     """

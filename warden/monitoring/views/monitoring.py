@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from functools import partial
 from pathlib import Path
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from warden.core.access import has_perm, request_school, request_user, require_p
 from warden.core.errors import ServiceError
 from warden.core.forms import apply_service_errors
 from warden.core.models import School
+from warden.core.reuse import reused
 from warden.core.roles import Perm
 from warden.core.uploads import apply_upload_refusals
 from warden.monitoring.access.monitoring import (
@@ -72,7 +74,13 @@ def violation_filters(
     """The violations list's filters from the query string (its export reads them too)."""
     form = ViolationFilterForm(
         request.GET or None,
-        categories=selectors.violation_categories(school),
+        # Every category met at the school: a scan of all its violations, asked again only
+        # once something may have changed.
+        categories=reused(
+            request,
+            f"violation-categories:{school.pk}",
+            partial(selectors.violation_categories, school),
+        ),
         school=school,
         user=request.user,
     )
