@@ -33,5 +33,7 @@ def _latest_report_panel(request: HttpRequest, school: School) -> list[Panel]:
 
 
 HOME = [
-    HomePanel(frozenset({Role.GOVERNOR}), _latest_report_panel, Perm.REPORTS_VIEW, order=10),
+    HomePanel(
+        frozenset({Role.GOVERNOR}), _latest_report_panel, Perm.REPORTS_VIEW, order=10, reuse=True
+    ),
 ]
