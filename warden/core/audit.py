@@ -177,7 +177,35 @@ def _masked(changes: Mapping[str, Any]) -> dict[str, Any]:
         return masked
     # Anything else (dates, decimals, tuples, subclasses of str...) is made plain JSON the
     # way the database would store it, so the hash covers what is kept.
+    plain = _as_json(masked)
+    if plain is not _NOT_PLAIN:
+        return plain
     return dict(json.loads(json.dumps(masked, default=str)))
+
+
+_NOT_PLAIN = object()
+
+
+def _as_json(value: Any) -> Any:
+    """What a JSON round trip gives for ``value`` where that is quick to tell: a subclass of
+    str (a TextChoices member) as its text, a tuple as a list; ``_NOT_PLAIN`` for anything
+    else (a date, a decimal, a key that is not a str...), left to the round trip."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if isinstance(value, str):
+        return str.__str__(value)  # its text, as JSON encodes it
+    if kind is float:
+        return value if math.isfinite(value) else _NOT_PLAIN
+    if kind is list or kind is tuple:
+        items = [_as_json(item) for item in value]
+        return _NOT_PLAIN if any(item is _NOT_PLAIN for item in items) else items
+    if kind is dict:
+        if not all(type(key) is str for key in value):
+            return _NOT_PLAIN
+        plain = {key: _as_json(item) for key, item in value.items()}
+        return _NOT_PLAIN if any(item is _NOT_PLAIN for item in plain.values()) else plain
+    return _NOT_PLAIN
 
 
 def _json_ready(value: Any) -> bool:
