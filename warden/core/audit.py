@@ -198,13 +198,25 @@ def _as_json(value: Any) -> Any:
     if kind is float:
         return value if math.isfinite(value) else _NOT_PLAIN
     if kind is list or kind is tuple:
-        items = [_as_json(item) for item in value]
-        return _NOT_PLAIN if any(item is _NOT_PLAIN for item in items) else items
+        items = []
+        for item in value:
+            if not (type(item) in _SCALARS or item is None):
+                item = _as_json(item)
+                if item is _NOT_PLAIN:
+                    return _NOT_PLAIN
+            items.append(item)
+        return items
     if kind is dict:
-        if not all(type(key) is str for key in value):
-            return _NOT_PLAIN
-        plain = {key: _as_json(item) for key, item in value.items()}
-        return _NOT_PLAIN if any(item is _NOT_PLAIN for item in plain.values()) else plain
+        plain = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                return _NOT_PLAIN
+            if not (type(item) in _SCALARS or item is None):
+                item = _as_json(item)
+                if item is _NOT_PLAIN:
+                    return _NOT_PLAIN
+            plain[key] = item
+        return plain
     return _NOT_PLAIN
 
 
