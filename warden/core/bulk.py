@@ -134,7 +134,13 @@ def copy_rows(
     column = {f.attname: f.column for f in opts.concrete_fields}
     columns = ", ".join(connection.ops.quote_name(column[f]) for f in fields)
     statement = f"COPY {connection.ops.quote_name(opts.db_table)} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+    # The driver's own cursor: its errors are made Django's (a key already taken is an
+    # IntegrityError), as every other statement's are.
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(statement) as copy,
+    ):
         write_row = copy.write_row
         for row in rows:
             write_row(row)
