@@ -43,6 +43,7 @@ from warden.agreements.rules import (
 )
 from warden.agreements.selectors import audience_standings, people_in_scope
 from warden.core.audit import audit_log, audit_log_many, diff, snapshot
+from warden.core.bulk import bulk_insert
 from warden.core.errors import ServiceError
 from warden.core.links import absolute_url
 from warden.core.models import School, User
@@ -938,17 +939,39 @@ def standings_refresh(
             changed.append(
                 StoredStanding(school=school, person_id=person.pk, updated_at=at, **fields)
             )
-    StoredStanding.objects.bulk_create(
-        changed,
-        batch_size=_BATCH,
-        update_conflicts=True,
-        unique_fields=["person"],
-        update_fields=["school", *(f.removesuffix("_id") for f in _STANDING_FIELDS), "updated_at"],
-    )
+    if existing or not _copied(changed):
+        StoredStanding.objects.bulk_create(
+            changed,
+            batch_size=_BATCH,
+            update_conflicts=True,
+            unique_fields=["person"],
+            update_fields=[
+                "school",
+                *(f.removesuffix("_id") for f in _STANDING_FIELDS),
+                "updated_at",
+            ],
+        )
     gone = sorted(set(existing) - {p.pk for p in persons})
     for start in range(0, len(gone), _BATCH):
         StoredStanding.objects.filter(person_id__in=gone[start : start + _BATCH]).delete()
     return len(changed) + len(gone)
+
+
+def _copied(rows: list[StoredStanding]) -> bool:
+    """Write a school's first standings (a new school, a demo) as plain new rows: nothing
+    there to update, and thousands of them. False, with nothing written, where a row is
+    already kept for one of these people (under another school): the upsert then takes
+    over."""
+    if not rows:
+        return True
+    try:
+        with transaction.atomic():
+            bulk_insert(StoredStanding, rows)
+    except IntegrityError:
+        for row in rows:
+            row.pk, row._state.adding = None, True
+        return False
+    return True
 
 
 # The first key of the PostgreSQL advisory lock a refresh takes (the second is the school).

@@ -407,3 +407,22 @@ def test_people_who_have_left_are_not_stored(school):
     )
     assert services.standings_refresh(school=school, people=[person]) == 0
     assert not StoredStanding.objects.exists()
+
+
+def test_a_schools_first_refresh_writes_everyone_and_takes_over_a_row_kept_elsewhere(
+    school, other_school
+):
+    with time_machine.travel(SEPT, tick=False):
+        published_version(school, Audience.STAFF)
+        staff = [_person(school, last_name=f"Member{n}") for n in range(3)]
+        StoredStanding.objects.filter(school=school).delete()
+        # A row kept for one of them under another school: the first refresh must not
+        # fail on it, and ends with it at this school.
+        services.standings_refresh(school=school)
+        StoredStanding.objects.filter(person=staff[0]).update(school=other_school)
+        StoredStanding.objects.filter(school=school).delete()
+        assert services.standings_refresh(school=school) == 3
+        assert set(StoredStanding.objects.values_list("person_id", "school_id")) == {
+            (p.pk, school.pk) for p in staff
+        }
+        assert_stored_is_live(school, SEPT)
