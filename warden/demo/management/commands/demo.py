@@ -36,6 +36,9 @@ def _between(low: int, high: int) -> Callable[[str], int]:
 
 
 class Command(BaseCommand):
+    # Loading made-up people needs no check of the site's configuration (a second of CPU):
+    # `warden migrate`, which `make run` runs first, checks it.
+    requires_system_checks: list[str] = []
     help = (
         "Load a realistic synthetic trust (made-up people only) with schools, pupils, "
         "parents, staff and a sign-in for every role. Safe to run again: it adds only what "
