@@ -34,6 +34,11 @@ class Command(BaseCommand):
             str(options["workers"]),
             "--threads",
             str(options["threads"]),
+            # Each request on a connection of its own: a kept-alive connection stays with the
+            # worker that took it, so a few busy browsers (or a proxy's pool) could load one
+            # worker while the other idled; taken afresh, each request goes to a free one.
+            "--keep-alive",
+            "0",
             "--access-logfile",
             "-",
         ]
