@@ -34,9 +34,7 @@ def memberships(user: AnyUser) -> list[Membership]:
         return []
     cached: list[Membership] | None = getattr(user, "_warden_memberships", None)
     if cached is None:
-        cached = list(
-            Membership.objects.filter(user=user).select_related("school__trust", "trust")
-        )
+        cached = list(Membership.objects.filter(user=user).select_related("school__trust", "trust"))
         setattr(user, "_warden_memberships", cached)  # noqa: B010 (a per-request cache)
     return cached
 
