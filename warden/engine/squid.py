@@ -111,7 +111,8 @@ def squid_config(
         ]
     else:
         lines = [
-            f"external_acl_type warden children-max=10{many} ttl=60 %>a %un %URI "
+            f"external_acl_type warden children-max=10 children-startup=2{many} queue-size=500 "
+            "ttl=60 %>a %un %URI "
             f"{command} --mode external-acl",
             "acl warden external warden",
             "http_access allow warden",
