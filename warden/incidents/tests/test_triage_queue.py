@@ -130,6 +130,9 @@ def test_opening_and_alerting_a_chunk_takes_the_same_queries_however_large(schoo
         assert Triage.objects.filter(violation__in=found).count() == n
         return len(done.captured_queries)
 
+    # The first append to the audit trail in a test's transaction finds the chain's head by
+    # its key (warden.core.audit._ChainHead); later ones where it was last written.
+    received(1)
     assert received(12) == received(2)
 
 
