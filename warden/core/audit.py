@@ -173,10 +173,8 @@ def _masked(changes: Mapping[str, Any]) -> dict[str, Any]:
     masked = {
         key: _mask_value(value) if _is_secret(key) else value for key, value in changes.items()
     }
-    if _json_ready(masked):
-        return masked
-    # Anything else (dates, decimals, tuples, subclasses of str...) is made plain JSON the
-    # way the database would store it, so the hash covers what is kept.
+    # Made plain JSON the way the database would store it, so the hash covers what is kept:
+    # quickly where that is easy to tell, else (dates, decimals...) by a round trip.
     plain = _as_json(masked)
     if plain is not _NOT_PLAIN:
         return plain
@@ -218,38 +216,6 @@ def _as_json(value: Any) -> Any:
             plain[key] = item
         return plain
     return _NOT_PLAIN
-
-
-def _json_ready(value: Any) -> bool:
-    """True when ``value`` is already what a JSON round trip would give back (plain str,
-    int, bool, None, finite float, list, dict with str keys), so it can be kept as it is."""
-    kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
-        return True
-    if kind is float:
-        return math.isfinite(value)
-    if kind is list:
-        return _items_ready(value)
-    if kind is dict:
-        # The usual values checked inline: bulk work checks hundreds of thousands of them.
-        for key, item in value.items():
-            if type(key) is not str:
-                return False
-            if type(item) in _SCALARS or item is None:
-                continue
-            if not (_items_ready(item) if type(item) is list else _json_ready(item)):
-                return False
-        return True
-    return False
-
-
-def _items_ready(items: list[Any]) -> bool:
-    for item in items:
-        if type(item) in _SCALARS or item is None:
-            continue
-        if not _json_ready(item):
-            return False
-    return True
 
 
 _SCALARS = frozenset((str, int, bool))
