@@ -230,12 +230,15 @@ def starter_purposes_install(*, actor: User | None, school: School, publish: boo
 
 def answerable_purposes(school: School) -> list[tuple[Purpose, PurposeVersion]]:
     """The purposes parents are asked about now, each with the text they answer."""
-    found = []
-    for purpose in Purpose.objects.filter(school=school).exclude(asks=Asks.NEVER):
-        version = latest_published(purpose)
-        if version is not None:
-            found.append((purpose, version))
-    return found
+    purposes = list(Purpose.objects.filter(school=school).exclude(asks=Asks.NEVER))
+    # Every purpose's texts in force, newest first, in one query: the first of each is the
+    # one ``latest_published`` gives.
+    latest: dict[int, PurposeVersion] = {}
+    for version in PurposeVersion.objects.filter(
+        purpose__in=purposes, status=VersionStatus.PUBLISHED, published_at__lte=timezone.now()
+    ).order_by("purpose_id", "-number"):
+        latest.setdefault(version.purpose_id, version)
+    return [(p, latest[p.pk]) for p in purposes if p.pk in latest]
 
 
 def relation_of(pupil: Person, person: Person) -> str:
