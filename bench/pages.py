@@ -17,10 +17,11 @@ One invocation does everything, on 127.0.0.1 only, in databases it creates and d
    one warm-up) and response bytes on the big school; SQL queries on the small one.
    POST-only views (405) are listed, not measured;
 5. profiles the five slowest pages once each (cProfile and the captured SQL);
-6. with ``--load``: starts ``warden serve`` (gunicorn, its default 2 workers × 4 threads)
-   on a free loopback port against the big database, signs in 8 sessions of different
-   roles and drives the daily pages (``LOAD_MIX``) with ``wrk`` (Debian's package,
-   installed with apt-get when missing) for 30 s, 8 connections, one session each.
+6. with ``--load``: starts ``warden serve`` (gunicorn, its default: a worker per core and one
+   more, one request each) on a free loopback port against the big database, signs in 8
+   sessions of different roles and drives the daily pages (``LOAD_MIX``) with ``wrk``
+   (Debian's package, installed with apt-get when missing) for 30 s, 8 connections, one
+   session each.
 
 Targets (issue 16): every daily page (``DAILY``) ≤ 100 ms server time and ≤ 100 KB, query
 count the same on the small school as on the big one; under load p95 ≤ 250 ms, no errors,
@@ -535,6 +536,13 @@ def _wait_for(server: subprocess.Popen[bytes], base: str, log: Any) -> str:
         time.sleep(0.5)
 
 
+def _serve_workers() -> int:
+    sys.path.insert(0, str(ROOT))
+    from warden.core.management.commands.serve import default_workers
+
+    return default_workers()
+
+
 def load_test(database: str, seconds: int) -> dict[str, Any]:
     wrk = ensure_wrk()
     sessions = child("sessions", database, 600)
@@ -579,7 +587,7 @@ def load_test(database: str, seconds: int) -> dict[str, Any]:
         "roles": [s["role"] for s in sessions],
         "mix": {s["role"]: s["names"] for s in sessions},
         "seconds": wall,
-        "server": "gunicorn, 2 workers × 4 threads",
+        "server": f"gunicorn, its default {_serve_workers()} workers, one request each",
         "requests": figures["requests"],
         "rps": figures["requests"] / wall,
         "p50_ms": figures["p50_us"] / 1000,
