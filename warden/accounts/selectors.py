@@ -382,6 +382,9 @@ class PastGraceList:
     rows: StoredStandingQuerySet
     with_accounts: int
     without_accounts: int
+    count: int | None = None
+    """How many ``rows`` there are, where the counts tell it (no search): a paginator
+    given it need not count them again."""
 
     @staticmethod
     def pairs(rows: Iterable[StoredStanding]) -> list[tuple[Person, str]]:
@@ -403,13 +406,18 @@ def past_grace_list(
             school=school, person=OuterRef("person"), state__in=SUSPENDABLE_STATES
         )
     )
-    everyone_late = past_grace_standings(school, at=at).annotate(holds_account=holds)
-    with_accounts = everyone_late.filter(holds_account=True).count()
+    counts = (
+        past_grace_standings(school, at=at)
+        .annotate(holds_account=holds)
+        .aggregate(late=Count("pk"), holding=Count("pk", filter=Q(holds_account=True)))
+    )
+    with_accounts, without_accounts = counts["holding"], counts["late"] - counts["holding"]
     rows = past_grace_standings(school, at=at, q=q).annotate(holds_account=holds)
     return PastGraceList(
         rows if everyone else rows.filter(holds_account=True),
         with_accounts,
-        everyone_late.count() - with_accounts,
+        without_accounts,
+        None if q else counts["late"] if everyone else with_accounts,
     )
 
 

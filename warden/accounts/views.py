@@ -733,7 +733,10 @@ def suspensions(request: HttpRequest) -> HttpResponse:
     search = NameSearchForm(request.GET)
     show_all = request.GET.get("all") == "1"
     listing = past_grace_list(school, q=search.query(), everyone=show_all)
-    page = Paginator(listing.rows, SUSPENSIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(listing.rows, SUSPENSIONS_PAGE_SIZE)
+    if listing.count is not None:
+        paginator.count = listing.count  # a cached property: known, not counted again
+    page = paginator.get_page(request.GET.get("page"))
     by_hand = name_search(hand_suspensions_pending(school), search.query(), via="account__person__")
     return render(
         request,
