@@ -23,7 +23,7 @@ import re
 import time
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -987,19 +987,32 @@ class _Loader:
 
 
 @contextlib.contextmanager
-def _rare_collections() -> Iterator[None]:
-    """Run Python's cycle collector less often inside the block.
+def _collector_between_schools() -> Iterator[Callable[[], int]]:
+    """Pause Python's cycle collector inside the block; it runs when the block calls the
+    function it gives (after each school).
 
-    A school is loaded as a hundred thousand objects or so, kept while it is written: at
-    the usual thresholds the collector goes through them again and again, a sixth of the
-    load's time, though they are not garbage.
+    A school is loaded as a few hundred thousand objects, kept while it is written: the
+    collector would go through them again and again though they are not garbage (2.4 s of
+    a ten-school load at a threshold of 100,000, 1.5 s collected once a school). What a
+    school leaves behind is collected once it is written: the ten-school load peaked at
+    207 MB, against 300 MB before.
     """
-    previous = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)
+
+    def collect() -> int:
+        # What is left after a collection lives on (Django's own objects and caches):
+        # frozen, the next collection does not go through it again.
+        found = gc.collect()
+        gc.freeze()
+        return found
+
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        yield
+        yield collect
     finally:
-        gc.set_threshold(*previous)
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()
 
 
 def demo_load(*, schools: int = 2, pupils: int = 240, seed: int = 2026) -> DemoReport:
@@ -1017,11 +1030,16 @@ def demo_load(*, schools: int = 2, pupils: int = 240, seed: int = 2026) -> DemoR
     started = time.perf_counter()
     loader = _Loader(pupils=pupils, seed=seed, today=timezone.localdate())
     specs = SCHOOLS[:schools]
-    with _rare_collections(), audit_context(via="cli"), transaction.atomic():
+    with (
+        _collector_between_schools() as collect_garbage,
+        audit_context(via="cli"),
+        transaction.atomic(),
+    ):
         trust = loader.trust()
         loader.trust_admin(trust)
         for number, spec in enumerate(specs, start=1):
             loader.school(trust, spec, number)
+            collect_garbage()
         if any(loader.created.values()):
             changes: dict[str, Any] = {kind: [0, n] for kind, n in sorted(loader.created.items())}
             changes |= {"seed": [None, seed], "pupils_per_school": [None, pupils]}
