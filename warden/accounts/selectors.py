@@ -413,12 +413,11 @@ def past_grace_list(
     )
     with_accounts, without_accounts = counts["holding"], counts["late"] - counts["holding"]
     rows = past_grace_standings(school, at=at, q=q).annotate(holds_account=holds)
-    return PastGraceList(
-        rows if everyone else rows.filter(holds_account=True),
-        with_accounts,
-        without_accounts,
-        None if q else counts["late"] if everyone else with_accounts,
-    )
+    if not everyone:
+        rows = rows.filter(holds_account=True)
+    # Without a search the rows are everyone counted above (or those holding an account).
+    count = None if q else counts["late"] if everyone else with_accounts
+    return PastGraceList(rows, with_accounts, without_accounts, count)
 
 
 def hand_suspensions_pending(school: School) -> QuerySet[HandSuspension]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -190,12 +190,14 @@ def version_publish(
     )
 
 
+def _in_force(versions: QuerySet[PurposeVersion]) -> QuerySet[PurposeVersion]:
+    """The texts among ``versions`` that have been published by now: the newest number of a
+    purpose is the one in force."""
+    return versions.filter(status=VersionStatus.PUBLISHED, published_at__lte=timezone.now())
+
+
 def latest_published(purpose: Purpose) -> PurposeVersion | None:
-    return (
-        purpose.versions.filter(status=VersionStatus.PUBLISHED, published_at__lte=timezone.now())
-        .order_by("-number")
-        .first()
-    )
+    return _in_force(purpose.versions.all()).order_by("-number").first()
 
 
 @transaction.atomic
@@ -231,12 +233,11 @@ def starter_purposes_install(*, actor: User | None, school: School, publish: boo
 def answerable_purposes(school: School) -> list[tuple[Purpose, PurposeVersion]]:
     """The purposes parents are asked about now, each with the text they answer."""
     purposes = list(Purpose.objects.filter(school=school).exclude(asks=Asks.NEVER))
-    # Every purpose's texts in force, newest first, in one query: the first of each is the
+    # Every purpose's published texts, newest first, in one query: the first of each is the
     # one ``latest_published`` gives.
     latest: dict[int, PurposeVersion] = {}
-    for version in PurposeVersion.objects.filter(
-        purpose__in=purposes, status=VersionStatus.PUBLISHED, published_at__lte=timezone.now()
-    ).order_by("purpose_id", "-number"):
+    published = _in_force(PurposeVersion.objects.filter(purpose__in=purposes))
+    for version in published.order_by("purpose_id", "-number"):
         latest.setdefault(version.purpose_id, version)
     return [(p, latest[p.pk]) for p in purposes if p.pk in latest]
 

@@ -80,6 +80,9 @@ def test_the_list_shows_50_a_page_with_the_counts_in_the_heading(
     assert not set(_names(first.content)) & set(_names(second.content))
     # With those who hold no account: 60 people, 10 on the second page.
     assert len(set(_names(everyone.content))) == 10
+    # The counts the list is paged by, given to the paginator without counting again.
+    assert "55 people with live accounts" in first.content.decode()
+    assert "60 people past the grace period" in everyone.content.decode()
 
 
 def test_the_search_finds_people_by_name_and_keeps_to_it_across_pages(

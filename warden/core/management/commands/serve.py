@@ -57,8 +57,8 @@ class Command(BaseCommand):
             # One thread: gunicorn's sync worker, which accepts a connection only when it is
             # free, so requests wait in the listening socket for whichever worker frees up
             # first. The threaded worker accepts while busy and queues behind its own slow
-            # request: under the load benchmark its p95 was 260-360 ms where one request a
-            # worker, a worker per core and one more, gave 175-255 ms (docs/benchmarks.md).
+            # request: under the load benchmark its p95 was 226-352 ms where one request a
+            # worker, a worker per core and one more, gave 175-256 ms (docs/benchmarks.md).
             *(
                 ["--threads", str(options["threads"]), "--worker-class", "gthread"]
                 if options["threads"] > 1
